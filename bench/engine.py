@@ -1,0 +1,104 @@
+"""Benchmark: the fast-forward engine on the reference home for a year at 60 s steps, side by
+side with pvlib's ModelChain (PVWatts) on the same year at 1-minute steps for the PV alone.
+
+Both are timed in this process, after a warm-up, as the best of ``--repeat`` runs; engine time
+excludes process start, JIT compilation (cached on disk after the first run) and file writing.
+Prints both times and their ratio. Targets: whole home < 1 s, >= 5x faster than pvlib's PV chain.
+
+    python bench/engine.py [--home examples/home.yaml] [--days 365] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pvlib
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "services"))
+
+from homesim.engine.compiled import CompiledHome  # noqa: E402
+from homesim.engine.fastforward import simulate  # noqa: E402
+from homesim.home import load_home  # noqa: E402
+
+
+def pvlib_chain(home, days: int, dt_s: int):
+    """A ModelChain for the home's PV arrays, and the weather it runs on (from homesim's
+    weather model, computed before the clock starts)."""
+    compiled = CompiledHome(home, dt_s)
+    ticks = days * 86_400 // dt_s
+    weather = []
+    for index in range((ticks + 1439) // 1440):
+        block = compiled.block(index, min(1440, ticks - index * 1440))
+        compiled.fill_environment(block)
+        w = block.values["weather"]
+        weather.append(pd.DataFrame({"ghi": w.ghi, "dni": w.dni, "dhi": w.dhi, "temp_air": w.temp_air,
+                                     "wind_speed": w.wind_speed},
+                                    index=pd.to_datetime(block.mid_unix_s, unit="s", utc=True)))
+    weather = pd.concat(weather)
+    arrays = [
+        pvlib.pvsystem.Array(
+            pvlib.pvsystem.FixedMount(a.tilt_deg, a.azimuth_deg),
+            module_parameters={"pdc0": a.rated_w(), "gamma_pdc": a.gamma_pdc()},
+            temperature_model_parameters=pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][a.mount],
+            name=a.id,
+        )
+        for a in home.pv_arrays
+    ]
+    system = pvlib.pvsystem.PVSystem(arrays=arrays, inverter_parameters={"pdc0": home.inverter.rated_power_w / 0.96})
+    loc = home.location
+    location = pvlib.location.Location(loc.latitude, loc.longitude, loc.timezone, loc.altitude_m)
+    return pvlib.modelchain.ModelChain.with_pvwatts(system, location), weather
+
+
+def best_of(repeat: int, run) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=ROOT / "examples" / "home.yaml")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    home = load_home(args.home)
+
+    compile_began = time.perf_counter()
+    simulate(home, days=1, dt_s=60)  # warm-up: loads (or compiles) the JIT kernels
+    warmup_s = time.perf_counter() - compile_began
+
+    engine_times = []
+    for _ in range(args.repeat):
+        ledger = simulate(home, days=args.days, dt_s=60)
+        engine_times.append(ledger.engine_wall_s)
+    engine_s = min(engine_times)
+    ledger.check()
+
+    chain, weather = pvlib_chain(home, args.days, 60)
+    pvlib_s = best_of(args.repeat, lambda: chain.run_model(weather))
+    pvlib_kwh = sum(np.nansum(np.asarray(ac, dtype=float)) for ac in [chain.results.ac]) * 60 / 3.6e6
+
+    summary = ledger.summary()
+    print(f"home: {home.name}, {args.days} days at 60 s = {summary['ticks']:,} ticks, best of {args.repeat}")
+    print(f"  warm-up run (JIT load/compile + 1 day): {warmup_s:8.3f} s")
+    print(f"  homesim engine, whole home:              {engine_s:8.3f} s   ({summary['ticks'] / engine_s:,.0f} ticks/s)")
+    print(f"  pvlib ModelChain (PVWatts), PV only:     {pvlib_s:8.3f} s")
+    print(f"  ratio pvlib / homesim:                   {pvlib_s / engine_s:8.1f} x")
+    print(f"  (PV DC used {summary['energy_kwh']['pv']:,.0f} kWh + curtailed {summary['energy_kwh']['curtailed']:,.0f} kWh;"
+          f" pvlib AC {pvlib_kwh:,.0f} kWh)")
+    print(f"targets: engine < 1 s: {'met' if engine_s < 1 else 'NOT met'}; "
+          f">= 5x pvlib: {'met' if pvlib_s / engine_s >= 5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from homesim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""Fridge: a compressor cooling an insulated box on a thermostat (its duty cycle follows from
+the box's heat gain and the compressor's coefficient of performance)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from homesim.devices import behaviour
+from homesim.devices.base import LoadConfig
+
+
+class Config(LoadConfig):
+    """A fridge or freezer."""
+
+    BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
+
+    kind: Literal["fridge"] = "fridge"
+    compressor_w: Annotated[float, Field(gt=0.0, le=5000.0, description="[W]")] = 100.0
+    cop: Annotated[float, Field(gt=0.0, le=10.0, description="heat removed per electric Joule")] = 1.5
+    setpoint_c: Annotated[float, Field(ge=-40.0, le=15.0, description="[degrees C]")] = 4.0
+    hysteresis_k: Annotated[float, Field(gt=0.0, le=10.0, description="thermostat dead band [K]")] = 2.0
+    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, description="contents and box [J/K]")] = 50_000.0
+    loss_w_per_k: Annotated[float, Field(gt=0.0, le=100.0, description="heat gain through the walls [W/K]")] = 2.5
+    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, description="kitchen [degrees C]")] = 22.0
+
+    def fill_params(self, params: np.ndarray) -> None:
+        params[behaviour.P_POWER_W] = self.compressor_w
+        params[behaviour.P_HEAT_PER_J] = -self.cop
+        params[behaviour.P_CAPACITY_J_PER_K] = self.heat_capacity_j_per_k
+        params[behaviour.P_LOSS_W_PER_K] = self.loss_w_per_k
+        params[behaviour.P_SETPOINT_C] = self.setpoint_c
+        params[behaviour.P_HYSTERESIS_K] = self.hysteresis_k
+        params[behaviour.P_AMBIENT_C] = self.ambient_c
+
+    def initial_state(self) -> np.ndarray:
+        return np.array([self.setpoint_c, 0.0])

@@ -1,0 +1,100 @@
+"""Generic load: a constant power, 24 hourly values, or a measured profile from a CSV file.
+
+The CSV has a header ``time,power_w``. ``time`` is either a local time of day ``HH:MM`` (a
+daily profile: each value holds until the next time, wrapping at midnight) or an ISO 8601
+timestamp (a series: each value holds until the next timestamp, the last one on; 0 W before the
+first).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import Field, PrivateAttr, model_validator
+
+from homesim.devices.base import Block, LoadConfig, seconds_of_day, _check_time_of_day
+
+Power = Annotated[float, Field(ge=0.0, le=1e6)]
+
+
+class ProfileError(ValueError):
+    """A profile CSV that can't be read; the message names file, line and column."""
+
+
+@functools.lru_cache(maxsize=32)
+def read_profile(path: Path) -> tuple[str, list, np.ndarray]:
+    """Read a profile CSV: ``("daily" | "series", sorted keys, power_w [W])``."""
+    if not path.exists():
+        raise ProfileError(f"{path}: no such profile file")
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"time", "power_w"} - set(reader.fieldnames or [])
+        if missing:
+            raise ProfileError(f"{path}: missing column(s) {sorted(missing)}; the header must be time,power_w")
+        times, powers = [], []
+        for line, row in enumerate(reader, start=2):
+            try:
+                power = float(row["power_w"])
+            except (TypeError, ValueError):
+                raise ProfileError(f"{path} line {line}, column 'power_w': {row['power_w']!r} is not a number") from None
+            if not 0.0 <= power <= 1e6:
+                raise ProfileError(f"{path} line {line}, column 'power_w': {power} is not allowed: must be 0..1e6 W")
+            times.append((line, row["time"]))
+            powers.append(power)
+    if not times:
+        raise ProfileError(f"{path}: no rows")
+    daily = ":" in times[0][1] and "T" not in times[0][1] and "-" not in times[0][1]
+    keys = []
+    for line, text in times:
+        try:
+            if daily:
+                keys.append(seconds_of_day(_check_time_of_day(text)))
+            else:
+                keys.append(datetime.fromisoformat(text))
+        except ValueError:
+            kind = "a time of day HH:MM" if daily else "an ISO 8601 timestamp"
+            raise ProfileError(f"{path} line {line}, column 'time': {text!r} is not {kind}") from None
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    return ("daily" if daily else "series", [keys[i] for i in order], np.array([powers[i] for i in order]))
+
+
+class Config(LoadConfig):
+    """Any load given by its power over time."""
+
+    kind: Literal["generic_load"] = "generic_load"
+    power_w: Power | None = None
+    hourly_w: Annotated[list[Power], Field(min_length=24, max_length=24)] | None = None
+    profile_csv: str | None = None
+
+    _home_dir: Path = PrivateAttr(default=Path("."))
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Config":
+        given = [self.power_w is not None, self.hourly_w is not None, self.profile_csv is not None]
+        if sum(given) != 1:
+            raise ValueError("give the load one way: power_w, or hourly_w (24 values), or profile_csv")
+        return self
+
+    def bind_home_dir(self, home_dir: Path) -> None:
+        self._home_dir = home_dir
+
+    def profile_w(self, block: Block) -> np.ndarray:
+        if self.power_w is not None:
+            return np.full(block.size, self.power_w)
+        if self.hourly_w is not None:
+            return np.asarray(self.hourly_w)[block.second_of_day // 3600]
+        path = Path(self.profile_csv)
+        kind, keys, power = read_profile(path if path.is_absolute() else self._home_dir / path)
+        if kind == "daily":
+            index = np.searchsorted(np.asarray(keys), block.second_of_day, side="right") - 1
+            return power[index]  # index -1 wraps to the last value of the previous day
+        zone = ZoneInfo(block.timezone)
+        stamps = np.array([int((k if k.tzinfo else k.replace(tzinfo=zone)).timestamp()) for k in keys])
+        index = np.searchsorted(stamps, block.unix_s, side="right") - 1
+        return np.where(index >= 0, power[np.maximum(index, 0)], 0.0)

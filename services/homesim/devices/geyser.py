@@ -1,0 +1,84 @@
+"""Geyser (electric water heater): a tank of water, an element on a thermostat, standing
+losses and hot-water draws.
+
+The tank is one well-mixed mass of water (``tank_l * 4186`` J/K): heating 150 L by 45 K takes
+150 * 4186 * 45 J = 7.85 kWh. Standing loss is given as people read it off the label: kWh per
+day with the tank at its set point in 20 degrees C. Drawn hot water is replaced by inlet water.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from homesim.devices import behaviour
+from homesim.devices.base import J_PER_KWH, SECONDS_PER_DAY, WATER_J_PER_KG_K, Block, LoadConfig
+
+#: A South African household's hot water use by hour of day (fractions of the daily volume).
+DEFAULT_DRAW_PROFILE = [
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 0.12, 0.16, 0.08, 0.04, 0.03, 0.03,
+    0.04, 0.03, 0.03, 0.03, 0.04, 0.07, 0.1, 0.08, 0.05, 0.03, 0.02, 0.0,
+]
+
+
+class Config(LoadConfig):
+    """An electric geyser."""
+
+    BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
+
+    kind: Literal["geyser"] = "geyser"
+    element_w: Annotated[float, Field(gt=0.0, le=20_000.0, description="element power [W]")] = 3000.0
+    tank_l: Annotated[float, Field(gt=0.0, le=5000.0, description="[L]")] = 150.0
+    setpoint_c: Annotated[float, Field(ge=30.0, le=85.0, description="[degrees C]")] = 60.0
+    hysteresis_k: Annotated[float, Field(gt=0.0, le=20.0, description="thermostat dead band [K]")] = 4.0
+    standing_loss_kwh_per_day: Annotated[
+        float, Field(ge=0.0, le=20.0, description="at set point in 20 degrees C [kWh/day]")
+    ] = 1.6
+    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, description="around the tank [degrees C]")] = 20.0
+    inlet_c: Annotated[float, Field(ge=0.0, le=40.0, description="cold water [degrees C]")] = 15.0
+    draw_l_per_day: Annotated[float, Field(ge=0.0, le=10_000.0, description="hot water used [L/day]")] = 140.0
+    draw_profile: list[Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=lambda: list(DEFAULT_DRAW_PROFILE), min_length=24, max_length=24,
+        description="relative use in each hour of the day",
+    )
+    initial_temp_c: Annotated[float, Field(ge=0.0, le=100.0)] | None = None
+
+    @model_validator(mode="after")
+    def _profile(self) -> "Config":
+        if self.draw_l_per_day > 0 and sum(self.draw_profile) <= 0:
+            raise ValueError("draw_profile must have some use when draw_l_per_day > 0")
+        if self.setpoint_c <= 20.0 and self.standing_loss_kwh_per_day > 0:
+            raise ValueError("setpoint_c must be above 20 degrees C to define a standing loss")
+        return self
+
+    def heat_capacity_j_per_k(self) -> float:
+        """Heat capacity of the tank's water [J/K]."""
+        return self.tank_l * WATER_J_PER_KG_K
+
+    def loss_w_per_k(self) -> float:
+        """Heat loss coefficient from the rated standing loss [W/K]."""
+        return self.standing_loss_kwh_per_day * J_PER_KWH / SECONDS_PER_DAY / (self.setpoint_c - 20.0)
+
+    def fill_params(self, params: np.ndarray) -> None:
+        params[behaviour.P_POWER_W] = self.element_w
+        params[behaviour.P_HEAT_PER_J] = 1.0
+        params[behaviour.P_CAPACITY_J_PER_K] = self.heat_capacity_j_per_k()
+        params[behaviour.P_LOSS_W_PER_K] = self.loss_w_per_k()
+        params[behaviour.P_SETPOINT_C] = self.setpoint_c
+        params[behaviour.P_HYSTERESIS_K] = self.hysteresis_k
+        params[behaviour.P_AMBIENT_C] = self.ambient_c
+        params[behaviour.P_INLET_C] = self.inlet_c
+        params[behaviour.P_VOLUME_L] = self.tank_l
+
+    def initial_state(self) -> np.ndarray:
+        start = self.setpoint_c if self.initial_temp_c is None else self.initial_temp_c
+        return np.array([start, 0.0])
+
+    def draw_l(self, block: Block) -> np.ndarray:
+        if self.draw_l_per_day == 0:
+            return np.zeros(block.size)
+        shares = np.asarray(self.draw_profile) / sum(self.draw_profile)
+        litres_per_s = self.draw_l_per_day * shares[block.second_of_day // 3600] / 3600.0
+        return litres_per_s * block.dt_s

@@ -1,0 +1,173 @@
+"""Grid: the infinite source and sink that closes the balance while it is on.
+
+On/off from outage windows and from load-shedding (any of the formats in
+``homesim.loadshedding``); an import tariff (flat, or time-of-use periods in local time), an
+export price and optional export and import limits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from homesim import loadshedding
+from homesim.devices.base import Block, DeviceConfig, Window
+
+Price = Annotated[float, Field(ge=0.0, le=1000.0, description="[currency/kWh]")]
+
+
+class TouPeriod(Window):
+    """A time-of-use period: a price inside a daily window."""
+
+    price_per_kwh: Price
+
+
+class Tariff(BaseModel):
+    """Import tariff: time-of-use periods, first match wins, else the flat price."""
+
+    model_config = ConfigDict(extra="forbid")
+    flat_per_kwh: Price | None = None
+    periods: list[TouPeriod] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_price(self) -> "Tariff":
+        if self.flat_per_kwh is None and not self.periods:
+            raise ValueError("give flat_per_kwh, or periods, or both (flat is the price outside the periods)")
+        return self
+
+    def price_per_kwh(self, block: Block) -> np.ndarray:
+        """Import price of each tick [currency/kWh]; NaN where no period covers and no flat price."""
+        price = np.full(block.size, np.nan if self.flat_per_kwh is None else self.flat_per_kwh)
+        assigned = np.zeros(block.size, dtype=bool)
+        for period in self.periods:
+            inside = period.mask(block.second_of_day, block.weekday) & ~assigned
+            price[inside] = period.price_per_kwh
+            assigned |= inside
+        return price
+
+
+class OutageWindow(BaseModel):
+    """A grid outage; times without an offset are local to the home."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "OutageWindow":
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+
+class StageInterval(BaseModel):
+    """A national load-shedding stage over an interval (local times)."""
+
+    model_config = ConfigDict(extra="forbid")
+    stage: Annotated[int, Field(ge=0, le=8)]
+    start: datetime
+    end: datetime
+
+
+class LoadShedding(BaseModel):
+    """Where the home's load-shedding comes from (paths relative to the home file).
+
+    Either ``events_csv`` + ``area`` (expanded outage events,
+    ``area_name,start,finsh,stage,source``), or ``area_schedule_csv`` (the area's rotation,
+    ``date_of_month,start_time,finsh_time,stage``) with a stage timeline (``stages`` inline or
+    ``stage_timeline`` as CSV/JSON ``stage,start,finsh``), or saved EskomSePush responses.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    events_csv: str | None = None
+    area: str | None = None
+    area_schedule_csv: str | None = None
+    stage_timeline: str | None = None
+    stages: list[StageInterval] = Field(default_factory=list)
+    esp_area_json: str | None = None
+    esp_status_json: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "LoadShedding":
+        if self.events_csv is not None and self.area is None:
+            raise ValueError("events_csv needs 'area': the area_name of the home's area")
+        has_schedule = self.area_schedule_csv is not None or self.esp_area_json is not None
+        has_timeline = bool(self.stages) or self.stage_timeline is not None or self.esp_status_json is not None
+        if self.area_schedule_csv is not None and not has_timeline:
+            raise ValueError("area_schedule_csv needs a stage timeline: 'stages' or 'stage_timeline'")
+        if self.events_csv is None and not has_schedule:
+            raise ValueError("give events_csv + area, or area_schedule_csv + stages, or esp_area_json")
+        return self
+
+    def outages(self, home_dir: Path, timezone: str) -> list[loadshedding.Outage]:
+        found: list[loadshedding.Outage] = []
+        if self.events_csv is not None:
+            found += loadshedding.read_outage_events(home_dir / self.events_csv, self.area)
+        schedule = None
+        if self.esp_area_json is not None:
+            events, schedule = loadshedding.read_esp_area(home_dir / self.esp_area_json)
+            found += events
+        if self.area_schedule_csv is not None:
+            schedule = loadshedding.read_area_schedule(home_dir / self.area_schedule_csv)
+        timeline: list[loadshedding.StageInterval] = []
+        if self.stage_timeline is not None:
+            timeline += loadshedding.read_stage_timeline(home_dir / self.stage_timeline)
+        if self.esp_status_json is not None:
+            timeline += loadshedding.read_esp_status(home_dir / self.esp_status_json)
+        timeline += [loadshedding.StageInterval(s.stage, s.start, s.end) for s in self.stages]
+        if schedule is not None and timeline:
+            found += loadshedding.outages_from_stages(schedule, timeline, timezone)
+        return found
+
+
+class Config(DeviceConfig):
+    """The grid connection."""
+
+    ROLE: ClassVar[str] = "grid"
+
+    kind: Literal["grid"] = "grid"
+    import_tariff: Tariff = Field(default_factory=lambda: Tariff(flat_per_kwh=3.0))
+    export_per_kwh: Price = 0.0
+    export_limit_w: Annotated[float, Field(ge=0.0, le=1e7, description="[W]")] | None = None
+    max_import_w: Annotated[float, Field(gt=0.0, le=1e7, description="main breaker [W]")] | None = None
+    outages: list[OutageWindow] = Field(default_factory=list)
+    load_shedding: LoadShedding | None = None
+
+    _home_dir: Path = PrivateAttr(default=Path("."))
+    _outages: dict = PrivateAttr(default_factory=dict)
+
+    def bind_home_dir(self, home_dir: Path) -> None:
+        self._home_dir = home_dir
+
+    def all_outages(self, timezone: str) -> list[loadshedding.Outage]:
+        """Every grid-off interval (merged), read once per timezone."""
+        if timezone not in self._outages:
+            zone = ZoneInfo(timezone)
+            found = []
+            for window in self.outages:
+                start = window.start if window.start.tzinfo else window.start.replace(tzinfo=zone)
+                end = window.end if window.end.tzinfo else window.end.replace(tzinfo=zone)
+                found.append(loadshedding.Outage(int(start.timestamp()), int(end.timestamp()), 0))
+            if self.load_shedding is not None:
+                found += self.load_shedding.outages(self._home_dir, timezone)
+            self._outages[timezone] = loadshedding.merge_outages(found)
+        return self._outages[timezone]
+
+    def grid_on(self, block: Block) -> np.ndarray:
+        """Whether the grid is on at each tick start (bool)."""
+        if not self.enabled:
+            return np.zeros(block.size, dtype=bool)
+        return loadshedding.grid_on_mask(self.all_outages(block.timezone), block.unix_s)
+
+    def import_price(self, block: Block) -> np.ndarray:
+        """Import price per tick [currency/kWh]."""
+        return self.import_tariff.price_per_kwh(block)
+
+    def export_price(self, block: Block) -> np.ndarray:
+        """Export price per tick [currency/kWh]."""
+        return np.full(block.size, self.export_per_kwh)

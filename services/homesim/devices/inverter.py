@@ -1,0 +1,390 @@
+"""Hybrid inverter: settles every tick, Joule for Joule, by the settings real inverters offer.
+
+Topology: PV arrays and the battery sit on the DC bus; essential loads on the inverter's
+backup (AC) output; non-essential loads and the grid on the AC grid side. Energy crossing
+between DC and AC goes through the inverter at efficiency ``eta`` (flat, PVWatts curve or a
+table of points); the difference is the tick's conversion loss (heat). Grid power reaching
+loads passes the inverter's bypass relay without loss.
+
+Dispatch of one tick (integer Joules), in this order:
+
+1. ``battery_first`` (grid on only): PV charges the battery first.
+2. PV serves the loads the inverter powers (through ``eta``, up to the AC rating).
+3. ``load_first``: PV surplus charges the battery.
+4. The battery serves the remaining loads, down to the floor SoC: with the grid on, the
+   largest of the active program's SoC, the backup reserve and the low-battery SoC, and at
+   most the program's power; in an outage, the shutdown SoC. After a shutdown the battery
+   stays off until it is recharged to the restart SoC.
+5. ``selling_first``: remaining PV is exported up to the export limit; otherwise it is
+   curtailed (zero export / limited to home).
+6. The grid (when on) serves what is left; in an outage it is unmet, and non-essential loads
+   are off.
+7. Grid charge: when the active program allows it, the battery is charged from the grid up
+   to the program's SoC at the program's power.
+
+Work modes: ``selling_first`` (serve the home, export the surplus), ``limited_to_home`` (serve
+every load in the home, never export), ``zero_export`` (serve only essential loads, never
+export; non-essential loads draw from the grid).
+
+Balance identity, exact per tick:
+``sum(pv_used) + battery_j + grid_import - grid_export - sum(served) - loss == 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, ClassVar, Literal, NamedTuple
+
+import numpy as np
+from numba import njit
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from homesim.devices import battery as battery_model
+from homesim.devices.base import DeviceConfig, Ratio, TimeOfDay, seconds_of_day
+
+SELLING_FIRST = 0
+ZERO_EXPORT = 1
+LIMITED_TO_HOME = 2
+WORK_MODES = {"selling_first": SELLING_FIRST, "zero_export": ZERO_EXPORT, "limited_to_home": LIMITED_TO_HOME}
+
+CURVE_FLAT = 0
+CURVE_PVWATTS = 1
+CURVE_POINTS = 2
+
+#: Efficiency is never taken below this, so a near-idle inverter still converts a little.
+MIN_EFFICIENCY = 0.05
+
+
+class PvwattsEfficiency(BaseModel):
+    """The PVWatts inverter curve (Dobos 2014), as ``pvlib.inverter.pvwatts``."""
+
+    model_config = ConfigDict(extra="forbid")
+    curve: Literal["pvwatts"]
+    nominal: Annotated[float, Field(gt=0.5, le=1.0)] = 0.96
+    reference: Annotated[float, Field(gt=0.5, le=1.0)] = 0.9637
+
+
+class PointsEfficiency(BaseModel):
+    """Efficiency interpolated from ``[load_fraction, efficiency]`` points (fraction of rated power)."""
+
+    model_config = ConfigDict(extra="forbid")
+    curve: Literal["points"]
+    points: list[tuple[Annotated[float, Field(ge=0.0, le=2.0)], Annotated[float, Field(gt=0.05, le=1.0)]]] = Field(
+        min_length=2
+    )
+
+    @model_validator(mode="after")
+    def _sorted(self) -> "PointsEfficiency":
+        fractions = [p[0] for p in self.points]
+        if fractions != sorted(set(fractions)):
+            raise ValueError("points must have strictly increasing load fractions")
+        return self
+
+
+class ProgramSlot(BaseModel):
+    """One time-of-use program slot; it lasts until the next slot's start (wrapping)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: TimeOfDay
+    power_w: Annotated[float, Field(ge=0.0, le=1e7, description="max battery power in this slot [W]")]
+    soc: Annotated[Ratio, Field(description="discharge floor, and grid-charge target [0..1]")]
+    grid_charge: bool = False
+
+
+class InverterParams(NamedTuple):
+    """Compiled inverter parameters (SI)."""
+
+    rated_w: float  # AC rating [W]
+    curve: int
+    eta_flat: float
+    eta_nominal: float
+    eta_reference: float
+    pdc0_w: float  # DC input at rated AC for the PVWatts curve [W]
+    curve_x: np.ndarray  # load fractions
+    curve_y: np.ndarray  # efficiencies
+    work_mode: int
+    battery_first: bool
+    shutdown_soc: float
+    low_soc: float
+    restart_soc: float
+    reserve_soc: float
+
+
+class Config(DeviceConfig):
+    """A hybrid inverter and its settings."""
+
+    ROLE: ClassVar[str] = "inverter"
+
+    kind: Literal["inverter"] = "inverter"
+    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7, description="AC rating [W]")] = 5000.0
+    efficiency: Annotated[float, Field(gt=0.5, le=1.0)] | PvwattsEfficiency | PointsEfficiency = 0.96
+    work_mode: Literal["selling_first", "zero_export", "limited_to_home"] = "limited_to_home"
+    priority: Literal["load_first", "battery_first"] = "load_first"
+    programs: list[ProgramSlot] = Field(default_factory=list, max_length=6)
+    battery_shutdown_soc: Ratio = 0.1
+    battery_low_soc: Ratio = 0.2
+    battery_restart_soc: Ratio = 0.3
+    backup_reserve_soc: Ratio = 0.2
+
+    @model_validator(mode="after")
+    def _settings(self) -> "Config":
+        if not self.battery_shutdown_soc <= self.battery_low_soc <= self.battery_restart_soc:
+            raise ValueError(
+                "battery SoC settings must satisfy shutdown <= low <= restart, got "
+                f"{self.battery_shutdown_soc} / {self.battery_low_soc} / {self.battery_restart_soc}"
+            )
+        if self.backup_reserve_soc < self.battery_shutdown_soc:
+            raise ValueError(
+                f"backup_reserve_soc {self.backup_reserve_soc} must be >= battery_shutdown_soc "
+                f"{self.battery_shutdown_soc}"
+            )
+        starts = [seconds_of_day(slot.start) for slot in self.programs]
+        if len(set(starts)) != len(starts):
+            raise ValueError("program slots must start at different times")
+        return self
+
+    def params(self) -> InverterParams:
+        eff = self.efficiency
+        curve_x = np.array([0.0, 1.0])
+        curve_y = np.array([1.0, 1.0])
+        curve, flat, nominal, reference = CURVE_FLAT, 1.0, 1.0, 1.0
+        if isinstance(eff, float):
+            flat = float(eff)
+        elif isinstance(eff, PvwattsEfficiency):
+            curve, nominal, reference = CURVE_PVWATTS, eff.nominal, eff.reference
+        else:
+            curve = CURVE_POINTS
+            curve_x = np.array([p[0] for p in eff.points], dtype=np.float64)
+            curve_y = np.array([p[1] for p in eff.points], dtype=np.float64)
+        return InverterParams(
+            rated_w=self.rated_power_w,
+            curve=curve,
+            eta_flat=flat,
+            eta_nominal=nominal,
+            eta_reference=reference,
+            pdc0_w=self.rated_power_w / nominal,
+            curve_x=curve_x,
+            curve_y=curve_y,
+            work_mode=WORK_MODES[self.work_mode],
+            battery_first=self.priority == "battery_first",
+            shutdown_soc=self.battery_shutdown_soc,
+            low_soc=self.battery_low_soc,
+            restart_soc=self.battery_restart_soc,
+            reserve_soc=self.backup_reserve_soc,
+        )
+
+    def program_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Slot start times [s of day] (sorted) and a ``[n, 3]`` table of (soc, power_w, grid_charge)."""
+        slots = sorted(self.programs, key=lambda s: seconds_of_day(s.start))
+        if not slots:
+            slots = [ProgramSlot(start="00:00", power_w=self.rated_power_w, soc=0.0)]
+        starts = np.array([seconds_of_day(s.start) for s in slots], dtype=np.int64)
+        table = np.array([[s.soc, s.power_w, 1.0 if s.grid_charge else 0.0] for s in slots], dtype=np.float64)
+        return starts, table
+
+    def slot_index(self, second_of_day: np.ndarray) -> np.ndarray:
+        """Active program slot of each tick (index into :meth:`program_table`)."""
+        starts, _ = self.program_table()
+        index = np.searchsorted(starts, second_of_day, side="right") - 1
+        return np.where(index < 0, len(starts) - 1, index).astype(np.int64)
+
+
+@njit(cache=True)
+def efficiency(inv, dc_w):
+    """Conversion efficiency at a DC throughput ``dc_w`` [W] (clamped to [0.05, 1])."""
+    if inv.curve == CURVE_FLAT:
+        eta = inv.eta_flat
+    elif inv.curve == CURVE_PVWATTS:
+        zeta = dc_w / inv.pdc0_w
+        if zeta <= 0.0:
+            eta = inv.eta_nominal
+        else:
+            eta = inv.eta_nominal / inv.eta_reference * (-0.0162 * zeta - 0.0059 / zeta + 0.9858)
+    else:
+        eta = np.interp(dc_w / inv.rated_w, inv.curve_x, inv.curve_y)
+    return min(1.0, max(MIN_EFFICIENCY, eta))
+
+
+@njit(cache=True)
+def _dc_to_ac(dc_available, ac_wanted, eta):
+    """AC delivered and DC drawn to deliver at most ``ac_wanted`` from ``dc_available`` [J]."""
+    ac = min(ac_wanted, math.floor(dc_available * eta))
+    if ac <= 0:
+        return 0, 0
+    dc = min(dc_available, max(ac, math.ceil(ac / eta)))
+    return ac, dc
+
+
+@njit(cache=True)
+def _serve(demand, essential, pick_essential, pool, served):
+    """Serve loads of one circuit from ``pool`` in list order; returns what is left [J]."""
+    for i in range(demand.shape[0]):
+        if essential[i] == pick_essential:
+            give = min(demand[i], pool)
+            served[i] = give
+            pool -= give
+    return pool
+
+
+@njit(cache=True)
+def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, slot_soc, slot_power_w,
+           slot_grid_charge, export_limit_w, import_limit_w, dt_s, pv_used, served):
+    """Settle one tick.
+
+    Parameters
+    ----------
+    inv : InverterParams
+    bat : BatteryParams
+        ``battery.NO_BATTERY`` for a home without one.
+    stored_j : int
+        Battery energy stored at the start of the tick [J].
+    tripped : bool
+        The battery was shut down at its shutdown SoC and has not reached the restart SoC.
+    pv_avail : ndarray of int64
+        DC energy each PV array can deliver this tick [J].
+    demand : ndarray of int64
+        Energy each load asks for [J].
+    essential : ndarray of bool
+        Whether each load is on the backup (essential) circuit.
+    grid_on : bool
+    slot_soc, slot_power_w, slot_grid_charge : float
+        The active program slot: SoC floor / grid-charge target [0..1], max battery power
+        [W], grid charge allowed (> 0).
+    export_limit_w, import_limit_w : float
+        Grid limits [W]; negative means none.
+    dt_s : int
+        Tick length [s].
+    pv_used, served : ndarray of int64
+        Filled in: DC energy used from each array, energy served to each load [J].
+
+    Returns
+    -------
+    tuple
+        ``(battery_j, grid_import_j, grid_export_j, loss_j, curtailed_j, pv_surplus_j,
+        stored_j, tripped)``: battery terminal energy (+ discharge, - charge), grid
+        import and export, conversion loss, curtailed PV, PV not used by loads [J], and the
+        battery's new stored energy and tripped flag.
+    """
+    soc_now = battery_model.soc(bat, stored_j)
+    if tripped and soc_now >= inv.restart_soc:
+        tripped = False
+    if grid_on:
+        floor_soc = max(slot_soc, inv.reserve_soc, inv.low_soc)
+    else:
+        floor_soc = inv.shutdown_soc
+    discharge_cap = 0 if tripped else battery_model.max_discharge_j(bat, stored_j, floor_soc, dt_s)
+    slot_power_j = math.floor(slot_power_w * dt_s)
+    if grid_on:
+        discharge_cap = min(discharge_cap, slot_power_j)
+    charge_cap = battery_model.max_charge_j(bat, stored_j, 1.0, dt_s)
+
+    essential_demand = 0
+    other_demand = 0
+    for i in range(demand.shape[0]):
+        if essential[i]:
+            essential_demand += demand[i]
+        else:
+            other_demand += demand[i]
+    selling = grid_on and inv.work_mode == SELLING_FIRST
+    inverter_load = essential_demand
+    if grid_on and inv.work_mode != ZERO_EXPORT:
+        inverter_load += other_demand
+    grid_direct = other_demand if (grid_on and inv.work_mode == ZERO_EXPORT) else 0
+
+    pv_total = 0
+    for j in range(pv_avail.shape[0]):
+        pv_total += pv_avail[j]
+    ac_cap = math.floor(inv.rated_w * dt_s)
+    export_room = 0
+    if selling:
+        export_room = ac_cap if export_limit_w < 0.0 else math.floor(export_limit_w * dt_s)
+    wanted_ac = min(ac_cap, inverter_load + export_room)
+    eta = efficiency(inv, min(pv_total + discharge_cap, wanted_ac) / dt_s)
+
+    pv_left = pv_total
+    ac_left = ac_cap
+    load_left = inverter_load
+    charge = 0
+    discharge = 0
+    converted_dc = 0  # DC -> AC, DC side
+    converted_ac = 0  # DC -> AC, AC side
+    if grid_on and inv.battery_first:
+        charge = min(pv_left, charge_cap)
+        pv_left -= charge
+    ac, dc = _dc_to_ac(pv_left, min(load_left, ac_left), eta)
+    pv_left -= dc
+    pv_to_loads = dc
+    converted_dc += dc
+    converted_ac += ac
+    load_left -= ac
+    ac_left -= ac
+    if not (grid_on and inv.battery_first):
+        charge = min(pv_left, charge_cap)
+        pv_left -= charge
+    if charge == 0:
+        ac, dc = _dc_to_ac(discharge_cap, min(load_left, ac_left), eta)
+        discharge = dc
+        converted_dc += dc
+        converted_ac += ac
+        load_left -= ac
+        ac_left -= ac
+    ac_to_loads = inverter_load - load_left
+    export = 0
+    if selling:
+        ac, dc = _dc_to_ac(pv_left, min(export_room, ac_left), eta)
+        pv_left -= dc
+        converted_dc += dc
+        converted_ac += ac
+        ac_left -= ac
+        export = ac
+    curtailed = pv_left
+
+    grid_import = 0
+    if grid_on:
+        import_room = math.floor(import_limit_w * dt_s) if import_limit_w >= 0.0 else load_left + grid_direct
+        grid_import = min(load_left + grid_direct, import_room)
+    to_loads = ac_to_loads + grid_import
+
+    charged_dc = 0
+    charged_ac = 0
+    if grid_on and slot_grid_charge > 0.0 and discharge == 0 and soc_now < slot_soc:
+        stored_after_pv = battery_model.apply(bat, stored_j, -charge)
+        dc_room = min(charge_cap - charge, battery_model.max_charge_j(bat, stored_after_pv, slot_soc, dt_s))
+        dc_room = min(dc_room, max(0, slot_power_j - charge))
+        ac_room = ac_left
+        if import_limit_w >= 0.0:
+            ac_room = min(ac_room, math.floor(import_limit_w * dt_s) - grid_import)
+        charged_dc = min(dc_room, math.floor(max(0, ac_room) * eta))
+        if charged_dc > 0:
+            charged_ac = math.ceil(charged_dc / eta)
+            if charged_ac > ac_room:
+                charged_dc -= 1
+                charged_ac = math.ceil(charged_dc / eta)
+            charge += charged_dc
+            grid_import += charged_ac
+
+    for i in range(served.shape[0]):
+        served[i] = 0
+    pool = _serve(demand, essential, True, to_loads, served)
+    if grid_on:
+        _serve(demand, essential, False, pool, served)
+
+    used_total = pv_total - curtailed
+    given = 0
+    for j in range(pv_avail.shape[0]):
+        share = (pv_avail[j] * used_total) // pv_total if pv_total > 0 else 0
+        pv_used[j] = share
+        given += share
+    for j in range(pv_avail.shape[0]):
+        if given >= used_total:
+            break
+        extra = min(pv_avail[j] - pv_used[j], used_total - given)
+        pv_used[j] += extra
+        given += extra
+
+    loss = (converted_dc - converted_ac) + (charged_ac - charged_dc)
+    battery_j = discharge - charge
+    stored_new = battery_model.apply(bat, stored_j, battery_j)
+    if not grid_on and bat.capacity_j > 0 and battery_model.soc(bat, stored_new) <= inv.shutdown_soc:
+        tripped = True
+    return (battery_j, grid_import, export, loss, curtailed, pv_total - pv_to_loads, stored_new, tripped)

@@ -1,0 +1,217 @@
+"""Weather: what reaches the ground of the sun's clear-sky irradiance, plus air temperature and wind.
+
+Two models:
+
+``clouds`` (default)
+    A seeded stochastic cloud model. Cloud cover in oktas (0..8) follows a per-hour Markov
+    chain: each hour keeps its cover with probability ``persistence``, else jumps to a cover
+    drawn from a binomial distribution whose mean is the month's ``mean_cloud_cover``, which is
+    therefore the long-run mean. Irradiance follows Kasten & Czeplak (1980):
+    ``GHI = transparency * GHI_clear * (1 - 0.75 (N/8)^3.4)``, with the diffuse fraction
+    rising from the clear-sky one to 1 at overcast as ``(N/8)^2``. Air temperature is a daily
+    sinusoid between the month's mean minimum (at 05:00) and maximum (at 15:00).
+``file``
+    A real weather file: TMY3 (``.csv``), TMY2 (``.tm2``) or EPW (``.epw``), read with pvlib's
+    readers; GHI, DNI, DHI, air temperature and wind speed are interpolated to each tick,
+    by time of year (the file is a typical year). ``pvlib:NAME`` names a file shipped with
+    pvlib (e.g. ``pvlib:723170TYA.CSV``); other paths are relative to the home file.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal, NamedTuple
+
+import numpy as np
+from pydantic import Field, PrivateAttr, model_validator
+
+from homesim.devices.base import Block, DeviceConfig
+
+HOURS_PER_CHUNK = 8760
+SECONDS_PER_TYPICAL_YEAR = 365 * 86_400
+
+Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
+
+
+class Weather(NamedTuple):
+    """Weather at each tick's middle."""
+
+    ghi: np.ndarray  # global horizontal irradiance [W/m2]
+    dni: np.ndarray  # direct normal irradiance [W/m2]
+    dhi: np.ndarray  # diffuse horizontal irradiance [W/m2]
+    temp_air: np.ndarray  # [degrees C]
+    wind_speed: np.ndarray  # [m/s]
+    cloud_cover: np.ndarray  # [0..1] (NaN from a weather file)
+
+
+class Config(DeviceConfig):
+    """The weather over the home."""
+
+    ROLE: ClassVar[str] = "environment"
+    ORDER: ClassVar[int] = 1
+
+    kind: Literal["weather"] = "weather"
+    model: Literal["clouds", "file"] = "clouds"
+    file: str | None = Field(default=None, description="weather file (TMY3 .csv, TMY2 .tm2, EPW .epw)")
+    mean_cloud_cover: Annotated[float, Field(ge=0.0, le=1.0)] | Monthly = Field(
+        default=0.3, description="long-run mean cloud cover [0..1], one value or one per month"
+    )
+    persistence: Annotated[float, Field(ge=0.0, lt=1.0, description="chance an hour keeps its cover")] = 0.85
+    transparency: Annotated[float, Field(gt=0.0, le=1.2, description="multiplier on clear-sky irradiance")] = 1.0
+    temp_min_c: Monthly = Field(
+        default_factory=lambda: [16.0, 16.0, 15.0, 12.0, 10.0, 8.0, 7.0, 8.0, 9.0, 11.0, 13.0, 15.0],
+        description="mean daily minimum per month [degrees C]",
+    )
+    temp_max_c: Monthly = Field(
+        default_factory=lambda: [27.0, 27.0, 26.0, 23.0, 21.0, 19.0, 18.0, 19.0, 20.0, 22.0, 24.0, 26.0],
+        description="mean daily maximum per month [degrees C]",
+    )
+    wind_speed_m_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0
+
+    _home_dir: Path = PrivateAttr(default=Path("."))
+
+    @model_validator(mode="after")
+    def _file_given(self) -> "Config":
+        if self.model == "file" and not self.file:
+            raise ValueError("model 'file' needs 'file': a TMY3 (.csv), TMY2 (.tm2) or EPW (.epw) path")
+        for low, high in zip(self.temp_min_c, self.temp_max_c):
+            if low > high:
+                raise ValueError(f"temp_min_c {low} is above temp_max_c {high} for the same month")
+        return self
+
+    def bind_home_dir(self, home_dir: Path) -> None:
+        """Resolve relative weather file paths against the home file's folder."""
+        self._home_dir = home_dir
+
+    def resolved_file(self) -> Path:
+        assert self.file is not None
+        if self.file.startswith("pvlib:"):
+            import pvlib
+
+            return Path(pvlib.__file__).parent / "data" / self.file.removeprefix("pvlib:")
+        path = Path(self.file)
+        return path if path.is_absolute() else self._home_dir / path
+
+    def fill_block(self, block: Block) -> None:
+        """Put ``weather`` (a :class:`Weather`) in the block; needs the sun's ``clear_sky``."""
+        if self.model == "file":
+            block.values["weather"] = _from_file(self.resolved_file(), block.mid_unix_s)
+            return
+        block.values["weather"] = self._clouds(block)
+
+    def _clouds(self, block: Block) -> Weather:
+        clear = block.values["clear_sky"]
+        run_start = int(block.unix_s[0]) - block.start_tick * block.dt_s
+        hours_from_start = (block.mid_unix_s - run_start) / 3600.0
+        last_hour = int(np.ceil(hours_from_start[-1])) + 1
+        means = self.mean_cloud_cover if isinstance(self.mean_cloud_cover, list) else [self.mean_cloud_cover] * 12
+        oktas = _cloud_chain(block.seed, self.persistence, tuple(means), run_start, last_hour // HOURS_PER_CHUNK + 1)
+        # Each hour's cover is centred on its middle; interpolate between hour middles.
+        cover = np.interp(hours_from_start - 0.5, np.arange(oktas.shape[0]), oktas) / 8.0
+        clear_index = self.transparency * (1.0 - 0.75 * cover**3.4)
+        ghi = clear.ghi * clear_index
+        with np.errstate(invalid="ignore", divide="ignore"):
+            clear_diffuse = np.where(clear.ghi > 0.0, clear.dhi / clear.ghi, 1.0)
+        diffuse_fraction = clear_diffuse + (1.0 - clear_diffuse) * cover**2
+        dhi = ghi * diffuse_fraction
+        cos_zenith = np.cos(np.radians(block.values["sun"].zenith))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dni = np.where(cos_zenith > 0.01, (ghi - dhi) / cos_zenith, 0.0)
+        dni = np.minimum(np.maximum(dni, 0.0), clear.dni * self.transparency)
+        month = block.month - 1
+        low = np.asarray(self.temp_min_c)[month]
+        high = np.asarray(self.temp_max_c)[month]
+        hour = block.second_of_day / 3600.0 + block.dt_s / 7200.0
+        # Coldest at 05:00, warmest at 15:00: a cosine rising over 10 h and falling over 14 h.
+        rising = (hour >= 5.0) & (hour < 15.0)
+        phase = np.where(rising, (hour - 5.0) / 10.0, ((hour - 15.0) % 24.0) / 14.0)
+        shape = np.where(rising, 0.5 - 0.5 * np.cos(np.pi * phase), 0.5 + 0.5 * np.cos(np.pi * phase))
+        temp_air = low + (high - low) * shape
+        wind = np.full(block.size, self.wind_speed_m_s)
+        return Weather(ghi, dni, dhi, temp_air, wind, cover)
+
+
+@functools.lru_cache(maxsize=16)
+def _cloud_chain(seed: int, persistence: float, monthly_means: tuple[float, ...], run_start: int, chunks: int) -> np.ndarray:
+    """Hourly cloud cover [oktas] from the run start, ``chunks * 8760`` hours long.
+
+    Chunk ``c`` draws from its own generator seeded by ``(seed, c)`` and starts from the
+    previous chunk's last state, so a longer chain starts with exactly the shorter one.
+    """
+    months = (
+        np.asarray(
+            (np.datetime64(run_start, "s") + np.arange(chunks * HOURS_PER_CHUNK) * np.timedelta64(3600, "s")).astype(
+                "datetime64[M]"
+            ),
+            dtype=np.int64,
+        )
+        % 12
+    )
+    means = np.asarray(monthly_means)[months]
+    oktas = np.empty(chunks * HOURS_PER_CHUNK, dtype=np.float64)
+    state = None
+    for chunk in range(chunks):
+        rng = np.random.default_rng([seed, chunk])
+        keep = rng.random(HOURS_PER_CHUNK) < persistence
+        part = slice(chunk * HOURS_PER_CHUNK, (chunk + 1) * HOURS_PER_CHUNK)
+        fresh = rng.binomial(8, means[part]).astype(np.float64)
+        for i in range(HOURS_PER_CHUNK):
+            if state is None or not keep[i]:
+                state = fresh[i]
+            oktas[chunk * HOURS_PER_CHUNK + i] = state
+    return oktas
+
+
+@functools.lru_cache(maxsize=8)
+def _read_weather_file(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """A typical year from a weather file: centres [s of year, file-local], a ``[5, n]`` array
+    (ghi, dni, dhi, temp_air, wind_speed) and the file's UTC offset [s]."""
+    import pvlib.iotools as iotools
+
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise FileNotFoundError(f"weather file {path} does not exist")
+    if suffix == ".epw":
+        data, meta = iotools.read_epw(path)
+        offset_s = int(round(float(meta["TZ"]) * 3600))
+    elif suffix == ".tm2":
+        data, meta = iotools.read_tmy2(path)
+        offset_s = int(round(float(meta["TZ"]) * 3600))
+    elif suffix == ".csv":
+        data, meta = iotools.read_tmy3(path, map_variables=True)
+        offset_s = int(round(float(meta["TZ"]) * 3600))
+    else:
+        raise ValueError(f"weather file {path}: unknown format {suffix!r}; use .csv (TMY3), .tm2 (TMY2) or .epw (EPW)")
+    index = data.index.tz_localize(None) if data.index.tz is not None else data.index
+    # Rows come from different years (leap or not): place them by month, day and time.
+    seconds = typical_year_seconds(
+        index.month.to_numpy(), index.day.to_numpy(), (index.hour * 3600 + index.minute * 60).to_numpy()
+    )
+    # Values are averages over the hour ending at their label: centre them half an hour earlier.
+    seconds = (seconds - 1800.0) % SECONDS_PER_TYPICAL_YEAR
+    columns = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
+    values = np.vstack([data[c].to_numpy(dtype=np.float64) for c in columns])
+    order = np.argsort(seconds, kind="stable")
+    return seconds[order], values[:, order], offset_s
+
+
+_MONTH_START_DAY = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
+
+
+def typical_year_seconds(month: np.ndarray, day: np.ndarray, second_of_day: np.ndarray) -> np.ndarray:
+    """Seconds from 1 January 00:00 of a 365-day year [s]; 29 February falls on 1 March."""
+    return (_MONTH_START_DAY[np.asarray(month) - 1] + np.asarray(day) - 1) * 86_400.0 + second_of_day
+
+
+def _from_file(path: Path, mid_unix_s: np.ndarray) -> Weather:
+    centres, values, offset_s = _read_weather_file(path)
+    local = np.floor(mid_unix_s).astype(np.int64) + offset_s
+    days = (local // 86_400).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    month = (months - days.astype("datetime64[Y]").astype("datetime64[M]")).astype(np.int64) + 1
+    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    seconds_of_year = typical_year_seconds(month, day, local % 86_400 + (mid_unix_s - np.floor(mid_unix_s)))
+    columns = [np.interp(seconds_of_year, centres, row, period=SECONDS_PER_TYPICAL_YEAR) for row in values]
+    ghi, dni, dhi = (np.maximum(c, 0.0) for c in columns[:3])
+    return Weather(ghi, dni, dhi, columns[3], columns[4], np.full(mid_unix_s.shape, np.nan))

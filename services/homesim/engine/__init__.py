@@ -1,0 +1,1 @@
+"""Fast-forward runtime: the device models stepped in one process, and what-if comparisons."""

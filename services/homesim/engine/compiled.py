@@ -1,0 +1,148 @@
+"""A home compiled for stepping: device parameters as arrays, and its exogenous inputs per block.
+
+Both runtimes use this: the fast-forward engine for every block of a run, a live device service
+for the block its current tick falls in. The same block number always yields bit-identical
+arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from homesim.devices import battery as battery_model
+from homesim.devices import behaviour
+from homesim.devices.base import BLOCK_TICKS, Block
+from homesim.home import Home
+
+
+@dataclass
+class Exogenous:
+    """Everything a block's ticks need that does not depend on the dispatch."""
+
+    block: Block
+    pv_avail_j: np.ndarray  # [n_pv, n] int64 DC energy available [J]
+    load_allowed: np.ndarray  # [n_loads, n] bool
+    load_profile_j: np.ndarray  # [n_loads, n] int64 profile demand [J]
+    load_draw_l: np.ndarray  # [n_loads, n] float64 hot water drawn [L]
+    grid_on: np.ndarray  # [n] bool
+    import_price: np.ndarray  # [n] float64 [currency/kWh]
+    export_price: np.ndarray  # [n] float64 [currency/kWh]
+    slot_index: np.ndarray  # [n] int64 active inverter program slot
+
+
+def start_unix_s(home: Home, start: dt.date | None = None) -> int:
+    """Local midnight of the first day, as seconds since 1970-01-01 UTC [s]."""
+    day = start or home.start
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(home.location.timezone))
+    return int(midnight.timestamp())
+
+
+class CompiledHome:
+    """A validated home, compiled for a run of ``dt_s`` steps from ``start``."""
+
+    def __init__(self, home: Home, dt_s: int, start: dt.date | None = None, seed: int | None = None) -> None:
+        if dt_s < 1 or dt_s > 86_400:
+            raise ValueError(f"step {dt_s} s is not allowed: must be 1..86400 s")
+        self.home = home
+        self.dt_s = int(dt_s)
+        self.start_unix_s = start_unix_s(home, start)
+        self.seed = home.seed if seed is None else int(seed)
+        self.environment = sorted(home.of_role("environment"), key=lambda d: d.ORDER)
+        self.pv_arrays = home.pv_arrays
+        self.loads = home.loads
+        self.grid = home.grid
+        self.battery = home.battery
+        self.inverter = home.inverter
+        self.load_behaviour = np.array([load.BEHAVIOUR for load in self.loads], dtype=np.int64)
+        self.load_params = np.array([load.params() for load in self.loads], dtype=np.float64).reshape(
+            len(self.loads), behaviour.N_PARAMS
+        )
+        self.essential = np.array([load.circuit == "essential" for load in self.loads], dtype=np.bool_)
+        self.battery_params = self.battery.params() if self.battery is not None else battery_model.NO_BATTERY
+        if self.inverter is not None:
+            self.inverter_params = self.inverter.params()
+            self.slot_table = self.inverter.program_table()[1]
+        else:
+            # No inverter: loads draw from the grid through an ideal connection.
+            from homesim.devices import inverter as inverter_model
+
+            bare = inverter_model.Config(id="inverter", rated_power_w=1e7, efficiency=1.0, work_mode="zero_export")
+            self.inverter_params = bare.params()
+            self.slot_table = bare.program_table()[1]
+            self.essential = np.zeros(len(self.loads), dtype=np.bool_)
+        self.export_limit_w = -1.0
+        self.import_limit_w = -1.0
+        if self.grid is not None:
+            if self.grid.export_limit_w is not None:
+                self.export_limit_w = float(self.grid.export_limit_w)
+            if self.grid.max_import_w is not None:
+                self.import_limit_w = float(self.grid.max_import_w)
+
+    def initial_load_state(self) -> np.ndarray:
+        """``[n_loads, N_STATE]`` state of every load at the start."""
+        return np.array([load.initial_state() for load in self.loads], dtype=np.float64).reshape(
+            len(self.loads), behaviour.N_STATE
+        )
+
+    def initial_stored_j(self) -> int:
+        return self.battery.initial_stored_j() if self.battery is not None else 0
+
+    def block(self, index: int, ticks: int = BLOCK_TICKS) -> Block:
+        """The time arrays of block ``index`` (``ticks`` long, fewer at the end of a run)."""
+        start_tick = index * BLOCK_TICKS
+        unix_s = self.start_unix_s + (start_tick + np.arange(ticks, dtype=np.int64)) * self.dt_s
+        local = pd.DatetimeIndex(unix_s * 1_000_000_000, tz="UTC").tz_convert(self.home.location.timezone)
+        second_of_day = (local.hour * 3600 + local.minute * 60 + local.second).to_numpy(dtype=np.int64)
+        location = self.home.location
+        return Block(
+            index=index,
+            start_tick=start_tick,
+            dt_s=self.dt_s,
+            unix_s=unix_s,
+            second_of_day=second_of_day,
+            weekday=local.day_of_week.to_numpy(dtype=np.int64),
+            month=local.month.to_numpy(dtype=np.int64),
+            day_of_month=local.day.to_numpy(dtype=np.int64),
+            seed=self.seed,
+            latitude=location.latitude,
+            longitude=location.longitude,
+            altitude=location.altitude_m,
+            timezone=location.timezone,
+        )
+
+    def fill_environment(self, block: Block) -> None:
+        """Run the environment devices (sun, then weather) on the block."""
+        for device in self.environment:
+            device.fill_block(block)
+
+    def exogenous(self, index: int, ticks: int = BLOCK_TICKS) -> Exogenous:
+        """Everything exogenous for block ``index``."""
+        block = self.block(index, ticks)
+        n = block.size
+        self.fill_environment(block)
+        pv = np.zeros((len(self.pv_arrays), n), dtype=np.int64)
+        for i, array in enumerate(self.pv_arrays):
+            pv[i] = array.available_j(block)
+        allowed = np.zeros((len(self.loads), n), dtype=np.bool_)
+        profile = np.zeros((len(self.loads), n), dtype=np.int64)
+        draw = np.zeros((len(self.loads), n), dtype=np.float64)
+        for i, load in enumerate(self.loads):
+            allowed[i], profile[i], draw[i] = load.block_inputs(block)
+        if self.grid is not None:
+            grid_on = self.grid.grid_on(block)
+            import_price = self.grid.import_price(block)
+            export_price = self.grid.export_price(block)
+        else:
+            grid_on = np.zeros(n, dtype=np.bool_)
+            import_price = np.zeros(n)
+            export_price = np.zeros(n)
+        if self.inverter is not None:
+            slot_index = self.inverter.slot_index(block.second_of_day)
+        else:
+            slot_index = np.zeros(n, dtype=np.int64)
+        return Exogenous(block, pv, allowed, profile, draw, grid_on, import_price, export_price, slot_index)

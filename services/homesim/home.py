@@ -1,0 +1,319 @@
+"""The home definition file: pydantic models, loading, and clear errors.
+
+A home is a location, a start date, a currency, a seed and a list of devices, each with a
+unique ``id`` and its kind's properties (see ``homesim.devices``). The inverter's settings,
+the grid's tariffs and load-shedding schedule and each load's timers live on those devices.
+
+Sane defaults: a home with PV arrays gets a ``sun`` and a ``weather`` device if it lists none,
+and a home with PV or a battery gets a default ``inverter``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from homesim.devices import KINDS
+from homesim.devices.base import DeviceConfig
+
+Device = Annotated[Union[tuple(module.Config for module in KINDS.values())], Field(discriminator="kind")]
+
+#: Kinds a home has at most one of.
+SINGLETON_KINDS = ("sun", "weather", "grid", "battery", "inverter")
+
+
+class Location(BaseModel):
+    """Where the home is."""
+
+    model_config = ConfigDict(extra="forbid")
+    latitude: Annotated[float, Field(ge=-90.0, le=90.0, description="[degrees], south negative")]
+    longitude: Annotated[float, Field(ge=-180.0, le=180.0, description="[degrees], west negative")]
+    altitude_m: Annotated[float, Field(ge=-500.0, le=9000.0, description="[m]")] = 0.0
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name such as Africa/Johannesburg") from None
+        return value
+
+
+class Home(BaseModel):
+    """A home: the single source of truth for what runs, in both runtimes."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    name: str = Field(default="home", max_length=80)
+    location: Location
+    start: dt.date = Field(description="first simulated day, local midnight")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "ZAR"
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 1
+    devices: list[Device] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Home":
+        ids = [d.id for d in self.devices]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"device ids must be unique; repeated: {', '.join(duplicates)}")
+        for kind in SINGLETON_KINDS:
+            count = sum(d.kind == kind for d in self.devices)
+            if count > 1:
+                raise ValueError(f"a home has at most one {kind} device, this one has {count}")
+        kinds = {d.kind for d in self.devices}
+        defaults: list[DeviceConfig] = []
+        if "pv_array" in kinds:
+            for kind in ("sun", "weather"):
+                if kind not in kinds:
+                    defaults.append(KINDS[kind].Config(id=_free_id(kind, ids)))
+        if ("pv_array" in kinds or "battery" in kinds) and "inverter" not in kinds:
+            defaults.append(KINDS["inverter"].Config(id=_free_id("inverter", ids)))
+        if defaults:
+            # Bypass assignment validation: this runs inside validation already.
+            object.__setattr__(self, "devices", list(self.devices) + defaults)
+        if self.battery is None:
+            for load in self.loads:
+                if load.switch.min_battery_soc is not None:
+                    raise ValueError(f"load {load.id!r} has switch.min_battery_soc but the home has no battery")
+        return self
+
+    def of_role(self, role: str) -> list[DeviceConfig]:
+        """Devices with a role: environment, source, grid, storage, inverter, load."""
+        return [d for d in self.devices if d.ROLE == role]
+
+    def _one(self, kind: str) -> Any:
+        found = [d for d in self.devices if d.kind == kind]
+        return found[0] if found else None
+
+    @property
+    def grid(self) -> Any:
+        return self._one("grid")
+
+    @property
+    def battery(self) -> Any:
+        return self._one("battery")
+
+    @property
+    def inverter(self) -> Any:
+        return self._one("inverter")
+
+    @property
+    def pv_arrays(self) -> list[Any]:
+        return self.of_role("source")
+
+    @property
+    def loads(self) -> list[Any]:
+        return self.of_role("load")
+
+    def device(self, device_id: str) -> DeviceConfig:
+        for device in self.devices:
+            if device.id == device_id:
+                return device
+        raise KeyError(device_id)
+
+
+def _free_id(kind: str, taken: list[str]) -> str:
+    candidate, n = kind, 2
+    while candidate in taken:
+        candidate, n = f"{kind}_{n}", n + 1
+    return candidate
+
+
+class HomeFileError(Exception):
+    """A home file that can't be used. ``str()`` is the message a person reads: one line per
+    problem, each naming the field path, the bad value and what is allowed."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "invalid home definition\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def load_home(path: str | Path) -> Home:
+    """Read and validate a home file (YAML). Raises :class:`HomeFileError`."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise HomeFileError([f"can't read the file: {error.strerror}"], str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise HomeFileError([f"{where}not valid YAML: {problem}"], str(path)) from None
+    return home_from_dict(data, source=str(path), home_dir=path.parent)
+
+
+def home_from_dict(data: Any, source: str = "", home_dir: Path | None = None) -> Home:
+    """Validate a home given as plain data. Raises :class:`HomeFileError`."""
+    if not isinstance(data, dict):
+        raise HomeFileError([f"the file must be a mapping of fields (name, location, start, devices...), got {type(data).__name__}"], source)
+    try:
+        home = Home.model_validate(data)
+    except ValidationError as error:
+        raise HomeFileError(describe_errors(error, data), source) from None
+    base = home_dir if home_dir is not None else Path(".")
+    for device in home.devices:
+        bind = getattr(device, "bind_home_dir", None)
+        if bind is not None:
+            bind(base)
+    return home
+
+
+def with_changes(home: Home, changes: dict[str, Any], home_dir: Path | None = None) -> Home:
+    """A copy of ``home`` with ``"<device_id>.<field>": value`` changes, validated."""
+    data = home.model_dump(mode="json")
+    for key, value in changes.items():
+        device_id, _, field = key.partition(".")
+        if not field:
+            raise HomeFileError([f"{key}: must be <device_id>.<property>, e.g. battery.capacity_kwh"])
+        matches = [d for d in data["devices"] if d["id"] == device_id]
+        if not matches:
+            known = ", ".join(d["id"] for d in data["devices"])
+            raise HomeFileError([f"{key}: no device {device_id!r}; devices: {known}"])
+        target = matches[0]
+        parts = field.split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return home_from_dict(data, home_dir=home_dir)
+
+
+# --- error messages --------------------------------------------------------------------------
+
+_BOUNDS = {
+    "greater_than": ("gt", ">"),
+    "greater_than_equal": ("ge", ">="),
+    "less_than": ("lt", "<"),
+    "less_than_equal": ("le", "<="),
+}
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    skip_tag = False
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+            skip_tag = i > 0 and loc[i - 1] == "devices"
+            continue
+        if skip_tag and part in KINDS:
+            skip_tag = False
+            continue
+        skip_tag = False
+        if _is_branch_label(str(part)):
+            continue
+        text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _is_branch_label(part: str) -> bool:
+    """Whether a location segment names a union branch (``float``, ``PvwattsEfficiency``,
+    ``function-after[...]``) rather than a field."""
+    return part in ("float", "int", "str", "bool", "none") or part[:1].isupper() or "[" in part
+
+
+def _bound(value: Any) -> str:
+    """A limit as people write it: ``0`` rather than ``0.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _allowed_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
+    """Field names allowed where an unknown field was found (best effort)."""
+    model: Any = Home
+    node = data
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if model is Home.model_fields["devices"] or model == "devices":
+                kind = node.get("kind") if isinstance(node, dict) else None
+                model = KINDS[kind].Config if kind in KINDS else None
+            continue
+        if part in KINDS:
+            continue
+        if model is Home and part == "devices":
+            model = "devices"
+            node = node.get(part) if isinstance(node, dict) else None
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+            model = _model_in(annotation)
+        else:
+            model = None
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return sorted(model.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_errors(error: ValidationError, data: Any = None) -> list[str]:
+    """One clear line per problem: ``path: value is not allowed: reason``."""
+    lines: list[str] = []
+    for item in error.errors():
+        loc, kind, ctx = tuple(item["loc"]), item["type"], item.get("ctx") or {}
+        path = _path(loc)
+        value = item.get("input")
+        if kind in _BOUNDS:
+            key, symbol = _BOUNDS[kind]
+            line = f"{path}: {_show(value)} is not allowed: must be {symbol} {_bound(ctx[key])}"
+        elif kind == "missing":
+            line = f"{path}: missing: this field is required"
+        elif kind == "extra_forbidden":
+            name = str(loc[-1])
+            allowed = _allowed_fields(loc, data)
+            hint = difflib.get_close_matches(name, allowed, n=1)
+            line = f"{path}: unknown field"
+            if hint:
+                line += f" (did you mean {hint[0]!r}?)"
+            if allowed:
+                line += f"; allowed: {', '.join(allowed)}"
+        elif kind == "union_tag_invalid":
+            line = f"{path}.kind: {_show(ctx.get('tag'))} is not a device kind: must be one of {', '.join(KINDS)}"
+        elif kind == "union_tag_not_found":
+            line = f"{path}.kind: missing: every device needs a kind, one of {', '.join(KINDS)}"
+        elif kind == "literal_error":
+            line = f"{path}: {_show(value)} is not allowed: must be one of {ctx.get('expected')}"
+        elif kind == "string_pattern_mismatch":
+            line = f"{path}: {_show(value)} is not allowed: must match {ctx.get('pattern')}"
+        elif kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+            what = "a whole number" if kind.startswith("int") else "a number"
+            line = f"{path}: {_show(value)} is not allowed: must be {what}"
+        elif kind in ("finite_number",):
+            line = f"{path}: {_show(value)} is not allowed: must be a finite number"
+        elif kind == "value_error":
+            message = str(item["msg"]).removeprefix("Value error, ")
+            shown = "" if isinstance(value, (dict, list)) else f"{_show(value)} is not allowed: "
+            line = f"{path}: {shown}{message}"
+        else:
+            shown = "" if isinstance(value, (dict, list)) else f"{_show(value)} is not allowed: "
+            line = f"{path}: {shown}{item['msg']}"
+        if line not in lines:
+            lines.append(line)
+    return lines

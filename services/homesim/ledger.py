@@ -1,0 +1,218 @@
+"""The ledger: one settlement per tick, the fact of record; its checks, summary and files.
+
+Columns (the contract; see README "The ledger"):
+
+``tick``, ``time`` (tick start, UTC), ``dt_s``;
+``e.<device_id>`` signed integer Joules at the device's connection to the inverter (+ into the
+home's system: PV generation, battery discharge, grid import; - out: served consumption,
+battery charge, grid export); ``demand.<load_id>`` and ``unmet.<load_id>`` [J];
+``loss_j`` conversion loss [J]; ``curtailed_j`` PV left unused [J]; ``soc.<battery_id>`` at the
+tick's end [0..1]; ``grid_on``; ``cost`` grid cost of the tick [currency].
+
+Every row satisfies exactly ``sum(e.*) - loss_j == 0`` and, per load,
+``-e.<id> + unmet.<id> == demand.<id>``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from homesim.devices.base import J_PER_KWH
+
+if TYPE_CHECKING:
+    from homesim.engine.compiled import CompiledHome
+
+LEDGER_FORMATS = ("parquet", "csv")
+
+
+@dataclass
+class LedgerArrays:
+    """The raw per-tick arrays a runtime fills, before they become a :class:`Ledger`."""
+
+    meta: dict[str, Any]
+    pv_ids: list[str]
+    load_ids: list[str]
+    pv_avail: np.ndarray
+    pv_used: np.ndarray
+    demand: np.ndarray
+    served: np.ndarray
+    battery: np.ndarray
+    grid_import: np.ndarray
+    grid_export: np.ndarray
+    loss: np.ndarray
+    curtailed: np.ndarray
+    soc: np.ndarray
+    cost: np.ndarray
+    grid_on: np.ndarray
+
+    @classmethod
+    def empty(cls, compiled: "CompiledHome", ticks: int) -> "LedgerArrays":
+        home = compiled.home
+        n_pv, n_loads = len(compiled.pv_arrays), len(compiled.loads)
+        meta = {
+            "home": home.name,
+            "currency": home.currency,
+            "timezone": home.location.timezone,
+            "start_unix_s": compiled.start_unix_s,
+            "dt_s": compiled.dt_s,
+            "seed": compiled.seed,
+            "grid_id": home.grid.id if home.grid is not None else None,
+            "battery_id": home.battery.id if home.battery is not None else None,
+            "pv_ids": [d.id for d in compiled.pv_arrays],
+            "load_ids": [d.id for d in compiled.loads],
+        }
+        ints = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
+        return cls(
+            meta=meta,
+            pv_ids=[d.id for d in compiled.pv_arrays],
+            load_ids=[d.id for d in compiled.loads],
+            pv_avail=ints(n_pv, ticks),
+            pv_used=ints(n_pv, ticks),
+            demand=ints(n_loads, ticks),
+            served=ints(n_loads, ticks),
+            battery=ints(ticks),
+            grid_import=ints(ticks),
+            grid_export=ints(ticks),
+            loss=ints(ticks),
+            curtailed=ints(ticks),
+            soc=np.zeros(ticks),
+            cost=np.zeros(ticks),
+            grid_on=np.zeros(ticks, dtype=bool),
+        )
+
+    def to_ledger(self, engine_wall_s: float = 0.0) -> "Ledger":
+        ticks = self.battery.shape[0]
+        meta = self.meta
+        columns: dict[str, Any] = {
+            "tick": np.arange(ticks, dtype=np.int64),
+            "time": pd.to_datetime(meta["start_unix_s"] + np.arange(ticks, dtype=np.int64) * meta["dt_s"], unit="s", utc=True),
+            "dt_s": np.full(ticks, meta["dt_s"], dtype=np.int64),
+        }
+        for i, pv_id in enumerate(self.pv_ids):
+            columns[f"e.{pv_id}"] = self.pv_used[i]
+        if meta["battery_id"] is not None:
+            columns[f"e.{meta['battery_id']}"] = self.battery
+        if meta["grid_id"] is not None:
+            columns[f"e.{meta['grid_id']}"] = self.grid_import - self.grid_export
+        for i, load_id in enumerate(self.load_ids):
+            columns[f"e.{load_id}"] = -self.served[i]
+        for i, load_id in enumerate(self.load_ids):
+            columns[f"demand.{load_id}"] = self.demand[i]
+            columns[f"unmet.{load_id}"] = self.demand[i] - self.served[i]
+        columns["loss_j"] = self.loss
+        columns["curtailed_j"] = self.curtailed
+        if meta["battery_id"] is not None:
+            columns[f"soc.{meta['battery_id']}"] = self.soc
+        columns["grid_on"] = self.grid_on
+        columns["cost"] = self.cost
+        return Ledger(pd.DataFrame(columns), dict(meta), engine_wall_s=engine_wall_s)
+
+
+@dataclass
+class Ledger:
+    """Settlements as a table (one row per tick) plus what the run was."""
+
+    table: pd.DataFrame
+    meta: dict[str, Any]
+    engine_wall_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def columns(self, prefix: str) -> list[str]:
+        return [c for c in self.table.columns if c.startswith(prefix)]
+
+    def balance_residual(self) -> np.ndarray:
+        """``sum(e.*) - loss_j`` per row [J]; all zeros in a valid ledger."""
+        energies = self.table[self.columns("e.")].to_numpy(dtype=np.int64)
+        return energies.sum(axis=1) - self.table["loss_j"].to_numpy(dtype=np.int64)
+
+    def check(self) -> None:
+        """Raise ``AssertionError`` naming the first row that breaks an identity."""
+        residual = self.balance_residual()
+        bad = np.flatnonzero(residual != 0)
+        if bad.size:
+            raise AssertionError(f"tick {int(self.table['tick'].iloc[bad[0]])}: sum(e.*) - loss_j = {residual[bad[0]]} J")
+        for column in self.columns("demand."):
+            load_id = column.removeprefix("demand.")
+            lhs = -self.table[f"e.{load_id}"] + self.table[f"unmet.{load_id}"]
+            wrong = np.flatnonzero((lhs != self.table[column]).to_numpy())
+            if wrong.size:
+                raise AssertionError(f"tick {wrong[0]}: load {load_id}: -e + unmet != demand")
+
+    def summary(self) -> dict[str, Any]:
+        """Totals of the run (see README "summary.json")."""
+        t = self.table
+        dt_s = self.meta["dt_s"]
+        kwh = lambda joules: float(joules) / J_PER_KWH  # noqa: E731
+        pv = sum(int(t[f"e.{i}"].sum()) for i in self.meta["pv_ids"])
+        load_ids = self.meta["load_ids"]
+        served = -sum(int(t[f"e.{i}"].sum()) for i in load_ids)
+        unmet = sum(int(t[f"unmet.{i}"].sum()) for i in load_ids)
+        grid = t[f"e.{self.meta['grid_id']}"].to_numpy() if self.meta["grid_id"] else np.zeros(len(t), dtype=np.int64)
+        battery = t[f"e.{self.meta['battery_id']}"].to_numpy() if self.meta["battery_id"] else np.zeros(len(t), dtype=np.int64)
+        grid_import = int(grid[grid > 0].sum())
+        grid_export = int(-grid[grid < 0].sum())
+        unmet_any = np.zeros(len(t), dtype=bool)
+        for i in load_ids:
+            unmet_any |= t[f"unmet.{i}"].to_numpy() > 0
+        outage = ~t["grid_on"].to_numpy() if self.meta["grid_id"] else np.zeros(len(t), dtype=bool)
+        outage_ticks = int(outage.sum())
+        covered = int((outage & ~unmet_any).sum())
+        return {
+            "home": self.meta["home"],
+            "currency": self.meta["currency"],
+            "start": str(t["time"].iloc[0]) if len(t) else None,
+            "dt_s": dt_s,
+            "seed": self.meta["seed"],
+            "energy_kwh": {
+                "pv": kwh(pv),
+                "load": kwh(served),
+                "grid_import": kwh(grid_import),
+                "grid_export": kwh(grid_export),
+                "battery_charge": kwh(-battery[battery < 0].sum()),
+                "battery_discharge": kwh(battery[battery > 0].sum()),
+                "loss": kwh(t["loss_j"].sum()),
+                "unmet": kwh(unmet),
+                "curtailed": kwh(t["curtailed_j"].sum()),
+            },
+            "cost": float(t["cost"].sum()),
+            "self_sufficiency": max(0.0, 1.0 - grid_import / served) if served > 0 else 1.0,
+            "outage_hours": outage_ticks * dt_s / 3600.0,
+            "outage_coverage": covered / outage_ticks if outage_ticks else 1.0,
+            "unmet_hours": int(unmet_any.sum()) * dt_s / 3600.0,
+            "unmet_hours_in_outages": int((unmet_any & outage).sum()) * dt_s / 3600.0,
+            "ticks": int(len(t)),
+            "engine_wall_s": self.engine_wall_s,
+        }
+
+    def write(self, out_dir: str | Path, fmt: str = "parquet") -> Path:
+        """Write ``ledger.<fmt>`` in ``out_dir`` (metadata in the parquet schema / ``ledger.meta.json``)."""
+        if fmt not in LEDGER_FORMATS:
+            raise ValueError(f"format {fmt!r} is not allowed: must be one of {', '.join(LEDGER_FORMATS)}")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"ledger.{fmt}"
+        if fmt == "parquet":
+            table = self.table.copy()
+            table.attrs = {"homesim": json.dumps(self.meta)}
+            table.to_parquet(path, index=False)
+        else:
+            self.table.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+        (out / "ledger.meta.json").write_text(json.dumps(self.meta, indent=2) + "\n")
+        return path
+
+
+def read_ledger(path: str | Path) -> Ledger:
+    """Read a ledger written by :meth:`Ledger.write`."""
+    path = Path(path)
+    meta = json.loads((path.parent / "ledger.meta.json").read_text())
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, parse_dates=["time"])
+    return Ledger(table, meta)
