@@ -94,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     from homesim.home import HomeFileError
     from homesim.loadshedding import ScheduleError
     from homesim.devices.generic_load import ProfileError
+    from homesim.devices.weather import WeatherFileError
 
     try:
         return {"simulate": cmd_simulate, "compare": cmd_compare, "validate": cmd_validate}[args.command](args)
-    except (HomeFileError, ScheduleError, ProfileError, BadInput, FileNotFoundError) as error:
+    except (HomeFileError, ScheduleError, ProfileError, WeatherFileError, BadInput) as error:
         print(f"homesim: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -66,6 +66,7 @@ class LedgerArrays:
             "battery_id": home.battery.id if home.battery is not None else None,
             "pv_ids": [d.id for d in compiled.pv_arrays],
             "load_ids": [d.id for d in compiled.loads],
+            "essential_ids": [d.id for d, e in zip(compiled.loads, compiled.essential) if e],
         }
         ints = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
         return cls(
@@ -160,13 +161,17 @@ class Ledger:
         unmet_any = np.zeros(len(t), dtype=bool)
         for i in load_ids:
             unmet_any |= t[f"unmet.{i}"].to_numpy() > 0
+        # In an outage non-essential loads are off by design: coverage is about essential ones.
+        essential_unmet = np.zeros(len(t), dtype=bool)
+        for i in self.meta["essential_ids"]:
+            essential_unmet |= t[f"unmet.{i}"].to_numpy() > 0
         outage = ~t["grid_on"].to_numpy() if self.meta["grid_id"] else np.zeros(len(t), dtype=bool)
         outage_ticks = int(outage.sum())
-        covered = int((outage & ~unmet_any).sum())
+        covered = int((outage & ~essential_unmet).sum())
         return {
             "home": self.meta["home"],
             "currency": self.meta["currency"],
-            "start": str(t["time"].iloc[0]) if len(t) else None,
+            "start": t["time"].iloc[0].tz_convert(self.meta["timezone"]).isoformat() if len(t) else None,
             "dt_s": dt_s,
             "seed": self.meta["seed"],
             "energy_kwh": {
@@ -185,7 +190,7 @@ class Ledger:
             "outage_hours": outage_ticks * dt_s / 3600.0,
             "outage_coverage": covered / outage_ticks if outage_ticks else 1.0,
             "unmet_hours": int(unmet_any.sum()) * dt_s / 3600.0,
-            "unmet_hours_in_outages": int((unmet_any & outage).sum()) * dt_s / 3600.0,
+            "unmet_hours_in_outages": int((essential_unmet & outage).sum()) * dt_s / 3600.0,
             "ticks": int(len(t)),
             "engine_wall_s": self.engine_wall_s,
         }

@@ -57,8 +57,13 @@ def day_flows(ledger: Ledger, path: Path, day: pd.Timestamp | None = None) -> Pa
         sinks[load_id] = -power(f"e.{load_id}")
     sinks["loss"] = power("loss_j")
     fig, ax = plt.subplots(figsize=(12, 6))
-    ax.stackplot(x, *sources.values(), labels=list(sources), alpha=0.85)
-    ax.stackplot(x, *[-v for v in sinks.values()], labels=list(sinks), alpha=0.85)
+    source_colors = {"PV": "#f2b701", "battery discharge": "#3a9e4f", "grid import": "#7f7f7f"}
+    ax.stackplot(x, *sources.values(), labels=list(sources), colors=[source_colors[k] for k in sources], alpha=0.9)
+    palette = plt.get_cmap("tab20").colors
+    sink_colors = [palette[i % len(palette)] for i in range(len(sinks))]
+    ax.stackplot(x, *[-v for v in sinks.values()], labels=list(sinks), colors=sink_colors, alpha=0.85)
+    available = pv + power("curtailed_j")
+    ax.plot(x, available, color="#b8860b", lw=1.0, ls="--", label="PV available")
     off = ~t.loc[rows, "grid_on"].to_numpy() if ledger.meta["grid_id"] else np.zeros(rows.sum(), bool)
     if off.any():
         low, high = ax.get_ylim()

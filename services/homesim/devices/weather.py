@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import numpy as np
+import pandas as pd
 from pydantic import Field, PrivateAttr, model_validator
 
 from homesim.devices.base import Block, DeviceConfig
@@ -119,6 +120,8 @@ class Config(DeviceConfig):
         with np.errstate(invalid="ignore", divide="ignore"):
             dni = np.where(cos_zenith > 0.01, (ghi - dhi) / cos_zenith, 0.0)
         dni = np.minimum(np.maximum(dni, 0.0), clear.dni * self.transparency)
+        # Where the beam was capped at the clear-sky beam, the rest of GHI is diffuse.
+        dhi = np.where(cos_zenith > 0.01, ghi - dni * cos_zenith, ghi)
         month = block.month - 1
         low = np.asarray(self.temp_min_c)[month]
         high = np.asarray(self.temp_max_c)[month]
@@ -163,33 +166,53 @@ def _cloud_chain(seed: int, persistence: float, monthly_means: tuple[float, ...]
     return oktas
 
 
+class WeatherFileError(ValueError):
+    """A weather file that can't be used; the message names the file."""
+
+
 @functools.lru_cache(maxsize=8)
 def _read_weather_file(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     """A typical year from a weather file: centres [s of year, file-local], a ``[5, n]`` array
     (ghi, dni, dhi, temp_air, wind_speed) and the file's UTC offset [s]."""
+    if not path.exists():
+        raise WeatherFileError(f"weather file {path} does not exist")
+    try:
+        return _parse_weather_file(path)
+    except WeatherFileError:
+        raise
+    except Exception as error:  # pvlib's readers raise many kinds on a malformed file
+        raise WeatherFileError(f"weather file {path} can't be read: {error}") from None
+
+
+def _parse_weather_file(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     import pvlib.iotools as iotools
 
     suffix = path.suffix.lower()
-    if not path.exists():
-        raise FileNotFoundError(f"weather file {path} does not exist")
+    # pvlib labels EPW and TMY2 rows with the hour's start and TMY3 rows with its end; the
+    # values are averages over that hour: place each at the hour's middle.
     if suffix == ".epw":
         data, meta = iotools.read_epw(path)
-        offset_s = int(round(float(meta["TZ"]) * 3600))
+        centre_s = 1800.0
     elif suffix == ".tm2":
         data, meta = iotools.read_tmy2(path)
-        offset_s = int(round(float(meta["TZ"]) * 3600))
+        data = pd.DataFrame({
+            "ghi": data["GHI"], "dni": data["DNI"], "dhi": data["DHI"],
+            "temp_air": data["DryBulb"] / 10.0,  # tenths of a degree C
+            "wind_speed": data["Wspd"] / 10.0,  # tenths of m/s
+        })
+        centre_s = 1800.0
     elif suffix == ".csv":
         data, meta = iotools.read_tmy3(path, map_variables=True)
-        offset_s = int(round(float(meta["TZ"]) * 3600))
+        centre_s = -1800.0
     else:
-        raise ValueError(f"weather file {path}: unknown format {suffix!r}; use .csv (TMY3), .tm2 (TMY2) or .epw (EPW)")
+        raise WeatherFileError(f"weather file {path}: unknown format {suffix!r}; use .csv (TMY3), .tm2 (TMY2) or .epw (EPW)")
+    offset_s = int(round(float(meta["TZ"]) * 3600))
     index = data.index.tz_localize(None) if data.index.tz is not None else data.index
     # Rows come from different years (leap or not): place them by month, day and time.
     seconds = typical_year_seconds(
         index.month.to_numpy(), index.day.to_numpy(), (index.hour * 3600 + index.minute * 60).to_numpy()
     )
-    # Values are averages over the hour ending at their label: centre them half an hour earlier.
-    seconds = (seconds - 1800.0) % SECONDS_PER_TYPICAL_YEAR
+    seconds = (seconds + centre_s) % SECONDS_PER_TYPICAL_YEAR
     columns = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
     values = np.vstack([data[c].to_numpy(dtype=np.float64) for c in columns])
     order = np.argsort(seconds, kind="stable")
