@@ -22,6 +22,7 @@ import pvlib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services"))
 
+from homesim.devices.base import BLOCK_TICKS  # noqa: E402
 from homesim.engine.compiled import CompiledHome  # noqa: E402
 from homesim.engine.fastforward import simulate  # noqa: E402
 from homesim.home import load_home  # noqa: E402
@@ -33,8 +34,8 @@ def pvlib_chain(home, days: int, dt_s: int):
     compiled = CompiledHome(home, dt_s)
     ticks = days * 86_400 // dt_s
     weather = []
-    for index in range((ticks + 1439) // 1440):
-        block = compiled.block(index, min(1440, ticks - index * 1440))
+    for index in range((ticks + BLOCK_TICKS - 1) // BLOCK_TICKS):
+        block = compiled.block(index, min(BLOCK_TICKS, ticks - index * BLOCK_TICKS))
         compiled.fill_environment(block)
         w = block.values["weather"]
         weather.append(pd.DataFrame({"ghi": w.ghi, "dni": w.dni, "dhi": w.dhi, "temp_air": w.temp_air,

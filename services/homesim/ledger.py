@@ -33,12 +33,15 @@ LEDGER_FORMATS = ("parquet", "csv")
 
 @dataclass
 class LedgerArrays:
-    """The raw per-tick arrays a runtime fills, before they become a :class:`Ledger`."""
+    """The raw per-tick arrays a runtime fills, before they become a :class:`Ledger`.
+
+    Per-device arrays are tick-major (``[ticks, devices]``) so that a run of ticks is one
+    contiguous slice the compiled loop writes into directly.
+    """
 
     meta: dict[str, Any]
     pv_ids: list[str]
     load_ids: list[str]
-    pv_avail: np.ndarray
     pv_used: np.ndarray
     demand: np.ndarray
     served: np.ndarray
@@ -73,10 +76,9 @@ class LedgerArrays:
             meta=meta,
             pv_ids=[d.id for d in compiled.pv_arrays],
             load_ids=[d.id for d in compiled.loads],
-            pv_avail=ints(n_pv, ticks),
-            pv_used=ints(n_pv, ticks),
-            demand=ints(n_loads, ticks),
-            served=ints(n_loads, ticks),
+            pv_used=ints(ticks, n_pv),
+            demand=ints(ticks, n_loads),
+            served=ints(ticks, n_loads),
             battery=ints(ticks),
             grid_import=ints(ticks),
             grid_export=ints(ticks),
@@ -95,24 +97,26 @@ class LedgerArrays:
             "time": pd.to_datetime(meta["start_unix_s"] + np.arange(ticks, dtype=np.int64) * meta["dt_s"], unit="s", utc=True),
             "dt_s": np.full(ticks, meta["dt_s"], dtype=np.int64),
         }
+        column = lambda table, i: np.ascontiguousarray(table[:, i])  # noqa: E731
         for i, pv_id in enumerate(self.pv_ids):
-            columns[f"e.{pv_id}"] = self.pv_used[i]
+            columns[f"e.{pv_id}"] = column(self.pv_used, i)
         if meta["battery_id"] is not None:
             columns[f"e.{meta['battery_id']}"] = self.battery
         if meta["grid_id"] is not None:
             columns[f"e.{meta['grid_id']}"] = self.grid_import - self.grid_export
         for i, load_id in enumerate(self.load_ids):
-            columns[f"e.{load_id}"] = -self.served[i]
+            columns[f"e.{load_id}"] = -column(self.served, i)
         for i, load_id in enumerate(self.load_ids):
-            columns[f"demand.{load_id}"] = self.demand[i]
-            columns[f"unmet.{load_id}"] = self.demand[i] - self.served[i]
+            columns[f"demand.{load_id}"] = column(self.demand, i)
+            columns[f"unmet.{load_id}"] = columns[f"demand.{load_id}"] + columns[f"e.{load_id}"]
         columns["loss_j"] = self.loss
         columns["curtailed_j"] = self.curtailed
         if meta["battery_id"] is not None:
             columns[f"soc.{meta['battery_id']}"] = self.soc
         columns["grid_on"] = self.grid_on
         columns["cost"] = self.cost
-        return Ledger(pd.DataFrame(columns), dict(meta), engine_wall_s=engine_wall_s)
+        # copy=False keeps one array per column (no consolidation copy of the whole table).
+        return Ledger(pd.DataFrame(columns, copy=False), dict(meta), engine_wall_s=engine_wall_s)
 
 
 @dataclass

@@ -30,16 +30,16 @@ def run_load(config, block: Block, served_fraction: float = 1.0):
 
     Returns ``(demand_j, temperatures)`` per tick.
     """
-    params = config.params()
-    state = config.initial_state()
+    params = config.params().reshape(1, -1)
+    state = config.initial_state().reshape(1, -1)
     allowed, profile, draw = config.block_inputs(block)
     demand = np.zeros(block.size, dtype=np.int64)
     temps = np.zeros(block.size)
     for t in range(block.size):
-        d = behaviour.load_demand(config.BEHAVIOUR, params, state, allowed[t], profile[t], True, 1.0, 0.0, block.dt_s)
+        d = behaviour.load_demand(config.BEHAVIOUR, params, state, 0, allowed[t], profile[t], True, 1.0, 0.0, block.dt_s)
         served = int(d * served_fraction)
-        behaviour.load_advance(config.BEHAVIOUR, params, state, d, served, draw[t], block.dt_s)
+        behaviour.load_advance(config.BEHAVIOUR, params, state, 0, d, served, draw[t], block.dt_s)
         demand[t] = d
-        temps[t] = state[behaviour.S_TEMP_C]
+        temps[t] = state[0, behaviour.S_TEMP_C]
     return demand, temps
 

@@ -66,7 +66,7 @@ def homes(draw):
                            "start": "2026-02-01", "seed": draw(st.integers(0, 1000)), "devices": devices})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(home=homes(), step=st.sampled_from([60, 300, 900]))
 def test_random_homes_balance_and_keep_the_battery_honest(home, step):
     ledger = simulate(home, days=1, dt_s=step)

@@ -28,7 +28,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from homesim.devices import behaviour
 
 #: Ticks per block; a block is the unit of exogenous (vectorized) computation.
-BLOCK_TICKS = 1440
+BLOCK_TICKS = 10_080
 
 #: Seconds in a day [s].
 SECONDS_PER_DAY = 86_400

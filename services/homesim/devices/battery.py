@@ -74,8 +74,10 @@ class Config(DeviceConfig):
         )
 
     def initial_stored_j(self) -> int:
-        """Stored energy at the start [J]."""
-        return int(round(self.initial_soc * self.capacity_kwh * J_PER_KWH))
+        """Stored energy at the start [J], inside the usable window."""
+        capacity = self.params().capacity_j
+        stored = int(round(self.initial_soc * capacity))
+        return min(max(stored, math.ceil(self.soc_min * capacity)), math.floor(self.soc_max * capacity))
 
 
 @njit(cache=True)

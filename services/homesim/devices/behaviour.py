@@ -55,16 +55,16 @@ def new_params() -> np.ndarray:
 
 
 @njit(cache=True)
-def thermostat_calls(params, temp_c, calling):
+def thermostat_calls(params, i, temp_c, calling):
     """Whether the thermostat calls for power at ``temp_c`` given it called before (bool).
 
     Heating (``P_HEAT_PER_J > 0``): switches on at or below set point minus the dead band,
     off at or above the set point. Cooling: on at or above set point plus the dead band,
     off at or below the set point.
     """
-    setpoint = params[P_SETPOINT_C]
-    band = params[P_HYSTERESIS_K]
-    if params[P_HEAT_PER_J] >= 0.0:
+    setpoint = params[i, P_SETPOINT_C]
+    band = params[i, P_HYSTERESIS_K]
+    if params[i, P_HEAT_PER_J] >= 0.0:
         if temp_c <= setpoint - band:
             return True
         if temp_c >= setpoint:
@@ -78,7 +78,7 @@ def thermostat_calls(params, temp_c, calling):
 
 
 @njit(cache=True)
-def load_demand(behaviour, params, state, allowed, profile_j, grid_on_prev, soc_prev, surplus_w_prev, dt_s):
+def load_demand(behaviour, params, state, i, allowed, profile_j, grid_on_prev, soc_prev, surplus_w_prev, dt_s):
     """Energy the load asks for this tick [J] (integer, >= 0).
 
     Parameters
@@ -86,7 +86,8 @@ def load_demand(behaviour, params, state, allowed, profile_j, grid_on_prev, soc_
     behaviour : int
         ``PROFILE`` or ``THERMOSTAT``.
     params, state : ndarray
-        The load's parameter and state vectors.
+        Parameter and state tables; the load is row ``i``.
+    i : int
     allowed : bool
         Inside the load's timers/usage windows and enabled.
     profile_j : int
@@ -102,21 +103,21 @@ def load_demand(behaviour, params, state, allowed, profile_j, grid_on_prev, soc_
     """
     if not allowed:
         return 0
-    if params[P_NEEDS_GRID] > 0.0 and not grid_on_prev:
+    if params[i, P_NEEDS_GRID] > 0.0 and not grid_on_prev:
         return 0
-    if params[P_MIN_SOC] >= 0.0 and soc_prev < params[P_MIN_SOC]:
+    if params[i, P_MIN_SOC] >= 0.0 and soc_prev < params[i, P_MIN_SOC]:
         return 0
-    if params[P_MIN_SURPLUS_W] >= 0.0 and surplus_w_prev < params[P_MIN_SURPLUS_W]:
+    if params[i, P_MIN_SURPLUS_W] >= 0.0 and surplus_w_prev < params[i, P_MIN_SURPLUS_W]:
         return 0
     if behaviour == PROFILE:
         return profile_j
-    if thermostat_calls(params, state[S_TEMP_C], state[S_CALLING] > 0.0):
-        return np.int64(math.floor(params[P_POWER_W] * dt_s + 0.5))
+    if thermostat_calls(params, i, state[i, S_TEMP_C], state[i, S_CALLING] > 0.0):
+        return np.int64(math.floor(params[i, P_POWER_W] * dt_s + 0.5))
     return 0
 
 
 @njit(cache=True)
-def load_advance(behaviour, params, state, demand_j, served_j, draw_l, dt_s):
+def load_advance(behaviour, params, state, i, demand_j, served_j, draw_l, dt_s):
     """Advance the load's state over the tick given what was served (in place).
 
     The thermal mass relaxes exactly (exponentially) towards ambient, gains the served
@@ -131,17 +132,17 @@ def load_advance(behaviour, params, state, demand_j, served_j, draw_l, dt_s):
     """
     if behaviour != THERMOSTAT:
         return
-    temp = state[S_TEMP_C]
+    temp = state[i, S_TEMP_C]
     if demand_j > 0:
-        state[S_CALLING] = 1.0
+        state[i, S_CALLING] = 1.0
     else:
-        state[S_CALLING] = 1.0 if thermostat_calls(params, temp, state[S_CALLING] > 0.0) else 0.0
-    capacity = params[P_CAPACITY_J_PER_K]
-    ambient = params[P_AMBIENT_C]
-    decay = math.exp(-params[P_LOSS_W_PER_K] * dt_s / capacity)
-    temp = ambient + (temp - ambient) * decay + served_j * params[P_HEAT_PER_J] / capacity
-    volume = params[P_VOLUME_L]
+        state[i, S_CALLING] = 1.0 if thermostat_calls(params, i, temp, state[i, S_CALLING] > 0.0) else 0.0
+    capacity = params[i, P_CAPACITY_J_PER_K]
+    ambient = params[i, P_AMBIENT_C]
+    decay = math.exp(-params[i, P_LOSS_W_PER_K] * dt_s / capacity)
+    temp = ambient + (temp - ambient) * decay + served_j * params[i, P_HEAT_PER_J] / capacity
+    volume = params[i, P_VOLUME_L]
     if volume > 0.0 and draw_l > 0.0:
         fraction = min(draw_l / volume, 1.0)
-        temp = temp - fraction * (temp - params[P_INLET_C])
-    state[S_TEMP_C] = temp
+        temp = temp - fraction * (temp - params[i, P_INLET_C])
+    state[i, S_TEMP_C] = temp

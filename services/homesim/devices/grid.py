@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from homesim import loadshedding
-from homesim.devices.base import Block, DeviceConfig, Window
+from homesim.devices.base import WEEKDAYS, Block, DeviceConfig, Window
 
 Price = Annotated[float, Field(ge=0.0, le=1000.0, description="[currency/kWh]")]
 
@@ -38,6 +38,19 @@ class Tariff(BaseModel):
     def _has_price(self) -> "Tariff":
         if self.flat_per_kwh is None and not self.periods:
             raise ValueError("give flat_per_kwh, or periods, or both (flat is the price outside the periods)")
+        if self.flat_per_kwh is None:
+            minutes = np.arange(7 * 1440)
+            second_of_day, weekday = (minutes % 1440) * 60, minutes // 1440
+            covered = np.zeros(minutes.shape, dtype=bool)
+            for period in self.periods:
+                covered |= period.mask(second_of_day, weekday)
+            if not covered.all():
+                first = int(np.flatnonzero(~covered)[0])
+                day, minute = WEEKDAYS[first // 1440], first % 1440
+                raise ValueError(
+                    f"the periods leave {day} {minute // 60:02d}:{minute % 60:02d} without a price: "
+                    "cover the whole week or give flat_per_kwh"
+                )
         return self
 
     def price_per_kwh(self, block: Block) -> np.ndarray:

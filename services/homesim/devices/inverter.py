@@ -201,8 +201,19 @@ def efficiency(inv, dc_w):
         else:
             eta = inv.eta_nominal / inv.eta_reference * (-0.0162 * zeta - 0.0059 / zeta + 0.9858)
     else:
-        eta = np.interp(dc_w / inv.rated_w, inv.curve_x, inv.curve_y)
+        eta = _interpolate(dc_w / inv.rated_w, inv.curve_x, inv.curve_y)
     return min(1.0, max(MIN_EFFICIENCY, eta))
+
+
+@njit(cache=True)
+def _interpolate(x, xs, ys):
+    """Linear interpolation in a short sorted table, flat beyond its ends."""
+    if x <= xs[0]:
+        return ys[0]
+    for i in range(1, xs.shape[0]):
+        if x <= xs[i]:
+            return ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+    return ys[xs.shape[0] - 1]
 
 
 @njit(cache=True)

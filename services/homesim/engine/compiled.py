@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -40,6 +41,30 @@ def start_unix_s(home: Home, start: dt.date | None = None) -> int:
     day = start or home.start
     midnight = dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(home.location.timezone))
     return int(midnight.timestamp())
+
+
+class LocalCalendar(NamedTuple):
+    """Local calendar fields of instants (int64 arrays)."""
+
+    second_of_day: np.ndarray  # [s]
+    weekday: np.ndarray  # 0 = Monday
+    month: np.ndarray  # 1..12
+    day_of_month: np.ndarray  # 1..31
+
+
+def local_calendar(unix_s: np.ndarray, timezone: str) -> LocalCalendar:
+    """Local time of day, weekday, month and day of instants given in UTC seconds."""
+    utc = pd.DatetimeIndex(unix_s.astype("datetime64[s]")).tz_localize("UTC")
+    local_s = utc.tz_convert(timezone).tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
+    days = local_s // 86_400
+    dates = days.astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    return LocalCalendar(
+        second_of_day=local_s - days * 86_400,
+        weekday=(days + 3) % 7,  # 1970-01-01 was a Thursday
+        month=months.astype(np.int64) % 12 + 1,
+        day_of_month=(dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
+    )
 
 
 class CompiledHome:
@@ -96,18 +121,17 @@ class CompiledHome:
         """The time arrays of block ``index`` (``ticks`` long, fewer at the end of a run)."""
         start_tick = index * BLOCK_TICKS
         unix_s = self.start_unix_s + (start_tick + np.arange(ticks, dtype=np.int64)) * self.dt_s
-        local = pd.DatetimeIndex(unix_s * 1_000_000_000, tz="UTC").tz_convert(self.home.location.timezone)
-        second_of_day = (local.hour * 3600 + local.minute * 60 + local.second).to_numpy(dtype=np.int64)
+        calendar = local_calendar(unix_s, self.home.location.timezone)
         location = self.home.location
         return Block(
             index=index,
             start_tick=start_tick,
             dt_s=self.dt_s,
             unix_s=unix_s,
-            second_of_day=second_of_day,
-            weekday=local.day_of_week.to_numpy(dtype=np.int64),
-            month=local.month.to_numpy(dtype=np.int64),
-            day_of_month=local.day.to_numpy(dtype=np.int64),
+            second_of_day=calendar.second_of_day,
+            weekday=calendar.weekday,
+            month=calendar.month,
+            day_of_month=calendar.day_of_month,
             seed=self.seed,
             latitude=location.latitude,
             longitude=location.longitude,

@@ -25,7 +25,8 @@ def run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s,
               stored_j, tripped, grid_on_prev, surplus_w_prev,
               out_pv_used, out_demand, out_served, out_battery, out_import, out_export,
               out_loss, out_curtailed, out_soc, out_cost):
-    """Step every tick of a block; fills the ``out_*`` arrays and updates ``load_state`` in place.
+    """Step every tick of a block; fills the ``out_*`` arrays (tick-major) and updates
+    ``load_state`` in place.
 
     Returns the carried state ``(stored_j, tripped, grid_on_prev, surplus_w_prev)``.
     """
@@ -38,7 +39,7 @@ def run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s,
         soc_start = battery_model.soc(bat, stored_j)
         for i in range(n_loads):
             demand[i] = behaviour.load_demand(
-                load_behaviour[i], load_params[i], load_state[i], load_allowed[i, t], load_profile[i, t],
+                load_behaviour[i], load_params, load_state, i, load_allowed[i, t], load_profile[i, t],
                 grid_on_prev, soc_start, surplus_w_prev, dt_s,
             )
         slot = slot_index[t]
@@ -48,11 +49,12 @@ def run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s,
             dt_s, pv_used, served,
         )
         for i in range(n_loads):
-            behaviour.load_advance(load_behaviour[i], load_params[i], load_state[i], demand[i], served[i],
+            behaviour.load_advance(load_behaviour[i], load_params, load_state, i, demand[i], served[i],
                                    load_draw[i, t], dt_s)
-            out_demand[i, t] = demand[i]
-            out_served[i, t] = served[i]
-        out_pv_used[:, t] = pv_used
+            out_demand[t, i] = demand[i]
+            out_served[t, i] = served[i]
+        for j in range(pv_used.shape[0]):
+            out_pv_used[t, j] = pv_used[j]
         out_battery[t] = battery_j
         out_import[t] = grid_import
         out_export[t] = grid_export

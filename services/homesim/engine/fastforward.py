@@ -63,7 +63,6 @@ def simulate(
         ticks = min(BLOCK_TICKS, total - first)
         exo = compiled.exogenous(index, ticks)
         part = slice(first, first + ticks)
-        arrays.grid_on[part] = exo.grid_on
         stored_j, tripped, grid_on_prev, surplus_w_prev = run_block(
             compiled.inverter_params, compiled.battery_params, compiled.slot_table,
             compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s,
@@ -71,11 +70,11 @@ def simulate(
             exo.pv_avail_j, exo.load_allowed, exo.load_profile_j, exo.load_draw_l, exo.grid_on,
             exo.import_price, exo.export_price, exo.slot_index,
             stored_j, tripped, grid_on_prev, surplus_w_prev,
-            arrays.pv_used[:, part], arrays.demand[:, part], arrays.served[:, part], arrays.battery[part],
+            arrays.pv_used[part], arrays.demand[part], arrays.served[part], arrays.battery[part],
             arrays.grid_import[part], arrays.grid_export[part], arrays.loss[part], arrays.curtailed[part],
             arrays.soc[part], arrays.cost[part],
         )
-        arrays.pv_avail[:, part] = exo.pv_avail_j
+        arrays.grid_on[part] = exo.grid_on
         if on_progress is not None:
             on_progress(first + ticks, total)
     wall = time.perf_counter() - began
