@@ -6,10 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 
 from homesim.devices import behaviour
 from homesim.devices.base import Block
+from homesim.engine.compiled import local_calendar
 
 
 def make_block(dt_s: int = 60, days: float = 1.0, start: dt.date = dt.date(2026, 1, 5),
@@ -17,12 +17,10 @@ def make_block(dt_s: int = 60, days: float = 1.0, start: dt.date = dt.date(2026,
     midnight = dt.datetime(start.year, start.month, start.day, tzinfo=ZoneInfo(timezone))
     ticks = int(days * 86400 // dt_s)
     unix_s = int(midnight.timestamp()) + np.arange(ticks, dtype=np.int64) * dt_s
-    local = pd.DatetimeIndex(unix_s * 1_000_000_000, tz="UTC").tz_convert(timezone)
-    return Block(index=0, start_tick=0, dt_s=dt_s, unix_s=unix_s,
-                 second_of_day=(local.hour * 3600 + local.minute * 60 + local.second).to_numpy(np.int64),
-                 weekday=local.day_of_week.to_numpy(np.int64), month=local.month.to_numpy(np.int64),
-                 day_of_month=local.day.to_numpy(np.int64), seed=seed, latitude=lat, longitude=lon, altitude=0.0,
-                 timezone=timezone)
+    calendar = local_calendar(unix_s, timezone)
+    return Block(index=0, start_tick=0, dt_s=dt_s, unix_s=unix_s, second_of_day=calendar.second_of_day,
+                 weekday=calendar.weekday, month=calendar.month, day_of_month=calendar.day_of_month, seed=seed,
+                 latitude=lat, longitude=lon, altitude=0.0, timezone=timezone)
 
 
 def run_load(config, block: Block, served_fraction: float = 1.0):

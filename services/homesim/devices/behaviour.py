@@ -55,24 +55,22 @@ def new_params() -> np.ndarray:
 
 
 @njit(cache=True)
-def thermostat_calls(params, i, temp_c, calling):
-    """Whether the thermostat calls for power at ``temp_c`` given it called before (bool).
+def thermostat_calls(heating, setpoint_c, hysteresis_k, temp_c, calling):
+    """Whether a thermostat calls for power at ``temp_c`` given it called before (bool).
 
-    Heating (``P_HEAT_PER_J > 0``): switches on at or below set point minus the dead band,
-    off at or above the set point. Cooling: on at or above set point plus the dead band,
-    off at or below the set point.
+    Heating: switches on at or below set point minus the dead band, off at or above the set
+    point. Cooling: on at or above set point plus the dead band, off at or below the set point.
+    Scalars only: a kernel taking no arrays compiles into its caller without reference counting.
     """
-    setpoint = params[i, P_SETPOINT_C]
-    band = params[i, P_HYSTERESIS_K]
-    if params[i, P_HEAT_PER_J] >= 0.0:
-        if temp_c <= setpoint - band:
+    if heating:
+        if temp_c <= setpoint_c - hysteresis_k:
             return True
-        if temp_c >= setpoint:
+        if temp_c >= setpoint_c:
             return False
         return calling
-    if temp_c >= setpoint + band:
+    if temp_c >= setpoint_c + hysteresis_k:
         return True
-    if temp_c <= setpoint:
+    if temp_c <= setpoint_c:
         return False
     return calling
 
@@ -111,7 +109,8 @@ def load_demand(behaviour, params, state, i, allowed, profile_j, grid_on_prev, s
         return 0
     if behaviour == PROFILE:
         return profile_j
-    if thermostat_calls(params, i, state[i, S_TEMP_C], state[i, S_CALLING] > 0.0):
+    if thermostat_calls(params[i, P_HEAT_PER_J] >= 0.0, params[i, P_SETPOINT_C], params[i, P_HYSTERESIS_K],
+                        state[i, S_TEMP_C], state[i, S_CALLING] > 0.0):
         return np.int64(math.floor(params[i, P_POWER_W] * dt_s + 0.5))
     return 0
 
@@ -136,7 +135,9 @@ def load_advance(behaviour, params, state, i, demand_j, served_j, draw_l, dt_s):
     if demand_j > 0:
         state[i, S_CALLING] = 1.0
     else:
-        state[i, S_CALLING] = 1.0 if thermostat_calls(params, i, temp, state[i, S_CALLING] > 0.0) else 0.0
+        calls = thermostat_calls(params[i, P_HEAT_PER_J] >= 0.0, params[i, P_SETPOINT_C], params[i, P_HYSTERESIS_K],
+                                 temp, state[i, S_CALLING] > 0.0)
+        state[i, S_CALLING] = 1.0 if calls else 0.0
     capacity = params[i, P_CAPACITY_J_PER_K]
     ambient = params[i, P_AMBIENT_C]
     decay = math.exp(-params[i, P_LOSS_W_PER_K] * dt_s / capacity)

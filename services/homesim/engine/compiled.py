@@ -141,8 +141,10 @@ class CompiledHome:
 
     def fill_environment(self, block: Block) -> None:
         """Run the environment devices (sun, then weather) on the block."""
-        for device in self.environment:
-            device.fill_block(block)
+        # pvlib divides by zero for the sun below the horizon; those values are masked after.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for device in self.environment:
+                device.fill_block(block)
 
     def exogenous(self, index: int, ticks: int = BLOCK_TICKS) -> Exogenous:
         """Everything exogenous for block ``index``."""
@@ -150,8 +152,9 @@ class CompiledHome:
         n = block.size
         self.fill_environment(block)
         pv = np.zeros((len(self.pv_arrays), n), dtype=np.int64)
-        for i, array in enumerate(self.pv_arrays):
-            pv[i] = array.available_j(block)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for i, array in enumerate(self.pv_arrays):
+                pv[i] = array.available_j(block)
         allowed = np.zeros((len(self.loads), n), dtype=np.bool_)
         profile = np.zeros((len(self.loads), n), dtype=np.int64)
         draw = np.zeros((len(self.loads), n), dtype=np.float64)

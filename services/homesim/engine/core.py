@@ -18,7 +18,7 @@ def tick_cost(grid_import_j, grid_export_j, import_price, export_price):
     return grid_import_j * import_price / J_PER_KWH - grid_export_j * export_price / J_PER_KWH
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s,
               load_behaviour, load_params, load_state, essential,
               pv_avail, load_allowed, load_profile, load_draw, grid_on, import_price, export_price, slot_index,

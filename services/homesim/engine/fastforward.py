@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -58,24 +59,34 @@ def simulate(
     surplus_w_prev = 0.0
     began = time.perf_counter()
     blocks = (total + BLOCK_TICKS - 1) // BLOCK_TICKS
-    for index in range(blocks):
-        first = index * BLOCK_TICKS
-        ticks = min(BLOCK_TICKS, total - first)
-        exo = compiled.exogenous(index, ticks)
-        part = slice(first, first + ticks)
-        stored_j, tripped, grid_on_prev, surplus_w_prev = run_block(
-            compiled.inverter_params, compiled.battery_params, compiled.slot_table,
-            compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s,
-            compiled.load_behaviour, compiled.load_params, load_state, compiled.essential,
-            exo.pv_avail_j, exo.load_allowed, exo.load_profile_j, exo.load_draw_l, exo.grid_on,
-            exo.import_price, exo.export_price, exo.slot_index,
-            stored_j, tripped, grid_on_prev, surplus_w_prev,
-            arrays.pv_used[part], arrays.demand[part], arrays.served[part], arrays.battery[part],
-            arrays.grid_import[part], arrays.grid_export[part], arrays.loss[part], arrays.curtailed[part],
-            arrays.soc[part], arrays.cost[part],
-        )
-        arrays.grid_on[part] = exo.grid_on
-        if on_progress is not None:
-            on_progress(first + ticks, total)
+
+    def block_ticks(index: int) -> int:
+        return min(BLOCK_TICKS, total - index * BLOCK_TICKS)
+
+    # The compiled loop releases the GIL: while it settles block k, a worker thread computes
+    # the exogenous arrays of block k + 1 (numpy/pvlib), so the two overlap on two cores.
+    with ThreadPoolExecutor(max_workers=1) as prefetch:
+        pending = prefetch.submit(compiled.exogenous, 0, block_ticks(0))
+        for index in range(blocks):
+            first = index * BLOCK_TICKS
+            ticks = block_ticks(index)
+            exo = pending.result()
+            if index + 1 < blocks:
+                pending = prefetch.submit(compiled.exogenous, index + 1, block_ticks(index + 1))
+            part = slice(first, first + ticks)
+            stored_j, tripped, grid_on_prev, surplus_w_prev = run_block(
+                compiled.inverter_params, compiled.battery_params, compiled.slot_table,
+                compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s,
+                compiled.load_behaviour, compiled.load_params, load_state, compiled.essential,
+                exo.pv_avail_j, exo.load_allowed, exo.load_profile_j, exo.load_draw_l, exo.grid_on,
+                exo.import_price, exo.export_price, exo.slot_index,
+                stored_j, tripped, grid_on_prev, surplus_w_prev,
+                arrays.pv_used[part], arrays.demand[part], arrays.served[part], arrays.battery[part],
+                arrays.grid_import[part], arrays.grid_export[part], arrays.loss[part], arrays.curtailed[part],
+                arrays.soc[part], arrays.cost[part],
+            )
+            arrays.grid_on[part] = exo.grid_on
+            if on_progress is not None:
+                on_progress(first + ticks, total)
     wall = time.perf_counter() - began
     return arrays.to_ledger(engine_wall_s=wall)

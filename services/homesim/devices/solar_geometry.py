@@ -1,0 +1,145 @@
+"""Solar geometry, vectorized and fast: NREL's SPA with its slow terms on a coarse grid.
+
+The Solar Position Algorithm (Reda & Andreas 2004, as in ``pvlib.spa``) spends nearly all of
+its time in the heliocentric series (VSOP87) and nutation, which change slowly: the sun's
+geocentric right ascension and declination move about a degree a day. Those are evaluated
+every 3 hours and interpolated linearly (error about 2e-5 degrees); sidereal time, hour angle,
+parallax, refraction, zenith and azimuth are then computed exactly for every instant.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from pvlib import atmosphere, clearsky, irradiance, spa
+
+#: Spacing of the grid the slow terms are evaluated on [s].
+GRID_S = 10800.0
+
+#: Atmospheric refraction at sunrise/sunset [degrees], as SPA.
+ATMOS_REFRACT = 0.5667
+
+
+class SolarPosition(NamedTuple):
+    """Where the sun is [degrees]."""
+
+    zenith: np.ndarray
+    apparent_zenith: np.ndarray  # with refraction
+    azimuth: np.ndarray  # clockwise from north
+    elevation: np.ndarray
+    apparent_elevation: np.ndarray
+
+
+class ClearSky(NamedTuple):
+    """Clear-sky irradiance [W/m2]."""
+
+    ghi: np.ndarray
+    dni: np.ndarray
+    dhi: np.ndarray
+
+
+def _slow_terms(unix_s: np.ndarray, delta_t: float):
+    """Geocentric right ascension and declination, the nutation correction of sidereal time
+    and the equatorial horizontal parallax [degrees] at ``unix_s``."""
+    jd = spa.julian_day(unix_s)
+    jde = spa.julian_ephemeris_day(jd, delta_t)
+    jce = spa.julian_ephemeris_century(jde)
+    jme = spa.julian_ephemeris_millennium(jce)
+    radius = spa.heliocentric_radius_vector(jme)
+    theta = spa.geocentric_longitude(spa.heliocentric_longitude(jme))
+    beta = spa.geocentric_latitude(spa.heliocentric_latitude(jme))
+    x0 = spa.mean_elongation(jce)
+    x1 = spa.mean_anomaly_sun(jce)
+    x2 = spa.mean_anomaly_moon(jce)
+    x3 = spa.moon_argument_latitude(jce)
+    x4 = spa.moon_ascending_longitude(jce)
+    nutation = np.empty((2, jce.shape[0]))
+    spa.longitude_obliquity_nutation(jce, x0, x1, x2, x3, x4, nutation)
+    delta_psi, delta_epsilon = nutation
+    epsilon = spa.true_ecliptic_obliquity(spa.mean_ecliptic_obliquity(jme), delta_epsilon)
+    lamd = spa.apparent_sun_longitude(theta, delta_psi, spa.aberration_correction(radius))
+    alpha = spa.geocentric_sun_right_ascension(lamd, epsilon, beta)
+    delta = spa.geocentric_sun_declination(lamd, epsilon, beta)
+    nutation = delta_psi * np.cos(np.radians(epsilon))
+    return alpha, delta, nutation, spa.equatorial_horizontal_parallax(radius)
+
+
+def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 0.0,
+                   pressure: float | None = None, temperature: float = 12.0,
+                   delta_t: float = 67.0) -> SolarPosition:
+    """Solar position at each instant, vectorized.
+
+    Parameters
+    ----------
+    unix_s : ndarray
+        Instants, seconds since 1970-01-01 UTC [s].
+    latitude, longitude : float
+        [degrees], north and east positive.
+    altitude : float
+        Above sea level [m].
+    pressure : float, optional
+        Air pressure [Pa]; default from the altitude (``pvlib.atmosphere.alt2pres``).
+    temperature : float
+        Air temperature for refraction [degrees C].
+    delta_t : float
+        Terrestrial minus universal time [s] (pvlib's default).
+
+    Returns
+    -------
+    SolarPosition
+    """
+    times = np.asarray(unix_s, dtype=np.float64)
+    if times.size == 0:
+        empty = np.zeros(0)
+        return SolarPosition(empty, empty, empty, empty, empty)
+    pressure_mbar = (atmosphere.alt2pres(altitude) if pressure is None else pressure) / 100.0
+    first = np.floor(times.min() / GRID_S) * GRID_S
+    grid = first + GRID_S * np.arange(int(np.ceil((times.max() - first) / GRID_S)) + 2)
+    alpha, delta, nutation, xi = _slow_terms(grid, delta_t)
+    alpha = np.unwrap(alpha, period=360.0)
+    alpha = np.interp(times, grid, alpha) % 360.0
+    delta = np.interp(times, grid, delta)
+    nutation = np.interp(times, grid, nutation)
+    xi = np.interp(times, grid, xi)
+
+    jd = spa.julian_day(times)
+    nu = spa.mean_sidereal_time(jd, spa.julian_century(jd)) + nutation
+    hour_angle = spa.local_hour_angle(nu, longitude, alpha)
+    u = spa.uterm(latitude)
+    x = spa.xterm(u, latitude, altitude)
+    y = spa.yterm(u, latitude, altitude)
+    delta_alpha = spa.parallax_sun_right_ascension(x, xi, hour_angle, delta)
+    delta_prime = spa.topocentric_sun_declination(delta, x, y, xi, delta_alpha, hour_angle)
+    hour_angle_prime = spa.topocentric_local_hour_angle(hour_angle, delta_alpha)
+    elevation = spa.topocentric_elevation_angle_without_atmosphere(latitude, delta_prime, hour_angle_prime)
+    refraction = spa.atmospheric_refraction_correction(pressure_mbar, temperature, elevation, ATMOS_REFRACT)
+    apparent_elevation = spa.topocentric_elevation_angle(elevation, refraction)
+    gamma = spa.topocentric_astronomers_azimuth(hour_angle_prime, delta_prime, latitude)
+    azimuth = spa.topocentric_azimuth_angle(gamma)
+    return SolarPosition(90.0 - elevation, 90.0 - apparent_elevation, azimuth, elevation, apparent_elevation)
+
+
+def clear_sky(apparent_zenith, unix_s, altitude: float, linke_turbidity: float = 3.0) -> ClearSky:
+    """Ineichen clear-sky irradiance [W/m2]; zero with the sun below the horizon.
+
+    Parameters
+    ----------
+    apparent_zenith : ndarray
+        [degrees]
+    unix_s : ndarray
+        Instants [s] (for the sun-earth distance).
+    altitude : float
+        [m]
+    linke_turbidity : float
+        Atmospheric turbidity (transparency): 2 very clear .. 5+ hazy.
+    """
+    zenith = np.asarray(apparent_zenith, dtype=np.float64)
+    seconds = np.floor(np.asarray(unix_s, dtype=np.float64)).astype(np.int64).astype("datetime64[s]")
+    day_of_year = (seconds.astype("datetime64[D]") - seconds.astype("datetime64[Y]")).astype(np.int64) + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = atmosphere.get_relative_airmass(zenith, "kastenyoung1989")
+        absolute = atmosphere.get_absolute_airmass(relative, atmosphere.alt2pres(altitude))
+        sky = clearsky.ineichen(zenith, absolute, linke_turbidity, altitude, irradiance.get_extra_radiation(day_of_year))
+    up = zenith < 90.0
+    return ClearSky(*(np.where(up, np.nan_to_num(np.asarray(sky[k], dtype=np.float64)), 0.0) for k in ("ghi", "dni", "dhi")))
