@@ -30,14 +30,16 @@ def run_load(config, block: Block, served_fraction: float = 1.0):
     """
     params = config.params().reshape(1, -1)
     state = config.initial_state().reshape(1, -1)
-    allowed, profile, draw = config.block_inputs(block)
+    allowed, profile, draw = (a.reshape(1, -1) for a in config.block_inputs(block))
+    kind = np.array([config.BEHAVIOUR], dtype=np.int64)
     demand = np.zeros(block.size, dtype=np.int64)
     temps = np.zeros(block.size)
+    asked = np.zeros(1, dtype=np.int64)
     for t in range(block.size):
-        d = behaviour.load_demand(config.BEHAVIOUR, params, state, 0, allowed[t], profile[t], True, 1.0, 0.0, block.dt_s)
-        served = int(d * served_fraction)
-        behaviour.load_advance(config.BEHAVIOUR, params, state, 0, d, served, draw[t], block.dt_s)
-        demand[t] = d
+        behaviour.loads_demand(kind, params, state, allowed, profile, t, True, 1.0, 0.0, block.dt_s, asked)
+        served = (asked * served_fraction).astype(np.int64)
+        behaviour.loads_advance(kind, params, state, asked, served, draw, t, block.dt_s)
+        demand[t] = asked[0]
         temps[t] = state[0, behaviour.S_TEMP_C]
     return demand, temps
 

@@ -55,41 +55,22 @@ def new_params() -> np.ndarray:
 
 
 @njit(cache=True)
-def thermostat_calls(heating, setpoint_c, hysteresis_k, temp_c, calling):
-    """Whether a thermostat calls for power at ``temp_c`` given it called before (bool).
-
-    Heating: switches on at or below set point minus the dead band, off at or above the set
-    point. Cooling: on at or above set point plus the dead band, off at or below the set point.
-    Scalars only: a kernel taking no arrays compiles into its caller without reference counting.
-    """
-    if heating:
-        if temp_c <= setpoint_c - hysteresis_k:
-            return True
-        if temp_c >= setpoint_c:
-            return False
-        return calling
-    if temp_c >= setpoint_c + hysteresis_k:
-        return True
-    if temp_c <= setpoint_c:
-        return False
-    return calling
-
-
-@njit(cache=True)
-def load_demand(behaviour, params, state, i, allowed, profile_j, grid_on_prev, soc_prev, surplus_w_prev, dt_s):
-    """Energy the load asks for this tick [J] (integer, >= 0).
+def loads_demand(behaviours, params, state, allowed, profile_j, t, grid_on_prev, soc_prev, surplus_w_prev, dt_s,
+                 demand):
+    """Energy each load asks for in tick ``t`` [J] (integer, >= 0), into ``demand``.
 
     Parameters
     ----------
-    behaviour : int
-        ``PROFILE`` or ``THERMOSTAT``.
+    behaviours : ndarray of int64
+        ``PROFILE`` or ``THERMOSTAT`` per load.
     params, state : ndarray
-        Parameter and state tables; the load is row ``i``.
-    i : int
-    allowed : bool
+        Parameter and state tables, a row per load.
+    allowed : ndarray of bool, [n_loads, n_ticks]
         Inside the load's timers/usage windows and enabled.
-    profile_j : int
-        Demand of a profile load this tick [J].
+    profile_j : ndarray of int64, [n_loads, n_ticks]
+        Demand of profile loads [J].
+    t : int
+        Column of ``allowed`` and ``profile_j`` for this tick.
     grid_on_prev : bool
         Grid state in the previous settlement.
     soc_prev : float
@@ -98,52 +79,77 @@ def load_demand(behaviour, params, state, i, allowed, profile_j, grid_on_prev, s
         PV power not used by loads in the previous settlement [W].
     dt_s : int
         Tick length [s].
+    demand : ndarray of int64
+        Filled in [J].
+
+    Notes
+    -----
+    Whole tables, with the per-load logic written inline rather than in helper kernels: a
+    compiled call per load per tick costs more than the load's own arithmetic.
     """
-    if not allowed:
-        return 0
-    if params[i, P_NEEDS_GRID] > 0.0 and not grid_on_prev:
-        return 0
-    if params[i, P_MIN_SOC] >= 0.0 and soc_prev < params[i, P_MIN_SOC]:
-        return 0
-    if params[i, P_MIN_SURPLUS_W] >= 0.0 and surplus_w_prev < params[i, P_MIN_SURPLUS_W]:
-        return 0
-    if behaviour == PROFILE:
-        return profile_j
-    if thermostat_calls(params[i, P_HEAT_PER_J] >= 0.0, params[i, P_SETPOINT_C], params[i, P_HYSTERESIS_K],
-                        state[i, S_TEMP_C], state[i, S_CALLING] > 0.0):
-        return np.int64(math.floor(params[i, P_POWER_W] * dt_s + 0.5))
-    return 0
+    for i in range(behaviours.shape[0]):
+        demand[i] = 0
+        if not allowed[i, t]:
+            continue
+        if params[i, P_NEEDS_GRID] > 0.0 and not grid_on_prev:
+            continue
+        if params[i, P_MIN_SOC] >= 0.0 and soc_prev < params[i, P_MIN_SOC]:
+            continue
+        if params[i, P_MIN_SURPLUS_W] >= 0.0 and surplus_w_prev < params[i, P_MIN_SURPLUS_W]:
+            continue
+        if behaviours[i] == PROFILE:
+            demand[i] = profile_j[i, t]
+            continue
+        # Thermostat: heating switches on at or below set point minus the dead band and off at
+        # or above the set point; cooling on at or above set point plus the band, off at or below.
+        temp = state[i, S_TEMP_C]
+        setpoint = params[i, P_SETPOINT_C]
+        band = params[i, P_HYSTERESIS_K]
+        calling = state[i, S_CALLING] > 0.0
+        if params[i, P_HEAT_PER_J] >= 0.0:
+            calling = temp <= setpoint - band or (calling and temp < setpoint)
+        else:
+            calling = temp >= setpoint + band or (calling and temp > setpoint)
+        if calling:
+            demand[i] = math.floor(params[i, P_POWER_W] * dt_s + 0.5)
 
 
 @njit(cache=True)
-def load_advance(behaviour, params, state, i, demand_j, served_j, draw_l, dt_s):
-    """Advance the load's state over the tick given what was served (in place).
+def loads_advance(behaviours, params, state, demand, served, draw_l, t, dt_s):
+    """Advance every load's state over tick ``t`` given what was served (in place).
 
-    The thermal mass relaxes exactly (exponentially) towards ambient, gains the served
-    energy times ``P_HEAT_PER_J``, then drawn water is replaced by inlet water.
+    A thermostat's mass relaxes exactly (exponentially) towards ambient, gains the served
+    energy times ``P_HEAT_PER_J``, then drawn water is replaced by inlet water; it remembers
+    whether it called for power.
 
     Parameters
     ----------
-    demand_j, served_j : int
-        Energy asked for and energy served this tick [J].
-    draw_l : float
-        Hot water drawn this tick [L].
+    demand, served : ndarray of int64
+        Energy asked for and served this tick [J].
+    draw_l : ndarray of float64, [n_loads, n_ticks]
+        Hot water drawn [L].
     """
-    if behaviour != THERMOSTAT:
-        return
-    temp = state[i, S_TEMP_C]
-    if demand_j > 0:
-        state[i, S_CALLING] = 1.0
-    else:
-        calls = thermostat_calls(params[i, P_HEAT_PER_J] >= 0.0, params[i, P_SETPOINT_C], params[i, P_HYSTERESIS_K],
-                                 temp, state[i, S_CALLING] > 0.0)
-        state[i, S_CALLING] = 1.0 if calls else 0.0
-    capacity = params[i, P_CAPACITY_J_PER_K]
-    ambient = params[i, P_AMBIENT_C]
-    decay = math.exp(-params[i, P_LOSS_W_PER_K] * dt_s / capacity)
-    temp = ambient + (temp - ambient) * decay + served_j * params[i, P_HEAT_PER_J] / capacity
-    volume = params[i, P_VOLUME_L]
-    if volume > 0.0 and draw_l > 0.0:
-        fraction = min(draw_l / volume, 1.0)
-        temp = temp - fraction * (temp - params[i, P_INLET_C])
-    state[i, S_TEMP_C] = temp
+    for i in range(behaviours.shape[0]):
+        if behaviours[i] != THERMOSTAT:
+            continue
+        temp = state[i, S_TEMP_C]
+        if demand[i] > 0:
+            state[i, S_CALLING] = 1.0
+        else:
+            setpoint = params[i, P_SETPOINT_C]
+            band = params[i, P_HYSTERESIS_K]
+            calling = state[i, S_CALLING] > 0.0
+            if params[i, P_HEAT_PER_J] >= 0.0:
+                calling = temp <= setpoint - band or (calling and temp < setpoint)
+            else:
+                calling = temp >= setpoint + band or (calling and temp > setpoint)
+            state[i, S_CALLING] = 1.0 if calling else 0.0
+        capacity = params[i, P_CAPACITY_J_PER_K]
+        ambient = params[i, P_AMBIENT_C]
+        decay = math.exp(-params[i, P_LOSS_W_PER_K] * dt_s / capacity)
+        temp = ambient + (temp - ambient) * decay + served[i] * params[i, P_HEAT_PER_J] / capacity
+        volume = params[i, P_VOLUME_L]
+        drawn = draw_l[i, t]
+        if volume > 0.0 and drawn > 0.0:
+            temp = temp - min(drawn / volume, 1.0) * (temp - params[i, P_INLET_C])
+        state[i, S_TEMP_C] = temp

@@ -21,7 +21,7 @@ import numpy as np
 import pvlib
 from pydantic import Field, model_validator
 
-from homesim.devices.base import Block, DeviceConfig, day_of_year, joules
+from homesim.devices.base import Block, DeviceConfig, joules
 
 TEMPERATURE_MOUNTS = tuple(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"])
 
@@ -93,28 +93,30 @@ class Config(DeviceConfig):
         return -0.0037
 
     def dc_power_w(self, block: Block) -> np.ndarray:
-        """DC power at each tick's middle, after DC losses [W]."""
+        """DC power at each tick's middle, after DC losses [W] (0 with the sun down)."""
         sun = block.values["sun"]
         weather = block.values["weather"]
-        dni_extra = pvlib.irradiance.get_extra_radiation(day_of_year(block.mid_unix_s))
-        airmass = pvlib.atmosphere.get_relative_airmass(sun.apparent_zenith, "kastenyoung1989")
-        airmass = np.nan_to_num(airmass, nan=0.0)
+        day = (sun.apparent_zenith < 90.0) & (weather.ghi > 0.0)
+        power = np.zeros(block.size)
+        if not day.any():
+            return power
+        zenith, azimuth = sun.apparent_zenith[day], sun.azimuth[day]
+        airmass = np.nan_to_num(pvlib.atmosphere.get_relative_airmass(zenith, "kastenyoung1989"), nan=0.0)
         poa = pvlib.irradiance.get_total_irradiance(
-            self.tilt_deg, self.azimuth_deg, sun.apparent_zenith, sun.azimuth,
-            weather.dni, weather.ghi, weather.dhi,
-            dni_extra=dni_extra, airmass=airmass, albedo=self.albedo, model=self.transposition,
+            self.tilt_deg, self.azimuth_deg, zenith, azimuth,
+            weather.dni[day], weather.ghi[day], weather.dhi[day],
+            dni_extra=block.values["dni_extra"][day], airmass=airmass, albedo=self.albedo, model=self.transposition,
         )
-        aoi = pvlib.irradiance.aoi(self.tilt_deg, self.azimuth_deg, sun.apparent_zenith, sun.azimuth)
-        iam = pvlib.iam.physical(aoi)
+        aoi = pvlib.irradiance.aoi(self.tilt_deg, self.azimuth_deg, zenith, azimuth)
         beam = np.nan_to_num(np.asarray(poa["poa_direct"], dtype=np.float64))
         diffuse = np.nan_to_num(np.asarray(poa["poa_diffuse"], dtype=np.float64))
-        effective = beam * iam + diffuse
+        effective = beam * pvlib.iam.physical(aoi) + diffuse
         mount = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][self.mount]
         poa_global = np.nan_to_num(np.asarray(poa["poa_global"], dtype=np.float64))
-        temp_cell = pvlib.temperature.sapm_cell(poa_global, weather.temp_air, weather.wind_speed, **mount)
+        temp_cell = pvlib.temperature.sapm_cell(poa_global, weather.temp_air[day], weather.wind_speed[day], **mount)
         dc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, self.rated_w(), self.gamma_pdc())
-        dc = np.maximum(np.nan_to_num(np.asarray(dc, dtype=np.float64)), 0.0)
-        return dc * (1.0 - self.dc_loss_fraction)
+        power[day] = np.maximum(np.nan_to_num(np.asarray(dc, dtype=np.float64)), 0.0) * (1.0 - self.dc_loss_fraction)
+        return power
 
     def available_j(self, block: Block) -> np.ndarray:
         """DC energy the array can deliver in each tick [J] (0 when disabled)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from pvlib import atmosphere, clearsky, irradiance, spa
+from pvlib import atmosphere, clearsky, spa
 
 #: Spacing of the grid the slow terms are evaluated on [s].
 GRID_S = 10800.0
@@ -120,26 +120,27 @@ def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 
     return SolarPosition(90.0 - elevation, 90.0 - apparent_elevation, azimuth, elevation, apparent_elevation)
 
 
-def clear_sky(apparent_zenith, unix_s, altitude: float, linke_turbidity: float = 3.0) -> ClearSky:
+def clear_sky(apparent_zenith, dni_extra, altitude: float, linke_turbidity: float = 3.0) -> ClearSky:
     """Ineichen clear-sky irradiance [W/m2]; zero with the sun below the horizon.
 
     Parameters
     ----------
     apparent_zenith : ndarray
         [degrees]
-    unix_s : ndarray
-        Instants [s] (for the sun-earth distance).
+    dni_extra : ndarray
+        Extraterrestrial normal irradiance [W/m2] (``pvlib.irradiance.get_extra_radiation``).
     altitude : float
         [m]
     linke_turbidity : float
         Atmospheric turbidity (transparency): 2 very clear .. 5+ hazy.
     """
     zenith = np.asarray(apparent_zenith, dtype=np.float64)
-    seconds = np.floor(np.asarray(unix_s, dtype=np.float64)).astype(np.int64).astype("datetime64[s]")
-    day_of_year = (seconds.astype("datetime64[D]") - seconds.astype("datetime64[Y]")).astype(np.int64) + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        relative = atmosphere.get_relative_airmass(zenith, "kastenyoung1989")
-        absolute = atmosphere.get_absolute_airmass(relative, atmosphere.alt2pres(altitude))
-        sky = clearsky.ineichen(zenith, absolute, linke_turbidity, altitude, irradiance.get_extra_radiation(day_of_year))
     up = zenith < 90.0
-    return ClearSky(*(np.where(up, np.nan_to_num(np.asarray(sky[k], dtype=np.float64)), 0.0) for k in ("ghi", "dni", "dhi")))
+    result = [np.zeros(zenith.shape) for _ in range(3)]
+    if up.any():
+        relative = atmosphere.get_relative_airmass(zenith[up], "kastenyoung1989")
+        absolute = atmosphere.get_absolute_airmass(relative, atmosphere.alt2pres(altitude))
+        sky = clearsky.ineichen(zenith[up], absolute, linke_turbidity, altitude, np.asarray(dni_extra)[up])
+        for out, key in zip(result, ("ghi", "dni", "dhi")):
+            out[up] = np.nan_to_num(np.asarray(sky[key], dtype=np.float64))
+    return ClearSky(*result)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
+import pvlib
 from pydantic import Field
 
-from homesim.devices.base import Block, DeviceConfig
+from homesim.devices.base import Block, DeviceConfig, day_of_year
 from homesim.devices.solar_geometry import clear_sky, solar_position
 
 
@@ -26,8 +27,11 @@ class Config(DeviceConfig):
     linke_turbidity: Annotated[float, Field(ge=1.0, le=10.0, description="Linke turbidity (transparency)")] = 3.0
 
     def fill_block(self, block: Block) -> None:
-        """Put ``sun`` (a ``SolarPosition``) and ``clear_sky`` (ghi, dni, dhi [W/m2]) in the block."""
+        """Put ``sun`` (a ``SolarPosition``), ``clear_sky`` (ghi, dni, dhi [W/m2]) and
+        ``dni_extra`` (extraterrestrial normal irradiance [W/m2]) in the block."""
         times = block.mid_unix_s
         position = solar_position(times, block.latitude, block.longitude, block.altitude)
+        dni_extra = pvlib.irradiance.get_extra_radiation(day_of_year(times))
         block.values["sun"] = position
-        block.values["clear_sky"] = clear_sky(position.apparent_zenith, times, block.altitude, self.linke_turbidity)
+        block.values["dni_extra"] = dni_extra
+        block.values["clear_sky"] = clear_sky(position.apparent_zenith, dni_extra, block.altitude, self.linke_turbidity)

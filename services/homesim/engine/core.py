@@ -37,20 +37,16 @@ def run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s,
     pv_used = np.zeros(pv_avail.shape[0], dtype=np.int64)
     for t in range(n_ticks):
         soc_start = battery_model.soc(bat, stored_j)
-        for i in range(n_loads):
-            demand[i] = behaviour.load_demand(
-                load_behaviour[i], load_params, load_state, i, load_allowed[i, t], load_profile[i, t],
-                grid_on_prev, soc_start, surplus_w_prev, dt_s,
-            )
+        behaviour.loads_demand(load_behaviour, load_params, load_state, load_allowed, load_profile, t,
+                               grid_on_prev, soc_start, surplus_w_prev, dt_s, demand)
         slot = slot_index[t]
         battery_j, grid_import, grid_export, loss, curtailed, surplus_j, stored_j, tripped = inverter.settle(
             inv, bat, stored_j, tripped, pv_avail[:, t], demand, essential, grid_on[t],
             slot_table[slot, 0], slot_table[slot, 1], slot_table[slot, 2], export_limit_w, import_limit_w,
             dt_s, pv_used, served,
         )
+        behaviour.loads_advance(load_behaviour, load_params, load_state, demand, served, load_draw, t, dt_s)
         for i in range(n_loads):
-            behaviour.load_advance(load_behaviour[i], load_params, load_state, i, demand[i], served[i],
-                                   load_draw[i, t], dt_s)
             out_demand[t, i] = demand[i]
             out_served[t, i] = served[i]
         for j in range(pv_used.shape[0]):
