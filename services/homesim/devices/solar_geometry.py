@@ -9,13 +9,17 @@ parallax, refraction, zenith and azimuth are then computed exactly for every ins
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
 from pvlib import atmosphere, clearsky, spa
 
-#: Spacing of the grid the slow terms are evaluated on [s].
+#: Spacing of the grid the slow terms are evaluated on [s]; grid points are multiples of it.
 GRID_S = 10800.0
+
+#: Grid points per cached chunk (30 days).
+CHUNK_POINTS = 240
 
 #: Atmospheric refraction at sunrise/sunset [degrees], as SPA.
 ATMOS_REFRACT = 0.5667
@@ -65,6 +69,17 @@ def _slow_terms(unix_s: np.ndarray, delta_t: float):
     return alpha, delta, nutation, spa.equatorial_horizontal_parallax(radius)
 
 
+@functools.lru_cache(maxsize=64)
+def _chunk(index: int, delta_t: float) -> tuple[np.ndarray, ...]:
+    """The grid times [s] and slow terms of chunk ``index`` of the absolute grid.
+
+    Chunks are fixed in absolute time, so a grid point's values never depend on which
+    instants were asked for: every caller gets the same numbers for the same time.
+    """
+    grid = GRID_S * (index * CHUNK_POINTS + np.arange(CHUNK_POINTS, dtype=np.float64))
+    return (grid, *_slow_terms(grid, delta_t))
+
+
 def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 0.0,
                    pressure: float | None = None, temperature: float = 12.0,
                    delta_t: float = 67.0) -> SolarPosition:
@@ -94,9 +109,10 @@ def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 
         empty = np.zeros(0)
         return SolarPosition(empty, empty, empty, empty, empty)
     pressure_mbar = (atmosphere.alt2pres(altitude) if pressure is None else pressure) / 100.0
-    first = np.floor(times.min() / GRID_S) * GRID_S
-    grid = first + GRID_S * np.arange(int(np.ceil((times.max() - first) / GRID_S)) + 2)
-    alpha, delta, nutation, xi = _slow_terms(grid, delta_t)
+    first_point = int(np.floor(times.min() / GRID_S))
+    last_point = int(np.floor(times.max() / GRID_S)) + 1
+    chunks = [_chunk(c, float(delta_t)) for c in range(first_point // CHUNK_POINTS, last_point // CHUNK_POINTS + 1)]
+    grid, alpha, delta, nutation, xi = (np.concatenate(parts) for parts in zip(*chunks))
     alpha = np.unwrap(alpha, period=360.0)
     alpha = np.interp(times, grid, alpha) % 360.0
     delta = np.interp(times, grid, delta)
