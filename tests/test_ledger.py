@@ -22,8 +22,7 @@ def test_files_round_trip(ledger, tmp_path, fmt):
     path = ledger.write(tmp_path, fmt)
     again = read_ledger(path)
     assert again.meta == ledger.meta
-    pd.testing.assert_frame_equal(again.table, ledger.table, check_dtype=fmt == "parquet", check_exact=True,
-                                  check_datetimelike_compat=True)
+    pd.testing.assert_frame_equal(again.table, ledger.table, check_dtype=fmt == "parquet", check_exact=True)
     again.check()
 
 
