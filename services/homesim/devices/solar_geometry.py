@@ -121,18 +121,28 @@ def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 
 
     jd = spa.julian_day(times)
     nu = spa.mean_sidereal_time(jd, spa.julian_century(jd)) + nutation
-    hour_angle = spa.local_hour_angle(nu, longitude, alpha)
+    # SPA's topocentric steps (Reda & Andreas 2004, eq. 36-47), written in radians with each
+    # sine and cosine taken once: the same formulas as pvlib.spa, fewer array passes.
     u = spa.uterm(latitude)
     x = spa.xterm(u, latitude, altitude)
     y = spa.yterm(u, latitude, altitude)
-    delta_alpha = spa.parallax_sun_right_ascension(x, xi, hour_angle, delta)
-    delta_prime = spa.topocentric_sun_declination(delta, x, y, xi, delta_alpha, hour_angle)
-    hour_angle_prime = spa.topocentric_local_hour_angle(hour_angle, delta_alpha)
-    elevation = spa.topocentric_elevation_angle_without_atmosphere(latitude, delta_prime, hour_angle_prime)
+    phi = np.radians(latitude)
+    hour = np.radians((nu + longitude - alpha) % 360.0)
+    dec = np.radians(delta)
+    sin_xi = np.sin(np.radians(xi))
+    cos_dec = np.cos(dec)
+    cos_hour = np.cos(hour)
+    denominator = cos_dec - x * sin_xi * cos_hour
+    delta_alpha = np.arctan2(-x * sin_xi * np.sin(hour), denominator)
+    dec_prime = np.arctan2((np.sin(dec) - y * sin_xi) * np.cos(delta_alpha), denominator)
+    hour_prime = hour - delta_alpha
+    sin_dec_prime, cos_dec_prime = np.sin(dec_prime), np.cos(dec_prime)
+    cos_hour_prime = np.cos(hour_prime)
+    elevation = np.degrees(np.arcsin(np.sin(phi) * sin_dec_prime + np.cos(phi) * cos_dec_prime * cos_hour_prime))
     refraction = spa.atmospheric_refraction_correction(pressure_mbar, temperature, elevation, ATMOS_REFRACT)
-    apparent_elevation = spa.topocentric_elevation_angle(elevation, refraction)
-    gamma = spa.topocentric_astronomers_azimuth(hour_angle_prime, delta_prime, latitude)
-    azimuth = spa.topocentric_azimuth_angle(gamma)
+    apparent_elevation = elevation + refraction
+    gamma = np.arctan2(np.sin(hour_prime), cos_hour_prime * np.sin(phi) - sin_dec_prime / cos_dec_prime * np.cos(phi))
+    azimuth = (np.degrees(gamma) + 180.0) % 360.0
     return SolarPosition(90.0 - elevation, 90.0 - apparent_elevation, azimuth, elevation, apparent_elevation)
 
 

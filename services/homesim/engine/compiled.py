@@ -54,8 +54,7 @@ class LocalCalendar(NamedTuple):
 
 def local_calendar(unix_s: np.ndarray, timezone: str) -> LocalCalendar:
     """Local time of day, weekday, month and day of instants given in UTC seconds."""
-    utc = pd.DatetimeIndex(unix_s.astype("datetime64[s]")).tz_localize("UTC")
-    local_s = utc.tz_convert(timezone).tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
+    local_s = _local_seconds(unix_s, timezone)
     days = local_s // 86_400
     dates = days.astype("datetime64[D]")
     months = dates.astype("datetime64[M]")
@@ -65,6 +64,19 @@ def local_calendar(unix_s: np.ndarray, timezone: str) -> LocalCalendar:
         month=months.astype(np.int64) % 12 + 1,
         day_of_month=(dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
     )
+
+
+def _local_seconds(unix_s: np.ndarray, timezone: str) -> np.ndarray:
+    """Local wall-clock seconds since 1970-01-01 of UTC instants."""
+    zone = ZoneInfo(timezone)
+    first, last = (dt.datetime.fromtimestamp(int(t), dt.timezone.utc) for t in (unix_s[0], unix_s[-1]))
+    offset = first.astimezone(zone).utcoffset()
+    # Offsets change at most twice a year, months apart: over at most 60 days the same offset at
+    # both ends means it held throughout.
+    if last - first <= dt.timedelta(days=60) and last.astimezone(zone).utcoffset() == offset:
+        return unix_s + int(offset.total_seconds())
+    utc = pd.DatetimeIndex(unix_s.astype("datetime64[s]")).tz_localize("UTC")
+    return utc.tz_convert(timezone).tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
 
 
 class CompiledHome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -14,6 +15,9 @@ from homesim.engine.compiled import CompiledHome
 from homesim.engine.core import run_block
 from homesim.home import Home
 from homesim.ledger import Ledger, LedgerArrays
+
+#: Threads computing exogenous blocks ahead of the compiled loop.
+PREFETCH_WORKERS = 2
 
 
 def simulate(
@@ -63,16 +67,18 @@ def simulate(
     def block_ticks(index: int) -> int:
         return min(BLOCK_TICKS, total - index * BLOCK_TICKS)
 
-    # The compiled loop releases the GIL: while it settles block k, a worker thread computes
-    # the exogenous arrays of block k + 1 (numpy/pvlib), so the two overlap on two cores.
-    with ThreadPoolExecutor(max_workers=1) as prefetch:
-        pending = prefetch.submit(compiled.exogenous, 0, block_ticks(0))
+    # The compiled loop releases the GIL: while it settles block k, worker threads compute the
+    # exogenous arrays of the next blocks (numpy releases the GIL too), overlapping on the cores.
+    workers = max(1, min(PREFETCH_WORKERS, blocks))
+    with ThreadPoolExecutor(max_workers=workers) as prefetch:
+        pending = deque(prefetch.submit(compiled.exogenous, i, block_ticks(i)) for i in range(min(workers, blocks)))
         for index in range(blocks):
             first = index * BLOCK_TICKS
             ticks = block_ticks(index)
-            exo = pending.result()
-            if index + 1 < blocks:
-                pending = prefetch.submit(compiled.exogenous, index + 1, block_ticks(index + 1))
+            exo = pending.popleft().result()
+            ahead = index + workers
+            if ahead < blocks:
+                pending.append(prefetch.submit(compiled.exogenous, ahead, block_ticks(ahead)))
             part = slice(first, first + ticks)
             stored_j, tripped, grid_on_prev, surplus_w_prev = run_block(
                 compiled.inverter_params, compiled.battery_params, compiled.slot_table,
