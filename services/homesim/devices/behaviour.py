@@ -54,6 +54,21 @@ def new_params() -> np.ndarray:
     return params
 
 
+def set_thermostat(params: np.ndarray, *, power_w: float, heat_per_j: float, capacity_j_per_k: float,
+                   loss_w_per_k: float, setpoint_c: float, hysteresis_k: float, ambient_c: float,
+                   inlet_c: float = 0.0, volume_l: float = 0.0) -> None:
+    """Fill a parameter vector's thermostat entries (units as the ``P_*`` constants say)."""
+    params[P_POWER_W] = power_w
+    params[P_HEAT_PER_J] = heat_per_j
+    params[P_CAPACITY_J_PER_K] = capacity_j_per_k
+    params[P_LOSS_W_PER_K] = loss_w_per_k
+    params[P_SETPOINT_C] = setpoint_c
+    params[P_HYSTERESIS_K] = hysteresis_k
+    params[P_AMBIENT_C] = ambient_c
+    params[P_INLET_C] = inlet_c
+    params[P_VOLUME_L] = volume_l
+
+
 @njit(cache=True)
 def loads_demand(behaviours, params, state, allowed, profile_j, t, grid_on_prev, soc_prev, surplus_w_prev, dt_s,
                  demand):

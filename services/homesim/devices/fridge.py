@@ -27,13 +27,11 @@ class Config(LoadConfig):
     ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, description="kitchen [degrees C]")] = 22.0
 
     def fill_params(self, params: np.ndarray) -> None:
-        params[behaviour.P_POWER_W] = self.compressor_w
-        params[behaviour.P_HEAT_PER_J] = -self.cop
-        params[behaviour.P_CAPACITY_J_PER_K] = self.heat_capacity_j_per_k
-        params[behaviour.P_LOSS_W_PER_K] = self.loss_w_per_k
-        params[behaviour.P_SETPOINT_C] = self.setpoint_c
-        params[behaviour.P_HYSTERESIS_K] = self.hysteresis_k
-        params[behaviour.P_AMBIENT_C] = self.ambient_c
+        behaviour.set_thermostat(
+            params, power_w=self.compressor_w, heat_per_j=-self.cop, capacity_j_per_k=self.heat_capacity_j_per_k,
+            loss_w_per_k=self.loss_w_per_k, setpoint_c=self.setpoint_c, hysteresis_k=self.hysteresis_k,
+            ambient_c=self.ambient_c,
+        )
 
     def initial_state(self) -> np.ndarray:
         return np.array([self.setpoint_c, 0.0])

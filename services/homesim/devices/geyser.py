@@ -62,15 +62,11 @@ class Config(LoadConfig):
         return self.standing_loss_kwh_per_day * J_PER_KWH / SECONDS_PER_DAY / (self.setpoint_c - 20.0)
 
     def fill_params(self, params: np.ndarray) -> None:
-        params[behaviour.P_POWER_W] = self.element_w
-        params[behaviour.P_HEAT_PER_J] = 1.0
-        params[behaviour.P_CAPACITY_J_PER_K] = self.heat_capacity_j_per_k()
-        params[behaviour.P_LOSS_W_PER_K] = self.loss_w_per_k()
-        params[behaviour.P_SETPOINT_C] = self.setpoint_c
-        params[behaviour.P_HYSTERESIS_K] = self.hysteresis_k
-        params[behaviour.P_AMBIENT_C] = self.ambient_c
-        params[behaviour.P_INLET_C] = self.inlet_c
-        params[behaviour.P_VOLUME_L] = self.tank_l
+        behaviour.set_thermostat(
+            params, power_w=self.element_w, heat_per_j=1.0, capacity_j_per_k=self.heat_capacity_j_per_k(),
+            loss_w_per_k=self.loss_w_per_k(), setpoint_c=self.setpoint_c, hysteresis_k=self.hysteresis_k,
+            ambient_c=self.ambient_c, inlet_c=self.inlet_c, volume_l=self.tank_l,
+        )
 
     def initial_state(self) -> np.ndarray:
         start = self.setpoint_c if self.initial_temp_c is None else self.initial_temp_c

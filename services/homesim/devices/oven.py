@@ -32,13 +32,11 @@ class Config(LoadConfig):
     )
 
     def fill_params(self, params: np.ndarray) -> None:
-        params[behaviour.P_POWER_W] = self.rated_power_w
-        params[behaviour.P_HEAT_PER_J] = 1.0
-        params[behaviour.P_CAPACITY_J_PER_K] = self.heat_capacity_j_per_k
-        params[behaviour.P_LOSS_W_PER_K] = self.loss_w_per_k
-        params[behaviour.P_SETPOINT_C] = self.setpoint_c
-        params[behaviour.P_HYSTERESIS_K] = self.hysteresis_k
-        params[behaviour.P_AMBIENT_C] = self.ambient_c
+        behaviour.set_thermostat(
+            params, power_w=self.rated_power_w, heat_per_j=1.0, capacity_j_per_k=self.heat_capacity_j_per_k,
+            loss_w_per_k=self.loss_w_per_k, setpoint_c=self.setpoint_c, hysteresis_k=self.hysteresis_k,
+            ambient_c=self.ambient_c,
+        )
 
     def initial_state(self) -> np.ndarray:
         return np.array([self.ambient_c, 0.0])
