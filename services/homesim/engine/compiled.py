@@ -130,7 +130,7 @@ class CompiledHome:
         return self.battery.initial_stored_j() if self.battery is not None else 0
 
     def block(self, index: int, ticks: int = BLOCK_TICKS) -> Block:
-        """The time arrays of block ``index`` (``ticks`` long, fewer at the end of a run)."""
+        """The time arrays of block ``index`` (its first ``ticks``)."""
         start_tick = index * BLOCK_TICKS
         unix_s = self.start_unix_s + (start_tick + np.arange(ticks, dtype=np.int64)) * self.dt_s
         calendar = local_calendar(unix_s, self.home.location.timezone)
@@ -159,8 +159,12 @@ class CompiledHome:
                 device.fill_block(block)
 
     def exogenous(self, index: int, ticks: int = BLOCK_TICKS) -> Exogenous:
-        """Everything exogenous for block ``index``."""
-        block = self.block(index, ticks)
+        """Everything exogenous for the first ``ticks`` of block ``index``.
+
+        The whole block is always computed and then cut: vectorized maths may round
+        differently for arrays of other lengths, and a live device always computes whole blocks.
+        """
+        block = self.block(index)
         n = block.size
         self.fill_environment(block)
         pv = np.zeros((len(self.pv_arrays), n), dtype=np.int64)
@@ -184,4 +188,7 @@ class CompiledHome:
             slot_index = self.inverter.slot_index(block.second_of_day)
         else:
             slot_index = np.zeros(n, dtype=np.int64)
-        return Exogenous(block, pv, allowed, profile, draw, grid_on, import_price, export_price, slot_index)
+        cut = slice(0, ticks)
+        return Exogenous(block, np.ascontiguousarray(pv[:, cut]), np.ascontiguousarray(allowed[:, cut]),
+                         np.ascontiguousarray(profile[:, cut]), np.ascontiguousarray(draw[:, cut]),
+                         grid_on[cut], import_price[cut], export_price[cut], slot_index[cut])
