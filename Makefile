@@ -1,12 +1,12 @@
-# homesim: `make run` simulates the reference home, `make test` runs every test suite.
+# homesim: `make run` runs the reference home live on the bus, `make test` runs every test suite.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
-OUT    ?= out/run
+OUT    ?= out/live
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench venv router clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,27 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
-	$(VENV)/bin/homesim simulate $(HOME_FILE) --days 7 --step 60 --out $(OUT)
+# The Crossbar router lives in its own virtualenv: it pins old libraries
+# that must not meet the services' ones (see README, "Live home").
+ROUTER_VENV ?= .venv-router
+ROUTER_STAMP := $(ROUTER_VENV)/.installed
+$(ROUTER_STAMP): infra/router/crossbar_tcp_nodelay.py infra/router/install_patches.py
+	$(PYTHON) -m venv $(ROUTER_VENV)
+	$(ROUTER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ROUTER_VENV)/bin/python -m pip install --quiet crossbar==26.10.1
+	$(ROUTER_VENV)/bin/python infra/router/install_patches.py
+	touch $(ROUTER_STAMP)
 
-test: $(STAMP)
-	$(PY) -m pytest -n 2 -q
+router: $(ROUTER_STAMP)
+
+run: $(STAMP) $(ROUTER_STAMP)
+	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT)
+
+test: $(STAMP) $(ROUTER_STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(ROUTER_VENV) out .pytest_cache

@@ -62,6 +62,27 @@ class Uris:
     def report(self, procedure: str) -> str:
         return f"home.{self.home}.report.{procedure}"
 
+    def config(self, device_id: str) -> str:
+        return f"home.{self.home}.device.{device_id}.config"
+
+    def device_topic(self, what: str) -> str:
+        """Wildcard pattern of one topic for every device, e.g. ``home.h.device..energy``."""
+        return f"home.{self.home}.device..{what}"
+
+    @staticmethod
+    def device_of(topic: str) -> str:
+        """The device id in ``home.<home>.device.<id>.<what>``."""
+        return topic.split(".")[3]
+
+    @property
+    def devices(self) -> str:
+        """The controller's retained list of devices (the desired home)."""
+        return f"home.{self.home}.devices"
+
     @property
     def authorizer(self) -> str:
         return f"home.{self.home}.authorize"
+
+    @property
+    def authenticator(self) -> str:
+        return f"home.{self.home}.authenticate"

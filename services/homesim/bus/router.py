@@ -1,0 +1,178 @@
+"""The Crossbar router of a home: its configuration, generated per home and per run, and the
+process that runs it (in its own virtualenv: crossbar pins old libraries).
+
+Roles: ``service`` (clock, inverter, recorder, watcher, controller, authorizer, supervisor:
+everything under the home's prefix and the session meta API), ``device_<id>`` for each device
+of the home at start and ``device`` for devices added later (decided per action by the home's
+dynamic authorizer: publish and register only under ``home.<home>.device.<own id>.``;
+Crossbar caches an authorizer's answers per role, so a role of its own lets each device's
+answers be cached safely, while the shared ``device`` role is asked every time),
+``viewer`` (subscribe; call ``get``, ``clock.get``, ``controller.list`` and reports) and
+``operator`` (subscribe and call anything under the home). There is no anonymous access.
+
+Credentials are made per run. Services authenticate with WAMP-CRA against secrets written
+into the router's configuration. Devices, viewers and operators present a ticket that the
+home's authenticator (a service) checks: a device's ticket is an HMAC of its id under the
+run's secret, so a device added while the home runs gets credentials without restarting the
+router. The router listens on 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from homesim.bus.uris import REALM, Uris
+
+ROOT = Path(__file__).resolve().parents[3]
+
+#: Roles that join with a ticket checked by the home's authenticator.
+TICKET_ROLES = ("device", "viewer", "operator")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """This run's secrets: one WAMP-CRA secret per service, the device ticket key, the
+    viewer's and the operator's tickets."""
+
+    services: dict[str, str]
+    device_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    viewer_ticket: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    operator_ticket: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    @classmethod
+    def generate(cls, services: list[str]) -> "Credentials":
+        return cls({name: secrets.token_urlsafe(24) for name in services})
+
+    def device_ticket(self, device_id: str) -> str:
+        return device_ticket(self.device_key, device_id)
+
+
+def device_ticket(key: str, device_id: str) -> str:
+    """The ticket of device ``device_id`` under the run's device key."""
+    return hmac.new(key.encode(), f"device:{device_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def device_role(device_id: str, own_roles: frozenset[str] | set[str] = frozenset()) -> str:
+    """The role a device joins as: its own if the router has one for it, else ``device``."""
+    return f"device_{device_id}" if device_id in own_roles else "device"
+
+
+def ticket_role(key: str, viewer_ticket: str, operator_ticket: str, authid: str, ticket: str,
+                own_roles: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """The role a ticket grants (``None``: refused). Comparisons take constant time."""
+    if authid == "viewer":
+        return "viewer" if hmac.compare_digest(ticket, viewer_ticket) else None
+    if authid == "operator":
+        return "operator" if hmac.compare_digest(ticket, operator_ticket) else None
+    if authid and hmac.compare_digest(ticket, device_ticket(key, authid)):
+        return device_role(authid, own_roles)
+    return None
+
+
+def _permission(uri: str, match: str, **allow: bool) -> dict:
+    actions = {k: allow.get(k, False) for k in ("call", "register", "publish", "subscribe")}
+    return {"uri": uri, "match": match, "allow": actions, "disclose": {"caller": True, "publisher": True}, "cache": True}
+
+
+def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: list[str] = (),
+                  interface: str = "127.0.0.1") -> dict:
+    """The Crossbar node configuration of one home (``device_ids``: a role of its own each)."""
+    prefix = uris.prefix
+    roles = [{"name": device_role(d, {d}), "authorizer": uris.authorizer} for d in device_ids] + [
+        {"name": "service", "permissions": [
+            _permission(prefix, "prefix", call=True, register=True, publish=True, subscribe=True),
+            _permission("wamp.", "prefix", call=True, subscribe=True),
+        ]},
+        {"name": "device", "authorizer": uris.authorizer},
+        {"name": "viewer", "permissions": [
+            _permission(prefix, "prefix", subscribe=True),
+            _permission(uris.device_topic("get"), "wildcard", call=True),
+            _permission(f"home.{uris.home}.report.", "prefix", call=True),
+            _permission(uris.clock("get"), "exact", call=True),
+            _permission(uris.controller("list"), "exact", call=True),
+            _permission(uris.topology + ".get", "exact", call=True),
+        ]},
+        {"name": "operator", "permissions": [
+            _permission(prefix, "prefix", call=True, subscribe=True),
+        ]},
+    ]
+    return {
+        "$schema": "https://raw.githubusercontent.com/crossbario/crossbar/master/crossbar.json",
+        "version": 2,
+        "controller": {},
+        "workers": [{
+            "type": "router",
+            "realms": [{"name": REALM, "roles": roles}],
+            "transports": [{
+                "type": "websocket",
+                "endpoint": {"type": "tcp", "port": port, "interface": interface},
+                "auth": {
+                    "wampcra": {"type": "static", "users": {
+                        name: {"secret": secret, "role": "service"} for name, secret in credentials.services.items()
+                    }},
+                    "ticket": {"type": "dynamic", "authenticator": uris.authenticator,
+                               "authenticator-realm": REALM},
+                },
+            }],
+        }],
+    }
+
+
+def free_port(low: int = 20_000, high: int = 32_000) -> int:
+    """A port free on 127.0.0.1, below Linux's ephemeral range (32768-60999), so that the
+    outgoing connections of the home's own processes can't take it before it is bound."""
+    import random
+
+    for port in random.sample(range(low, high), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}..{high}")
+
+
+def crossbar_binary() -> Path:
+    """The crossbar executable: ``$HOMESIM_CROSSBAR`` or the project's ``.venv-router``."""
+    configured = os.environ.get("HOMESIM_CROSSBAR")
+    path = Path(configured) if configured else ROOT / ".venv-router" / "bin" / "crossbar"
+    if not path.exists():
+        raise FileNotFoundError(f"crossbar not found at {path}: run `make router` (or set HOMESIM_CROSSBAR)")
+    return path
+
+
+def write_node(cbdir: Path, config: dict) -> Path:
+    """Write the node directory (config readable by the owner only: it holds the tickets)."""
+    cbdir.mkdir(parents=True, exist_ok=True)
+    path = cbdir / "config.json"
+    path.write_text(json.dumps(config, indent=2))
+    path.chmod(0o600)
+    return path
+
+
+def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen:
+    """Start crossbar on ``cbdir`` and wait until it accepts connections on ``port``."""
+    log = log_path.open("ab")
+    process = subprocess.Popen([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"],
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the router exited with status {process.returncode}; see {log_path}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the router did not listen on port {port} within {timeout_s:.0f} s; see {log_path}")

@@ -1,0 +1,93 @@
+"""Connecting a process to the home's router: an autobahn (asyncio) component configured from
+the environment, as a container will be configured.
+
+Environment: ``HOMESIM_ROUTER_URL`` (``ws://127.0.0.1:PORT/ws``), ``HOMESIM_HOME_ID``,
+``HOMESIM_AUTHID`` and this run's credential: ``HOMESIM_SECRET`` (a service: WAMP-CRA) or
+``HOMESIM_TICKET`` (a device, viewer or operator: ticket).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+from autobahn.asyncio.component import Component
+
+from homesim.bus.uris import REALM, Uris
+
+log = logging.getLogger("homesim.bus")
+
+
+def env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise SystemExit(f"homesim: environment variable {name} is not set")
+    return value
+
+
+def uris_from_env() -> Uris:
+    return Uris(env("HOMESIM_HOME_ID"))
+
+
+def component() -> Component:
+    """A component that connects (and reconnects, with backoff) with this process's ticket."""
+    return Component(
+        transports=[{
+            "url": env("HOMESIM_ROUTER_URL"),
+            "max_retries": -1,
+            "initial_retry_delay": 0.2,
+            "max_retry_delay": 3.0,
+            "retry_delay_growth": 1.5,
+            "serializers": ["msgpack", "json"],
+        }],
+        realm=REALM,
+        authentication=authentication(),
+    )
+
+
+def authentication() -> dict:
+    """Autobahn's ``authentication`` argument for this process's credential."""
+    authid = env("HOMESIM_AUTHID")
+    if os.environ.get("HOMESIM_SECRET"):
+        return {"wampcra": {"authid": authid, "secret": os.environ["HOMESIM_SECRET"]}}
+    return {"ticket": {"authid": authid, "ticket": env("HOMESIM_TICKET")}}
+
+
+async def retained(session, topic: str, wait_s: float = 0.3) -> Any:
+    """The retained event of ``topic`` (its first positional argument), or ``None``."""
+    from autobahn.wamp.types import SubscribeOptions
+
+    got: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_event(*args, **_):
+        if not got.done():
+            got.set_result(args[0] if args else None)
+
+    subscription = await session.subscribe(on_event, topic, options=SubscribeOptions(get_retained=True))
+    try:
+        return await asyncio.wait_for(got, wait_s)
+    except asyncio.TimeoutError:
+        return None
+    finally:
+        await subscription.unsubscribe()
+
+
+def retain():
+    """Publish options: retained (a late subscriber gets the last value)."""
+    from autobahn.wamp.types import PublishOptions
+
+    return PublishOptions(retain=True)
+
+
+def run_component(comp: Component) -> None:
+    """Run ``comp`` until it stops (SIGTERM stops it cleanly)."""
+    from autobahn.asyncio.component import run
+
+    run([comp], log_level=os.environ.get("HOMESIM_WAMP_LOGLEVEL", "error"))
+
+
+def setup_logging(name: str) -> None:
+    logging.basicConfig(level=os.environ.get("HOMESIM_LOGLEVEL", "INFO"),
+                        format=f"%(asctime)s {name} %(levelname)s %(message)s")
