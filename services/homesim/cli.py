@@ -1,4 +1,4 @@
-"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``.
+"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``.
 
 Exit status: 0 done, 2 bad input (home file, option or schedule file: one clear message,
 no traceback), 1 anything else.
@@ -12,11 +12,11 @@ import json
 import sys
 from pathlib import Path
 
+from homesim.errors import BadInput
+
 EXIT_BAD_INPUT = 2
 
 
-class BadInput(Exception):
-    """A problem with what the user gave; printed as is, exit status 2."""
 
 
 def _positive_float(text: str) -> float:
@@ -84,6 +84,23 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", type=Path, default=Path("out/compare"), help="folder for compare.csv and compare.png")
     cmp_.add_argument("--workers", type=int, help="processes (default: all cores)")
 
+    up = commands.add_parser("up", help="run the home live: a Crossbar router and one process per device")
+    up.add_argument("home", type=Path, help="home definition file (YAML)")
+    pace = up.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=_positive_float, default=1.0,
+                      help="ticks per wall second (default 1: with 60 s ticks, 60x real time)")
+    pace.add_argument("--max", action="store_true", help="as fast as the home settles")
+    up.add_argument("--step", type=_step, default=60, help="tick length [s] (default 60)")
+    up.add_argument("--seed", type=_seed, help="seed of the weather model (default: the home's seed)")
+    up.add_argument("--port", type=int, default=0, help="router port on 127.0.0.1 (default: a free one)")
+    up.add_argument("--ticks", type=int, default=0, help="stop after N settled and recorded ticks (default: run until Ctrl-C)")
+    up.add_argument("--out", type=Path, default=Path("out/up"), help="folder for the recorder database, logs and credentials")
+
+    led = commands.add_parser("ledger", help="export a recorder database as a ledger (the format simulate writes)")
+    led.add_argument("db", type=Path, help="recorder SQLite database")
+    led.add_argument("--out", type=Path, required=True, help="output folder")
+    led.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="ledger file format")
+
     val = commands.add_parser("validate", help="check a home file and list its devices")
     val.add_argument("home", type=Path, help="home definition file (YAML)")
     return parser
@@ -97,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     from homesim.devices.weather import WeatherFileError
 
     try:
-        return {"simulate": cmd_simulate, "compare": cmd_compare, "validate": cmd_validate}[args.command](args)
+        commands = {"simulate": cmd_simulate, "compare": cmd_compare, "validate": cmd_validate, "up": cmd_up,
+                    "ledger": cmd_ledger}
+        return commands[args.command](args)
     except (HomeFileError, ScheduleError, ProfileError, WeatherFileError, BadInput) as error:
         print(f"homesim: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -164,6 +183,30 @@ def format_summary(summary: dict) -> str:
         f"  unmet             {summary['unmet_hours']:10.1f} h     of which in outages {summary['unmet_hours_in_outages']:.1f} h",
     ]
     return "\n".join(lines)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from homesim.bus.up import LiveHome, run_up
+
+    home = _load(args.home)
+    if args.ticks < 0:
+        raise BadInput(f"--ticks {args.ticks} is not allowed: must be >= 0")
+    if not 0 <= args.port <= 65535:
+        raise BadInput(f"--port {args.port} is not allowed: must be 0..65535")
+    live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
+                    ticks=args.ticks, speed="max" if args.max else str(args.speed))
+    return run_up(live)
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from homesim.bus.ledger import ledger_from_db
+
+    ledger = ledger_from_db(args.db)
+    path = ledger.write(args.out, args.format)
+    (args.out / "summary.json").write_text(json.dumps(ledger.summary(), indent=2) + "\n")
+    print(format_summary(ledger.summary()))
+    print(f"\nledger:  {path}")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -1,0 +1,285 @@
+"""Thin adapters between the device models and the bus: what each role publishes per tick,
+what it does with a settlement, and what it keeps between ticks. Pure Python, no I/O; the
+session wiring is in ``homesim.device``.
+
+Every adapter computes the exogenous arrays of the block its tick falls in with the same code
+the fast-forward engine runs, and steps the same compiled kernels, so both runtimes produce
+the same ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from homesim.devices import battery as battery_model
+from homesim.devices import behaviour
+from homesim.devices import inverter as inverter_model
+from homesim.devices.base import BLOCK_TICKS, DeviceConfig
+from homesim.engine.compiled import CompiledHome, Exogenous
+from homesim.engine.core import tick_cost
+
+#: Roles whose devices report energy each tick (the inverter waits for them).
+ENERGY_ROLES = ("source", "load", "storage", "grid")
+
+
+class Adapter:
+    """A device on the bus. ``on_tick`` returns the energy event (or ``None``)."""
+
+    def __init__(self, compiled: CompiledHome, device_id: str) -> None:
+        self.device_id = device_id
+        #: The last settled tick this device has taken into its state.
+        self.applied_tick = -1
+        self.bind(compiled)
+
+    def bind(self, compiled: CompiledHome) -> None:
+        """Use ``compiled`` (a new configuration) from the next tick on; state is kept."""
+        self.compiled = compiled
+        self.device: DeviceConfig = compiled.home.device(self.device_id)
+        self._block_index = -1
+        self._exo: Exogenous | None = None
+
+    def exo(self, tick: int) -> tuple[Exogenous, int]:
+        """The exogenous arrays of ``tick``'s block and the tick's column in them."""
+        index = tick // BLOCK_TICKS
+        if index != self._block_index:
+            self._exo = self.compiled.exogenous(index)
+            self._block_index = index
+        assert self._exo is not None
+        return self._exo, tick - index * BLOCK_TICKS
+
+    def on_tick(self, tick: int) -> dict[str, Any] | None:
+        return None
+
+    def on_settlement(self, settlement: dict[str, Any]) -> bool:
+        """Take a settlement into the state once; ``False`` if it was already taken."""
+        if int(settlement["tick"]) <= self.applied_tick:
+            return False
+        self.apply(settlement)
+        self.applied_tick = int(settlement["tick"])
+        return True
+
+    def apply(self, settlement: dict[str, Any]) -> None:
+        """What the inverter decided for the tick, applied to the state."""
+
+    def state(self) -> dict[str, Any]:
+        """What the device keeps between ticks (published retained; restored after a restart)."""
+        return {"tick": self.applied_tick}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Resume from a retained ``state()``."""
+        self.applied_tick = int(state.get("tick", -1))
+
+
+class EnvironmentAdapter(Adapter):
+    """Sun and weather: no energy; they publish what they see for watchers."""
+
+    def on_tick(self, tick: int) -> None:
+        exo, t = self.exo(tick)
+        values = exo.block.values
+        if self.device.kind == "sun":
+            self.seen = {"zenith_deg": float(values["sun"].apparent_zenith[t]),
+                         "azimuth_deg": float(values["sun"].azimuth[t]),
+                         "clear_sky_ghi_w_m2": float(values["clear_sky"].ghi[t])}
+        else:
+            w = values["weather"]
+            cloud = float(w.cloud_cover[t])
+            self.seen = {"ghi_w_m2": float(w.ghi[t]), "temp_air_c": float(w.temp_air[t]),
+                         "cloud_cover": None if np.isnan(cloud) else cloud}
+        return None
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), **getattr(self, "seen", {})}
+
+
+class SourceAdapter(Adapter):
+    """A PV array: the DC energy it can deliver this tick."""
+
+    def bind(self, compiled: CompiledHome) -> None:
+        super().bind(compiled)
+        self.index = [d.id for d in compiled.pv_arrays].index(self.device_id)
+
+    def on_tick(self, tick: int) -> dict[str, Any]:
+        exo, t = self.exo(tick)
+        return {"tick": tick, "available_j": int(exo.pv_avail_j[self.index, t])}
+
+
+class GridAdapter(Adapter):
+    """The grid: on or off, and its prices this tick."""
+
+    def on_tick(self, tick: int) -> dict[str, Any]:
+        exo, t = self.exo(tick)
+        return {"tick": tick, "grid_on": bool(exo.grid_on[t]), "import_price": float(exo.import_price[t]),
+                "export_price": float(exo.export_price[t])}
+
+
+class StorageAdapter(Adapter):
+    """The battery: reports what it stores, applies what the inverter settled."""
+
+    def __init__(self, compiled: CompiledHome, device_id: str) -> None:
+        super().__init__(compiled, device_id)
+        self.stored_j = compiled.initial_stored_j()
+
+    def bind(self, compiled: CompiledHome) -> None:
+        super().bind(compiled)
+        self.params = compiled.battery_params
+
+    def on_tick(self, tick: int) -> dict[str, Any]:
+        return {"tick": tick, "stored_j": int(self.stored_j)}
+
+    def apply(self, settlement: dict[str, Any]) -> None:
+        flow = settlement["e"].get(self.device_id)
+        if flow is not None:
+            self.stored_j = battery_model.apply(self.params, self.stored_j, int(flow))
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "stored_j": int(self.stored_j),
+                "soc": battery_model.soc(self.params, self.stored_j)}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.stored_j = int(state["stored_j"])
+
+
+class LoadAdapter(Adapter):
+    """A load: asks for energy by its behaviour kernel, advances by what it was served."""
+
+    def __init__(self, compiled: CompiledHome, device_id: str) -> None:
+        super().__init__(compiled, device_id)
+        self.load_state = compiled.initial_load_state()[self.rows].copy()
+        self.demand = np.zeros(1, dtype=np.int64)
+        # What the previous settlement said (before the first: grid as present, SoC as initial).
+        self.grid_on_prev = compiled.grid is not None
+        self.soc_prev = battery_model.soc(compiled.battery_params, compiled.initial_stored_j())
+        self.surplus_w_prev = 0.0
+        self.tick = -1
+
+    def bind(self, compiled: CompiledHome) -> None:
+        super().bind(compiled)
+        row = [d.id for d in compiled.loads].index(self.device_id)
+        self.rows = slice(row, row + 1)
+        self.kind = compiled.load_behaviour[self.rows].copy()
+        self.params = compiled.load_params[self.rows].copy()
+
+    def on_tick(self, tick: int) -> dict[str, Any]:
+        exo, t = self.exo(tick)
+        behaviour.loads_demand(self.kind, self.params, self.load_state, exo.load_allowed[self.rows],
+                               exo.load_profile_j[self.rows], t, self.grid_on_prev, self.soc_prev,
+                               self.surplus_w_prev, self.compiled.dt_s, self.demand)
+        self.tick = tick
+        return {"tick": tick, "demand_j": int(self.demand[0])}
+
+    def apply(self, settlement: dict[str, Any]) -> None:
+        if settlement["tick"] == self.tick and self.device_id in settlement["e"]:
+            exo, t = self.exo(self.tick)
+            served = np.array([-int(settlement["e"][self.device_id])], dtype=np.int64)
+            behaviour.loads_advance(self.kind, self.params, self.load_state, self.demand, served,
+                                    exo.load_draw_l[self.rows], t, self.compiled.dt_s)
+        self.grid_on_prev = bool(settlement["grid_on"])
+        if settlement.get("soc") is not None:
+            self.soc_prev = float(settlement["soc"])
+        self.surplus_w_prev = float(settlement["pv_surplus_w"])
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "temp_c": float(self.load_state[0, behaviour.S_TEMP_C]),
+                "calling": bool(self.load_state[0, behaviour.S_CALLING] > 0),
+                "load_state": [float(v) for v in self.load_state[0]],
+                "grid_on_prev": self.grid_on_prev, "soc_prev": self.soc_prev, "surplus_w_prev": self.surplus_w_prev}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.load_state[0, :] = np.asarray(state["load_state"], dtype=np.float64)
+        self.grid_on_prev = bool(state["grid_on_prev"])
+        self.soc_prev = float(state["soc_prev"])
+        self.surplus_w_prev = float(state["surplus_w_prev"])
+
+
+class InverterAdapter(Adapter):
+    """The hybrid inverter: settles a tick from the devices' energy events."""
+
+    def __init__(self, compiled: CompiledHome, device_id: str) -> None:
+        super().__init__(compiled, device_id)
+        self.tripped = False
+
+    def bind(self, compiled: CompiledHome) -> None:
+        super().bind(compiled)
+        self.pv_used = np.zeros(len(compiled.pv_arrays), dtype=np.int64)
+        self.served = np.zeros(len(compiled.loads), dtype=np.int64)
+
+    def energy_devices(self) -> list[str]:
+        """Devices of the home that report energy each tick."""
+        return [d.id for d in self.compiled.home.devices if d.ROLE in ENERGY_ROLES]
+
+    def settle(self, tick: int, events: dict[str, dict[str, Any]], off: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The settlement of ``tick`` from the events received.
+
+        A device switched off (``off``) takes no part; a device that is on but sent no event is
+        listed in ``missing`` and takes no part either: its flow is absent, never a made-up 0.
+        """
+        compiled = self.compiled
+        exo, t = self.exo(tick)
+        events = {k: v for k, v in events.items() if k not in off}
+        missing = [d for d in self.energy_devices() if d not in events and d not in off]
+        pv = np.array([events.get(a.id, {}).get("available_j", 0) for a in compiled.pv_arrays], dtype=np.int64)
+        demand = np.array([events.get(d.id, {}).get("demand_j", 0) for d in compiled.loads], dtype=np.int64)
+        battery = compiled.battery
+        has_battery = battery is not None and battery.id in events
+        stored = int(events[battery.id]["stored_j"]) if has_battery else 0
+        bat = compiled.battery_params if has_battery else battery_model.NO_BATTERY
+        grid = compiled.grid
+        grid_event = events.get(grid.id) if grid is not None else None
+        grid_on = bool(grid_event["grid_on"]) if grid_event else False
+        slot = exo.slot_index[t]
+        table = compiled.slot_table
+        battery_j, grid_import, grid_export, loss, curtailed, surplus_j, stored_new, self.tripped = inverter_model.settle(
+            compiled.inverter_params, bat, stored, self.tripped, pv, demand,
+            compiled.essential, grid_on, table[slot, 0], table[slot, 1], table[slot, 2],
+            compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s, self.pv_used, self.served,
+        )
+        e: dict[str, int] = {a.id: int(self.pv_used[i]) for i, a in enumerate(compiled.pv_arrays) if a.id in events}
+        if has_battery:
+            e[battery.id] = int(battery_j)
+        if grid_event:
+            e[grid.id] = int(grid_import - grid_export)
+        for i, load in enumerate(compiled.loads):
+            if load.id in events:
+                e[load.id] = -int(self.served[i])
+        cost = tick_cost(grid_import, grid_export, grid_event["import_price"], grid_event["export_price"]) if grid_event else 0.0
+        self.applied_tick = tick
+        return {
+            "tick": tick,
+            "time": int(exo.block.unix_s[t]),
+            "dt_s": compiled.dt_s,
+            "e": e,
+            "demand": {load.id: int(demand[i]) for i, load in enumerate(compiled.loads) if load.id in events},
+            "loss_j": int(loss),
+            "curtailed_j": int(curtailed),
+            "soc": battery_model.soc(compiled.battery_params, stored_new) if has_battery else None,
+            "grid_on": grid_on,
+            "cost": float(cost),
+            "pv_surplus_w": surplus_j / compiled.dt_s,
+            "missing": missing,
+            "off": sorted(off),
+        }
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "tripped": bool(self.tripped)}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.tripped = bool(state.get("tripped", False))
+
+
+ADAPTERS = {
+    "environment": EnvironmentAdapter,
+    "source": SourceAdapter,
+    "grid": GridAdapter,
+    "storage": StorageAdapter,
+    "load": LoadAdapter,
+    "inverter": InverterAdapter,
+}
+
+
+def adapter_for(compiled: CompiledHome, device_id: str) -> Adapter:
+    return ADAPTERS[compiled.home.device(device_id).ROLE](compiled, device_id)

@@ -1,0 +1,158 @@
+"""The clock: ``python -m homesim.bus.services clock``.
+
+Publishes ``tick`` {tick, time, dt_s, sent} (retained), waits for that tick's settlement
+(lockstep), and paces the next by its speed: ``HOMESIM_SPEED`` ticks per wall second, or
+``max`` (as fast as the home settles). RPCs: ``clock.get``, ``clock.set_speed(speed)``,
+``clock.pause``, ``clock.resume``, ``clock.step`` (one tick while paused). ``HOMESIM_TICKS``
+> 0 stops after that many settled ticks. Restarted, it resumes after the last settled tick
+(the retained settlement).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from autobahn.wamp.exception import ApplicationError
+
+from homesim.bus.metrics import ProcessMetrics
+from homesim.bus.session import component, env, log, retain, retained, run_component, uris_from_env
+from homesim.bus.uris import INVALID_PROPERTY
+
+#: A tick not settled after this long is published again [s].
+REPUBLISH_S = 5.0
+
+
+def parse_speed(value: Any) -> float | None:
+    """``"max"`` -> ``None`` (as fast as possible); else ticks per wall second (> 0)."""
+    if value == "max":
+        return None
+    problem = f"speed: {value!r} is not allowed: must be 'max' or a number of ticks per second > 0"
+    if isinstance(value, bool):
+        raise ApplicationError(INVALID_PROPERTY, problem)
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        raise ApplicationError(INVALID_PROPERTY, problem) from None
+    if not 0 < speed < float("inf"):
+        raise ApplicationError(INVALID_PROPERTY, problem)
+    return speed
+
+
+class Clock:
+    """Pacing state of the clock (no I/O)."""
+
+    def __init__(self, speed: float | None, dt_s: int) -> None:
+        self.speed = speed
+        self.dt_s = dt_s
+        self.paused = False
+        self.steps = 0
+        self.next_tick = 0
+        self.wake = asyncio.Event()
+
+    def view(self) -> dict[str, Any]:
+        return {"tick": self.next_tick, "dt_s": self.dt_s, "speed": "max" if self.speed is None else self.speed,
+                "paused": self.paused, "simulated_s_per_wall_s": None if self.speed is None else self.speed * self.dt_s}
+
+    def set_speed(self, speed: Any) -> dict[str, Any]:
+        self.speed = parse_speed(speed)
+        self.wake.set()
+        return self.view()
+
+    def pause(self) -> dict[str, Any]:
+        self.paused = True
+        self.wake.set()
+        return self.view()
+
+    def resume(self) -> dict[str, Any]:
+        self.paused = False
+        self.wake.set()
+        return self.view()
+
+    def step(self) -> dict[str, Any]:
+        """One tick while paused (running, the clock ticks anyway)."""
+        if self.paused:
+            self.steps += 1
+        self.wake.set()
+        return self.view()
+
+
+def run_clock() -> None:
+    uris = uris_from_env()
+    dt_s = int(os.environ.get("HOMESIM_STEP", "60"))
+    start_unix = int(env("HOMESIM_START_UNIX"))
+    limit = int(os.environ.get("HOMESIM_TICKS", "0"))
+    clock = Clock(parse_speed(os.environ.get("HOMESIM_SPEED", "max")), dt_s)
+    metrics = ProcessMetrics(uris.home, "clock")
+    comp = component()
+
+    @comp.on_join
+    async def joined(session, details):
+        settled = {"tick": -1}
+        progress = asyncio.Event()
+
+        def on_settlement(settlement: dict[str, Any]) -> None:
+            settled["tick"] = max(settled["tick"], int(settlement["tick"]))
+            progress.set()
+
+        last = await retained(session, uris.settlement)
+        if last:
+            settled["tick"] = int(last["tick"])
+            log.info("resuming after tick %d", settled["tick"])
+        await session.subscribe(on_settlement, uris.settlement)
+        for name in ("get", "set_speed", "pause", "resume", "step"):
+            await session.register(clock.view if name == "get" else getattr(clock, name), uris.clock(name))
+
+        def publish(tick: int) -> None:
+            session.publish(uris.tick, {"tick": tick, "time": start_unix + tick * dt_s, "dt_s": dt_s,
+                                        "sent": time.time()}, options=retain())
+
+        clock.next_tick = settled["tick"] + 1
+        paced_from = (time.monotonic(), clock.next_tick)
+        while limit <= 0 or clock.next_tick < limit:
+            tick = clock.next_tick
+            while True:  # until this tick may go
+                if clock.paused:
+                    if clock.steps:
+                        clock.steps -= 1
+                        break
+                    clock.wake.clear()
+                    await clock.wake.wait()
+                    paced_from = (time.monotonic(), tick)
+                    continue
+                if clock.speed is None:
+                    paced_from = (time.monotonic(), tick)
+                    break
+                delay = paced_from[0] + (tick - paced_from[1]) / clock.speed - time.monotonic()
+                if delay < -1.0:
+                    paced_from = (time.monotonic(), tick)  # fell behind: don't race to catch up
+                if delay <= 0:
+                    break
+                clock.wake.clear()
+                try:
+                    await asyncio.wait_for(clock.wake.wait(), delay)
+                    paced_from = (time.monotonic() - 1.0 / clock.speed if clock.speed else time.monotonic(), tick)
+                except asyncio.TimeoutError:
+                    break
+            progress.clear()
+            publish(tick)
+            while settled["tick"] < tick:
+                try:
+                    await asyncio.wait_for(progress.wait(), REPUBLISH_S)
+                except asyncio.TimeoutError:
+                    log.warning("tick %d not settled after %.0f s; publishing it again", tick, REPUBLISH_S)
+                    publish(tick)
+                progress.clear()
+            metrics.tick.set(tick)
+            clock.next_tick = settled["tick"] + 1
+        log.info("stopping after %d ticks", limit)
+        await session.leave()
+
+    @comp.on_leave
+    async def left(session, details):
+        if limit > 0 and clock.next_tick >= limit:
+            await comp.stop()
+
+    run_component(comp)

@@ -1,0 +1,115 @@
+"""Prometheus metrics of a live home's processes.
+
+Every process serves its own ``/metrics`` on ``127.0.0.1:$HOMESIM_METRICS_PORT`` (no server
+when the variable is unset or 0); ``homesim up`` lists them in a file_sd targets file.
+Metric names follow Prometheus conventions (base units, ``_total`` counters):
+
+``homesim_device_power_watts{home,device,kind}``
+    Power of the device's flow in the last settled tick [W]; positive into the home's bus
+    (PV, battery discharge, grid import), negative out of it (loads, charge, export).
+``homesim_device_energy_joules_total{home,device,kind,direction}``
+    Energy by direction, ``in`` (into the bus) or ``out`` (out of it) [J]. Counters start at 0
+    when a process starts; Prometheus treats the drop as a counter reset.
+``homesim_battery_soc_ratio{home,device}``
+    Battery state of charge (0..1).
+``homesim_grid_on{home,device}``
+    1 while the grid is up, 0 in an outage or load-shedding.
+``homesim_cost_total{home}``
+    Cost of grid energy so far (import cost minus export credit) [currency], inverter.
+``homesim_tick_lag_seconds{home,device}``
+    Wall time from the clock publishing a tick to this process taking its settlement [s].
+``homesim_settled_ticks_total{home}`` and ``homesim_missing_devices{home}``
+    Ticks settled and devices missing from the last one (inverter).
+``homesim_tick{home,process}``
+    The last tick this process handled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+
+def metrics_port() -> int:
+    return int(os.environ.get("HOMESIM_METRICS_PORT", "0") or 0)
+
+
+class ProcessMetrics:
+    """A registry served on this process's metrics port."""
+
+    def __init__(self, home: str, process: str) -> None:
+        self.registry = CollectorRegistry()
+        self.home = home
+        self.process = process
+        self.tick = Gauge("homesim_tick", "Last tick this process handled", ["home", "process"],
+                          registry=self.registry).labels(home, process)
+        port = metrics_port()
+        if port:
+            try:
+                start_http_server(port, addr="127.0.0.1", registry=self.registry)
+            except OSError as error:  # the run goes on; only the metrics are missing
+                logging.getLogger("homesim.bus").error("metrics: can't serve on port %d: %s", port, error)
+
+
+class DeviceMetrics(ProcessMetrics):
+    """What a device (or the inverter) exposes, updated from each settlement."""
+
+    def __init__(self, home: str, device_id: str, kind: str) -> None:
+        super().__init__(home, device_id)
+        self.device_id = device_id
+        labels = [home, device_id, kind]
+        self.power = Gauge("homesim_device_power_watts", "Power of the device's flow in the last tick [W]",
+                           ["home", "device", "kind"], registry=self.registry).labels(*labels)
+        energy = Counter("homesim_device_energy_joules", "Energy by direction [J]",
+                         ["home", "device", "kind", "direction"], registry=self.registry)
+        self.energy_in = energy.labels(*labels, "in")
+        self.energy_out = energy.labels(*labels, "out")
+        self.lag = Gauge("homesim_tick_lag_seconds", "Wall time from tick to settlement [s]",
+                         ["home", "device"], registry=self.registry).labels(home, device_id)
+        self.soc = self.grid_on = self.cost = self.settled_ticks = self.missing = None
+        if kind == "battery":
+            self.soc = Gauge("homesim_battery_soc_ratio", "Battery state of charge (0..1)", ["home", "device"],
+                             registry=self.registry).labels(home, device_id)
+        if kind == "grid":
+            self.grid_on = Gauge("homesim_grid_on", "1 while the grid is up", ["home", "device"],
+                                 registry=self.registry).labels(home, device_id)
+        if kind == "inverter":
+            # A gauge: export credit can make it fall.
+            self.cost = Gauge("homesim_cost_total", "Cost of grid energy so far [currency]", ["home"],
+                              registry=self.registry).labels(home)
+            self.settled_ticks = Counter("homesim_settled_ticks", "Ticks settled", ["home"],
+                                         registry=self.registry).labels(home)
+            self.missing = Gauge("homesim_missing_devices", "Devices missing from the last settlement", ["home"],
+                                 registry=self.registry).labels(home)
+
+    @classmethod
+    def start(cls, home: str, device: Any) -> "DeviceMetrics":
+        return cls(home, device.id, device.kind)
+
+    def settled(self, settlement: dict[str, Any], _settle_s: float | None = None) -> None:
+        """Take one settlement."""
+        self.tick.set(settlement["tick"])
+        sent = settlement.get("tick_sent")
+        if sent:
+            self.lag.set(max(0.0, time.time() - float(sent)))
+        flow = settlement["e"].get(self.device_id)
+        if flow is not None:
+            self.power.set(flow / settlement["dt_s"])
+            if flow > 0:
+                self.energy_in.inc(flow)
+            elif flow < 0:
+                self.energy_out.inc(-flow)
+        else:
+            self.power.set(0.0)
+        if self.soc is not None and settlement.get("soc") is not None:
+            self.soc.set(settlement["soc"])
+        if self.grid_on is not None:
+            self.grid_on.set(1.0 if settlement["grid_on"] else 0.0)
+        if self.cost is not None:
+            self.cost.inc(float(settlement["cost"]))
+            self.settled_ticks.inc()
+            self.missing.set(len(settlement["missing"]))

@@ -1,0 +1,31 @@
+"""The home's services, each its own process: ``python -m homesim.bus.services NAME``.
+
+``authorizer`` (tickets and device permissions), ``recorder`` (settlements to SQLite),
+``clock`` (ticks and speed), ``watcher`` (live topology) and ``controller`` (devices added,
+removed, switched). The inverter is a device process (``python -m homesim.device``) that
+runs with the service role.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+SERVICES = ("authorizer", "recorder", "clock", "watcher", "controller")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0] not in SERVICES:
+        print(f"usage: python -m homesim.bus.services {{{'|'.join(SERVICES)}}}", file=sys.stderr)
+        return 2
+    from homesim.bus.session import setup_logging
+
+    setup_logging(args[0])
+    module = importlib.import_module(f"homesim.bus.{args[0]}")
+    getattr(module, f"run_{args[0]}")()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,386 @@
+"""``homesim up``: a live home. Starts the router, the services and one process per device,
+supervises them (a process that dies is started again; the controller's desired home says
+which devices run), and stops everything cleanly on Ctrl-C or, with ``--ticks N``, once N
+ticks are settled and recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from homesim.bus.router import Credentials, free_port, router_config, start_router, write_node
+from homesim.bus.uris import Uris
+from homesim.engine.compiled import start_unix_s
+from homesim.home import Home
+
+#: Service processes, in start order (the inverter is started with the devices).
+SERVICES = ("authorizer", "recorder", "watcher", "controller", "clock")
+SRC = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Managed:
+    """A process the supervisor keeps running."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path
+    metrics_port: int
+    labels: dict[str, str]
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    #: Consecutive exits within a minute of starting (restarts back off exponentially).
+    quick_exits: int = 0
+
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        log.close()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def restart_due(self) -> bool:
+        """Whether an exited process may start again now (0.2 s, then doubling to 30 s if it
+        keeps dying within a minute)."""
+        lived = time.monotonic() - self.started_at
+        if lived > 60:
+            self.quick_exits = 0
+        return lived >= min(30.0, 0.2 * 2 ** self.quick_exits)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+
+    def wait(self, timeout_s: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(max(0.1, timeout_s))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class LiveHome:
+    """A home run live: where it writes, how it is reached, and its processes."""
+
+    home: Home
+    home_path: Path
+    out: Path
+    step: int = 60
+    seed: int | None = None
+    port: int | None = None
+    ticks: int = 0
+    speed: str = "max"
+    home_id: str = ""
+    processes: dict[str, Managed] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.home_id = self.home_id or re.sub(r"[^a-z0-9_]", "_", self.home_path.stem.lower())[:40] or "home"
+        if not self.home_id[0].isalpha():
+            self.home_id = "h_" + self.home_id[:38]
+        self.uris = Uris(self.home_id)
+        self.port = self.port or free_port()
+        self.url = f"ws://127.0.0.1:{self.port}/ws"
+        self.out = self.out.resolve()
+        self.db_path = self.out / "ledger.sqlite"
+        self.logs = self.out / "logs"
+        self.live_dir = self.out / "live"
+        self.live_home = self.live_dir / "home.yaml"
+        self.targets_path = self.out / "prometheus" / "targets.json"
+        self.home_dir = self.home_path.resolve().parent
+        self.seed = self.home.seed if self.seed is None else self.seed
+        inverters = [d.id for d in self.home.devices if d.ROLE == "inverter"]
+        self.credentials = Credentials.generate(list(SERVICES) + ["supervisor"] + inverters)
+
+    # --- environment -------------------------------------------------------------------
+
+    def base_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOMESIM_")}
+        env.update({
+            "HOMESIM_ROUTER_URL": self.url,
+            "HOMESIM_HOME_ID": self.home_id,
+            "HOMESIM_HOME": str(self.live_home),
+            "HOMESIM_HOME_DIR": str(self.home_dir),
+            "HOMESIM_LIVE_DIR": str(self.live_dir),
+            "HOMESIM_STEP": str(self.step),
+            "HOMESIM_START": self.home.start.isoformat(),
+            "HOMESIM_START_UNIX": str(start_unix_s(self.home)),
+            "HOMESIM_SEED": str(self.seed),
+            "HOMESIM_TICKS": str(self.ticks),
+            "HOMESIM_SPEED": self.speed,
+            "HOMESIM_DB": str(self.db_path),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
+        })
+        for key in ("HOMESIM_LOGLEVEL", "HOMESIM_BARRIER_TIMEOUT_S", "HOMESIM_WAMP_LOGLEVEL"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        return env
+
+    def service_env(self, name: str) -> dict[str, str]:
+        env = self.base_env()
+        env.update({"HOMESIM_AUTHID": name, "HOMESIM_SECRET": self.credentials.services[name]})
+        if name == "authorizer":
+            env.update({"HOMESIM_DEVICE_KEY": self.credentials.device_key,
+                        "HOMESIM_DEVICE_ROLES": ",".join(self.initial_devices()),
+                        "HOMESIM_VIEWER_TICKET": self.credentials.viewer_ticket,
+                        "HOMESIM_OPERATOR_TICKET": self.credentials.operator_ticket})
+        return env
+
+    def initial_devices(self) -> list[str]:
+        """Devices with a router role of their own (those of the home file; not the inverter)."""
+        return [d.id for d in self.home.devices if d.id not in self.credentials.services]
+
+    def device_env(self, device_id: str) -> dict[str, str]:
+        if device_id in self.credentials.services:  # the inverter settles: a service
+            return self.service_env(device_id)
+        env = self.base_env()
+        env.update({"HOMESIM_AUTHID": device_id, "HOMESIM_TICKET": self.credentials.device_ticket(device_id)})
+        return env
+
+    # --- processes -----------------------------------------------------------------------
+
+    def add_service(self, name: str) -> Managed:
+        return self._add(name, [sys.executable, "-m", "homesim.bus.services", name], self.service_env(name),
+                         {"process": name, "kind": "service"})
+
+    def add_device(self, device_id: str, kind: str) -> Managed:
+        command = [sys.executable, "-m", "homesim.device", "--kind", kind, "--id", device_id,
+                   "--home", str(self.live_home)]
+        return self._add(f"device.{device_id}", command, self.device_env(device_id),
+                         {"process": device_id, "device": device_id, "kind": kind})
+
+    def _add(self, name: str, command: list[str], env: dict[str, str], labels: dict[str, str]) -> Managed:
+        port = free_port()
+        env["HOMESIM_METRICS_PORT"] = str(port)
+        managed = Managed(name, command, env, self.logs / f"{name}.log", port, {"home": self.home_id, **labels})
+        self.processes[name] = managed
+        return managed
+
+    def write_targets(self) -> None:
+        """Prometheus file_sd targets: every process's metrics endpoint, with its labels."""
+        targets = [{"targets": [f"127.0.0.1:{m.metrics_port}"], "labels": m.labels}
+                   for m in self.processes.values()]
+        self.targets_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.targets_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(targets, indent=2))
+        os.replace(tmp, self.targets_path)
+
+    def write_credentials(self) -> Path:
+        """The viewer's and operator's tickets, readable by the owner only."""
+        path = self.out / "credentials.json"
+        path.write_text(json.dumps({"url": self.url, "realm": "home", "home": self.home_id,
+                                    "viewer": {"authid": "viewer", "ticket": self.credentials.viewer_ticket},
+                                    "operator": {"authid": "operator", "ticket": self.credentials.operator_ticket}},
+                                   indent=2))
+        path.chmod(0o600)
+        return path
+
+    def write_live_home(self) -> None:
+        """The desired home the controller takes over: all devices, none switched off."""
+        self.live_dir.mkdir(parents=True, exist_ok=True)
+        self.live_home.write_text(f"# The live home (version 0). Relative paths resolve against {self.home_dir}.\n"
+                                  + yaml.safe_dump(self.home.model_dump(mode="json"), sort_keys=False))
+        (self.live_dir / "state.json").write_text(json.dumps({"version": 0, "off": []}))
+
+    def desired_devices(self) -> dict[str, str]:
+        """Device id -> kind of every device that should run now (controller's files)."""
+        try:
+            state = json.loads((self.live_dir / "state.json").read_text())
+            data = yaml.safe_load(self.live_home.read_text())
+        except (OSError, ValueError, yaml.YAMLError):
+            return {}
+        return {d["id"]: d["kind"] for d in data["devices"] if d["id"] not in state["off"]}
+
+
+def run_up(live: LiveHome, print_fn=print) -> int:
+    """Run the live home until Ctrl-C, or until ``live.ticks`` are settled and recorded."""
+    live.out.mkdir(parents=True, exist_ok=True)
+    live.logs.mkdir(parents=True, exist_ok=True)
+    for old in live.logs.glob("*.log"):  # a new run, new logs
+        old.unlink()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(live.db_path) + suffix).unlink(missing_ok=True)
+    live.write_live_home()
+    cbdir = live.out / "router"
+    write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices()))
+    print_fn(f"homesim: starting the router and {len(live.home.devices)} devices of {live.home.name!r} ...")
+    router = start_router(cbdir, live.port, live.logs / "router.log")
+    stopping = {"now": False}
+
+    def request_stop(*_):
+        stopping["now"] = True
+
+    previous = (signal.signal(signal.SIGINT, request_stop), signal.signal(signal.SIGTERM, request_stop))
+    try:
+        for name in SERVICES:
+            live.add_service(name)
+        live.processes["authorizer"].start()
+        asyncio.run(_wait_registered(live, [live.uris.authenticator, live.uris.authorizer]))
+        for name in ("recorder", "watcher", "controller"):
+            live.processes[name].start()
+        running_devices = live.desired_devices()
+        for device_id, kind in running_devices.items():
+            live.add_device(device_id, kind).start()
+        live.write_targets()
+        asyncio.run(_wait_registered(live, [live.uris.report("count"), live.uris.controller("list")]
+                                     + [live.uris.get(d) for d in running_devices]))
+        live.processes["clock"].start()
+        print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
+        print_fn(f"homesim: recorder writes {live.db_path}")
+        print_fn(f"homesim: viewer/operator tickets in {live.write_credentials()}; logs in {live.logs}")
+        print_fn(f"homesim: Prometheus targets in {live.targets_path}")
+        began = time.monotonic()
+        desired_mtime = 0.0
+        clock = live.processes["clock"]
+        while not stopping["now"]:
+            time.sleep(0.1)
+            if live.ticks and clock.process is not None and clock.process.poll() == 0:
+                break
+            mtime = _mtime(live.live_dir / "state.json")
+            if mtime != desired_mtime:
+                desired_mtime = mtime
+                _reconcile(live, print_fn)
+            for managed in list(live.processes.values()):
+                if managed.process is not None and not managed.alive() and not stopping["now"]:
+                    if managed is clock and live.ticks and managed.process.returncode == 0:
+                        continue
+                    if not managed.restart_due():
+                        continue
+                    managed.restarts += 1
+                    managed.quick_exits += 1
+                    print_fn(f"homesim: {managed.name} exited ({managed.process.returncode}); restarting it")
+                    managed.start()
+        if live.ticks and not stopping["now"]:
+            asyncio.run(_wait_recorded(live, live.ticks))
+            elapsed = time.monotonic() - began
+            print_fn(f"homesim: {live.ticks} ticks settled and recorded in {elapsed:.1f} s "
+                     f"({live.ticks / elapsed:.0f} ticks/s); ledger: homesim ledger {live.db_path} --out DIR")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
+        for managed in live.processes.values():
+            managed.stop()
+        deadline = time.monotonic() + 5
+        for managed in live.processes.values():
+            managed.wait(deadline - time.monotonic())
+        router.terminate()
+        try:
+            router.wait(10)
+        except subprocess.TimeoutExpired:
+            router.kill()
+        if stopping["now"]:
+            print_fn(f"homesim: stopped; {_recorded(live.db_path)} ticks recorded in {live.db_path} "
+                     f"(export: homesim ledger {live.db_path} --out DIR)")
+
+
+def _recorded(db_path: Path) -> int:
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM settlements").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0.0
+
+
+def _reconcile(live: LiveHome, print_fn) -> None:
+    """Start the devices the controller wants and stop those it no longer wants."""
+    desired = live.desired_devices()
+    if not desired:
+        return
+    changed = False
+    for name, managed in list(live.processes.items()):
+        if name.startswith("device.") and name.removeprefix("device.") not in desired:
+            managed.stop()
+            managed.wait(3.0)
+            del live.processes[name]
+            print_fn(f"homesim: {name.removeprefix('device.')} stopped (switched off or removed)")
+            changed = True
+    for device_id, kind in desired.items():
+        if f"device.{device_id}" not in live.processes:
+            live.add_device(device_id, kind).start()
+            print_fn(f"homesim: {device_id} ({kind}) started")
+            changed = True
+    if changed:
+        live.write_targets()
+
+
+async def supervisor_session(live: LiveHome):
+    """A session of the supervisor (service role, WAMP-CRA) for readiness and progress."""
+    from autobahn.asyncio.wamp import ApplicationRunner, ApplicationSession
+    from autobahn.wamp import auth
+
+    joined: asyncio.Future = asyncio.get_running_loop().create_future()
+    secret = live.credentials.services["supervisor"]
+
+    class Supervisor(ApplicationSession):
+        def onConnect(self):
+            self.join(self.config.realm, ["wampcra"], "supervisor")
+
+        def onChallenge(self, challenge):
+            return auth.compute_wcs(secret, challenge.extra["challenge"])
+
+        async def onJoin(self, details):
+            if not joined.done():
+                joined.set_result(self)
+
+    runner = ApplicationRunner(live.url, "home")
+    asyncio.ensure_future(runner.run(Supervisor, start_loop=False))
+    return await asyncio.wait_for(joined, 30)
+
+
+async def _wait_registered(live: LiveHome, procedures: list[str], timeout_s: float = 180.0) -> None:
+    """Wait until every procedure is registered (its process is up and joined)."""
+    session = await supervisor_session(live)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            missing = [uri for uri in procedures if await session.call("wamp.registration.lookup", uri) is None]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after {timeout_s:.0f} s: {', '.join(missing)}; see {live.logs}")
+            await asyncio.sleep(0.2)
+    finally:
+        session.leave()
+
+
+async def _wait_recorded(live: LiveHome, ticks: int, timeout_s: float = 60.0) -> None:
+    session = await supervisor_session(live)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while (await session.call(live.uris.report("count")))["ticks"] < ticks:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the recorder did not store {ticks} ticks within {timeout_s:.0f} s")
+            await asyncio.sleep(0.1)
+    finally:
+        session.leave()

@@ -1,0 +1,293 @@
+"""A device as its own process on the bus: ``python -m homesim.device --kind K --id ID --home HOME``.
+
+The same command a container runs. Connection settings come from the environment (see
+``homesim.bus.session``); the run's step, start and seed from ``HOMESIM_STEP``,
+``HOMESIM_START`` and ``HOMESIM_SEED`` (defaults: 60 s, the home's start, the home's seed);
+relative paths in the home file resolve against ``HOMESIM_HOME_DIR`` (default: its folder).
+
+Per tick it receives ``tick``, publishes its energy event on ``device.<id>.energy`` and takes
+the settlement; the inverter instead collects the events and publishes the ``settlement``.
+Its state is kept on the retained ``device.<id>.state`` topic, and a restarted device resumes
+from it. ``device.<id>.get`` returns its properties and state; ``device.<id>.set`` changes
+properties (validated; from the next tick on) and publishes them retained on
+``device.<id>.config``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
+from homesim.bus.uris import INVALID_PROPERTY, Uris
+from homesim.engine.compiled import CompiledHome
+from homesim.home import Home, HomeFileError, home_from_dict, with_changes
+
+#: How long the inverter waits for the devices of a tick before settling without them [s].
+BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
+
+
+def home_dir(home_path: Path) -> Path:
+    """Where relative paths of the home file resolve."""
+    configured = os.environ.get("HOMESIM_HOME_DIR")
+    return Path(configured) if configured else home_path.resolve().parent
+
+
+def load_live_home(home_path: Path) -> Home:
+    """The home file, its relative paths resolved against :func:`home_dir`."""
+    try:
+        data = yaml.safe_load(home_path.read_text())
+    except OSError as error:
+        raise HomeFileError([f"cannot read {home_path}: {error.strerror}"]) from None
+    except yaml.YAMLError as error:
+        raise HomeFileError([f"{home_path} is not valid YAML: {error}"]) from None
+    return home_from_dict(data, source=str(home_path), home_dir=home_dir(home_path))
+
+
+def compile_home(home: Home) -> CompiledHome:
+    """``home`` compiled with this run's step, start and seed (from the environment)."""
+    start = os.environ.get("HOMESIM_START")
+    seed = os.environ.get("HOMESIM_SEED")
+    return CompiledHome(home, int(os.environ.get("HOMESIM_STEP", "60")),
+                        dt.date.fromisoformat(start) if start else None, int(seed) if seed else None)
+
+
+def property_changes(device_id: str, changes: Any) -> dict[str, Any]:
+    """``{"<id>.<field>": value}`` from a ``set`` call's mapping; refuses what can't be set."""
+    from autobahn.wamp.exception import ApplicationError
+
+    if not isinstance(changes, dict) or not changes:
+        raise ApplicationError(INVALID_PROPERTY, f"set {device_id}: give the properties to change as a "
+                                                 "mapping, e.g. {\"power_w\": 2000}")
+    fixed = [key for key in changes if key in ("id", "kind")]
+    if fixed:
+        raise ApplicationError(INVALID_PROPERTY, f"{fixed[0]}: can't be changed on a running device "
+                                                 "(remove it and add a new one)")
+    bad = [key for key in changes if not isinstance(key, str) or not key]
+    if bad:
+        raise ApplicationError(INVALID_PROPERTY, f"{bad[0]!r}: property names must be non-empty strings")
+    return {f"{device_id}.{key}": value for key, value in changes.items()}
+
+
+def changed_home(home: Home, device_id: str, changes: Any, base: Path) -> Home:
+    """``home`` with the device's properties changed, or the clear error of why not."""
+    from autobahn.wamp.exception import ApplicationError
+
+    try:
+        return with_changes(home, property_changes(device_id, changes), home_dir=base)
+    except HomeFileError as error:
+        index = [d.id for d in home.devices].index(device_id)
+        problems = [p.replace(f"devices[{index}].", "", 1) for p in error.problems]
+        raise ApplicationError(INVALID_PROPERTY, "; ".join(problems)) from None
+
+
+def device_view(adapter: Adapter) -> dict[str, Any]:
+    """What ``get`` returns and ``config`` retains."""
+    return {"id": adapter.device_id, "kind": adapter.device.kind, "role": adapter.device.ROLE,
+            "properties": adapter.device.model_dump(mode="json"), "state": adapter.state()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m homesim.device", description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", required=True, help="device kind (must match the home file)")
+    parser.add_argument("--id", required=True, help="device id in the home file")
+    parser.add_argument("--home", required=True, type=Path, help="home definition file")
+    args = parser.parse_args(argv)
+    from homesim.bus.session import setup_logging
+
+    setup_logging(args.id)
+    try:
+        home = load_live_home(args.home)
+        device = home.device(args.id)
+    except HomeFileError as error:
+        print(f"homesim: {error}", file=sys.stderr)
+        return 2
+    except KeyError:
+        print(f"homesim: {args.home} has no device {args.id!r}", file=sys.stderr)
+        return 2
+    if device.kind != args.kind:
+        print(f"homesim: device {args.id!r} is a {device.kind}, not a {args.kind}", file=sys.stderr)
+        return 2
+    run_device(home, args.id, home_dir(args.home))
+    return 0
+
+
+def run_device(home: Home, device_id: str, base: Path) -> None:
+    from homesim.bus.metrics import DeviceMetrics
+    from homesim.bus.session import component, log, retain, retained, run_component, uris_from_env
+
+    uris = uris_from_env()
+    adapter = adapter_for(compile_home(home), device_id)
+    metrics = DeviceMetrics.start(uris.home, adapter.device)
+    comp = component()
+
+    @comp.on_join
+    async def joined(session, details):
+        from autobahn.wamp.types import SubscribeOptions
+
+        log.info("joined as %s (%s)", details.authid, details.authrole)
+        state = await retained(session, uris.state(device_id))
+        if state:
+            adapter.restore(state)
+            log.info("resumed from the retained state of tick %d", adapter.applied_tick)
+
+        def publish_state() -> None:
+            session.publish(uris.state(device_id), adapter.state(), options=retain())
+
+        def get() -> dict[str, Any]:
+            return device_view(adapter)
+
+        def set_properties(changes: Any = None, **kwargs: Any) -> dict[str, Any]:
+            if changes is None:
+                changes = kwargs
+            new_home = changed_home(adapter.compiled.home, device_id, changes, base)
+            adapter.bind(compile_home(new_home))
+            view = device_view(adapter)
+            session.publish(uris.config(device_id), view, options=retain())
+            log.info("properties changed: %s", changes)
+            return view
+
+        if isinstance(adapter, InverterAdapter):
+            await _run_inverter(session, uris, adapter, base, publish_state, metrics)
+        else:
+            def on_settlement(settlement: dict[str, Any]) -> None:
+                if adapter.on_settlement(settlement):
+                    metrics.settled(settlement)
+                    publish_state()
+
+            def on_tick(message: dict[str, Any]) -> None:
+                tick = int(message["tick"])
+                if tick <= adapter.applied_tick:
+                    return  # already settled (a retained or repeated tick)
+                event = adapter.on_tick(tick)
+                if event is not None:
+                    session.publish(uris.energy(device_id), event)
+                elif adapter.device.ROLE == "environment":
+                    adapter.applied_tick = tick
+                    publish_state()
+
+            await session.subscribe(on_settlement, uris.settlement, options=SubscribeOptions(get_retained=True))
+            await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
+        await session.register(get, uris.get(device_id))
+        await session.register(set_properties, uris.set(device_id))
+
+    run_component(comp)
+
+
+async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Path, publish_state, metrics) -> None:
+    """Collect each tick's energy events; settle when every present device has reported, or
+    when the barrier times out (the absent ones are then listed as missing)."""
+    from autobahn.wamp.types import SubscribeOptions
+
+    from homesim.bus.session import log, retain, retained
+
+    events: dict[int, dict[str, dict[str, Any]]] = {}
+    started: dict[int, float] = {}
+    sent: dict[int, float] = {}
+    topology: dict[str, dict[str, Any]] = {}
+    last = await retained(session, uris.settlement)
+    if last and int(last["tick"]) > adapter.applied_tick:
+        adapter.applied_tick = int(last["tick"])
+
+    def awaited() -> set[str]:
+        """Energy devices that are on and, as far as the watcher knows, present."""
+        return {d for d in adapter.energy_devices()
+                if topology.get(d, {}).get("status", "present") == "present"}
+
+    def off() -> frozenset[str]:
+        return frozenset(d for d, t in topology.items() if t.get("status") == "off")
+
+    def settle(tick: int) -> None:
+        if tick <= adapter.applied_tick:
+            return
+        received = events.pop(tick, {})
+        began = started.pop(tick, time.monotonic())
+        settlement = adapter.settle(tick, received, off())
+        settlement["tick_sent"] = sent.pop(tick, None)
+        if settlement["missing"]:
+            log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
+        session.publish(uris.settlement, settlement, options=retain())
+        publish_state()
+        metrics.settled(settlement, time.monotonic() - began)
+        for table in (events, started, sent):
+            for stale in [t for t in table if t <= tick]:
+                table.pop(stale)
+
+    def ready(tick: int) -> None:
+        if awaited() <= events.get(tick, {}).keys():
+            settle(tick)
+
+    def on_energy(event: dict[str, Any], details=None) -> None:
+        device_id = Uris.device_of(details.topic)
+        tick = int(event["tick"])
+        if tick <= adapter.applied_tick or device_id not in adapter.energy_devices():
+            return
+        events.setdefault(tick, {})[device_id] = event
+        started.setdefault(tick, time.monotonic())
+        ready(tick)
+
+    def on_tick(message: dict[str, Any]) -> None:
+        tick = int(message["tick"])
+        if tick > adapter.applied_tick:
+            started.setdefault(tick, time.monotonic())
+            sent.setdefault(tick, message.get("sent"))
+            ready(tick)
+
+    def on_topology(message: dict[str, Any]) -> None:
+        topology.clear()
+        topology.update(message.get("devices", {}))
+        for tick in sorted(events):
+            ready(tick)
+
+    def on_config(view: dict[str, Any], details=None) -> None:
+        """A device's properties changed: settle with them from the next tick on."""
+        device_id = view["id"]
+        if device_id == adapter.device_id:
+            return
+        home = adapter.compiled.home
+        if device_id not in [d.id for d in home.devices]:
+            return
+        data = home.model_dump(mode="json")
+        data["devices"] = [view["properties"] if d["id"] == device_id else d for d in data["devices"]]
+        adapter.bind(_compile(data, base))
+
+    def on_devices(message: dict[str, Any]) -> None:
+        """Devices added or removed by the controller."""
+        ids = [d["id"] for d in message["home"]["devices"]]
+        if ids != [d.id for d in adapter.compiled.home.devices]:
+            adapter.bind(_compile(message["home"], base))
+            log.info("devices now: %s", ", ".join(ids))
+
+    await session.subscribe(on_topology, uris.topology, options=SubscribeOptions(get_retained=True))
+    await session.subscribe(on_devices, uris.devices, options=SubscribeOptions(get_retained=True))
+    await session.subscribe(on_config, uris.device_topic("config"),
+                            options=SubscribeOptions(match="wildcard", details_arg="details"))
+    await session.subscribe(on_energy, uris.device_topic("energy"),
+                            options=SubscribeOptions(match="wildcard", details_arg="details"))
+    await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
+
+    async def barrier() -> None:
+        while session.is_attached():
+            await asyncio.sleep(0.05)
+            now = time.monotonic()
+            for tick in sorted(started):
+                if now - started[tick] >= BARRIER_TIMEOUT_S:
+                    settle(tick)
+
+    asyncio.ensure_future(barrier())
+
+
+def _compile(data: dict[str, Any], base: Path) -> CompiledHome:
+    return compile_home(home_from_dict(data, home_dir=base))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Helpers for tests against a live home: ``homesim up`` in a subprocess (a real Crossbar
+router and real processes) and a synchronous WAMP client running in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from autobahn.asyncio.component import Component
+from autobahn.wamp.types import PublishOptions, SubscribeOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class LiveProcess:
+    """``homesim up HOME ...`` running in the background."""
+
+    def __init__(self, home: Path, out: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.out = out
+        self.log_path = out.parent / f"{out.name}.up.log"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "homesim.cli", "up", str(home), "--out", str(out), *args],
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT,
+            start_new_session=True)
+        self.url = self._wait_for(r"is live at (ws://\S+)", 240)
+        self.credentials = json.loads((out / "credentials.json").read_text())
+        self.home_id = self.credentials["home"]
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def _wait_for(self, pattern: str, timeout_s: float) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.output())
+            if found:
+                return found.group(1)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"homesim up exited ({self.process.returncode}):\n{self.output()}")
+            time.sleep(0.2)
+        raise TimeoutError(f"no {pattern!r} within {timeout_s} s:\n{self.output()}")
+
+    def pid_of(self, process_name: str) -> int:
+        """The pid of one of the home's processes (``device.<id>``, ``clock``, ...)."""
+        needle = f"--id {process_name.removeprefix('device.')} " if process_name.startswith("device.") \
+            else f"homesim.bus.services {process_name}"
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if needle in cmdline + " " and f"HOMESIM_LIVE_DIR={self.out / 'live'}".encode() in environ:
+                return int(entry.name)
+        raise LookupError(f"no process {process_name} running")
+
+    def client(self, role: str = "operator") -> "BusClient":
+        cred = self.credentials[role]
+        return BusClient(self.url, cred["authid"], ticket=cred["ticket"])
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+
+class BusClient:
+    """A WAMP session in a background thread, used synchronously from a test."""
+
+    def __init__(self, url: str, authid: str, ticket: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.session = None
+        joined = threading.Event()
+        self.component = Component(transports=[{"url": url, "max_retries": 0}], realm="home",
+                                   authentication={"ticket": {"authid": authid, "ticket": ticket}})
+
+        @self.component.on_join
+        async def on_join(session, details):
+            self.session = session
+            self.details = details
+            joined.set()
+
+        self.failure: BaseException | None = None
+
+        async def start():
+            try:
+                await self.component.start(self.loop)
+            except BaseException as error:  # noqa: BLE001 - reported to the test
+                self.failure = error
+                joined.set()
+
+        asyncio.run_coroutine_threadsafe(start(), self.loop)
+        if not joined.wait(30) or self.session is None:
+            raise RuntimeError(f"could not join as {authid}: {self.failure}")
+
+    def _run(self, start: Callable[[], Any], timeout_s: float = 30.0):
+        """Run ``start()`` (returning an awaitable) in the session's loop and wait for it."""
+        async def run():
+            return await start()
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout_s)
+
+    def call(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+        return self._run(lambda: self.session.call(uri, *args, **kwargs))
+
+    def publish(self, topic: str, *args: Any, acknowledge: bool = True, **kwargs: Any) -> Any:
+        return self._run(lambda: self.session.publish(topic, *args, options=PublishOptions(acknowledge=acknowledge), **kwargs))
+
+    def subscribe(self, topic: str, match: str = "exact", retained: bool = False) -> list[tuple[str, Any]]:
+        """Events of ``topic`` as (topic, first argument), collected as they arrive."""
+        events: list[tuple[str, Any]] = []
+
+        def on_event(*args, details=None, **_):
+            events.append((details.topic or topic, args[0] if args else None))
+
+        self._run(lambda: self.session.subscribe(on_event, topic, options=SubscribeOptions(
+            match=match, details_arg="details", get_retained=retained or None)))
+        return events
+
+    def close(self) -> None:
+        try:
+            self._run(lambda: self.session.leave(), 5)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def wait_until(predicate: Callable[[], Any], timeout_s: float = 20.0, what: str = "condition") -> Any:
+    """Poll ``predicate`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} not reached within {timeout_s} s")

@@ -1,0 +1,281 @@
+"""A live reference home: real Crossbar router, one real process per device and service.
+
+One home is started for the whole module (``homesim up`` in a subprocess) and poked the way
+a user would: through the operator's and viewer's tickets, and a device's own credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.request
+
+import pytest
+from autobahn.wamp.exception import ApplicationError
+
+from conftest import EXAMPLES
+from live import BusClient, LiveProcess, wait_until
+
+INVALID = "homesim.error.invalid_property"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    live = LiveProcess(EXAMPLES / "home.yaml", tmp_path_factory.mktemp("live") / "up", "--speed", "20")
+    client = live.client("operator")
+    yield live, client
+    client.close()
+    assert live.stop() == 0
+
+
+def uri(live, rest):
+    return f"home.{live.home_id}.{rest}"
+
+
+def settlements_of(client, live):
+    return client.subscribe(uri(live, "settlement"))
+
+
+def latest_topology(client, live):
+    return client.call(uri(live, "topology.get"))["devices"]
+
+
+def test_every_device_and_service_is_its_own_process(home):
+    live, client = home
+    devices = client.call(uri(live, "controller.list"))
+    ids = [d["id"] for d in devices]
+    assert {"battery", "inverter", "geyser", "pv_east", "grid"} <= set(ids)
+    pids = {live.pid_of(f"device.{d}") for d in ids} | {live.pid_of(s) for s in ("clock", "recorder", "watcher")}
+    assert len(pids) == len(ids) + 3
+    topology = wait_until(lambda: (t := latest_topology(client, live)) and
+                          all(v["status"] == "present" for v in t.values()) and t, what="all present")
+    assert set(topology) == set(ids)
+
+
+def test_settlements_balance_and_the_recorder_keeps_them(home):
+    live, client = home
+    seen = settlements_of(client, live)
+    wait_until(lambda: len(seen) >= 10, what="10 settlements")
+    for _, settlement in seen[:10]:
+        assert sum(settlement["e"].values()) == settlement["loss_j"]
+        assert settlement["missing"] == []
+    last = seen[9][1]["tick"]
+    count = wait_until(lambda: (c := client.call(uri(live, "report.count")))["last"] >= last and c)
+    assert count["ticks"] == count["last"] + 1  # no gap from tick 0
+
+
+def test_add_a_device_then_set_its_properties(home):
+    live, client = home
+    added = client.call(uri(live, "controller.add"), {"id": "probe", "kind": "generic_load", "power_w": 1000})
+    assert added == {"id": "probe", "kind": "generic_load", "enabled": True}
+    wait_until(lambda: latest_topology(client, live).get("probe", {}).get("status") == "present", what="probe present")
+    client.call(uri(live, "clock.pause"))
+    seen = settlements_of(client, live)
+    time.sleep(0.5)  # a tick in flight when the clock paused settles
+
+    def step():
+        mark = len(seen)
+        client.call(uri(live, "clock.step"))
+        wait_until(lambda: len(seen) > mark, what="a stepped settlement")
+        time.sleep(0.2)
+        assert len(seen) == mark + 1, "one step, one tick"
+        return seen[-1][1]
+
+    try:
+        first = step()
+        assert first["demand"]["probe"] == 1000 * 60  # 1000 W for one 60 s tick [J]
+
+        view = client.call(uri(live, "device.probe.set"), {"power_w": 2500})
+        assert view["properties"]["power_w"] == 2500
+        second = step()
+        assert second["tick"] == first["tick"] + 1
+        assert second["demand"]["probe"] == 2500 * 60
+
+        bad = [({"power_w": -5}, ["power_w", "-5", ">"]),
+               ({"power_w": "lots"}, ["power_w", "lots"]),
+               ({"colour": "red"}, ["colour"]),
+               ({"id": "other"}, ["id"]),
+               ({}, ["mapping"])]
+        for changes, words in bad:
+            with pytest.raises(ApplicationError) as refused:
+                client.call(uri(live, "device.probe.set"), changes)
+            assert refused.value.error == INVALID
+            message = refused.value.args[0]
+            assert all(w in message for w in words), message
+        assert client.call(uri(live, "device.probe.get"))["properties"]["power_w"] == 2500
+        third = step()
+        assert third["demand"]["probe"] == 2500 * 60
+        # the controller wrote the change into the live home file
+        assert "power_w: 2500" in (live.out / "live" / "home.yaml").read_text()
+    finally:
+        client.call(uri(live, "clock.resume"))
+
+    with pytest.raises(ApplicationError) as refused:
+        client.call(uri(live, "controller.add"), {"kind": "oven", "rated_power_w": 0})
+    assert "rated_power_w" in refused.value.args[0]
+    with pytest.raises(ApplicationError) as refused:
+        client.call(uri(live, "controller.add"), {"id": "probe", "kind": "tv"})
+    assert "taken" in refused.value.args[0]
+
+
+def test_switch_a_device_off_and_on(home):
+    live, client = home
+    if "probe" not in [d["id"] for d in client.call(uri(live, "controller.list"))]:
+        client.call(uri(live, "controller.add"), {"id": "probe", "kind": "generic_load", "power_w": 1000})
+    wait_until(lambda: latest_topology(client, live).get("probe", {}).get("status") == "present", what="probe on")
+    energy = client.subscribe(uri(live, "device.probe.energy"))
+    wait_until(lambda: len(energy) >= 3, what="probe events")
+    seen = settlements_of(client, live)
+    client.call(uri(live, "controller.switch"), "probe", False)
+    wait_until(lambda: latest_topology(client, live)["probe"]["status"] == "off", what="probe off")
+    with pytest.raises(LookupError):
+        wait_until(lambda: _gone(live, "device.probe"), what="probe process gone") and live.pid_of("device.probe")
+    energy.clear()
+    mark = len(seen)
+    wait_until(lambda: len(seen) >= mark + 5, what="settlements while off")
+    assert energy == []
+    for _, settlement in seen[mark:]:
+        assert "probe" in settlement["off"] and "probe" not in settlement["e"]
+        assert settlement["missing"] == []
+        assert sum(settlement["e"].values()) == settlement["loss_j"]
+    client.call(uri(live, "controller.switch"), "probe", True)
+    wait_until(lambda: len(energy) >= 3, timeout_s=60, what="probe events again")
+    with pytest.raises(ApplicationError) as refused:
+        client.call(uri(live, "controller.switch"), "inverter", False)
+    assert "inverter" in refused.value.args[0]
+    with pytest.raises(ApplicationError) as refused:
+        client.call(uri(live, "controller.switch"), "nosuch", False)
+    assert "nosuch" in refused.value.args[0]
+
+
+def _gone(live, name):
+    try:
+        live.pid_of(name)
+    except LookupError:
+        return True
+    return False
+
+
+def test_a_killed_battery_is_marked_missing_restarted_and_resumes(home):
+    live, client = home
+    states = client.subscribe(uri(live, "device.battery.state"))
+    topology = client.subscribe(uri(live, "topology"))
+    energy = client.subscribe(uri(live, "device.battery.energy"))
+    wait_until(lambda: len(states) >= 3, what="battery states")
+    pid = live.pid_of("device.battery")
+    os.kill(pid, signal.SIGKILL)
+    killed_at = time.time()
+    last_state = states[-1][1]
+    missing = wait_until(lambda: next((t for _, t in topology if t["devices"]["battery"]["status"] == "missing"), None),
+                         what="battery missing")
+    assert missing["time"] - killed_at < 1.0
+    new_pid = wait_until(lambda: not _gone(live, "device.battery") and live.pid_of("device.battery"), timeout_s=30,
+                         what="battery restarted")
+    assert new_pid != pid
+    mark = len(energy)
+    wait_until(lambda: len(energy) > mark, timeout_s=60, what="battery events after restart")
+    resumed = energy[mark][1]
+    # the state it published last before it died is where it resumed (no flows while missing)
+    last_before = [s for _, s in states if s["tick"] <= last_state["tick"]][-1]
+    assert resumed["stored_j"] == last_before["stored_j"]
+    # the recorder has every tick; the ticks without the battery are marked, none invented
+    last_tick = wait_until(lambda: (c := client.call(uri(live, "report.count"))) and c["last"] > resumed["tick"] and c,
+                           what="recorded past the restart")
+    assert last_tick["ticks"] == last_tick["last"] + 1
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{live.out / 'ledger.sqlite'}?mode=ro", uri=True)
+    rows = [json.loads(p) for (p,) in db.execute("SELECT payload FROM settlements ORDER BY tick")]
+    db.close()
+    assert [r["tick"] for r in rows] == list(range(len(rows)))
+    without = [r for r in rows if "battery" in r["missing"]]
+    assert without, "no tick was settled while the battery was down"
+    for r in without:
+        assert "battery" not in r["e"] and r["soc"] is None
+    assert all(sum(r["e"].values()) == r["loss_j"] for r in rows)
+
+
+def device_ticket(live, device_id):
+    """A device's own credentials, read from its process (as an attacker on the host could)."""
+    raw = open(f"/proc/{live.pid_of('device.' + device_id)}/environ", "rb").read().decode()
+    return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)["HOMESIM_TICKET"]
+
+
+def test_a_device_may_publish_only_under_its_own_prefix(home):
+    live, client = home
+    if "probe" not in [d["id"] for d in client.call(uri(live, "controller.list"))]:
+        client.call(uri(live, "controller.add"), {"id": "probe", "kind": "generic_load", "power_w": 1000})
+    wait_until(lambda: not _gone(live, "device.probe"), what="probe running")
+    # tv has a router role of its own; probe, added while running, the shared "device" role
+    for device_id, role in (("tv", "device_tv"), ("probe", "device"), ("tv", "device_tv")):
+        device = BusClient(live.url, device_id, ticket=device_ticket(live, device_id))
+        try:
+            assert device.details.authrole == role
+            device.publish(uri(live, f"device.{device_id}.probe"), {"ok": True})  # its own prefix: acknowledged
+            for foreign in ("device.battery.energy", "device.probe.energy", "device.tv.energy", "settlement", "tick"):
+                if foreign.startswith(f"device.{device_id}."):
+                    continue
+                with pytest.raises(ApplicationError) as refused:
+                    device.publish(uri(live, foreign), {"tick": 0, "stored_j": 1})
+                assert refused.value.error == "wamp.error.not_authorized"
+            with pytest.raises(ApplicationError):
+                device.call(uri(live, "clock.pause"))
+        finally:
+            device.close()
+    with pytest.raises(RuntimeError):
+        BusClient(live.url, "battery", ticket=device_ticket(live, "tv"))  # the tv's ticket is not the battery's
+    with pytest.raises(RuntimeError):
+        BusClient(live.url, "operator", ticket="guess")
+    viewer = live.client("viewer")
+    try:
+        assert viewer.call(uri(live, "device.battery.get"))["kind"] == "battery"
+        with pytest.raises(ApplicationError):
+            viewer.call(uri(live, "device.tv.set"), {"power_w": 10})
+        with pytest.raises(ApplicationError):
+            viewer.call(uri(live, "controller.switch"), "tv", False)
+    finally:
+        viewer.close()
+
+
+def test_clock_speed_changes_live(home):
+    live, client = home
+    view = client.call(uri(live, "clock.set_speed"), 100)
+    assert view["speed"] == 100 and view["simulated_s_per_wall_s"] == 6000
+    seen = client.subscribe(uri(live, "tick"))
+    time.sleep(1.0)
+    fast = len(seen)
+    client.call(uri(live, "clock.set_speed"), 5)
+    time.sleep(0.3)
+    seen.clear()
+    time.sleep(1.0)
+    slow = len(seen)
+    assert fast > 3 * slow, (fast, slow)
+    for bad in ("fast", -1, 0, float("inf")):
+        with pytest.raises(ApplicationError) as refused:
+            client.call(uri(live, "clock.set_speed"), bad)
+        assert refused.value.error == INVALID and "speed" in refused.value.args[0]
+    assert client.call(uri(live, "clock.get"))["speed"] == 5
+    client.call(uri(live, "clock.set_speed"), 20)
+
+
+def test_every_process_serves_metrics_listed_for_prometheus(home):
+    live, client = home
+    targets = json.loads((live.out / "prometheus" / "targets.json").read_text())
+    by_process = {t["labels"]["process"]: t["targets"][0] for t in targets}
+    assert {"clock", "recorder", "battery", "pv_east", "inverter", "geyser"} <= set(by_process)
+
+    def scrape(name):
+        text = urllib.request.urlopen(f"http://{by_process[name]}/metrics", timeout=5).read().decode()
+        return {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+                if line and not line.startswith("#")}
+
+    battery = wait_until(lambda: (m := scrape("battery")) and any(k.startswith("homesim_battery_soc_ratio") for k in m) and m)
+    soc = next(v for k, v in battery.items() if k.startswith("homesim_battery_soc_ratio"))
+    assert 0.0 <= soc <= 1.0
+    inverter = scrape("inverter")
+    assert next(v for k, v in inverter.items() if k.startswith("homesim_settled_ticks_total")) > 0
+    geyser = scrape("geyser")
+    assert any(k.startswith('homesim_device_energy_joules_total{') and 'direction="out"' in k for k in geyser)
+    assert all(v >= 0 for k, v in geyser.items() if k.startswith("homesim_device_energy_joules_total"))
