@@ -35,8 +35,9 @@ run: $(STAMP) $(ROUTER_STAMP)
 test: $(STAMP) $(ROUTER_STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/engine.py
+	$(PY) bench/bus.py
 
 clean:
 	rm -rf $(VENV) $(ROUTER_VENV) out .pytest_cache
