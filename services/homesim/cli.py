@@ -94,7 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--seed", type=_seed, help="seed of the weather model (default: the home's seed)")
     up.add_argument("--port", type=int, default=0, help="router port on 127.0.0.1 (default: a free one)")
     up.add_argument("--ticks", type=int, default=0, help="stop after N settled and recorded ticks (default: run until Ctrl-C)")
-    up.add_argument("--out", type=Path, default=Path("out/up"), help="folder for the recorder database, logs and credentials")
+    up.add_argument("--out", type=Path, default=Path("out/live"), help="folder for the recorder database, logs and credentials")
+    up.add_argument("--anonymous", choices=("viewer", "operator"),
+                    help="let clients without credentials (e.g. wampc) join with this role; 127.0.0.1 only "
+                         "(default: no anonymous access)")
 
     led = commands.add_parser("ledger", help="export a recorder database as a ledger (the format simulate writes)")
     led.add_argument("db", type=Path, help="recorder SQLite database")
@@ -194,7 +197,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise BadInput(f"--port {args.port} is not allowed: must be 0..65535")
     live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
-                    ticks=args.ticks, speed="max" if args.max else str(args.speed))
+                    ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous)
     return run_up(live)
 
 

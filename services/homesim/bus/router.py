@@ -84,8 +84,18 @@ def _permission(uri: str, match: str, **allow: bool) -> dict:
 
 
 def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: list[str] = (),
-                  interface: str = "127.0.0.1") -> dict:
-    """The Crossbar node configuration of one home (``device_ids``: a role of its own each)."""
+                  interface: str = "127.0.0.1", anonymous_role: str | None = None) -> dict:
+    """The Crossbar node configuration of one home (``device_ids``: a role of its own each).
+
+    ``anonymous_role`` (``viewer`` or ``operator``; default none) lets clients that can't
+    authenticate, such as ``wampc``, join with that role: an explicit opt-in for a router on
+    127.0.0.1 only.
+    """
+    if anonymous_role is not None:
+        if anonymous_role not in ("viewer", "operator"):
+            raise ValueError(f"anonymous role {anonymous_role!r} is not allowed: must be viewer or operator")
+        if interface not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("anonymous access is allowed only on a router listening on 127.0.0.1")
     prefix = uris.prefix
     roles = [{"name": device_role(d, {d}), "authorizer": uris.authorizer} for d in device_ids] + [
         {"name": "service", "permissions": [
@@ -121,6 +131,7 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
                     }},
                     "ticket": {"type": "dynamic", "authenticator": uris.authenticator,
                                "authenticator-realm": REALM},
+                    **({"anonymous": {"type": "static", "role": anonymous_role}} if anonymous_role else {}),
                 },
             }],
         }],

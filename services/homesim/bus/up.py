@@ -89,6 +89,7 @@ class LiveHome:
     port: int | None = None
     ticks: int = 0
     speed: str = "max"
+    anonymous: str | None = None
     home_id: str = ""
     processes: dict[str, Managed] = field(default_factory=dict)
 
@@ -220,7 +221,8 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         Path(str(live.db_path) + suffix).unlink(missing_ok=True)
     live.write_live_home()
     cbdir = live.out / "router"
-    write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices()))
+    write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices(),
+                                    anonymous_role=live.anonymous))
     print_fn(f"homesim: starting the router and {len(live.home.devices)} devices of {live.home.name!r} ...")
     router = start_router(cbdir, live.port, live.logs / "router.log")
     stopping = {"now": False}
@@ -245,6 +247,8 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         live.processes["clock"].start()
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: recorder writes {live.db_path}")
+        if live.anonymous:
+            print_fn(f"homesim: WARNING: anyone on this machine can join without credentials as {live.anonymous}")
         print_fn(f"homesim: viewer/operator tickets in {live.write_credentials()}; logs in {live.logs}")
         print_fn(f"homesim: Prometheus targets in {live.targets_path}")
         began = time.monotonic()
