@@ -215,6 +215,11 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         if settlement["missing"]:
             log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
         session.publish(uris.settlement, settlement, options=retain())
+        battery = adapter.compiled.battery
+        if battery is not None and battery.id in settlement["e"]:
+            flow = settlement["e"][battery.id]  # + discharge into the bus, - charge
+            session.publish(uris.setpoint(battery.id), {"tick": tick, "battery_j": flow,
+                                                        "power_w": flow / settlement["dt_s"]})
         publish_state()
         metrics.settled(settlement, time.monotonic() - began)
         for table in (events, started, sent):

@@ -163,7 +163,9 @@ def test_a_killed_battery_is_marked_missing_restarted_and_resumes(home):
     states = client.subscribe(uri(live, "device.battery.state"))
     topology = client.subscribe(uri(live, "topology"))
     energy = client.subscribe(uri(live, "device.battery.energy"))
-    wait_until(lambda: len(states) >= 3, what="battery states")
+    setpoints = client.subscribe(uri(live, "device.battery.setpoint"))
+    wait_until(lambda: len(states) >= 3 and setpoints, what="battery states and setpoints")
+    assert setpoints[-1][1]["power_w"] * 60 == setpoints[-1][1]["battery_j"]
     pid = live.pid_of("device.battery")
     os.kill(pid, signal.SIGKILL)
     killed_at = time.time()
@@ -241,8 +243,10 @@ def test_a_device_may_publish_only_under_its_own_prefix(home):
 
 def test_clock_speed_changes_live(home):
     live, client = home
+    announced = client.subscribe(uri(live, "clock"))
     view = client.call(uri(live, "clock.set_speed"), 100)
     assert view["speed"] == 100 and view["simulated_s_per_wall_s"] == 6000
+    assert wait_until(lambda: announced and announced[-1][1])["speed"] == 100  # told to every service
     seen = client.subscribe(uri(live, "tick"))
     time.sleep(1.0)
     fast = len(seen)

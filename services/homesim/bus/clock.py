@@ -3,7 +3,8 @@
 Publishes ``tick`` {tick, time, dt_s, sent} (retained), waits for that tick's settlement
 (lockstep), and paces the next by its speed: ``HOMESIM_SPEED`` ticks per wall second, or
 ``max`` (as fast as the home settles). RPCs: ``clock.get``, ``clock.set_speed(speed)``,
-``clock.pause``, ``clock.resume``, ``clock.step`` (one tick while paused). ``HOMESIM_TICKS``
+``clock.pause``, ``clock.resume``, ``clock.step`` (one tick while paused); every change is
+published retained on ``clock`` {tick, dt_s, speed, paused, simulated_s_per_wall_s}. ``HOMESIM_TICKS``
 > 0 stops after that many settled ticks. Restarted, it resumes after the last settled tick
 (the retained settlement).
 """
@@ -102,14 +103,24 @@ def run_clock() -> None:
             settled["tick"] = int(last["tick"])
             log.info("resuming after tick %d", settled["tick"])
         await session.subscribe(on_settlement, uris.settlement)
-        for name in ("get", "set_speed", "pause", "resume", "step"):
-            await session.register(clock.view if name == "get" else getattr(clock, name), uris.clock(name))
+        def announcing(change):
+            """A control RPC that also tells every service the new speed (retained topic)."""
+            def call(*args, **kwargs):
+                view = change(*args, **kwargs)
+                session.publish(uris.clock_state, view, options=retain())
+                return view
+            return call
+
+        await session.register(clock.view, uris.clock("get"))
+        for name in ("set_speed", "pause", "resume", "step"):
+            await session.register(announcing(getattr(clock, name)), uris.clock(name))
 
         def publish(tick: int) -> None:
             session.publish(uris.tick, {"tick": tick, "time": start_unix + tick * dt_s, "dt_s": dt_s,
                                         "sent": time.time()}, options=retain())
 
         clock.next_tick = settled["tick"] + 1
+        session.publish(uris.clock_state, clock.view(), options=retain())
         paced_from = (time.monotonic(), clock.next_tick)
         while limit <= 0 or clock.next_tick < limit:
             tick = clock.next_tick
