@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import itertools
 import datetime as dt
 import os
 import sys
@@ -33,6 +35,8 @@ from homesim.home import Home, HomeFileError, home_from_dict, with_changes
 
 #: How long the inverter waits for the devices of a tick before settling without them [s].
 BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
+#: Settlements the inverter keeps for a restarted recorder to fetch what it missed.
+RECENT_SETTLEMENTS = 20_000
 
 
 def home_dir(home_path: Path) -> Path:
@@ -192,6 +196,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     events: dict[int, dict[str, dict[str, Any]]] = {}
     started: dict[int, float] = {}
     sent: dict[int, float] = {}
+    recent: collections.deque = collections.deque(maxlen=RECENT_SETTLEMENTS)
     topology: dict[str, dict[str, Any]] = {}
     last = await retained(session, uris.settlement)
     if last and int(last["tick"]) > adapter.applied_tick:
@@ -215,6 +220,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         if settlement["missing"]:
             log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
         session.publish(uris.settlement, settlement, options=retain())
+        recent.append(settlement)
         battery = adapter.compiled.battery
         if battery is not None and battery.id in settlement["e"]:
             flow = settlement["e"][battery.id]  # + discharge into the bus, - charge
@@ -271,6 +277,14 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             adapter.bind(_compile(message["home"], base))
             log.info("devices now: %s", ", ".join(ids))
 
+    def since(tick: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """Settlements from ``tick`` on (at most ``limit``), of the last RECENT_SETTLEMENTS."""
+        if not recent or int(tick) > recent[-1]["tick"]:
+            return []
+        first = max(0, int(tick) - recent[0]["tick"])
+        return list(itertools.islice(recent, first, first + max(1, min(int(limit), 5000))))
+
+    await session.register(since, uris.settlements_since)
     await session.subscribe(on_topology, uris.topology, options=SubscribeOptions(get_retained=True))
     await session.subscribe(on_devices, uris.devices, options=SubscribeOptions(get_retained=True))
     await session.subscribe(on_config, uris.device_topic("config"),

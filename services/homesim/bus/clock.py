@@ -159,7 +159,7 @@ def run_clock() -> None:
             metrics.tick.set(tick)
             clock.next_tick = settled["tick"] + 1
         log.info("stopping after %d ticks", limit)
-        await session.leave()
+        session.leave()  # not awaited: on_leave stops the component, and with it this task
 
     @comp.on_leave
     async def left(session, details):

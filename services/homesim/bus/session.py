@@ -89,5 +89,11 @@ def run_component(comp: Component) -> None:
 
 
 def setup_logging(name: str) -> None:
-    logging.basicConfig(level=os.environ.get("HOMESIM_LOGLEVEL", "INFO"),
-                        format=f"%(asctime)s {name} %(levelname)s %(message)s")
+    """Our messages at ``$HOMESIM_LOGLEVEL`` (default INFO) through our own handler only;
+    autobahn's at ``$HOMESIM_WAMP_LOGLEVEL`` (default error) through its own."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(f"%(asctime)s {name} %(levelname)s %(message)s"))
+    ours = logging.getLogger("homesim")
+    ours.setLevel(os.environ.get("HOMESIM_LOGLEVEL", "INFO"))
+    ours.addHandler(handler)
+    ours.propagate = False

@@ -35,6 +35,11 @@ class Uris:
         return f"home.{self.home}.settlement"
 
     @property
+    def settlements_since(self) -> str:
+        """The inverter's RPC: recent settlements from a tick on (recorder backfill)."""
+        return f"home.{self.home}.settlements.since"
+
+    @property
     def topology(self) -> str:
         return f"home.{self.home}.topology"
 
