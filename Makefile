@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
 OUT    ?= out/live
 
-.PHONY: run test bench venv router clean
+.PHONY: run test bench venv router specs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,20 @@ $(ROUTER_STAMP): infra/router/crossbar_tcp_nodelay.py infra/router/install_patch
 
 router: $(ROUTER_STAMP)
 
+# Node tools of the contract chain (Modelina, TypeScript, the AsyncAPI HTML template).
+CD_STAMP := cd/node_modules/.installed
+$(CD_STAMP): cd/package.json cd/package-lock.json
+	cd cd && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $(CD_STAMP)
+
+# Regenerate every generated file from services/homesim/messages.py and the device configs.
+specs: $(STAMP) $(CD_STAMP)
+	bash cd/process_specs.sh
+
 run: $(STAMP) $(ROUTER_STAMP)
 	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT)
 
-test: $(STAMP) $(ROUTER_STAMP)
+test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP) $(ROUTER_STAMP)
@@ -40,4 +50,4 @@ bench: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/bus.py
 
 clean:
-	rm -rf $(VENV) $(ROUTER_VENV) out .pytest_cache
+	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules out .pytest_cache

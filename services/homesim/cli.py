@@ -1,4 +1,4 @@
-"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``.
+"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``, ``specs``.
 
 Exit status: 0 done, 2 bad input (home file, option or schedule file: one clear message,
 no traceback), 1 anything else.
@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     led.add_argument("--out", type=Path, required=True, help="output folder")
     led.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="ledger file format")
 
+    spec = commands.add_parser("specs", help="write the AsyncAPI document of the bus (from homesim/messages.py)")
+    spec.add_argument("--out", type=Path, default=Path("specs"), help="output folder (default specs/)")
+
     val = commands.add_parser("validate", help="check a home file and list its devices")
     val.add_argument("home", type=Path, help="home definition file (YAML)")
     return parser
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         commands = {"simulate": cmd_simulate, "compare": cmd_compare, "validate": cmd_validate, "up": cmd_up,
-                    "ledger": cmd_ledger}
+                    "ledger": cmd_ledger, "specs": cmd_specs}
         return commands[args.command](args)
     except (HomeFileError, ScheduleError, ProfileError, WeatherFileError, BadInput) as error:
         print(f"homesim: {error}", file=sys.stderr)
@@ -199,6 +202,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
                     ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous)
     return run_up(live)
+
+
+def cmd_specs(args: argparse.Namespace) -> int:
+    from homesim import specs
+
+    print(f"wrote {specs.write(args.out)}")
+    return 0
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:

@@ -32,6 +32,8 @@ from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, with_changes
+from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology, state_model,
+                              valid)
 
 #: How long the inverter waits for the devices of a tick before settling without them [s].
 BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
@@ -139,7 +141,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
 
         log.info("joined as %s (%s)", details.authid, details.authrole)
         state = await retained(session, uris.state(device_id))
-        if state:
+        if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
             adapter.restore(state)
             log.info("resumed from the retained state of tick %d", adapter.applied_tick)
 
@@ -163,11 +165,15 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             await _run_inverter(session, uris, adapter, base, publish_state, metrics)
         else:
             def on_settlement(settlement: dict[str, Any]) -> None:
+                if not valid(Settlement, settlement, uris.settlement):
+                    return
                 if adapter.on_settlement(settlement):
                     metrics.settled(settlement)
                     publish_state()
 
             def on_tick(message: dict[str, Any]) -> None:
+                if not valid(Tick, message, uris.tick):
+                    return
                 tick = int(message["tick"])
                 if tick <= adapter.applied_tick:
                     return  # already settled (a retained or repeated tick)
@@ -199,7 +205,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     recent: collections.deque = collections.deque(maxlen=RECENT_SETTLEMENTS)
     topology: dict[str, dict[str, Any]] = {}
     last = await retained(session, uris.settlement)
-    if last and int(last["tick"]) > adapter.applied_tick:
+    if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
         adapter.applied_tick = int(last["tick"])
 
     def awaited() -> set[str]:
@@ -238,14 +244,22 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
 
     def on_energy(event: dict[str, Any], details=None) -> None:
         device_id = Uris.device_of(details.topic)
+        try:
+            role = adapter.compiled.home.device(device_id).ROLE
+        except KeyError:
+            return  # not a device of this home (yet)
+        if role not in ENERGY_BY_ROLE or not valid(ENERGY_BY_ROLE[role], event, details.topic):
+            return
         tick = int(event["tick"])
-        if tick <= adapter.applied_tick or device_id not in adapter.energy_devices():
+        if tick <= adapter.applied_tick:
             return
         events.setdefault(tick, {})[device_id] = event
         started.setdefault(tick, time.monotonic())
         ready(tick)
 
     def on_tick(message: dict[str, Any]) -> None:
+        if not valid(Tick, message, uris.tick):
+            return
         tick = int(message["tick"])
         if tick > adapter.applied_tick:
             started.setdefault(tick, time.monotonic())
@@ -253,6 +267,8 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             ready(tick)
 
     def on_topology(message: dict[str, Any]) -> None:
+        if not valid(Topology, message, uris.topology):
+            return
         topology.clear()
         topology.update(message.get("devices", {}))
         for tick in sorted(events):
@@ -260,8 +276,10 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
 
     def on_config(view: dict[str, Any], details=None) -> None:
         """A device's properties changed: settle with them from the next tick on."""
+        if not valid(DeviceView, view, details.topic):
+            return
         device_id = view["id"]
-        if device_id == adapter.device_id:
+        if device_id == adapter.device_id or device_id != Uris.device_of(details.topic):
             return
         home = adapter.compiled.home
         if device_id not in [d.id for d in home.devices]:
@@ -272,13 +290,17 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
 
     def on_devices(message: dict[str, Any]) -> None:
         """Devices added or removed by the controller."""
+        if not valid(DesiredHome, message, uris.devices):
+            return
         ids = [d["id"] for d in message["home"]["devices"]]
         if ids != [d.id for d in adapter.compiled.home.devices]:
             adapter.bind(_compile(message["home"], base))
             log.info("devices now: %s", ", ".join(ids))
 
-    def since(tick: int, limit: int = 1000) -> list[dict[str, Any]]:
+    def since(tick: Any = None, limit: Any = 1000) -> list[dict[str, Any]]:
         """Settlements from ``tick`` on (at most ``limit``), of the last RECENT_SETTLEMENTS."""
+        request = rpc_arguments(SettlementsSince, tick=tick, limit=limit)
+        tick, limit = request.tick, request.limit
         if not recent or int(tick) > recent[-1]["tick"]:
             return []
         first = max(0, int(tick) - recent[0]["tick"])

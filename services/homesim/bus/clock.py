@@ -21,6 +21,7 @@ from autobahn.wamp.exception import ApplicationError
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, retain, retained, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
+from homesim.messages import Settlement, valid
 
 #: A tick not settled after this long is published again [s].
 REPUBLISH_S = 5.0
@@ -95,11 +96,13 @@ def run_clock() -> None:
         progress = asyncio.Event()
 
         def on_settlement(settlement: dict[str, Any]) -> None:
+            if not valid(Settlement, settlement, uris.settlement):
+                return
             settled["tick"] = max(settled["tick"], int(settlement["tick"]))
             progress.set()
 
         last = await retained(session, uris.settlement)
-        if last:
+        if last and valid(Settlement, last, uris.settlement):
             settled["tick"] = int(last["tick"])
             log.info("resuming after tick %d", settled["tick"])
         await session.subscribe(on_settlement, uris.settlement)

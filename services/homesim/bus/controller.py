@@ -25,6 +25,7 @@ from autobahn.wamp.exception import ApplicationError
 from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, home_from_dict
+from homesim.messages import DeviceView, valid
 
 #: Kinds the home can't run without: they can be neither removed nor switched off.
 ESSENTIAL_KINDS = ("inverter",)
@@ -155,6 +156,8 @@ def run_controller() -> None:
             return call
 
         def on_config(view: dict[str, Any], details=None) -> None:
+            if not valid(DeviceView, view, details.topic):
+                return
             try:
                 if desired.set_properties(Uris.device_of(details.topic), view["properties"]):
                     publish()

@@ -18,6 +18,7 @@ from typing import Any
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
+from homesim.messages import Settlement, valid
 
 #: Run settings stored with the settlements (``homesim ledger`` rebuilds the home from them).
 META_KEYS = ("HOMESIM_HOME", "HOMESIM_HOME_DIR", "HOMESIM_STEP", "HOMESIM_START", "HOMESIM_SEED", "HOMESIM_HOME_ID")
@@ -86,7 +87,7 @@ def run_recorder() -> None:
                     except Exception as error:  # noqa: BLE001 - the inverter may be restarting
                         log.warning("backfill from tick %d failed: %s", gap, error)
                         return
-                    missed = [s for s in missed if int(s["tick"]) >= gap]
+                    missed = [s for s in missed if valid(Settlement, s, uris.settlements_since) and int(s["tick"]) >= gap]
                     if not missed or int(missed[0]["tick"]) != gap:
                         log.error("ticks from %d are no longer held by the inverter: gap left", gap)
                         return
@@ -99,6 +100,8 @@ def run_recorder() -> None:
         newest = {"tick": count(db)["last"]}
 
         def on_settlement(settlement: dict[str, Any]) -> None:
+            if not valid(Settlement, settlement, uris.settlement):
+                return
             tick = int(settlement["tick"])
             store(db, settlement)
             metrics.tick.set(tick)

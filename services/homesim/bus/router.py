@@ -33,6 +33,8 @@ from pathlib import Path
 from homesim.bus.uris import REALM, Uris
 
 ROOT = Path(__file__).resolve().parents[3]
+#: The HTML docs of the bus (cd/process_specs.sh), served by the router at /specs/.
+SPECS_HTML = ROOT / "specs" / "html"
 
 #: Roles that join with a ticket checked by the home's authenticator.
 TICKET_ROLES = ("device", "viewer", "operator")
@@ -123,15 +125,25 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
             "type": "router",
             "realms": [{"name": REALM, "roles": roles}],
             "transports": [{
-                "type": "websocket",
+                "type": "web",
                 "endpoint": {"type": "tcp", "port": port, "interface": interface},
-                "auth": {
-                    "wampcra": {"type": "static", "users": {
-                        name: {"secret": secret, "role": "service"} for name, secret in credentials.services.items()
-                    }},
-                    "ticket": {"type": "dynamic", "authenticator": uris.authenticator,
-                               "authenticator-realm": REALM},
-                    **({"anonymous": {"type": "static", "role": anonymous_role}} if anonymous_role else {}),
+                "paths": {
+                    # the bus's own documentation, generated from homesim/messages.py
+                    "/": {"type": "static", "directory": str(SPECS_HTML)},
+                    "specs": {"type": "static", "directory": str(SPECS_HTML)},
+                    "ws": {
+                        "type": "websocket",
+                        "options": {"tcp_nodelay": True},
+                        "auth": {
+                            "wampcra": {"type": "static", "users": {
+                                name: {"secret": secret, "role": "service"}
+                                for name, secret in credentials.services.items()
+                            }},
+                            "ticket": {"type": "dynamic", "authenticator": uris.authenticator,
+                                       "authenticator-realm": REALM},
+                            **({"anonymous": {"type": "static", "role": anonymous_role}} if anonymous_role else {}),
+                        },
+                    },
                 },
             }],
         }],

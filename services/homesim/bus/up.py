@@ -246,7 +246,8 @@ def run_up(live: LiveHome, print_fn=print) -> int:
                                      + [live.uris.get(d) for d in running_devices]))
         live.processes["clock"].start()
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
-        print_fn(f"homesim: recorder writes {live.db_path}")
+        print_fn(f"homesim: recorder writes {live.db_path}; the bus is documented at "
+                 f"http://127.0.0.1:{live.port}/specs/")
         if live.anonymous:
             print_fn(f"homesim: WARNING: anyone on this machine can join without credentials as {live.anonymous}")
         print_fn(f"homesim: viewer/operator tickets in {live.write_credentials()}; logs in {live.logs}")

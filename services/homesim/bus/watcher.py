@@ -17,6 +17,7 @@ from collections import Counter
 from typing import Any
 
 from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
+from homesim.messages import DesiredHome, valid
 
 
 class Topology:
@@ -88,6 +89,8 @@ def run_watcher() -> None:
                 publish()
 
         def on_devices(message: dict[str, Any]) -> None:
+            if not valid(DesiredHome, message, uris.devices):
+                return
             topology.set_devices(message["devices"], {d["id"] for d in message["devices"] if not d["enabled"]})
             publish()
 

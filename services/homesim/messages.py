@@ -1,0 +1,385 @@
+"""Every message on a home's WAMP bus, as pydantic models: the one source of truth.
+
+From these models, and only from them, ``homesim specs`` writes the AsyncAPI document
+(``specs/``), and from that Modelina writes the UI's TypeScript models. Services validate what
+they receive against them at the boundary (``parse``): a message that does not match is logged
+with the reason and dropped.
+
+Conventions: SI units ([J], [W], [s], [degrees C]), given in each field's description and as
+``x-unit``; energy as integer Joules; a flow ``e[device]`` is positive into the home's bus
+(PV, battery discharge, grid import) and negative out of it (loads, battery charge, export);
+per tick ``sum(e.values()) == loss_j`` exactly.
+
+To add a message kind: write its model here, add it to ``TOPICS`` or ``PROCEDURES`` below
+with its URI pattern, publish or register it in the service, run ``cd/process_specs.sh``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+log = logging.getLogger("homesim.bus")
+
+
+def unit(description: str, symbol: str, **kwargs: Any) -> Any:
+    """A field with its unit in the description (``[J]``) and as ``x-unit``."""
+    return Field(description=f"{description} [{symbol}]", json_schema_extra={"x-unit": symbol}, **kwargs)
+
+
+class Message(BaseModel):
+    """Base of every bus payload: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+TickNumber = Field(ge=0, description="Tick number from the start of the run (0 is the first tick)")
+
+
+# --- topics --------------------------------------------------------------------------------
+
+
+class Tick(Message):
+    """The clock's tick: every device answers it with its energy event (retained)."""
+
+    tick: int = TickNumber
+    time: int = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
+    dt_s: int = unit("Tick length", "s", gt=0)
+    sent: float = unit("Wall-clock time the clock published it, seconds since 1970-01-01 UTC", "s")
+
+
+class PvEnergy(Message):
+    """A PV array's energy event: the DC energy it can deliver this tick."""
+
+    tick: int = TickNumber
+    available_j: int = unit("DC energy available this tick", "J", ge=0)
+
+
+class LoadEnergy(Message):
+    """A load's energy event: the energy it asks for this tick."""
+
+    tick: int = TickNumber
+    demand_j: int = unit("Energy demanded this tick", "J", ge=0)
+
+
+class BatteryEnergy(Message):
+    """The battery's energy event: the energy it stores at the start of the tick."""
+
+    tick: int = TickNumber
+    stored_j: int = unit("Energy stored", "J", ge=0)
+
+
+class GridEnergy(Message):
+    """The grid's energy event: whether it is up, and its prices this tick."""
+
+    tick: int = TickNumber
+    grid_on: bool = Field(description="False in an outage or load-shedding")
+    import_price: float = unit("Import price", "currency/kWh", ge=0)
+    export_price: float = unit("Export price (credit)", "currency/kWh", ge=0)
+
+
+#: The energy event of each device role.
+ENERGY_BY_ROLE: dict[str, type[Message]] = {
+    "source": PvEnergy, "load": LoadEnergy, "storage": BatteryEnergy, "grid": GridEnergy}
+
+
+class Settlement(Message):
+    """The inverter's settlement of one tick (retained). ``sum(e.values()) == loss_j``."""
+
+    tick: int = TickNumber
+    time: int = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
+    dt_s: int = unit("Tick length", "s", gt=0)
+    e: dict[str, int] = unit("Energy flow per device that took part, + into the home's bus, - out of it", "J")
+    demand: dict[str, int] = unit("Energy each load that took part asked for", "J")
+    loss_j: int = unit("Conversion losses in the inverter this tick", "J", ge=0)
+    curtailed_j: int = unit("PV energy available but not used", "J", ge=0)
+    soc: float | None = Field(ge=0, le=1, description="Battery state of charge after the tick (null: no battery "
+                                                         "took part)")
+    grid_on: bool = Field(description="Whether the grid was up")
+    cost: float = unit("Cost of this tick's grid energy (import cost minus export credit)", "currency")
+    pv_surplus_w: float = unit("PV power left after the loads and the battery", "W", ge=0)
+    missing: list[str] = Field(description="Devices that are on but sent no energy event: they have no flow")
+    off: list[str] = Field(description="Devices switched off: they take no part")
+    tick_sent: float | None = unit("When the clock published the tick, seconds since 1970-01-01 UTC", "s",
+                                   default=None)
+
+
+class BatterySetpoint(Message):
+    """The inverter's decision for the battery this tick."""
+
+    tick: int = TickNumber
+    battery_j: int = unit("Battery flow, + discharge into the bus, - charge", "J")
+    power_w: float = unit("Battery power, + discharge, - charge", "W")
+
+
+class DeviceStateBase(Message):
+    """What a device keeps between ticks (retained; a restarted device resumes from it)."""
+
+    tick: int = Field(ge=-1, description="Last settled tick taken into the state (-1: none yet)")
+
+
+class SunState(DeviceStateBase):
+    zenith_deg: float | None = unit("Apparent solar zenith angle (null before the first tick)", "deg", default=None)
+    azimuth_deg: float | None = unit("Solar azimuth, clockwise from north", "deg", default=None)
+    clear_sky_ghi_w_m2: float | None = unit("Clear-sky global horizontal irradiance", "W/m2", default=None)
+
+
+class WeatherState(DeviceStateBase):
+    ghi_w_m2: float | None = unit("Global horizontal irradiance (null before the first tick)", "W/m2", default=None)
+    temp_air_c: float | None = unit("Air temperature", "degC", default=None)
+    cloud_cover: float | None = Field(default=None, ge=0, le=1, description="Cloud cover (null: from a file)")
+
+
+class SourceState(DeviceStateBase):
+    pass
+
+
+class GridState(DeviceStateBase):
+    pass
+
+
+class BatteryState(DeviceStateBase):
+    stored_j: int = unit("Energy stored", "J", ge=0)
+    soc: float = Field(ge=0, le=1, description="State of charge")
+
+
+class LoadState(DeviceStateBase):
+    temp_c: float = unit("Temperature of a thermal load (0 for others)", "degC")
+    calling: bool = Field(description="Whether its thermostat calls for heat or cold")
+    load_state: list[float] = Field(description="The behaviour kernel's state row (opaque)")
+    grid_on_prev: bool = Field(description="Grid state in the previous settlement")
+    soc_prev: float = Field(ge=0, le=1, description="Battery SoC in the previous settlement")
+    surplus_w_prev: float = unit("PV surplus in the previous settlement", "W")
+
+
+class InverterState(DeviceStateBase):
+    tripped: bool = Field(description="Whether the battery is cut off after reaching its shutdown SoC")
+
+
+#: The state of each device role (sun and weather: see ``state_model``).
+STATE_BY_ROLE: dict[str, type[Message]] = {
+    "source": SourceState, "grid": GridState, "storage": BatteryState, "load": LoadState, "inverter": InverterState}
+
+
+def state_model(kind: str, role: str) -> type[Message]:
+    if role == "environment":
+        return SunState if kind == "sun" else WeatherState
+    return STATE_BY_ROLE[role]
+
+
+class DeviceView(Message):
+    """A device's properties and state (``get``; retained on ``config`` after a ``set``)."""
+
+    id: str
+    kind: str
+    role: str
+    properties: dict[str, Any] = Field(description="Its properties, as in the home file")
+    state: dict[str, Any] = Field(description="Its state (see the device state messages)")
+
+
+class ClockState(Message):
+    """The clock's pace (retained; published on every change)."""
+
+    tick: int = Field(ge=0, description="Next tick to publish")
+    dt_s: int = unit("Tick length", "s", gt=0)
+    speed: float | Literal["max"] = Field(description="Ticks per wall second, or 'max' (as fast as it settles)")
+    paused: bool
+    simulated_s_per_wall_s: float | None = Field(description="Simulated seconds per wall second (null at max)")
+
+
+class TopologyEntry(Message):
+    kind: str
+    role: str
+    status: Literal["present", "missing", "off"] = Field(
+        title="DeviceStatus", description="present: its process is connected; missing: it should run but is not; off: switched off")
+    since: float = unit("Since when, seconds since 1970-01-01 UTC", "s")
+
+
+class Topology(Message):
+    """The watcher's live topology of the home (retained)."""
+
+    devices: dict[str, TopologyEntry]
+    time: float = unit("When, seconds since 1970-01-01 UTC", "s")
+
+
+class DeviceSummary(Message):
+    id: str
+    kind: str
+    role: str
+    enabled: bool = Field(description="False: switched off (its process does not run)")
+
+
+class DesiredHome(Message):
+    """The controller's desired home (retained)."""
+
+    version: int = Field(ge=0, description="Bumped on every change")
+    devices: list[DeviceSummary]
+    home: dict[str, Any] = Field(description="The home definition, as in a home file")
+
+
+# --- procedures -----------------------------------------------------------------------------
+
+
+class Empty(Message):
+    """No arguments."""
+
+
+class SetProperties(Message):
+    """``device.<id>.set``: the properties to change, as keyword arguments (or one mapping)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class SetSpeed(Message):
+    speed: float | Literal["max"] = Field(description="Ticks per wall second (> 0), or 'max'")
+
+
+class AddDevice(Message):
+    device: dict[str, Any] = Field(description="The device, as in a home file: 'kind', optional 'id', properties")
+
+
+class DeviceId(Message):
+    id: str
+
+
+class SwitchDevice(Message):
+    id: str
+    on: bool
+
+
+class AddResult(Message):
+    id: str
+    kind: str
+    enabled: bool
+
+
+class RemoveResult(Message):
+    id: str
+    removed: bool
+
+
+class SwitchResult(Message):
+    id: str
+    enabled: bool
+
+
+class RecordCount(Message):
+    ticks: int = Field(ge=0, description="Settlements stored")
+    last: int = Field(ge=-1, description="Last tick stored (-1: none)")
+
+
+class SettlementsSince(Message):
+    tick: int = Field(ge=0, description="First tick wanted")
+    limit: int = Field(default=1000, ge=1, le=5000, description="At most this many")
+
+
+# --- the contract: URI patterns -> models -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic pattern (``{home}``, ``{device}`` are parameters) and its payload model(s)."""
+
+    name: str
+    address: str
+    messages: tuple[type[Message], ...]
+    retained: bool
+    publisher: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """An RPC: request (keyword arguments) and reply models, and who may call it."""
+
+    name: str
+    address: str
+    request: type[Message]
+    reply: type[Message] | None
+    callee: str
+    callers: str
+    description: str
+
+
+ENERGY_MESSAGES = (PvEnergy, LoadEnergy, BatteryEnergy, GridEnergy)
+STATE_MESSAGES = (SunState, WeatherState, SourceState, GridState, BatteryState, LoadState, InverterState)
+
+TOPICS = (
+    Topic("tick", "home.{home}.tick", (Tick,), True, "clock", "Published once per tick; devices answer it."),
+    Topic("energy", "home.{home}.device.{device}.energy", ENERGY_MESSAGES, False, "each energy device",
+          "A device's energy event for a tick, by role: PV, load, battery, grid."),
+    Topic("settlement", "home.{home}.settlement", (Settlement,), True, "inverter",
+          "The settlement of a tick, once every present device has reported or the barrier timed out."),
+    Topic("setpoint", "home.{home}.device.{device}.setpoint", (BatterySetpoint,), False, "inverter",
+          "The inverter's decision for the battery this tick."),
+    Topic("state", "home.{home}.device.{device}.state", STATE_MESSAGES, True, "each device",
+          "A device's state after each settlement; a restarted device resumes from it."),
+    Topic("config", "home.{home}.device.{device}.config", (DeviceView,), True, "each device",
+          "A device's properties after a successful set."),
+    Topic("clock", "home.{home}.clock", (ClockState,), True, "clock", "The clock's pace, on every change."),
+    Topic("topology", "home.{home}.topology", (Topology,), True, "watcher",
+          "Which devices are present, missing or off."),
+    Topic("devices", "home.{home}.devices", (DesiredHome,), True, "controller", "The desired home."),
+)
+
+PROCEDURES = (
+    Procedure("device_get", "home.{home}.device.{device}.get", Empty, DeviceView, "each device",
+              "viewer, operator", "A device's properties and state."),
+    Procedure("device_set", "home.{home}.device.{device}.set", SetProperties, DeviceView, "each device",
+              "operator", "Change properties from the next tick on; refused with homesim.error.invalid_property."),
+    Procedure("clock_get", "home.{home}.clock.get", Empty, ClockState, "clock", "viewer, operator", "The pace."),
+    Procedure("clock_set_speed", "home.{home}.clock.set_speed", SetSpeed, ClockState, "clock", "operator",
+              "Ticks per wall second or 'max'."),
+    Procedure("clock_pause", "home.{home}.clock.pause", Empty, ClockState, "clock", "operator", "Pause."),
+    Procedure("clock_resume", "home.{home}.clock.resume", Empty, ClockState, "clock", "operator", "Resume."),
+    Procedure("clock_step", "home.{home}.clock.step", Empty, ClockState, "clock", "operator",
+              "One tick while paused."),
+    Procedure("controller_list", "home.{home}.controller.list", Empty, None, "controller", "viewer, operator",
+              "The devices (a list of DeviceSummary)."),
+    Procedure("controller_add", "home.{home}.controller.add", AddDevice, AddResult, "controller", "operator",
+              "Add a device; its process starts."),
+    Procedure("controller_remove", "home.{home}.controller.remove", DeviceId, RemoveResult, "controller", "operator",
+              "Remove a device; its process stops."),
+    Procedure("controller_switch", "home.{home}.controller.switch", SwitchDevice, SwitchResult, "controller", "operator",
+              "Switch a device on or off (off: its process stops)."),
+    Procedure("topology_get", "home.{home}.topology.get", Empty, Topology, "watcher", "viewer, operator",
+              "The topology now."),
+    Procedure("report_count", "home.{home}.report.count", Empty, RecordCount, "recorder", "viewer, operator",
+              "Settlements stored."),
+    Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",
+              "services", "Recent settlements from a tick on (a list of Settlement), for the recorder."),
+)
+
+M = TypeVar("M", bound=Message)
+
+
+def parse(model: type[M], payload: Any, where: str) -> M | None:
+    """``payload`` as ``model``, or ``None`` after logging why it was dropped."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(payload)'}: {e['msg']}"
+                             for e in error.errors()[:5])
+        log.warning("dropped a message on %s: %s", where, problems)
+        return None
+
+
+def rpc_arguments(model: type[M], **arguments: Any) -> M:
+    """An RPC's arguments as ``model``, or the WAMP error ``homesim.error.invalid_property``
+    naming the field and what is allowed."""
+    from autobahn.wamp.exception import ApplicationError
+
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['input']!r} is not allowed: {e['msg']}"
+                             for e in error.errors()[:5])
+        raise ApplicationError("homesim.error.invalid_property", problems) from None
+
+
+def valid(model: type[Message], payload: Any, where: str) -> bool:
+    """Whether ``payload`` matches ``model`` (if not, the reason is logged: drop it)."""
+    return parse(model, payload, where) is not None

@@ -1,0 +1,97 @@
+"""Every message on a live home's bus matches the AsyncAPI document, and everything the
+document names is really published or called."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import EXAMPLES, ROOT
+from homesim import specs
+
+sys.path.insert(0, str(ROOT / "tests" / "bus"))
+from live import LiveProcess, wait_until  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def document():
+    return yaml.safe_load((ROOT / "specs" / specs.SPEC_FILE).read_text())
+
+
+def payload_validator(document, message_name):
+    schema = {**document["components"]["messages"][message_name]["payload"], "components": document["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def channel_pattern(address, home_id):
+    return re.compile("^" + re.escape(address).replace(r"\{home\}", re.escape(home_id)).replace(r"\{device\}", "[a-z][a-z0-9_]*") + "$")
+
+
+def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
+    live = LiveProcess(EXAMPLES / "home.yaml", tmp_path / "up", "--speed", "40")
+    client = live.client("operator")
+    try:
+        observed = client.subscribe(f"home.{live.home_id}.", match="prefix")
+        replies: dict[str, list] = {}
+
+        def call(channel, *args, **kwargs):
+            address = document["channels"][channel]["address"].replace("{home}", live.home_id)
+            result = client.call(address.replace("{device}", kwargs.pop("_device", "battery")), *args, **kwargs)
+            replies.setdefault(channel, []).append(result)
+            return result
+
+        wait_until(lambda: sum(t.endswith(".settlement") for t, _ in observed) >= 40, timeout_s=60,
+                   what="40 settlements")
+        call("device_get", _device="battery")
+        call("clock_get")
+        call("clock_pause")
+        call("clock_step")
+        call("clock_resume")
+        call("clock_set_speed", 40)
+        call("controller_list")
+        call("controller_add", {"id": "probe", "kind": "generic_load", "power_w": 300})
+        wait_until(lambda: any(t.endswith(".device.probe.energy") for t, _ in observed), timeout_s=60, what="probe")
+        call("device_set", {"power_w": 500}, _device="probe")
+        call("controller_switch", "probe", False)
+        call("controller_remove", "probe")
+        call("topology_get")
+        call("report_count")
+        call("settlements_since", 3, 5)
+        time.sleep(1.0)
+    finally:
+        client.close()
+        assert live.stop() == 0
+
+    topic_channels = {name: c for name, c in document["channels"].items() if not c["description"].startswith("RPC.")}
+    patterns = {name: channel_pattern(c["address"], live.home_id) for name, c in topic_channels.items()}
+    validators = {name: payload_validator(document, name) for name in document["components"]["messages"]}
+    seen_messages: dict[str, set] = {name: set() for name in topic_channels}
+    unknown = []
+    for topic, payload in observed:
+        matches = [name for name, pattern in patterns.items() if pattern.match(topic)]
+        if not matches:
+            unknown.append(topic)
+            continue
+        assert len(matches) == 1, (topic, matches)
+        channel = matches[0]
+        fitting = [m for m in topic_channels[channel]["messages"] if validators[m].is_valid(payload)]
+        assert fitting, f"{topic}: {payload} matches none of {list(topic_channels[channel]['messages'])}"
+        seen_messages[channel].update(fitting)
+    assert not unknown, f"topics on the bus missing from the spec: {sorted(set(unknown))}"
+    for channel, messages in topic_channels.items():
+        assert seen_messages[channel] >= set(messages["messages"]), \
+            f"{channel}: never saw {set(messages['messages']) - seen_messages[channel]}"
+
+    rpc_channels = {name: c for name, c in document["channels"].items() if c["description"].startswith("RPC.")}
+    assert set(replies) == set(rpc_channels), set(rpc_channels) - set(replies)
+    for channel, results in replies.items():
+        operation = document["operations"][f"call_{channel}"]
+        reply_message = operation["reply"]["messages"][0]["$ref"].split("/")[-1]
+        for result in results:
+            errors = list(validators[reply_message].iter_errors(result))
+            assert not errors, f"{channel} reply: {errors[0].message}"
