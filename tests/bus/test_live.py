@@ -310,3 +310,27 @@ def _count(client, live, past):
     except ApplicationError:  # the recorder is still restarting
         return None
     return count if count["last"] > past else None
+
+
+def test_a_malformed_message_is_dropped_with_its_reason_and_the_home_goes_on(home):
+    live, client = home
+    tv = BusClient(live.url, "tv", ticket=device_ticket(live, "tv"))
+    try:
+        tv.publish(uri(live, "device.tv.energy"), {"tick": 10**9, "demand_j": "lots"})
+        tv.publish(uri(live, "device.tv.energy"), {"tick": 10**9, "demand_j": 5, "surprise": 1})
+    finally:
+        tv.close()
+    log = live.out / "logs" / "device.inverter.log"
+    text = wait_until(lambda: (t := log.read_text()).count("dropped a message on") >= 2 and t, what="the drops logged")
+    assert f"dropped a message on home.{live.home_id}.device.tv.energy: demand_j:" in text
+    assert "surprise: Extra inputs are not permitted" in text
+    seen = settlements_of(client, live)
+    wait_until(lambda: len(seen) >= 3, what="settlements after the bad messages")
+    assert all(s["missing"] == [] for _, s in seen)
+
+
+def test_the_router_serves_the_bus_documentation(home):
+    live, _ = home
+    port = live.url.split(":")[2].split("/")[0]
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/specs/", timeout=10).read().decode()
+    assert "homesim home bus" in page and "settlement" in page
