@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
 OUT    ?= out/live
 
-.PHONY: run test bench venv router specs clean
+.PHONY: run test bench venv router specs ui chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,28 @@ $(CD_STAMP): cd/package.json cd/package-lock.json
 	cd cd && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $(CD_STAMP)
 
+# Debian's Chromium for the UI tests (headless); installed with apt where it is missing.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 # Regenerate every generated file from services/homesim/messages.py and the device configs.
 specs: $(STAMP) $(CD_STAMP)
 	bash cd/process_specs.sh
 
-run: $(STAMP) $(ROUTER_STAMP)
+# The UI: Angular app in ui/, built into ui/dist/ui/browser (served by the router at /).
+UI_STAMP := ui/node_modules/.installed
+$(UI_STAMP): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	touch $(UI_STAMP)
+UI_BUILT := ui/dist/ui/browser/index.html
+$(UI_BUILT): $(UI_STAMP) $(shell find ui/src -type f 2>/dev/null) ui/angular.json ui/tsconfig.json
+	cd ui && npx ng build --progress=false
+ui: $(UI_BUILT)
+
+run: $(STAMP) $(ROUTER_STAMP) $(UI_BUILT)
 	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT)
 
-test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP)
+test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) chromium
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP) $(ROUTER_STAMP)
@@ -50,4 +64,4 @@ bench: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/bus.py
 
 clean:
-	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules out .pytest_cache
+	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules ui/node_modules ui/dist out .pytest_cache

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole contract chain, from services/homesim/messages.py (and the device configs):
 #   pydantic -> AsyncAPI YAML (specs/) -> TypeScript classes (ui/src/app/generated/)
-#   -> HTML docs (specs/html/index.html) -> Device CRD and values.schema.json (charts/home/).
+#   -> HTML docs (specs/html/index.html) -> Device CRD and values.schema.json (charts/home/)
+#   and the device kinds' form schemas for the UI (ui/src/app/generated/device-kinds.json).
 # Usage: cd/process_specs.sh [OUT_ROOT]   (default: the repository; tests pass a temp folder)
 # Idempotent: the same sources give the same bytes.
 set -euo pipefail
@@ -17,4 +18,5 @@ cd "$root"
 PYTHONPATH="$root/services" "$python" -m homesim.cli specs --out "$out/specs"
 node "$here/modelina.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/ui/src/app/generated"
 node "$here/html_docs.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/specs/html" 2>&1 | grep -v '^\[BABEL\]' || true
-PYTHONPATH="$root/services" "$python" -m homesim.k8s_schemas --out "$out/charts/home"
+PYTHONPATH="$root/services" "$python" -m homesim.k8s_schemas --out "$out/charts/home" \
+  --ui-kinds "$out/ui/src/app/generated/device-kinds.json"

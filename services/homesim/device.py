@@ -140,13 +140,6 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         from autobahn.wamp.types import SubscribeOptions
 
         log.info("joined as %s (%s)", details.authid, details.authrole)
-        state = await retained(session, uris.state(device_id))
-        if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
-            adapter.restore(state)
-            log.info("resumed from the retained state of tick %d", adapter.applied_tick)
-
-        def publish_state() -> None:
-            session.publish(uris.state(device_id), adapter.state(), options=retain())
 
         def get() -> dict[str, Any]:
             return device_view(adapter)
@@ -160,6 +153,17 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             session.publish(uris.config(device_id), view, options=retain())
             log.info("properties changed: %s", changes)
             return view
+
+        # First of all, so that a device the watcher reports present answers get and set.
+        await session.register(get, uris.get(device_id))
+        await session.register(set_properties, uris.set(device_id))
+        state = await retained(session, uris.state(device_id))
+        if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
+            adapter.restore(state)
+            log.info("resumed from the retained state of tick %d", adapter.applied_tick)
+
+        def publish_state() -> None:
+            session.publish(uris.state(device_id), adapter.state(), options=retain())
 
         if isinstance(adapter, InverterAdapter):
             await _run_inverter(session, uris, adapter, base, publish_state, metrics)
@@ -186,8 +190,6 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
 
             await session.subscribe(on_settlement, uris.settlement, options=SubscribeOptions(get_retained=True))
             await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
-        await session.register(get, uris.get(device_id))
-        await session.register(set_properties, uris.set(device_id))
 
     run_component(comp)
 
@@ -306,7 +308,6 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         first = max(0, int(tick) - recent[0]["tick"])
         return list(itertools.islice(recent, first, first + max(1, min(int(limit), 5000))))
 
-    await session.register(since, uris.settlements_since)
     await session.subscribe(on_topology, uris.topology, options=SubscribeOptions(get_retained=True))
     await session.subscribe(on_devices, uris.devices, options=SubscribeOptions(get_retained=True))
     await session.subscribe(on_config, uris.device_topic("config"),
@@ -314,6 +315,8 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     await session.subscribe(on_energy, uris.device_topic("energy"),
                             options=SubscribeOptions(match="wildcard", details_arg="details"))
     await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
+    # Last: once this is registered the inverter hears every energy event (up waits for it).
+    await session.register(since, uris.settlements_since)
 
     async def barrier() -> None:
         while session.is_attached():

@@ -73,9 +73,9 @@ class Home(BaseModel):
         if "pv_array" in kinds:
             for kind in ("sun", "weather"):
                 if kind not in kinds:
-                    defaults.append(KINDS[kind].Config(id=_free_id(kind, ids)))
+                    defaults.append(KINDS[kind].Config(id=free_id(kind, ids)))
         if ("pv_array" in kinds or "battery" in kinds) and "inverter" not in kinds:
-            defaults.append(KINDS["inverter"].Config(id=_free_id("inverter", ids)))
+            defaults.append(KINDS["inverter"].Config(id=free_id("inverter", ids)))
         if defaults:
             # Bypass assignment validation: this runs inside validation already.
             object.__setattr__(self, "devices", list(self.devices) + defaults)
@@ -120,7 +120,7 @@ class Home(BaseModel):
         raise KeyError(device_id)
 
 
-def _free_id(kind: str, taken: list[str]) -> str:
+def free_id(kind: str, taken: list[str]) -> str:
     candidate, n = kind, 2
     while candidate in taken:
         candidate, n = f"{kind}_{n}", n + 1

@@ -9,6 +9,8 @@
     ``spec: {kind: oven, enabled: true, oven: {rated_power_w: 2000}}``. Each kind's block is a
     structural schema converted from its pydantic model (types, bounds, enums, defaults), so
     the API server checks properties as the home file loader does.
+``--ui-kinds FILE``
+    Each device kind's role and properties schema, for the UI's property forms.
 ``values.schema.json``
     JSON Schema of the chart's values: ``home`` (location, start, currency, seed) and
     ``devices`` (each as in a home file, plus ``enabled``), straight from the pydantic models.
@@ -203,6 +205,17 @@ def values_schema() -> dict[str, Any]:
     }
 
 
+def device_kinds() -> dict[str, Any]:
+    """Per device kind: role, description and the schema of its properties (for the UI's forms)."""
+    return {kind: {"role": KINDS[kind].Config.ROLE, **kind_schema(kind)} for kind in sorted(KINDS)}
+
+
+def write_ui(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(device_kinds(), indent=1, sort_keys=True) + "\n")
+    return path
+
+
 def write(out: Path) -> list[Path]:
     (out / "crds").mkdir(parents=True, exist_ok=True)
     crd = out / "crds" / "device.yaml"
@@ -216,8 +229,9 @@ def write(out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m homesim.k8s_schemas", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="the chart folder, e.g. charts/home")
+    parser.add_argument("--ui-kinds", type=Path, help="also write the device kinds' form schemas (JSON) here")
     args = parser.parse_args(argv)
-    for path in write(args.out):
+    for path in write(args.out) + ([write_ui(args.ui_kinds)] if args.ui_kinds else []):
         print(f"wrote {path}")
     return 0
 

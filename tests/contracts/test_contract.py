@@ -85,7 +85,7 @@ def test_committed_generated_files_are_fresh(tmp_path):
 def compiled_ts(tmp_path_factory):
     out = tmp_path_factory.mktemp("ts")
     tsc = NODE_MODULES / "typescript" / "bin" / "tsc"
-    strict = subprocess.run(["node", str(tsc), "-p", str(ROOT / "ui" / "tsconfig.json"), "--noEmit"],
+    strict = subprocess.run(["node", str(tsc), "-p", str(ROOT / "ui" / "tsconfig.generated.json")],
                             capture_output=True, text=True, timeout=300)
     assert strict.returncode == 0, strict.stdout + strict.stderr
     build = subprocess.run(["node", str(tsc), "--strict", "--target", "ES2022", "--module", "commonjs",

@@ -24,7 +24,8 @@ from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY, Uris
-from homesim.home import Home, HomeFileError, home_from_dict
+from homesim.home import Home, HomeFileError, free_id, home_from_dict
+
 from homesim.messages import DeviceView, valid
 
 #: Kinds the home can't run without: they can be neither removed nor switched off.
@@ -93,8 +94,11 @@ class DesiredHome:
             raise ApplicationError(INVALID_PROPERTY, "device: must be a mapping with at least 'kind', "
                                                      "e.g. {\"kind\": \"oven\", \"id\": \"oven2\"}")
         data = self.home.model_dump(mode="json")
-        if device.get("id") in [d["id"] for d in data["devices"]]:
+        taken = [d["id"] for d in data["devices"]]
+        if device.get("id") in taken:
             raise ApplicationError(INVALID_PROPERTY, f"id: {device['id']!r} is taken; pick another id")
+        if "id" not in device and isinstance(device.get("kind"), str):
+            device = {"id": free_id(device["kind"], taken), **device}  # e.g. oven_2
         data["devices"].append(device)
         home = self._validated(data)
         added = [d for d in home.devices if d.id not in [e.id for e in self.home.devices]]

@@ -35,6 +35,8 @@ from homesim.bus.uris import REALM, Uris
 ROOT = Path(__file__).resolve().parents[3]
 #: The HTML docs of the bus (cd/process_specs.sh), served by the router at /specs/.
 SPECS_HTML = ROOT / "specs" / "html"
+#: The built UI (``make ui``), served by the router at /.
+UI_DIST = ROOT / "ui" / "dist" / "ui" / "browser"
 
 #: Roles that join with a ticket checked by the home's authenticator.
 TICKET_ROLES = ("device", "viewer", "operator")
@@ -129,7 +131,7 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
                 "endpoint": {"type": "tcp", "port": port, "interface": interface},
                 "paths": {
                     # the bus's own documentation, generated from homesim/messages.py
-                    "/": {"type": "static", "directory": str(SPECS_HTML)},
+                    "/": {"type": "static", "directory": str(UI_DIST if (UI_DIST / "index.html").exists() else SPECS_HTML)},
                     "specs": {"type": "static", "directory": str(SPECS_HTML)},
                     "ws": {
                         "type": "websocket",

@@ -175,6 +175,11 @@ class LiveHome:
         self.processes[name] = managed
         return managed
 
+    def ui_url(self, role: str) -> str:
+        """The UI's address with this run's ticket in the fragment (never sent to a server)."""
+        ticket = self.credentials.operator_ticket if role == "operator" else self.credentials.viewer_ticket
+        return f"http://127.0.0.1:{self.port}/#home={self.home_id}&authid={role}&ticket={ticket}"
+
     def write_targets(self) -> None:
         """Prometheus file_sd targets: every process's metrics endpoint, with its labels."""
         targets = [{"targets": [f"127.0.0.1:{m.metrics_port}"], "labels": m.labels}
@@ -242,10 +247,13 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         for device_id, kind in running_devices.items():
             live.add_device(device_id, kind).start()
         live.write_targets()
-        asyncio.run(_wait_registered(live, [live.uris.report("count"), live.uris.controller("list")]
+        asyncio.run(_wait_registered(live, [live.uris.report("count"), live.uris.controller("list"),
+                                            live.uris.settlements_since]
                                      + [live.uris.get(d) for d in running_devices]))
         live.processes["clock"].start()
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
+        print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
+        print_fn(f"homesim: UI (viewer, watch only): {live.ui_url('viewer')}")
         print_fn(f"homesim: recorder writes {live.db_path}; the bus is documented at "
                  f"http://127.0.0.1:{live.port}/specs/")
         if live.anonymous:

@@ -1,0 +1,160 @@
+// End to end, in headless Debian Chromium, against a live home (started by the caller):
+// drag an oven into the home, see it run and consume, switch it off, set an invalid
+// property, change the speed. Screenshots of each step go to OUT_DIR.
+// Usage: UI_URL=http://127.0.0.1:PORT/#home=...&authid=operator&ticket=... OUT_DIR=dir node e2e/e2e.mjs
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.UI_URL;
+const out = process.env.OUT_DIR ?? 'e2e-artifacts';
+if (!url) {
+  console.error('UI_URL is not set');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const log = (m) => console.log(`e2e: ${m}`);
+page.on('console', (m) => { if (m.type() === 'error') console.log(`browser: ${m.text()}`); });
+let step = 0;
+const shot = async (name) => {
+  step += 1;
+  const path = join(out, `${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  log(`screenshot ${path}`);
+};
+const until = async (what, fn, timeoutMs = 30000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) {
+      await shot(`failed-${what.replace(/\W+/g, '-')}`);
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await page.waitForTimeout(100);
+  }
+};
+const text = (selector) => page.locator(selector).first().textContent().then((t) => (t ?? '').trim());
+const watts = (s) => {
+  const m = /(-?[\d.]+)\s*(kW|W)/.exec(s);
+  return m ? Number(m[1]) * (m[2] === 'kW' ? 1000 : 1) : null;
+};
+const loadsWatts = async () => watts(await page.locator('[data-node="loads"] .watts').textContent());
+
+try {
+  await page.goto(url);
+  await until('the home', async () => (await page.locator('[data-device="battery"]').count()) > 0);
+  await until('ticks', async () => Number(await text('[data-test="tick"]')) > 2);
+  await shot('home');
+  const before = await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
+
+  // 1. Drag an oven from the palette onto the home: the controller starts a new process.
+  const source = await page.locator('[data-kind="oven"]').boundingBox();
+  const target = await page.locator('[data-test="home-drop"]').boundingBox();
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(source.x + 20, source.y + 20, { steps: 10 });
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height - 10, { steps: 20 });
+  await page.mouse.up();
+  const oven = await until('a new oven', async () => {
+    const ids = await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
+    return ids.find((id) => !before.includes(id) && id.startsWith('oven'));
+  });
+  await until('the oven present', async () =>
+    (await page.locator(`[data-device="${oven}"]`).getAttribute('data-status')) === 'present', 60000);
+  log(`added ${oven}`);
+  await shot('oven-added');
+
+  // Make it cook all day (its property form), so its consumption shows in the flows.
+  await page.locator(`[data-device="${oven}"] .name`).click();
+  const loadsBefore = await loadsWatts();
+  await page.locator('#prop-cooking').fill('[{"start": "00:00", "end": "23:59"}]');
+  await page.locator('#prop-rated_power_w').fill('3000');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await until('saved', async () => (await page.locator('.ok').count()) > 0);
+  const ovenWatts = await until('oven consuming', async () => {
+    const w = watts(await text(`[data-power="${oven}"]`));
+    return w !== null && w <= -1000 ? w : null;
+  });
+  const loadsWith = await until('loads up by the oven', async () => {
+    const w = await loadsWatts();
+    return w !== null && w >= 1000 ? w : null;
+  });
+  log(`oven ${ovenWatts} W; loads ${loadsBefore} -> ${loadsWith} W`);
+  await shot('oven-consuming');
+
+  // 2. Switch it off: its process stops, its consumption disappears.
+  await page.locator(`[data-device="${oven}"] input[type="checkbox"]`).uncheck();
+  await until('oven off', async () =>
+    (await page.locator(`[data-device="${oven}"]`).getAttribute('data-status')) === 'off');
+  await until('oven power gone', async () => (await text(`[data-power="${oven}"]`)) === 'off');
+  await page.waitForTimeout(1500);
+  const loadsOff = await loadsWatts();
+  if (!(loadsOff < loadsWith - 1000)) throw new Error(`loads did not drop: ${loadsWith} -> ${loadsOff} W`);
+  log(`oven off; loads ${loadsOff} W`);
+  await shot('oven-off');
+
+  if (!(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled())) {
+    throw new Error('the form of a device that is off still offers Save');
+  }
+  // ... and on again: it runs again, with the properties it had.
+  await page.locator(`[data-device="${oven}"] input[type="checkbox"]`).check();
+  await until('oven consuming again', async () => (watts(await text(`[data-power="${oven}"]`)) ?? 0) <= -1000, 60000);
+
+  // 3. An invalid property: the field shows the server's error and nothing changes.
+  await page.locator('#prop-rated_power_w').fill('-5');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const error = await until('the field error', async () => {
+    const el = page.locator('[data-error="rated_power_w"]');
+    return (await el.count()) ? (await el.textContent()) : null;
+  });
+  if (!/rated_power_w: -5(\.0)? is not allowed: must be > 0/.test(error)) throw new Error(`unexpected error text: ${error}`);
+  log(`field error: ${error}`);
+  await shot('invalid-property');
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.locator(`[data-device="${oven}"] .name`).click();
+  const kept = await page.locator('#prop-rated_power_w').inputValue();
+  if (Number(kept) !== 3000) throw new Error(`rated_power_w changed to ${kept}`);
+
+  // 4. Change the speed: the simulated clock speeds up.
+  await page.getByRole('button', { name: 'speed real time' }).click();
+  await page.waitForTimeout(1500);
+  const t0 = Number(await text('[data-test="tick"]'));
+  await page.waitForTimeout(3000);
+  const slow = Number(await text('[data-test="tick"]')) - t0;
+  await page.getByRole('button', { name: 'speed 3600×' }).click();
+  await page.waitForTimeout(1000);
+  const t1 = Number(await text('[data-test="tick"]'));
+  await page.waitForTimeout(3000);
+  const fast = Number(await text('[data-test="tick"]')) - t1;
+  log(`ticks in 3 s: real time ${slow}, 3600x ${fast}`);
+  if (!(fast > 20 * Math.max(slow, 1))) throw new Error(`the clock did not speed up: ${slow} -> ${fast} ticks in 3 s`);
+  await shot('fast');
+
+  // 5. A viewer watches but can't change anything.
+  if (process.env.VIEWER_URL) {
+    const viewer = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
+    await viewer.goto(process.env.VIEWER_URL);
+    await viewer.locator('[data-device="battery"]').first().waitFor();
+    if ((await viewer.locator('[data-test="role"]').textContent()).trim() !== 'viewer') throw new Error('not a viewer');
+    for (const name of ['pause', 'speed 3600×', 'remove tv']) {
+      if (!(await viewer.getByRole('button', { name, exact: true }).isDisabled())) throw new Error(`viewer can ${name}`);
+    }
+    if (!(await viewer.getByRole('checkbox', { name: 'switch tv' }).isDisabled())) throw new Error('viewer can switch');
+    const path = join(out, `${String(++step).padStart(2, '0')}-viewer-phone.png`);
+    await viewer.screenshot({ path, fullPage: true });
+    log(`screenshot ${path}`);
+  }
+  log('ok');
+} catch (e) {
+  console.error(`e2e failed: ${e.message}`);
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();

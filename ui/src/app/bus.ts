@@ -1,0 +1,181 @@
+// The home's WAMP bus, as Angular signals. The only way the UI talks to the home.
+import { Injectable, computed, signal } from '@angular/core';
+import autobahn from 'autobahn-browser';
+
+import {
+  ClockState,
+  DesiredHome,
+  DeviceView,
+  Settlement,
+  Topology,
+  TopologyEntry,
+} from './generated';
+
+/** Where and who: from the URL fragment `#ticket=...&authid=operator` (or the login form). */
+export interface Credentials {
+  url: string;
+  authid: string;
+  ticket: string;
+}
+
+/** A bus error with the server's message (e.g. `power_w: -5 is not allowed: must be >= 0`). */
+export class BusError extends Error {
+  constructor(
+    readonly uri: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How many settlements the charts keep (the last hours at 60 s ticks). */
+export const HISTORY = 720;
+
+export function credentialsFromLocation(location: Location): Credentials | null {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const ticket = params.get('ticket');
+  if (!ticket) return null;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return {
+    url: params.get('url') ?? `${scheme}://${location.host}/ws`,
+    authid: params.get('authid') ?? 'viewer',
+    ticket,
+  };
+}
+
+/** The home id is the prefix of every URI: `home.<id>.`. */
+export function homeIdOf(topic: string): string {
+  return topic.split('.')[1];
+}
+
+@Injectable({ providedIn: 'root' })
+export class Bus {
+  private session: any = null;
+  private connection: any = null;
+  readonly connected = signal(false);
+  readonly error = signal<string | null>(null);
+  readonly role = signal<string>('viewer');
+  readonly homeId = signal<string>('home');
+  readonly settlement = signal<Settlement | null>(null);
+  readonly history = signal<Settlement[]>([]);
+  readonly topology = signal<Record<string, TopologyEntry>>({});
+  readonly clock = signal<ClockState | null>(null);
+  readonly desired = signal<DesiredHome | null>(null);
+  readonly costSoFar = signal(0);
+  /** Settled ticks per wall second, over the last few seconds. */
+  readonly tickRate = signal(0);
+  private rateWindow: number[] = [];
+
+  readonly canChange = computed(() => this.role() === 'operator');
+
+  uri(rest: string): string {
+    return `home.${this.homeId()}.${rest}`;
+  }
+
+  /** Connect and follow the home; resolves once joined. */
+  connect(credentials: Credentials, homeId: string): Promise<void> {
+    this.homeId.set(homeId);
+    return new Promise((resolve, reject) => {
+      const connection = new autobahn.Connection({
+        url: credentials.url,
+        realm: 'home',
+        authmethods: ['ticket'],
+        authid: credentials.authid,
+        onchallenge: () => credentials.ticket,
+        max_retries: -1,
+        max_retry_delay: 5,
+      });
+      connection.onopen = async (session: any, details: any) => {
+        this.session = session;
+        this.role.set(details.authrole);
+        this.connected.set(true);
+        this.error.set(null);
+        try {
+          await this.follow();
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      };
+      connection.onclose = (reason: string, details: any) => {
+        this.connected.set(false);
+        this.session = null;
+        if (reason !== 'lost' && reason !== 'closed') {
+          const message = details?.message ?? reason;
+          this.error.set(`cannot join: ${message}`);
+          reject(new BusError('connect', message));
+        }
+        return false;
+      };
+      this.connection = connection;
+      connection.open();
+    });
+  }
+
+  private async follow(): Promise<void> {
+    const s = this.session;
+    const retained = { get_retained: true };
+    await s.subscribe(this.uri('settlement'), ([p]: any[]) => this.onSettlement(Settlement.unmarshal(p)), retained);
+    await s.subscribe(this.uri('topology'), ([p]: any[]) => this.topology.set(Topology.unmarshal(p).devices), retained);
+    await s.subscribe(this.uri('clock'), ([p]: any[]) => this.clock.set(ClockState.unmarshal(p)), retained);
+    await s.subscribe(this.uri('devices'), ([p]: any[]) => this.desired.set(DesiredHome.unmarshal(p)), retained);
+    const clock = await this.call('clock.get');
+    this.clock.set(ClockState.unmarshal(clock));
+    this.topology.set(Topology.unmarshal(await this.call('topology.get')).devices);
+  }
+
+  private onSettlement(settlement: Settlement): void {
+    const previous = this.settlement();
+    if (previous && settlement.tick <= previous.tick) return;
+    this.settlement.set(settlement);
+    this.costSoFar.update((c) => c + settlement.cost);
+    this.history.update((h) => [...h.slice(-(HISTORY - 1)), settlement]);
+    const now = performance.now();
+    this.rateWindow = [...this.rateWindow.filter((t) => now - t < 3000), now];
+    const span = (now - this.rateWindow[0]) / 1000;
+    this.tickRate.set(span > 0 ? (this.rateWindow.length - 1) / span : 0);
+  }
+
+  /** Call a procedure under the home; a WAMP error becomes a BusError with its message. */
+  async call(rest: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<any> {
+    if (!this.session) throw new BusError(rest, 'not connected');
+    try {
+      return await this.session.call(this.uri(rest), args, kwargs);
+    } catch (e: any) {
+      const message = e?.args?.[0] ?? e?.error ?? String(e);
+      throw new BusError(e?.error ?? rest, String(message));
+    }
+  }
+
+  getDevice(id: string): Promise<DeviceView> {
+    return this.call(`device.${id}.get`).then((v) => DeviceView.unmarshal(v));
+  }
+
+  setProperties(id: string, changes: Record<string, unknown>): Promise<DeviceView> {
+    return this.call(`device.${id}.set`, [changes]).then((v) => DeviceView.unmarshal(v));
+  }
+
+  addDevice(device: Record<string, unknown>): Promise<any> {
+    return this.call('controller.add', [device]);
+  }
+
+  removeDevice(id: string): Promise<any> {
+    return this.call('controller.remove', [id]);
+  }
+
+  switchDevice(id: string, on: boolean): Promise<any> {
+    return this.call('controller.switch', [id, on]);
+  }
+
+  setSpeed(speed: number | 'max'): Promise<any> {
+    return this.call('clock.set_speed', [speed]);
+  }
+
+  clockCommand(command: 'pause' | 'resume' | 'step'): Promise<any> {
+    return this.call(`clock.${command}`);
+  }
+
+  close(): void {
+    this.connection?.close();
+  }
+}
