@@ -276,6 +276,25 @@ class SettlementsSince(Message):
     limit: int = Field(default=1000, ge=1, le=5000, description="At most this many")
 
 
+class PlanRequest(Message):
+    """A what-if on the live home, run by the fast-forward engine."""
+
+    vary: dict[str, list[float | int | bool | str]] = Field(
+        description="'<device id>.<property>' -> the values to try, e.g. {'battery.capacity_kwh': [5, 10, 15]}; "
+                    "every combination is simulated (at most 12)")
+    days: float = unit("Horizon, from the home's start date", "days", gt=0, le=366, default=7)
+
+
+class PlanResult(Message):
+    """One row per variant: the varied values, then cost, self-sufficiency, unmet hours in
+    outages, grid import [kWh], PV [kWh] and outage coverage."""
+
+    rows: list[dict[str, Any]]
+    columns: list[str] = Field(description="The rows' columns in order: varied properties first")
+    days: float = unit("Horizon", "days")
+    currency: str
+
+
 # --- the contract: URI patterns -> models -------------------------------------------------
 
 
@@ -349,6 +368,8 @@ PROCEDURES = (
               "The topology now."),
     Procedure("report_count", "home.{home}.report.count", Empty, RecordCount, "recorder", "viewer, operator",
               "Settlements stored."),
+    Procedure("plan_compare", "home.{home}.plan.compare", PlanRequest, PlanResult, "planner", "operator",
+              "Run a what-if with the fast-forward engine on the home as it is now."),
     Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",
               "services", "Recent settlements from a tick on (a list of Settlement), for the recorder."),
 )

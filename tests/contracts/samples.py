@@ -71,6 +71,12 @@ def samples() -> dict[str, list[dict]]:
         "SwitchResult": [{"id": "tv", "enabled": False}],
         "RecordCount": [{"ticks": 10, "last": 9}, {"ticks": 0, "last": -1}],
         "SettlementsSince": [{"tick": 4, "limit": 100}],
+        "PlanRequest": [{"vary": {"battery.capacity_kwh": [5, 10.24]}, "days": 2}],
+        "PlanResult": [{"rows": [{"battery.capacity_kwh": 5, "cost": 41.2, "self_sufficiency": 0.61,
+                                  "unmet_hours_in_outages": 0.0, "grid_import_kwh": 12.5, "pv_kwh": 40.1,
+                                  "outage_coverage": 1.0}],
+                        "columns": ["battery.capacity_kwh", "cost", "self_sufficiency", "unmet_hours_in_outages",
+                                    "grid_import_kwh", "pv_kwh", "outage_coverage"], "days": 2.0, "currency": "ZAR"}],
         **state_samples,
     }
     return out

@@ -41,7 +41,8 @@ def test_end_to_end_drag_switch_invalid_property_speed(tmp_path):
         assert "e2e: ok" in result.stdout
         shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
         assert [re.sub(r"^\d+-", "", s) for s in shots] == [
-            "home.png", "oven-added.png", "oven-consuming.png", "oven-off.png", "invalid-property.png", "fast.png",
+            "home.png", "oven-added.png", "oven-consuming.png", "oven-off.png", "invalid-property.png",
+            "inverter-and-what-if.png", "fast.png",
             "viewer-phone.png"], shots
         # the oven the test dragged in ran as its own process, seen by the home's supervisor
         assert re.search(r"oven_\d+ \(oven\) started", live.output())

@@ -122,6 +122,25 @@ try {
   const kept = await page.locator('#prop-rated_power_w').inputValue();
   if (Number(kept) !== 3000) throw new Error(`rated_power_w changed to ${kept}`);
 
+  // Inverter settings as an inverter shows them: change the work mode and a slot, apply.
+  await page.locator('#inv-work-mode').selectOption('zero_export');
+  await page.getByLabel('slot 2 SoC').fill('40');
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  await until('inverter saved', async () => (await page.locator('app-inverter-settings .ok').count()) > 0);
+
+  // A what-if with the fast-forward engine: two battery sizes over one day.
+  await page.locator('#plan-key').fill('battery.capacity_kwh');
+  await page.locator('#plan-values').fill('5, 15');
+  await page.locator('#plan-days').fill('1');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const rows = await until('the what-if table', async () => {
+    const n = await page.locator('table[aria-label="what-if comparison"] tbody tr').count();
+    return n === 2 ? n : null;
+  }, 120000);
+  log(`what-if rows: ${rows}`);
+  await page.locator('app-plan').scrollIntoViewIfNeeded();
+  await shot('inverter-and-what-if');
+
   // 4. Change the speed: the simulated clock speeds up.
   await page.getByRole('button', { name: 'speed real time' }).click();
   await page.waitForTimeout(1500);

@@ -1,8 +1,8 @@
 """The home's services, each its own process: ``python -m homesim.bus.services NAME``.
 
 ``authorizer`` (tickets and device permissions), ``recorder`` (settlements to SQLite),
-``clock`` (ticks and speed), ``watcher`` (live topology) and ``controller`` (devices added,
-removed, switched). The inverter is a device process (``python -m homesim.device``) that
+``clock`` (ticks and speed), ``watcher`` (live topology), ``controller`` (devices added,
+removed, switched) and ``planner`` (what-ifs with the fast-forward engine). The inverter is a device process (``python -m homesim.device``) that
 runs with the service role.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SERVICES = ("authorizer", "recorder", "clock", "watcher", "controller")
+SERVICES = ("authorizer", "recorder", "clock", "watcher", "controller", "planner")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from homesim.engine.compiled import start_unix_s
 from homesim.home import Home
 
 #: Service processes, in start order (the inverter is started with the devices).
-SERVICES = ("authorizer", "recorder", "watcher", "controller", "clock")
+SERVICES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock")
 SRC = Path(__file__).resolve().parents[2]
 
 
@@ -241,7 +241,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
             live.add_service(name)
         live.processes["authorizer"].start()
         asyncio.run(_wait_registered(live, [live.uris.authenticator, live.uris.authorizer]))
-        for name in ("recorder", "watcher", "controller"):
+        for name in ("recorder", "watcher", "controller", "planner"):
             live.processes[name].start()
         running_devices = live.desired_devices()
         for device_id, kind in running_devices.items():

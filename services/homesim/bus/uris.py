@@ -73,6 +73,9 @@ class Uris:
     def controller(self, procedure: str) -> str:
         return f"home.{self.home}.controller.{procedure}"
 
+    def plan(self, procedure: str) -> str:
+        return f"home.{self.home}.plan.{procedure}"
+
     def report(self, procedure: str) -> str:
         return f"home.{self.home}.report.{procedure}"
 

@@ -5,6 +5,8 @@ import { Component, OnInit, computed, inject, signal } from '@angular/core';
 import { Bus, BusError, Credentials, credentialsFromLocation } from './bus';
 import { flagged, flows, formatPower, formatSimTime, polyline, powerOf } from './energy';
 import { FlowView } from './flow-view';
+import { InverterSettings } from './inverter-settings';
+import { Plan } from './plan';
 import deviceKinds from './generated/device-kinds.json';
 import { PropertyForm } from './property-form';
 
@@ -22,7 +24,7 @@ export const SPEEDS: { label: string; value: number | 'max' }[] = [
 
 @Component({
   selector: 'app-root',
-  imports: [CdkDropList, CdkDrag, FlowView, PropertyForm],
+  imports: [CdkDropList, CdkDrag, FlowView, PropertyForm, InverterSettings, Plan],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
@@ -48,6 +50,7 @@ export class App implements OnInit {
       .filter((d) => d.role !== 'environment')
       .sort((a, b) => a.role.localeCompare(b.role) || a.id.localeCompare(b.id)),
   );
+  readonly inverterId = computed(() => this.devices().find((d) => d.kind === 'inverter')?.id ?? null);
   readonly missing = computed(() => flagged(this.bus.topology()));
   readonly timeZone = computed(() => (this.bus.desired()?.home as any)?.location?.timezone ?? 'UTC');
   readonly currency = computed(() => (this.bus.desired()?.home as any)?.currency ?? '');

@@ -18,6 +18,8 @@ export * from './GridState';
 export * from './InverterState';
 export * from './LoadEnergy';
 export * from './LoadState';
+export * from './PlanRequest';
+export * from './PlanResult';
 export * from './PvEnergy';
 export * from './RecordCount';
 export * from './RemoveResult';
