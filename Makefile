@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
 OUT    ?= out/live
 
-.PHONY: run test bench venv router specs ui chromium clean
+.PHONY: run test bench venv router specs ui debian-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,12 @@ $(CD_STAMP): cd/package.json cd/package-lock.json
 	cd cd && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $(CD_STAMP)
 
-# Debian's Chromium for the UI tests (headless); installed with apt where it is missing.
-chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+# Debian packages the tests run for real: Chromium (UI), Prometheus, PostgreSQL; installed
+# with apt where they are missing (CI runs as root).
+APT_PACKAGES := chromium prometheus postgresql
+debian-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 # Regenerate every generated file from services/homesim/messages.py and the device configs.
 specs: $(STAMP) $(CD_STAMP)
@@ -54,9 +57,10 @@ $(UI_BUILT): $(UI_STAMP) $(shell find ui/src -type f 2>/dev/null) ui/angular.jso
 ui: $(UI_BUILT)
 
 run: $(STAMP) $(ROUTER_STAMP) $(UI_BUILT)
-	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT)
+	@command -v prometheus >/dev/null || (apt-get install -y -qq prometheus >/dev/null 2>&1 || true)
+	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT) $$(command -v prometheus >/dev/null && echo --prometheus)
 
-test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) chromium
+test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) debian-packages
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP) $(ROUTER_STAMP)

@@ -2,7 +2,8 @@
 # The whole contract chain, from services/homesim/messages.py (and the device configs):
 #   pydantic -> AsyncAPI YAML (specs/) -> TypeScript classes (ui/src/app/generated/)
 #   -> HTML docs (specs/html/index.html) -> Device CRD and values.schema.json (charts/home/)
-#   and the device kinds' form schemas for the UI (ui/src/app/generated/device-kinds.json).
+#   and the device kinds' form schemas for the UI (ui/src/app/generated/device-kinds.json);
+#   and the Grafana dashboards, provisioning and ConfigMap (infra/grafana/).
 # Usage: cd/process_specs.sh [OUT_ROOT]   (default: the repository; tests pass a temp folder)
 # Idempotent: the same sources give the same bytes.
 set -euo pipefail
@@ -18,5 +19,6 @@ cd "$root"
 PYTHONPATH="$root/services" "$python" -m homesim.cli specs --out "$out/specs"
 node "$here/modelina.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/ui/src/app/generated"
 node "$here/html_docs.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/specs/html" 2>&1 | grep -v '^\[BABEL\]' || true
+"$python" "$root/infra/grafana/build.py" --out "$out/infra/grafana" > /dev/null
 PYTHONPATH="$root/services" "$python" -m homesim.k8s_schemas --out "$out/charts/home" \
   --ui-kinds "$out/ui/src/app/generated/device-kinds.json"

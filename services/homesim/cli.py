@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=0, help="router port on 127.0.0.1 (default: a free one)")
     up.add_argument("--ticks", type=int, default=0, help="stop after N settled and recorded ticks (default: run until Ctrl-C)")
     up.add_argument("--out", type=Path, default=Path("out/live"), help="folder for the recorder database, logs and credentials")
+    up.add_argument("--prometheus", action="store_true",
+                    help="also start a local Prometheus (Debian's package) scraping every process; prints its URL")
     up.add_argument("--anonymous", choices=("viewer", "operator"),
                     help="let clients without credentials (e.g. wampc) join with this role; 127.0.0.1 only "
                          "(default: no anonymous access)")
@@ -200,7 +202,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise BadInput(f"--port {args.port} is not allowed: must be 0..65535")
     live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
-                    ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous)
+                    ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous, prometheus=args.prometheus)
     return run_up(live)
 
 

@@ -33,14 +33,14 @@ class LiveProcess:
             [sys.executable, "-m", "homesim.cli", "up", str(home), "--out", str(out), *args],
             stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT,
             start_new_session=True)
-        self.url = self._wait_for(r"is live at (ws://\S+)", 240)
+        self.url = self.wait_for(r"is live at (ws://\S+)", 240)
         self.credentials = json.loads((out / "credentials.json").read_text())
         self.home_id = self.credentials["home"]
 
     def output(self) -> str:
         return self.log_path.read_text()
 
-    def _wait_for(self, pattern: str, timeout_s: float) -> str:
+    def wait_for(self, pattern: str, timeout_s: float) -> str:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             found = re.search(pattern, self.output())

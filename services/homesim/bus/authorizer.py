@@ -14,6 +14,7 @@ from typing import Any
 from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.router import ticket_role
+from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
 from homesim.bus.uris import Uris
 
@@ -33,6 +34,7 @@ def run_authorizer() -> None:
     key = env("HOMESIM_DEVICE_KEY")
     viewer, operator = env("HOMESIM_VIEWER_TICKET"), env("HOMESIM_OPERATOR_TICKET")
     own_roles = frozenset(filter(None, os.environ.get("HOMESIM_DEVICE_ROLES", "").split(",")))
+    ProcessMetrics(uris.home, "authorizer")  # its /metrics: up, process info
     comp = component()
 
     @comp.on_join

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from autobahn.wamp.exception import ApplicationError
 
+from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
@@ -142,6 +143,7 @@ class DesiredHome:
 def run_controller() -> None:
     uris = uris_from_env()
     desired = DesiredHome.open(Path(env("HOMESIM_LIVE_DIR")), Path(env("HOMESIM_HOME_DIR")))
+    ProcessMetrics(uris.home, "controller")  # its /metrics: up, process info
     comp = component()
 
     @comp.on_join

@@ -13,6 +13,7 @@ from typing import Any
 
 from autobahn.wamp.exception import ApplicationError
 
+from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
 from homesim.home import Home, HomeFileError, home_from_dict
@@ -50,6 +51,7 @@ def run_planner() -> None:
     uris = uris_from_env()
     base = Path(env("HOMESIM_HOME_DIR"))
     current = {"home": load_live_home(Path(env("HOMESIM_HOME")))}
+    ProcessMetrics(uris.home, "planner")  # its /metrics: up, process info
     comp = component()
 
     @comp.on_join

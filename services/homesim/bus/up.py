@@ -90,6 +90,7 @@ class LiveHome:
     ticks: int = 0
     speed: str = "max"
     anonymous: str | None = None
+    prometheus: bool = False
     home_id: str = ""
     processes: dict[str, Managed] = field(default_factory=dict)
 
@@ -231,6 +232,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
     print_fn(f"homesim: starting the router and {len(live.home.devices)} devices of {live.home.name!r} ...")
     router = start_router(cbdir, live.port, live.logs / "router.log")
     stopping = {"now": False}
+    scraper = None
 
     def request_stop(*_):
         stopping["now"] = True
@@ -260,6 +262,12 @@ def run_up(live: LiveHome, print_fn=print) -> int:
             print_fn(f"homesim: WARNING: anyone on this machine can join without credentials as {live.anonymous}")
         print_fn(f"homesim: viewer/operator tickets in {live.write_credentials()}; logs in {live.logs}")
         print_fn(f"homesim: Prometheus targets in {live.targets_path}")
+        if live.prometheus:
+            from homesim.bus import prometheus
+
+            prometheus_port = free_port()
+            scraper = prometheus.start(live.targets_path.parent, prometheus_port, live.logs / "prometheus.log")
+            print_fn(f"homesim: Prometheus at http://127.0.0.1:{prometheus_port}/ (scraping every process)")
         began = time.monotonic()
         desired_mtime = 0.0
         clock = live.processes["clock"]
@@ -295,6 +303,12 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         deadline = time.monotonic() + 5
         for managed in live.processes.values():
             managed.wait(deadline - time.monotonic())
+        if scraper is not None:
+            scraper.terminate()
+            try:
+                scraper.wait(10)
+            except subprocess.TimeoutExpired:
+                scraper.kill()
         router.terminate()
         try:
             router.wait(10)

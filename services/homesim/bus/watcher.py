@@ -16,6 +16,7 @@ from pathlib import Path
 from collections import Counter
 from typing import Any
 
+from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
 from homesim.messages import DesiredHome, valid
 
@@ -59,6 +60,7 @@ def run_watcher() -> None:
     uris = uris_from_env()
     home = load_live_home(Path(env("HOMESIM_HOME")))
     topology = Topology([{"id": d.id, "kind": d.kind, "role": d.ROLE} for d in home.devices], set())
+    ProcessMetrics(uris.home, "watcher")  # its /metrics: up, process info
     comp = component()
 
     @comp.on_join
