@@ -66,6 +66,7 @@ test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) debian-packages
 bench: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/engine.py
 	$(PY) bench/bus.py
+	$(PY) bench/recorder.py
 
 clean:
 	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules ui/node_modules ui/dist out .pytest_cache

@@ -1,4 +1,4 @@
-"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``, ``specs``.
+"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``, ``report``, ``specs``.
 
 Exit status: 0 done, 2 bad input (home file, option or schedule file: one clear message,
 no traceback), 1 anything else.
@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=0, help="router port on 127.0.0.1 (default: a free one)")
     up.add_argument("--ticks", type=int, default=0, help="stop after N settled and recorded ticks (default: run until Ctrl-C)")
     up.add_argument("--out", type=Path, default=Path("out/live"), help="folder for the recorder database, logs and credentials")
+    up.add_argument("--db", help="recorder database: a SQLite path or postgresql://user@host/db "
+                                 "(default: DIR/ledger.sqlite)")
     up.add_argument("--prometheus", action="store_true",
                     help="also start a local Prometheus (Debian's package) scraping every process; prints its URL")
     up.add_argument("--anonymous", choices=("viewer", "operator"),
@@ -102,9 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: no anonymous access)")
 
     led = commands.add_parser("ledger", help="export a recorder database as a ledger (the format simulate writes)")
-    led.add_argument("db", type=Path, help="recorder SQLite database")
+    led.add_argument("db", help="recorder database: SQLite path or postgresql:// URL")
     led.add_argument("--out", type=Path, required=True, help="output folder")
     led.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="ledger file format")
+
+    rep = commands.add_parser("report", help="daily or monthly energy, cost, self-sufficiency of a recorded run")
+    rep.add_argument("db", help="recorder database: SQLite path or postgresql:// URL")
+    which = rep.add_mutually_exclusive_group()
+    which.add_argument("--day", help="just this local day (YYYY-MM-DD)")
+    which.add_argument("--month", help="just this local month (YYYY-MM); by month")
+    rep.add_argument("--monthly", action="store_true", help="one row per month (default: per day)")
+    rep.add_argument("--out", type=Path, default=Path("out/report"), help="folder for report.csv and report.png")
 
     spec = commands.add_parser("specs", help="write the AsyncAPI document of the bus (from homesim/messages.py)")
     spec.add_argument("--out", type=Path, default=Path("specs"), help="output folder (default specs/)")
@@ -123,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         commands = {"simulate": cmd_simulate, "compare": cmd_compare, "validate": cmd_validate, "up": cmd_up,
-                    "ledger": cmd_ledger, "specs": cmd_specs}
+                    "ledger": cmd_ledger, "specs": cmd_specs, "report": cmd_report}
         return commands[args.command](args)
     except (HomeFileError, ScheduleError, ProfileError, WeatherFileError, BadInput) as error:
         print(f"homesim: {error}", file=sys.stderr)
@@ -202,8 +212,37 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise BadInput(f"--port {args.port} is not allowed: must be 0..65535")
     live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
-                    ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous, prometheus=args.prometheus)
+                    ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous, prometheus=args.prometheus,
+                    db=args.db)
     return run_up(live)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import csv
+    import re
+
+    from homesim import reports
+    from homesim.bus.ledger import ledger_from_db
+
+    if args.day and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.day):
+        raise BadInput(f"--day {args.day!r} is not allowed: must be YYYY-MM-DD")
+    if args.month and not re.fullmatch(r"\d{4}-\d{2}", args.month):
+        raise BadInput(f"--month {args.month!r} is not allowed: must be YYYY-MM")
+    by = "month" if (args.month or args.monthly) else "day"
+    ledger = ledger_from_db(args.db)
+    rows = reports.report(ledger, by, args.day or args.month)
+    if not rows:
+        raise BadInput(f"{args.db}: no recorded ticks{' in ' + (args.day or args.month) if args.day or args.month else ''}")
+    currency = ledger.meta["currency"]
+    print(reports.format_rows(rows, currency))
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "report.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(reports.COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    png = reports.plot(rows, args.out / "report.png", currency, f"{ledger.meta['home']}: per {by}")
+    print(f"\nreport:  {args.out / 'report.csv'}\nplot:    {png}")
+    return 0
 
 
 def cmd_specs(args: argparse.Namespace) -> int:

@@ -276,6 +276,19 @@ class SettlementsSince(Message):
     limit: int = Field(default=1000, ge=1, le=5000, description="At most this many")
 
 
+class ReportRequest(Message):
+    only: str | None = Field(default=None, description="Just this local day (2026-01-05) or month (2026-01)")
+
+
+class ReportRows(Message):
+    """Energy [kWh], cost, self-sufficiency and outage coverage per local day or month."""
+
+    by: Literal["day", "month"]
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    currency: str
+
+
 class PlanRequest(Message):
     """A what-if on the live home, run by the fast-forward engine."""
 
@@ -368,6 +381,10 @@ PROCEDURES = (
               "The topology now."),
     Procedure("report_count", "home.{home}.report.count", Empty, RecordCount, "recorder", "viewer, operator",
               "Settlements stored."),
+    Procedure("report_daily", "home.{home}.report.daily", ReportRequest, ReportRows, "recorder", "viewer, operator",
+              "Recorded energy, cost, self-sufficiency and outage coverage per local day."),
+    Procedure("report_monthly", "home.{home}.report.monthly", ReportRequest, ReportRows, "recorder",
+              "viewer, operator", "The same per local month."),
     Procedure("plan_compare", "home.{home}.plan.compare", PlanRequest, PlanResult, "planner", "operator",
               "Run a what-if with the fast-forward engine on the home as it is now."),
     Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",

@@ -62,6 +62,9 @@ def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
         call("topology_get")
         call("report_count")
         call("settlements_since", 3, 5)
+        daily = call("report_daily")
+        assert daily["rows"] and daily["rows"][0]["period"] == "2026-01-05"
+        call("report_monthly", "2026-01")
         plan = call("plan_compare", {"battery.capacity_kwh": [5, 15]}, 0.25)
         assert [r["battery.capacity_kwh"] for r in plan["rows"]] == [5, 15]
         assert plan["rows"][0]["self_sufficiency"] <= plan["rows"][1]["self_sufficiency"]

@@ -138,6 +138,10 @@ try {
     return n === 2 ? n : null;
   }, 120000);
   log(`what-if rows: ${rows}`);
+  await page.getByRole('button', { name: 'refresh the report' }).click();
+  const day = await until('the report of the first day', async () =>
+    (await page.locator('tr[data-day="2026-01-05"]').count()) > 0);
+  log(`report shows the recorded day: ${day}`);
   await page.locator('app-plan').scrollIntoViewIfNeeded();
   await shot('inverter-and-what-if');
 

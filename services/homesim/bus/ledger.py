@@ -40,27 +40,26 @@ def ledger_from_settlements(compiled: CompiledHome, settlements: Iterable[dict[s
     return ledger
 
 
-def ledger_from_db(path) -> Ledger:
-    """The ledger of a recorder database (the home file and run options are in its meta)."""
+def ledger_from_db(target) -> Ledger:
+    """The ledger of a recorder database (SQLite path or ``postgresql://`` URL); the home file
+    and run options are in its meta."""
     import datetime as dt
-    import json
     import os
-    import sqlite3
     from pathlib import Path
 
+    from homesim.bus.store import open_store
     from homesim.device import load_live_home
 
-    path = Path(path)
-    if not path.exists():
+    store = open_store(target, read_only=True)
+    try:
+        meta = store.meta()
+        payloads = list(store.payloads())
+    finally:
+        store.close()
+    if "home" not in meta:
         from homesim.errors import BadInput
 
-        raise BadInput(f"{path}: no such recorder database")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        payloads = [json.loads(row[0]) for row in db.execute("SELECT payload FROM settlements ORDER BY tick")]
-    finally:
-        db.close()
+        raise BadInput(f"{target}: not a homesim recorder database (no run settings in its meta table)")
     if meta.get("home_dir"):
         os.environ.setdefault("HOMESIM_HOME_DIR", meta["home_dir"])
     compiled = CompiledHome(load_live_home(Path(meta["home"])), int(meta["step"]), dt.date.fromisoformat(meta["start"]),

@@ -1,74 +1,52 @@
 """The recorder: ``python -m homesim.bus.services recorder``.
 
-Persists every settlement to SQLite (``HOMESIM_DB``): one row per tick, written idempotently
+Persists every settlement to SQLite or PostgreSQL (``HOMESIM_DB``: a path or ``postgresql://...``): one row per tick, written idempotently
 (a settlement seen twice is stored once), committed per tick with ``synchronous=FULL`` in WAL
 mode, so a crash of any process, the recorder's own included, loses no settled tick it had
 received. Ticks it did not receive (it was down, or restarting) it fetches from the
 inverter's recent settlements (``settlements.since``) when it joins and whenever a settlement
-arrives after a gap. RPC ``report.count`` says how many ticks are stored and the last one.
+arrives after a gap. RPC ``report.count`` says how many ticks are stored and the last one; ``report.daily`` and
+``report.monthly`` give energy, cost, self-sufficiency and outage coverage per local day or month.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
-from homesim.messages import Settlement, valid
+from homesim.bus.store import safe_url, open_store
+from homesim.messages import ReportRequest, Settlement, rpc_arguments, valid
 
 #: Run settings stored with the settlements (``homesim ledger`` rebuilds the home from them).
 META_KEYS = ("HOMESIM_HOME", "HOMESIM_HOME_DIR", "HOMESIM_STEP", "HOMESIM_START", "HOMESIM_SEED", "HOMESIM_HOME_ID")
 
 
-def open_db(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("CREATE TABLE IF NOT EXISTS settlements (tick INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
-    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    return db
+def report_of(target: str, by: str, only: str | None) -> dict[str, Any]:
+    """Report rows of the recorded ticks (its own read-only connection: runs in a worker thread)."""
+    from homesim import reports
+    from homesim.bus.ledger import ledger_from_db
 
-
-def store(db: sqlite3.Connection, settlement: dict[str, Any]) -> None:
-    """Store one settlement (a second copy of a tick replaces the first: same content)."""
-    db.execute("INSERT OR REPLACE INTO settlements VALUES (?, ?)",
-               (int(settlement["tick"]), json.dumps(settlement, sort_keys=True)))
-
-
-def count(db: sqlite3.Connection) -> dict[str, int]:
-    n, last = db.execute("SELECT COUNT(*), COALESCE(MAX(tick), -1) FROM settlements").fetchone()
-    return {"ticks": n, "last": last}
-
-
-def first_gap(db: sqlite3.Connection) -> int | None:
-    """The first tick missing below the newest stored one (``None``: no gap)."""
-    n, last = count(db).values()
-    if n == last + 1:
-        return None
-    if db.execute("SELECT MIN(tick) FROM settlements").fetchone()[0] > 0:
-        return 0
-    return db.execute("SELECT MIN(tick) + 1 FROM settlements s WHERE s.tick < ? AND NOT EXISTS "
-                      "(SELECT 1 FROM settlements t WHERE t.tick = s.tick + 1)", (last,)).fetchone()[0]
+    ledger = ledger_from_db(target)
+    return {"by": by, "columns": list(reports.COLUMNS), "rows": reports.report(ledger, by, only),
+            "currency": ledger.meta["currency"]}
 
 
 def run_recorder() -> None:
     uris = uris_from_env()
-    db = open_db(Path(env("HOMESIM_DB")))
+    target = env("HOMESIM_DB")
+    db = open_store(target)
     for key in META_KEYS:
         if os.environ.get(key):
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key.removeprefix("HOMESIM_").lower(), os.environ[key]))
+            db.set_meta(key.removeprefix("HOMESIM_").lower(), os.environ[key])
     metrics = ProcessMetrics(uris.home, "recorder")
     comp = component()
 
     @comp.on_join
     async def joined(session, details):
         from autobahn.wamp.types import SubscribeOptions
-
-        import asyncio
 
         filling = {"busy": False}
 
@@ -79,7 +57,7 @@ def run_recorder() -> None:
             filling["busy"] = True
             try:
                 while True:
-                    gap = first_gap(db)
+                    gap = db.first_gap()
                     if gap is None:
                         return
                     try:
@@ -92,18 +70,18 @@ def run_recorder() -> None:
                         log.error("ticks from %d are no longer held by the inverter: gap left", gap)
                         return
                     for settlement in missed:
-                        store(db, settlement)
+                        db.store(settlement)
                     log.info("backfilled ticks %d..%d", gap, missed[-1]["tick"])
             finally:
                 filling["busy"] = False
 
-        newest = {"tick": count(db)["last"]}
+        newest = {"tick": db.count()["last"]}
 
         def on_settlement(settlement: dict[str, Any]) -> None:
             if not valid(Settlement, settlement, uris.settlement):
                 return
             tick = int(settlement["tick"])
-            store(db, settlement)
+            db.store(settlement)
             metrics.tick.set(tick)
             if tick > newest["tick"] + 1:
                 asyncio.ensure_future(backfill())
@@ -111,8 +89,16 @@ def run_recorder() -> None:
 
         # The retained settlement: the last one, in case it came while the recorder was down.
         await session.subscribe(on_settlement, uris.settlement, options=SubscribeOptions(get_retained=True))
-        await session.register(lambda: count(db), uris.report("count"))
+        await session.register(db.count, uris.report("count"))
+
+        async def periodic(by: str, only: Any = None) -> dict[str, Any]:
+            request = rpc_arguments(ReportRequest, only=only)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, report_of, target, by, request.only)
+
+        await session.register(lambda only=None: periodic("day", only), uris.report("daily"))
+        await session.register(lambda only=None: periodic("month", only), uris.report("monthly"))
         asyncio.ensure_future(backfill())
-        log.info("recording to %s (%d ticks stored)", env("HOMESIM_DB"), count(db)["ticks"])
+        log.info("recording to %s (%d ticks stored)", safe_url(target), db.count()["ticks"])
 
     run_component(comp)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from homesim.bus.store import safe_url
 from homesim.bus.router import Credentials, free_port, router_config, start_router, write_node
 from homesim.bus.uris import Uris
 from homesim.engine.compiled import start_unix_s
@@ -91,6 +92,7 @@ class LiveHome:
     speed: str = "max"
     anonymous: str | None = None
     prometheus: bool = False
+    db: str | None = None
     home_id: str = ""
     processes: dict[str, Managed] = field(default_factory=dict)
 
@@ -102,7 +104,7 @@ class LiveHome:
         self.port = self.port or free_port()
         self.url = f"ws://127.0.0.1:{self.port}/ws"
         self.out = self.out.resolve()
-        self.db_path = self.out / "ledger.sqlite"
+        self.db_path = self.db or str(self.out / "ledger.sqlite")
         self.logs = self.out / "logs"
         self.live_dir = self.out / "live"
         self.live_home = self.live_dir / "home.yaml"
@@ -223,8 +225,11 @@ def run_up(live: LiveHome, print_fn=print) -> int:
     live.logs.mkdir(parents=True, exist_ok=True)
     for old in live.logs.glob("*.log"):  # a new run, new logs
         old.unlink()
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(live.db_path) + suffix).unlink(missing_ok=True)
+    from homesim.bus.store import is_postgres
+
+    if not is_postgres(live.db_path):  # a new run, a new database (PostgreSQL: the caller's to give)
+        for suffix in ("", "-wal", "-shm"):
+            Path(live.db_path + suffix).unlink(missing_ok=True)
     live.write_live_home()
     cbdir = live.out / "router"
     write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices(),
@@ -256,7 +261,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
         print_fn(f"homesim: UI (viewer, watch only): {live.ui_url('viewer')}")
-        print_fn(f"homesim: recorder writes {live.db_path}; the bus is documented at "
+        print_fn(f"homesim: recorder writes {safe_url(live.db_path)}; the bus is documented at "
                  f"http://127.0.0.1:{live.port}/specs/")
         if live.anonymous:
             print_fn(f"homesim: WARNING: anyone on this machine can join without credentials as {live.anonymous}")
@@ -293,7 +298,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
             asyncio.run(_wait_recorded(live, live.ticks))
             elapsed = time.monotonic() - began
             print_fn(f"homesim: {live.ticks} ticks settled and recorded in {elapsed:.1f} s "
-                     f"({live.ticks / elapsed:.0f} ticks/s); ledger: homesim ledger {live.db_path} --out DIR")
+                     f"({live.ticks / elapsed:.0f} ticks/s); ledger: homesim ledger {safe_url(live.db_path)} --out DIR")
         return 0
     finally:
         signal.signal(signal.SIGINT, previous[0])
@@ -315,20 +320,20 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         except subprocess.TimeoutExpired:
             router.kill()
         if stopping["now"]:
-            print_fn(f"homesim: stopped; {_recorded(live.db_path)} ticks recorded in {live.db_path} "
-                     f"(export: homesim ledger {live.db_path} --out DIR)")
+            print_fn(f"homesim: stopped; {_recorded(live.db_path)} ticks recorded in {safe_url(live.db_path)} "
+                     f"(export: homesim ledger DB --out DIR; reports: homesim report DB)")
 
 
-def _recorded(db_path: Path) -> int:
-    import sqlite3
+def _recorded(target: str) -> int:
+    from homesim.bus.store import open_store
 
     try:
-        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        store = open_store(target, read_only=True)
         try:
-            return db.execute("SELECT COUNT(*) FROM settlements").fetchone()[0]
+            return store.count()["ticks"]
         finally:
-            db.close()
-    except sqlite3.Error:
+            store.close()
+    except Exception:  # noqa: BLE001 - a summary line only
         return 0
 
 

@@ -7,6 +7,7 @@ import { flagged, flows, formatPower, formatSimTime, polyline, powerOf } from '.
 import { FlowView } from './flow-view';
 import { InverterSettings } from './inverter-settings';
 import { Plan } from './plan';
+import { Reports } from './reports';
 import deviceKinds from './generated/device-kinds.json';
 import { PropertyForm } from './property-form';
 
@@ -24,7 +25,7 @@ export const SPEEDS: { label: string; value: number | 'max' }[] = [
 
 @Component({
   selector: 'app-root',
-  imports: [CdkDropList, CdkDrag, FlowView, PropertyForm, InverterSettings, Plan],
+  imports: [CdkDropList, CdkDrag, FlowView, PropertyForm, InverterSettings, Plan, Reports],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
