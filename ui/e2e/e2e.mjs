@@ -119,7 +119,10 @@ try {
   await shot('invalid-property');
   await page.getByRole('button', { name: 'Close', exact: true }).click();
   await page.locator(`[data-device="${oven}"] .name`).click();
-  const kept = await page.locator('#prop-rated_power_w').inputValue();
+  const kept = await until('the form reloaded', async () => {
+    const value = await page.locator('#prop-rated_power_w').inputValue();
+    return value !== '' ? value : null;
+  });
   if (Number(kept) !== 3000) throw new Error(`rated_power_w changed to ${kept}`);
 
   // Inverter settings as an inverter shows them: change the work mode and a slot, apply.
