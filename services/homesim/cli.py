@@ -214,7 +214,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
                     ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous, prometheus=args.prometheus,
                     db=args.db)
-    return run_up(live)
+    try:
+        return run_up(live)
+    except (RuntimeError, FileNotFoundError, TimeoutError) as error:  # the router, Prometheus, a process
+        print(f"homesim: {error}", file=sys.stderr)
+        return 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:
