@@ -20,5 +20,6 @@ PYTHONPATH="$root/services" "$python" -m homesim.cli specs --out "$out/specs"
 node "$here/modelina.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/ui/src/app/generated"
 node "$here/html_docs.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/specs/html" 2>&1 | grep -v '^\[BABEL\]' || true
 "$python" "$root/infra/grafana/build.py" --out "$out/infra/grafana" > /dev/null
+mkdir -p "$out/charts/home/dashboards" && cp "$out"/infra/grafana/dashboards/*.json "$out/charts/home/dashboards/"
 PYTHONPATH="$root/services" "$python" -m homesim.k8s_schemas --out "$out/charts/home" \
   --ui-kinds "$out/ui/src/app/generated/device-kinds.json"

@@ -81,10 +81,23 @@ class Clock:
         return self.view()
 
 
+def _start_of(home_file: str) -> int:
+    """Local midnight of the home's first day [s since 1970 UTC] (when the run does not say)."""
+    from pathlib import Path
+
+    from homesim.device import load_live_home
+    from homesim.engine.compiled import start_unix_s
+
+    start = os.environ.get("HOMESIM_START")
+    import datetime as dt
+
+    return start_unix_s(load_live_home(Path(home_file)), dt.date.fromisoformat(start) if start else None)
+
+
 def run_clock() -> None:
     uris = uris_from_env()
     dt_s = int(os.environ.get("HOMESIM_STEP", "60"))
-    start_unix = int(env("HOMESIM_START_UNIX"))
+    start_unix = int(os.environ.get("HOMESIM_START_UNIX") or _start_of(env("HOMESIM_HOME")))
     limit = int(os.environ.get("HOMESIM_TICKS", "0"))
     clock = Clock(parse_speed(os.environ.get("HOMESIM_SPEED", "max")), dt_s)
     metrics = ProcessMetrics(uris.home, "clock")

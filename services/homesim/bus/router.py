@@ -201,3 +201,42 @@ def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0
             time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"the router did not listen on port {port} within {timeout_s:.0f} s; see {log_path}")
+
+
+def credentials_from_env(services: list[str]) -> Credentials:
+    """This home's credentials from the environment (a Kubernetes Secret or compose env):
+    ``HOMESIM_DEVICE_KEY``, ``HOMESIM_VIEWER_TICKET``, ``HOMESIM_OPERATOR_TICKET`` and
+    ``HOMESIM_SERVICE_<NAME>`` per service."""
+    def need(name: str) -> str:
+        value = os.environ.get(name)
+        if not value:
+            raise SystemExit(f"homesim router: environment variable {name} is not set")
+        return value
+
+    return Credentials({s: need(f"HOMESIM_SERVICE_{s.upper()}") for s in services}, need("HOMESIM_DEVICE_KEY"),
+                       need("HOMESIM_VIEWER_TICKET"), need("HOMESIM_OPERATOR_TICKET"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m homesim.bus.router``: the router of a home in a container. Writes the node
+    configuration from the environment and runs crossbar in the foreground (listening on
+    ``HOMESIM_ROUTER_INTERFACE``, default 0.0.0.0 in a container, ``HOMESIM_ROUTER_PORT``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m homesim.bus.router", description=main.__doc__.splitlines()[0])
+    parser.add_argument("--cbdir", type=Path, default=Path("/tmp/homesim-router"), help="crossbar node folder")
+    parser.add_argument("--devices", default=os.environ.get("HOMESIM_DEVICE_ROLES", ""),
+                        help="comma-separated device ids with a router role of their own")
+    args = parser.parse_args(argv)
+    services = [s for s in os.environ.get("HOMESIM_SERVICES", "").split(",") if s]
+    config = router_config(Uris(os.environ.get("HOMESIM_HOME_ID", "home")),
+                           int(os.environ.get("HOMESIM_ROUTER_PORT", "8080")), credentials_from_env(services),
+                           [d for d in args.devices.split(",") if d],
+                           interface=os.environ.get("HOMESIM_ROUTER_INTERFACE", "0.0.0.0"))
+    write_node(args.cbdir, config)
+    os.execv(str(crossbar_binary()), [str(crossbar_binary()), "start", "--cbdir", str(args.cbdir), "--loglevel", "warn"])
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+{{/* Names and labels of the home's objects. */}}
+{{- define "home.name" -}}
+{{- printf "%s" .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "home.id" -}}
+{{- regexReplaceAll "[^a-z0-9_]" (lower .Release.Name) "_" | trunc 40 -}}
+{{- end -}}
+
+{{- define "home.labels" -}}
+app.kubernetes.io/name: homesim
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "home.selector" -}}
+app.kubernetes.io/name: homesim
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "home.secret" -}}
+{{- default (printf "%s-credentials" (include "home.name" .)) .Values.existingSecret -}}
+{{- end -}}
+
+{{- define "home.services" -}}
+authorizer recorder watcher controller planner clock
+{{- end -}}
+
+{{/* The home file (the devices come from the Device objects too, for the processes). */}}
+{{- define "home.file" -}}
+{{- $home := deepCopy .Values.home -}}
+{{- $_ := set $home "devices" .Values.devices -}}
+{{- toYaml $home -}}
+{{- end -}}
+
+{{/* Devices with a router role of their own (the inverter joins as a service). */}}
+{{- define "home.deviceRoles" -}}
+{{- $ids := list -}}
+{{- range .Values.devices -}}
+{{- if ne .kind "inverter" -}}{{- $ids = append $ids .id -}}{{- end -}}
+{{- end -}}
+{{- join "," $ids -}}
+{{- end -}}

@@ -1,0 +1,115 @@
+"""The Helm chart, rendered offline with Helm's own library (helm-python-sdk): lint and
+template every scenario under charts/home/ci/, validate every built-in object against the real
+Kubernetes schemas (kubernetes-validate --strict), every Device against the CRD's own schema,
+and refuse bad values through the generated values.schema.json."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import ROOT
+
+helm = pytest.importorskip("helm_python")  # a test dependency: missing means `make test` was not used
+
+CHART = ROOT / "charts" / "home"
+SCENARIOS = sorted(CHART.glob("ci/*-values.yaml"))
+CUSTOM_KINDS = {"Device", "PodMonitor"}
+
+
+def render(values: dict) -> list[dict]:
+    chart = helm.Chart.load(CHART)
+    rendered = chart.render(values, name="home", namespace="home", is_install=True)
+    return [doc for path, text in sorted(rendered.items()) if not path.endswith("NOTES.txt")
+            for doc in yaml.safe_load_all(text) if doc]
+
+
+def values_of(path) -> dict:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def crd_spec_validator() -> jsonschema.Draft4Validator:
+    """The CRD's structural schema as JSON Schema draft 4 (boolean exclusiveMinimum; nullable);
+    validate ``{"spec": ...}`` with it (apiVersion, kind, metadata are the API server's)."""
+    crd = yaml.safe_load((CHART / "crds" / "device.yaml").read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+    def convert(node):
+        if isinstance(node, dict):
+            out = {k: convert(v) for k, v in node.items() if not k.startswith("x-kubernetes-")}
+            if node.get("nullable") and "type" in out:
+                out["type"] = [out["type"], "null"]
+                out.pop("nullable")
+            if "properties" in out and "additionalProperties" not in out \
+                    and not node.get("x-kubernetes-preserve-unknown-fields"):
+                out["additionalProperties"] = False  # the API server prunes unknown fields: refuse them here
+            return out
+        if isinstance(node, list):
+            return [convert(v) for v in node]
+        return node
+
+    return jsonschema.Draft4Validator(convert(schema))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_lint_and_template_every_scenario(scenario, tmp_path):
+    values = values_of(scenario)
+    lint = helm.lint(CHART, values, strict=True)
+    assert lint["errors"] == [], lint
+    docs = render(values)
+    kinds = {d["kind"] for d in docs}
+    assert {"Deployment", "Service", "ConfigMap", "Device"} <= kinds
+    builtin = [d for d in docs if d["kind"] not in CUSTOM_KINDS]
+    path = tmp_path / "rendered.yaml"
+    path.write_text(yaml.safe_dump_all(builtin))
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "kubernetes-validate"), "--strict", "-k", "1.32", str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    validator = crd_spec_validator()
+    devices = [d for d in docs if d["kind"] == "Device"]
+    assert len(devices) == len(values.get("devices", values_of(CHART / "values.yaml")["devices"]))
+    for device in devices:
+        errors = sorted(validator.iter_errors({"spec": device["spec"]}), key=str)
+        assert not errors, f"{device['metadata']['name']}: {errors[0].message}"
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        labels = deployment["metadata"]["labels"]
+        assert labels["app.kubernetes.io/instance"] == "home" and labels["app.kubernetes.io/name"] == "homesim"
+
+
+def test_a_device_switched_off_in_values_is_disabled():
+    docs = render(values_of(CHART / "ci" / "reference-home-values.yaml"))
+    devices = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "Device"}
+    assert devices["oven"]["enabled"] is False and devices["tv"]["enabled"] is True
+    assert devices["pv-east"]["pv_array"]["modules"] == 5
+
+
+def test_the_crd_schema_refuses_a_bad_device():
+    validator = crd_spec_validator()
+    good = {"apiVersion": "homesim.io/v1alpha1", "kind": "Device", "metadata": {"name": "b"},
+            "spec": {"kind": "battery", "enabled": True, "battery": {"capacity_kwh": 10}}}
+    assert not list(validator.iter_errors({"spec": good["spec"]}))
+    bad = copy.deepcopy(good)
+    bad["spec"]["battery"]["capacity_kwh"] = 0
+    assert any("capacity_kwh" in list(e.path) for e in validator.iter_errors({"spec": bad["spec"]}))
+    unknown = copy.deepcopy(good)
+    unknown["spec"]["battery"]["colour"] = "red"
+    assert list(validator.iter_errors({"spec": unknown["spec"]}))
+
+
+def test_bad_values_are_refused_by_the_values_schema():
+    chart = helm.Chart.load(CHART)
+    values = values_of(CHART / "ci" / "reference-home-values.yaml")
+    chart.validate_schema(values)
+    values["devices"][2]["capacity_kwh"] = -5
+    with pytest.raises(helm.HelmValuesError) as refused:
+        chart.validate_schema(values)
+    assert "capacity_kwh" in str(refused.value)
+    with pytest.raises(helm.HelmValuesError) as refused:
+        chart.validate_schema({"home": {"currency": "rands"}})
+    assert "currency" in str(refused.value)
