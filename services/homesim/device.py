@@ -3,7 +3,9 @@
 The same command a container runs. Connection settings come from the environment (see
 ``homesim.bus.session``); the run's step, start and seed from ``HOMESIM_STEP``,
 ``HOMESIM_START`` and ``HOMESIM_SEED`` (defaults: 60 s, the home's start, the home's seed);
-relative paths in the home file resolve against ``HOMESIM_HOME_DIR`` (default: its folder).
+relative paths in the home file resolve against ``HOMESIM_HOME_DIR`` (default: its folder);
+``HOMESIM_DEVICE_CONFIG`` names a YAML file with this device's own entry, which replaces the
+home file's (how a device in a cluster gets the properties of its Device object).
 
 Per tick it receives ``tick``, publishes its energy event on ``device.<id>.energy`` and takes
 the settlement; the inverter instead collects the events and publishes the ``settlement``.
@@ -55,6 +57,15 @@ def load_live_home(home_path: Path) -> Home:
         raise HomeFileError([f"cannot read {home_path}: {error.strerror}"]) from None
     except yaml.YAMLError as error:
         raise HomeFileError([f"{home_path} is not valid YAML: {error}"]) from None
+    overlay = os.environ.get("HOMESIM_DEVICE_CONFIG")
+    if overlay and isinstance(data, dict):
+        # In a cluster, a device's own properties come from its ConfigMap (edited through its Device)
+        try:
+            device = yaml.safe_load(Path(overlay).read_text())
+        except (OSError, yaml.YAMLError) as error:
+            raise HomeFileError([f"cannot read the device config {overlay}: {error}"]) from None
+        devices = [d for d in data.get("devices", []) if not (isinstance(d, dict) and d.get("id") == device.get("id"))]
+        data = {**data, "devices": devices + [device]}
     return home_from_dict(data, source=str(home_path), home_dir=home_dir(home_path))
 
 

@@ -113,3 +113,20 @@ def test_bad_values_are_refused_by_the_values_schema():
     with pytest.raises(helm.HelmValuesError) as refused:
         chart.validate_schema({"home": {"currency": "rands"}})
     assert "currency" in str(refused.value)
+
+
+def test_a_device_in_a_cluster_takes_its_own_properties_from_its_config(tmp_path, monkeypatch):
+    """The operator mounts a Device's properties as device.yaml; the device process reads them
+    over the home file's entry (HOMESIM_DEVICE_CONFIG)."""
+    from homesim.device import load_live_home
+
+    overlay = tmp_path / "device.yaml"
+    overlay.write_text(yaml.safe_dump({"id": "load", "kind": "generic_load", "power_w": 750}))
+    monkeypatch.setenv("HOMESIM_DEVICE_CONFIG", str(overlay))
+    home = load_live_home(ROOT / "examples" / "tiny.yaml")
+    assert home.device("load").power_w == 750
+    overlay.write_text("{not yaml: [")
+    from homesim.home import HomeFileError
+
+    with pytest.raises(HomeFileError):
+        load_live_home(ROOT / "examples" / "tiny.yaml")

@@ -1,0 +1,109 @@
+"""The objects a ``Device`` owns, built in one place (the operator and the container tests use
+this): a ConfigMap with its properties, a Secret with its own ticket (never the key that makes
+tickets), a Deployment running ``python -m homesim.device`` with ``replicas`` 1 or 0 by
+``spec.enabled``, and a Service for its metrics. Pure: dicts in, dicts out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+GROUP = "homesim.io"
+VERSION = "v1alpha1"
+METRICS_PORT = 9100
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the home's device Deployments are made (from the operator's environment)."""
+
+    image: str = "homesim:0.1.0"
+    home_configmap: str = "home-home"
+    credentials_secret: str = "home-credentials"
+    router_url: str = "ws://home-router:8080/ws"
+    home_id: str = "home"
+    step_s: int = 60
+
+
+def device_id(name: str) -> str:
+    """A Device's id in the home file from its object name (``pv-east`` -> ``pv_east``)."""
+    return name.replace("-", "_")
+
+
+def properties(spec: dict[str, Any]) -> dict[str, Any]:
+    """The device as in a home file: id comes from the name, kind and the block of its kind."""
+    return dict(spec.get(spec["kind"], {}) or {})
+
+
+def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings, ticket: str) -> list[dict[str, Any]]:
+    """ConfigMap, Secret, Deployment and Service of one Device (``ticket``: its credential)."""
+    kind = spec["kind"]
+    ident = device_id(name)
+    device = {"id": ident, "kind": kind, **properties(spec)}
+    config_text = yaml.safe_dump(device, sort_keys=True)
+    config_hash = hashlib.sha256(config_text.encode()).hexdigest()[:16]
+    labels = {"app.kubernetes.io/name": "homesim", "app.kubernetes.io/component": "device",
+              "app.kubernetes.io/managed-by": "homesim-operator", "homesim.io/device": name}
+    config_name = f"device-{name}"
+    is_service = kind == "inverter"  # the inverter settles the home: it joins as a service
+    credential = ({"name": "HOMESIM_SECRET", "valueFrom": {"secretKeyRef": {"name": settings.credentials_secret,
+                                                                             "key": "service-inverter"}}}
+                  if is_service else
+                  {"name": "HOMESIM_TICKET", "valueFrom": {"secretKeyRef": {"name": f"device-{name}", "key": "ticket"}}})
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+              "metadata": {"name": f"device-{name}", "namespace": namespace, "labels": labels},
+              "data": {"ticket": base64.b64encode(ticket.encode()).decode()}}
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": config_name, "namespace": namespace, "labels": labels},
+                 "data": {"device.yaml": config_text}}
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": f"device-{name}", "namespace": namespace, "labels": labels},
+        "spec": {
+            "replicas": 1 if spec.get("enabled", True) else 0,
+            "selector": {"matchLabels": {"homesim.io/device": name}},
+            "template": {
+                "metadata": {"labels": labels, "annotations": {
+                    "homesim.io/config-hash": config_hash, "prometheus.io/scrape": "true",
+                    "prometheus.io/port": str(METRICS_PORT)}},
+                "spec": {
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001,
+                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": "device", "image": settings.image,
+                        "args": ["python", "-m", "homesim.device", "--kind", kind, "--id", ident,
+                                 "--home", "/etc/homesim/home.yaml"],
+                        "env": [
+                            {"name": "HOMESIM_ROUTER_URL", "value": settings.router_url},
+                            {"name": "HOMESIM_HOME_ID", "value": settings.home_id},
+                            {"name": "HOMESIM_AUTHID", "value": ident},
+                            {"name": "HOMESIM_STEP", "value": str(settings.step_s)},
+                            {"name": "HOMESIM_DEVICE_CONFIG", "value": "/etc/homesim/device/device.yaml"},
+                            {"name": "HOMESIM_METRICS_PORT", "value": str(METRICS_PORT)},
+                            credential,
+                        ],
+                        "ports": [{"name": "metrics", "containerPort": METRICS_PORT}],
+                        "volumeMounts": [{"name": "home", "mountPath": "/etc/homesim/home.yaml", "subPath": "home.yaml",
+                                          "readOnly": True},
+                                         {"name": "device", "mountPath": "/etc/homesim/device", "readOnly": True}],
+                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}},
+                    }],
+                    "volumes": [{"name": "home", "configMap": {"name": settings.home_configmap}},
+                                {"name": "device", "configMap": {"name": config_name}}],
+                },
+            },
+        },
+    }
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": f"device-{name}", "namespace": namespace, "labels": labels},
+               "spec": {"selector": {"homesim.io/device": name},
+                        "ports": [{"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics"}]}}
+    return [configmap, secret, deployment, service]
+
+

@@ -1,0 +1,129 @@
+"""The operator (kopf), run with kopf.testing.KopfRunner against the kmock Kubernetes emulator:
+a Device gets its Deployment, ConfigMap, Secret and Service; enabled toggles replicas 0/1; a
+property edit changes the ConfigMap and rolls the Deployment; deleting the Device removes its
+objects; the status is written."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+kmock = pytest.importorskip("kmock")
+kopf_testing = pytest.importorskip("kopf.testing")
+from kubernetes import client, config  # noqa: E402
+
+NAMESPACE = "home"
+#: kmock 0.8 answers a GET of an object it does not have with 500 (a real API server: 404).
+MISSING = (404, 500)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    emulator = kmock.KubernetesEmulator()
+    emulator.resources.load_bundled()
+    emulator.resources["homesim.io/v1alpha1/devices"] = {
+        "kind": "Device", "singular": "device", "namespaced": True, "subresources": {"status"},
+        "verbs": {"get", "list", "watch", "create", "update", "patch", "delete"}}
+    # kmock can't create namespaces through the API: the home's namespace is put in directly
+    emulator.objects["v1/namespaces", None, NAMESPACE] = {"metadata": {"name": NAMESPACE}}
+    loop = asyncio.new_event_loop()
+    started: dict = {}
+    ready = threading.Event()
+    stop = asyncio.Event()
+
+    async def serve():
+        async with kmock.Server(emulator) as server:
+            started["url"] = str(server.url).rstrip("/")
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    kubeconfig = tmp_path_factory.mktemp("kube") / "config"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "kmock",
+        "clusters": [{"name": "kmock", "cluster": {"server": started["url"]}}],
+        "users": [{"name": "kmock", "user": {"token": "kmock"}}],
+        "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "kmock", "namespace": NAMESPACE}}]}))
+    os.environ["KUBECONFIG"] = str(kubeconfig)
+    config.load_kube_config(config_file=str(kubeconfig))
+    yield emulator
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
+
+
+def wait_for(what, fn, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            value = fn()
+        except client.ApiException as error:
+            if error.status not in MISSING:
+                raise
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not reached within {timeout_s} s")
+
+
+def test_operator_owns_a_devices_objects(cluster):
+    devices = client.CustomObjectsApi()
+    apps, core = client.AppsV1Api(), client.CoreV1Api()
+    env = {"HOMESIM_DEVICE_KEY": "k" * 64, "HOMESIM_IMAGE": "homesim:test"}
+    os.environ.update(env)
+    # -A: kmock cannot list namespaces, which kopf does to match --namespace (the chart passes it)
+    args = ["run", "-A", "--standalone", "-m", "homesim.k8s.device_operator"]
+    with kopf_testing.KopfRunner(args, timeout=60) as runner:
+        devices.create_namespaced_custom_object("homesim.io", "v1alpha1", NAMESPACE, "devices", {
+            "apiVersion": "homesim.io/v1alpha1", "kind": "Device", "metadata": {"name": "oven", "namespace": NAMESPACE, "uid": "uid-oven", "resourceVersion": "1", "generation": 1},
+            "spec": {"kind": "oven", "enabled": True, "oven": {"rated_power_w": 2000}}})
+        deployment = wait_for("the Deployment", lambda: apps.read_namespaced_deployment("device-oven", NAMESPACE))
+        assert deployment.spec.replicas == 1
+        container = deployment.spec.template.spec.containers[0]
+        assert container.image == "homesim:test"
+        assert container.args[:6] == ["python", "-m", "homesim.device", "--kind", "oven", "--id"]
+        assert deployment.metadata.owner_references[0].kind == "Device"
+        first_hash = deployment.spec.template.metadata.annotations["homesim.io/config-hash"]
+        configmap = core.read_namespaced_config_map("device-oven", NAMESPACE)
+        assert yaml.safe_load(configmap.data["device.yaml"])["rated_power_w"] == 2000
+        assert core.read_namespaced_secret("device-oven", NAMESPACE).data["ticket"]
+        assert core.read_namespaced_service("device-oven", NAMESPACE).spec.ports[0].port == 9100
+
+        devices.patch_namespaced_custom_object("homesim.io", "v1alpha1", NAMESPACE, "devices", "oven",
+                                               {"spec": {"enabled": False}})
+        wait_for("replicas 0", lambda: apps.read_namespaced_deployment("device-oven", NAMESPACE).spec.replicas == 0)
+        status = wait_for("the status", lambda: devices.get_namespaced_custom_object(
+            "homesim.io", "v1alpha1", NAMESPACE, "devices", "oven").get("status", {}).get("reconcile", {})
+            .get("phase") == "Off" and True)
+        assert status
+        devices.patch_namespaced_custom_object("homesim.io", "v1alpha1", NAMESPACE, "devices", "oven",
+                                               {"spec": {"enabled": True, "oven": {"rated_power_w": 3000}}})
+        rolled = wait_for("the roll", lambda: (d := apps.read_namespaced_deployment("device-oven", NAMESPACE))
+                          .spec.template.metadata.annotations["homesim.io/config-hash"] != first_hash and d)
+        assert rolled.spec.replicas == 1
+        configmap = core.read_namespaced_config_map("device-oven", NAMESPACE)
+        assert yaml.safe_load(configmap.data["device.yaml"])["rated_power_w"] == 3000
+
+        devices.delete_namespaced_custom_object("homesim.io", "v1alpha1", NAMESPACE, "devices", "oven")
+
+        def gone():
+            try:
+                apps.read_namespaced_deployment("device-oven", NAMESPACE)
+            except client.ApiException as error:
+                return error.status in MISSING
+            return False
+
+        wait_for("the Deployment deleted", gone)
+        for read in (core.read_namespaced_config_map, core.read_namespaced_secret, core.read_namespaced_service):
+            with pytest.raises(client.ApiException):
+                read("device-oven", NAMESPACE)
+    assert runner.exception is None, runner.output
