@@ -115,15 +115,14 @@ def test_operator_owns_a_devices_objects(cluster):
 
         devices.delete_namespaced_custom_object("homesim.io", "v1alpha1", NAMESPACE, "devices", "oven")
 
-        def gone():
+        def gone(read):
             try:
-                apps.read_namespaced_deployment("device-oven", NAMESPACE)
+                read("device-oven", NAMESPACE)
             except client.ApiException as error:
                 return error.status in MISSING
             return False
 
-        wait_for("the Deployment deleted", gone)
-        for read in (core.read_namespaced_config_map, core.read_namespaced_secret, core.read_namespaced_service):
-            with pytest.raises(client.ApiException):
-                read("device-oven", NAMESPACE)
+        for read in (apps.read_namespaced_deployment, core.read_namespaced_config_map, core.read_namespaced_secret,
+                     core.read_namespaced_service):
+            wait_for(f"{read.__name__} gone", lambda read=read: gone(read))
     assert runner.exception is None, runner.output
