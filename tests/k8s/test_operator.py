@@ -5,59 +5,17 @@ objects; the status is written."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 import time
 
 import pytest
 import yaml
 
-from conftest import ROOT
-
-kmock = pytest.importorskip("kmock")
 kopf_testing = pytest.importorskip("kopf.testing")
-from kubernetes import client, config  # noqa: E402
-
-NAMESPACE = "home"
+from kmock_cluster import NAMESPACE, cluster  # noqa: E402,F401 - the fixture
+from kubernetes import client  # noqa: E402
 #: kmock 0.8 answers a GET of an object it does not have with 500 (a real API server: 404).
 MISSING = (404, 500)
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    emulator = kmock.KubernetesEmulator()
-    emulator.resources.load_bundled()
-    emulator.resources["homesim.io/v1alpha1/devices"] = {
-        "kind": "Device", "singular": "device", "namespaced": True, "subresources": {"status"},
-        "verbs": {"get", "list", "watch", "create", "update", "patch", "delete"}}
-    # kmock can't create namespaces through the API: the home's namespace is put in directly
-    emulator.objects["v1/namespaces", None, NAMESPACE] = {"metadata": {"name": NAMESPACE}}
-    loop = asyncio.new_event_loop()
-    started: dict = {}
-    ready = threading.Event()
-    stop = asyncio.Event()
-
-    async def serve():
-        async with kmock.Server(emulator) as server:
-            started["url"] = str(server.url).rstrip("/")
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
-    thread.start()
-    assert ready.wait(30)
-    kubeconfig = tmp_path_factory.mktemp("kube") / "config"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "kmock",
-        "clusters": [{"name": "kmock", "cluster": {"server": started["url"]}}],
-        "users": [{"name": "kmock", "user": {"token": "kmock"}}],
-        "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "kmock", "namespace": NAMESPACE}}]}))
-    os.environ["KUBECONFIG"] = str(kubeconfig)
-    config.load_kube_config(config_file=str(kubeconfig))
-    yield emulator
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
 
 
 def wait_for(what, fn, timeout_s=30.0):

@@ -1,6 +1,9 @@
 """The controller, local backend: ``python -m homesim.bus.services controller``.
 
-Owns the desired home: the live home file ``$HOMESIM_LIVE_DIR/home.yaml`` (the devices and
+Backends: ``local`` (default) and ``kubernetes`` (``HOMESIM_CONTROLLER_BACKEND``; the desired
+home is then the namespace's Device objects, which the operator turns into Deployments).
+
+Local: owns the desired home: the live home file ``$HOMESIM_LIVE_DIR/home.yaml`` (the devices and
 their current properties) and ``state.json`` (which devices are switched off, and a version).
 ``homesim up`` runs one process per device that is in the file and on, exactly as a
 Kubernetes operator keeps one Deployment per Device with replicas 0 or 1.
@@ -140,9 +143,87 @@ class DesiredHome:
         return True
 
 
+class KubernetesDesiredHome(DesiredHome):
+    """The Kubernetes backend: the desired home is the namespace's ``Device`` objects (the
+    operator turns each into a Deployment with 0 or 1 replicas). Same RPCs, same validation."""
+
+    def __init__(self, namespace: str, home: Home, base: Path, off: set[str]) -> None:
+        super().__init__(Path("."), home, base, off)
+        self.namespace = namespace
+
+    @staticmethod
+    def _api():
+        from kubernetes import client
+
+        return client.CustomObjectsApi()
+
+    @classmethod
+    def from_cluster(cls, namespace: str, template: Home, base: Path) -> "KubernetesDesiredHome":
+        """Location, start, currency and seed from ``template``; the devices from the Device objects
+        (none yet: the template's devices, written as Devices on the first save)."""
+        from homesim.k8s import manifests
+
+        found = cls._api().list_namespaced_custom_object(manifests.GROUP, manifests.VERSION, namespace, "devices")
+        entries = [manifests.device_entry(obj) for obj in found.get("items", [])]
+        data = template.model_dump(mode="json")
+        off: set[str] = set()
+        if entries:
+            data["devices"] = [entry for entry, _ in entries]
+            off = {entry["id"] for entry, enabled in entries if not enabled}
+        return cls(namespace, home_from_dict(data, home_dir=base), base, off)
+
+    def save(self) -> None:
+        """Create, patch and delete Device objects until they match the desired home."""
+        from kubernetes import client
+
+        from homesim.k8s import manifests
+
+        api = self._api()
+        group, version = manifests.GROUP, manifests.VERSION
+        existing = {obj["metadata"]["name"]: obj for obj in
+                    api.list_namespaced_custom_object(group, version, self.namespace, "devices").get("items", [])}
+        wanted = {}
+        for device in self.home.model_dump(mode="json")["devices"]:
+            obj = manifests.device_object(device, device["id"] not in self.off, self.namespace)
+            wanted[obj["metadata"]["name"]] = obj
+        for name, obj in wanted.items():
+            if name not in existing:
+                api.create_namespaced_custom_object(group, version, self.namespace, "devices", obj)
+            elif existing[name].get("spec") != obj["spec"]:
+                api.patch_namespaced_custom_object(group, version, self.namespace, "devices", name,
+                                                   {"spec": obj["spec"]})
+        for name in existing.keys() - wanted.keys():
+            try:
+                api.delete_namespaced_custom_object(group, version, self.namespace, "devices", name)
+            except client.ApiException as error:
+                if error.status != 404:
+                    raise
+        self.version += 1
+
+
+def open_desired() -> DesiredHome:
+    """The backend named by ``HOMESIM_CONTROLLER_BACKEND``: ``local`` (files; default) or
+    ``kubernetes`` (Device objects in ``HOMESIM_NAMESPACE``)."""
+    base = Path(env("HOMESIM_HOME_DIR"))
+    if os.environ.get("HOMESIM_CONTROLLER_BACKEND", "local") == "kubernetes":
+        from kubernetes import config
+
+        from homesim.device import load_live_home
+
+        try:
+            config.load_incluster_config()
+        except config.ConfigException:
+            config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
+        desired = KubernetesDesiredHome.from_cluster(env("HOMESIM_NAMESPACE"), load_live_home(Path(env("HOMESIM_HOME"))),
+                                                     base)
+        desired.save()
+        return desired
+    return DesiredHome.open(Path(env("HOMESIM_LIVE_DIR")), base)
+
+
 def run_controller() -> None:
     uris = uris_from_env()
-    desired = DesiredHome.open(Path(env("HOMESIM_LIVE_DIR")), Path(env("HOMESIM_HOME_DIR")))
+    desired = open_desired()
     ProcessMetrics(uris.home, "controller")  # its /metrics: up, process info
     comp = component()
 

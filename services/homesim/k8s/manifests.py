@@ -107,3 +107,22 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
     return [configmap, secret, deployment, service]
 
 
+
+
+def device_object(device: dict[str, Any], enabled: bool, namespace: str) -> dict[str, Any]:
+    """A home file's device entry as a ``Device`` object (the chart's devices template does the same)."""
+    props = {k: v for k, v in device.items() if k not in ("id", "kind", "enabled")}
+    spec: dict[str, Any] = {"kind": device["kind"], "enabled": enabled}
+    if props:
+        spec[device["kind"]] = props
+    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Device",
+            "metadata": {"name": device["id"].replace("_", "-"), "namespace": namespace,
+                         "labels": {"homesim.io/device-id": device["id"]}},
+            "spec": spec}
+
+
+def device_entry(obj: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A ``Device`` object as a home file's device entry, and whether it is enabled."""
+    spec = obj["spec"]
+    ident = obj["metadata"].get("labels", {}).get("homesim.io/device-id") or device_id(obj["metadata"]["name"])
+    return {"id": ident, "kind": spec["kind"], **properties(spec)}, bool(spec.get("enabled", True))
