@@ -261,8 +261,9 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
     ledger = ledger_from_db(args.db)
     path = ledger.write(args.out, args.format)
-    (args.out / "summary.json").write_text(json.dumps(ledger.summary(), indent=2) + "\n")
-    print(format_summary(ledger.summary()))
+    summary = ledger.summary()
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(format_summary(summary))
     print(f"\nledger:  {path}")
     return 0
 

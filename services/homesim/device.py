@@ -33,7 +33,7 @@ import yaml
 from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
-from homesim.home import Home, HomeFileError, home_from_dict, with_changes
+from homesim.home import Home, HomeFileError, home_from_dict, read_home_file, with_changes
 from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology, state_model,
                               valid)
 
@@ -49,14 +49,9 @@ def home_dir(home_path: Path) -> Path:
     return Path(configured) if configured else home_path.resolve().parent
 
 
-def load_live_home(home_path: Path) -> Home:
-    """The home file, its relative paths resolved against :func:`home_dir`."""
-    try:
-        data = yaml.safe_load(home_path.read_text())
-    except OSError as error:
-        raise HomeFileError([f"cannot read {home_path}: {error.strerror}"]) from None
-    except yaml.YAMLError as error:
-        raise HomeFileError([f"{home_path} is not valid YAML: {error}"]) from None
+def load_live_home(home_path: Path, base: Path | None = None) -> Home:
+    """The home file, its relative paths resolved against ``base`` (default :func:`home_dir`)."""
+    data = read_home_file(home_path)
     overlay = os.environ.get("HOMESIM_DEVICE_CONFIG")
     if overlay and isinstance(data, dict):
         # In a cluster, a device's own properties come from its ConfigMap (edited through its Device)
@@ -66,7 +61,7 @@ def load_live_home(home_path: Path) -> Home:
             raise HomeFileError([f"cannot read the device config {overlay}: {error}"]) from None
         devices = [d for d in data.get("devices", []) if not (isinstance(d, dict) and d.get("id") == device.get("id"))]
         data = {**data, "devices": devices + [device]}
-    return home_from_dict(data, source=str(home_path), home_dir=home_dir(home_path))
+    return home_from_dict(data, source=str(home_path), home_dir=base or home_dir(home_path))
 
 
 def compile_home(home: Home) -> CompiledHome:

@@ -138,21 +138,26 @@ class HomeFileError(Exception):
         super().__init__(head + "invalid home definition\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def load_home(path: str | Path) -> Home:
-    """Read and validate a home file (YAML). Raises :class:`HomeFileError`."""
+def read_home_file(path: str | Path) -> Any:
+    """The plain data of a home file (YAML). Raises :class:`HomeFileError`."""
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as error:
         raise HomeFileError([f"can't read the file: {error.strerror}"], str(path)) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise HomeFileError([f"{where}not valid YAML: {problem}"], str(path)) from None
-    return home_from_dict(data, source=str(path), home_dir=path.parent)
+
+
+def load_home(path: str | Path) -> Home:
+    """Read and validate a home file (YAML). Raises :class:`HomeFileError`."""
+    path = Path(path)
+    return home_from_dict(read_home_file(path), source=str(path), home_dir=path.parent)
 
 
 def home_from_dict(data: Any, source: str = "", home_dir: Path | None = None) -> Home:

@@ -206,10 +206,12 @@ class InverterAdapter(Adapter):
         super().bind(compiled)
         self.pv_used = np.zeros(len(compiled.pv_arrays), dtype=np.int64)
         self.served = np.zeros(len(compiled.loads), dtype=np.int64)
+        #: Devices of the home that report energy each tick (asked on every event: kept, not rebuilt).
+        self.energy_ids = [d.id for d in compiled.home.devices if d.ROLE in ENERGY_ROLES]
 
     def energy_devices(self) -> list[str]:
         """Devices of the home that report energy each tick."""
-        return [d.id for d in self.compiled.home.devices if d.ROLE in ENERGY_ROLES]
+        return self.energy_ids
 
     def settle(self, tick: int, events: dict[str, dict[str, Any]], off: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The settlement of ``tick`` from the events received.

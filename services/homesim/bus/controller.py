@@ -206,14 +206,10 @@ def open_desired() -> DesiredHome:
     ``kubernetes`` (Device objects in ``HOMESIM_NAMESPACE``)."""
     base = Path(env("HOMESIM_HOME_DIR"))
     if os.environ.get("HOMESIM_CONTROLLER_BACKEND", "local") == "kubernetes":
-        from kubernetes import config
-
         from homesim.device import load_live_home
+        from homesim.k8s import load_client_config
 
-        try:
-            config.load_incluster_config()
-        except config.ConfigException:
-            config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
+        load_client_config()
         desired = KubernetesDesiredHome.from_cluster(env("HOMESIM_NAMESPACE"), load_live_home(Path(env("HOMESIM_HOME"))),
                                                      base)
         desired.save()

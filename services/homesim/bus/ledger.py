@@ -44,7 +44,6 @@ def ledger_from_db(target) -> Ledger:
     """The ledger of a recorder database (SQLite path or ``postgresql://`` URL); the home file
     and run options are in its meta."""
     import datetime as dt
-    import os
     from pathlib import Path
 
     from homesim.bus.store import open_store
@@ -60,8 +59,7 @@ def ledger_from_db(target) -> Ledger:
         from homesim.errors import BadInput
 
         raise BadInput(f"{target}: not a homesim recorder database (no run settings in its meta table)")
-    if meta.get("home_dir"):
-        os.environ.setdefault("HOMESIM_HOME_DIR", meta["home_dir"])
-    compiled = CompiledHome(load_live_home(Path(meta["home"])), int(meta["step"]), dt.date.fromisoformat(meta["start"]),
-                            int(meta["seed"]))
+    base = Path(meta["home_dir"]) if meta.get("home_dir") else None
+    compiled = CompiledHome(load_live_home(Path(meta["home"]), base), int(meta["step"]),
+                            dt.date.fromisoformat(meta["start"]), int(meta["seed"]))
     return ledger_from_settlements(compiled, payloads)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
@@ -44,22 +43,14 @@ def binary() -> str:
 
 def start(folder: Path, port: int, log_path: Path, timeout_s: float = 30.0) -> subprocess.Popen:
     """Start Prometheus on 127.0.0.1:``port`` with its data under ``folder`` and wait until ready."""
+    from homesim.bus.starting import start_and_wait
+
     path = write_config(folder)
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        [binary(), f"--config.file={path}", f"--storage.tsdb.path={folder / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    log.close()
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prometheus exited with status {process.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"prometheus not ready within {timeout_s:.0f} s; see {log_path}")
+
+    def ready() -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1) as response:
+            return response.status == 200
+
+    return start_and_wait([binary(), f"--config.file={path}", f"--storage.tsdb.path={folder / 'data'}",
+                           f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+                          log_path, ready, "prometheus", timeout_s)

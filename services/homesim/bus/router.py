@@ -26,7 +26,6 @@ import os
 import secrets
 import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,20 +186,14 @@ def write_node(cbdir: Path, config: dict) -> Path:
 
 def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen:
     """Start crossbar on ``cbdir`` and wait until it accepts connections on ``port``."""
-    log = log_path.open("ab")
-    process = subprocess.Popen([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"],
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the router exited with status {process.returncode}; see {log_path}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"the router did not listen on port {port} within {timeout_s:.0f} s; see {log_path}")
+    from homesim.bus.starting import start_and_wait
+
+    def listening() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+
+    return start_and_wait([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"], log_path,
+                          listening, f"the router (port {port})", timeout_s)
 
 
 def credentials_from_env(services: list[str]) -> Credentials:

@@ -102,10 +102,8 @@ class PostgresStore(Store):
         return _first_gap(self, lambda sql, *a: self.db.execute(sql.replace("?", "%s"), a).fetchone()[0])
 
     def payloads(self) -> Iterator[dict[str, Any]]:
-        with self.db.cursor(name="settlements") if not self.db.autocommit else self.db.cursor() as cursor:
-            cursor.execute("SELECT payload FROM settlements ORDER BY tick")
-            for (payload,) in cursor:
-                yield json.loads(payload)
+        for (payload,) in self.db.execute("SELECT payload FROM settlements ORDER BY tick"):
+            yield json.loads(payload)
 
     def close(self) -> None:
         self.db.close()

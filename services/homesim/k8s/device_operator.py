@@ -18,10 +18,10 @@ import os
 from typing import Any
 
 import kopf
-from kubernetes import client, config
+from kubernetes import client
 
 from homesim.bus.router import device_ticket
-from homesim.k8s import manifests
+from homesim.k8s import load_client_config, manifests
 
 DEVICES = (manifests.GROUP, manifests.VERSION, "devices")
 
@@ -46,10 +46,7 @@ def login(**kwargs: Any) -> Any:
 
 @kopf.on.startup()
 def client_config(settings: kopf.OperatorSettings, **_: Any) -> None:
-    try:
-        config.load_incluster_config()
-    except config.ConfigException:
-        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
+    load_client_config()
     settings.posting.enabled = False
 
 

@@ -1,0 +1,28 @@
+"""Starting a server process and waiting until it is ready (the router, Prometheus). Stdlib only."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable
+
+
+def start_and_wait(command: list[str], log_path: Path, ready: Callable[[], bool], what: str,
+                   timeout_s: float) -> subprocess.Popen:
+    """Start ``command`` (output to ``log_path``) and poll ``ready`` until it is true; a clear
+    RuntimeError naming ``what`` and the log if it exits or is not ready in time."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode}; see {log_path}")
+        try:
+            if ready():
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{what} was not ready within {timeout_s:.0f} s; see {log_path}")
