@@ -3,7 +3,8 @@
 #   pydantic -> AsyncAPI YAML (specs/) -> TypeScript classes (ui/src/app/generated/)
 #   -> HTML docs (specs/html/index.html) -> Device CRD and values.schema.json (charts/home/)
 #   and the device kinds' form schemas for the UI (ui/src/app/generated/device-kinds.json);
-#   and the Grafana dashboards, provisioning and ConfigMap (infra/grafana/).
+#   and the Grafana dashboards, provisioning and ConfigMap (infra/grafana/); the Compose file
+#   of the reference home (docker-compose.yml, infra/prometheus/targets/compose.json).
 # Usage: cd/process_specs.sh [OUT_ROOT]   (default: the repository; tests pass a temp folder)
 # Idempotent: the same sources give the same bytes.
 set -euo pipefail
@@ -23,3 +24,4 @@ node "$here/html_docs.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/specs/html" 
 mkdir -p "$out/charts/home/dashboards" && cp "$out"/infra/grafana/dashboards/*.json "$out/charts/home/dashboards/"
 PYTHONPATH="$root/services" "$python" -m homesim.k8s_schemas --out "$out/charts/home" \
   --ui-kinds "$out/ui/src/app/generated/device-kinds.json"
+PYTHONPATH="$root/services" "$python" -m homesim.compose --home examples/home.yaml --out "$out" > /dev/null

@@ -1,4 +1,5 @@
-"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``, ``report``, ``specs``.
+"""The ``homesim`` command: ``simulate``, ``compare``, ``validate``, ``up``, ``ledger``, ``report``, ``specs``,
+``credentials``.
 
 Exit status: 0 done, 2 bad input (home file, option or schedule file: one clear message,
 no traceback), 1 anything else.
@@ -121,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = commands.add_parser("validate", help="check a home file and list its devices")
     val.add_argument("home", type=Path, help="home definition file (YAML)")
+
+    cred = commands.add_parser("credentials", help="print fresh random credentials of a home for Docker Compose (.env)",
+                               description="Print a .env file with fresh random credentials for the home's router, "
+                                           "services and devices: `homesim credentials HOME > .env`, then "
+                                           "`docker compose up`. Keep it private; never commit it.")
+    cred.add_argument("home", type=Path, help="home definition file (YAML)")
     return parser
 
 
@@ -133,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         commands = {"simulate": cmd_simulate, "compare": cmd_compare, "validate": cmd_validate, "up": cmd_up,
-                    "ledger": cmd_ledger, "specs": cmd_specs, "report": cmd_report}
+                    "ledger": cmd_ledger, "specs": cmd_specs, "report": cmd_report, "credentials": cmd_credentials}
         return commands[args.command](args)
     except (HomeFileError, ScheduleError, ProfileError, WeatherFileError, BadInput) as error:
         print(f"homesim: {error}", file=sys.stderr)
@@ -253,6 +260,15 @@ def cmd_specs(args: argparse.Namespace) -> int:
     from homesim import specs
 
     print(f"wrote {specs.write(args.out)}")
+    return 0
+
+
+def cmd_credentials(args: argparse.Namespace) -> int:
+    from homesim.compose import credentials_env
+    from homesim.home import home_from_dict, read_home_file
+
+    home = home_from_dict(read_home_file(args.home), source=str(args.home), home_dir=args.home.parent)
+    sys.stdout.write(credentials_env(home))
     return 0
 
 

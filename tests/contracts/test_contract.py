@@ -158,3 +158,14 @@ def test_values_schema_accepts_the_reference_home_and_names_bad_devices():
     values["devices"][4]["capacity_kwh"] = -5
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(values, schema)
+
+
+def test_the_image_locks_hold_every_pin_of_pyproject():
+    """infra/docker/*.lock (what the images install) agree with pyproject.toml and the router's pin."""
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "infra" / "docker" / "lock.py"), "--check"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lock = (ROOT / "infra" / "docker" / "homesim.lock").read_text()
+    assert all("--hash=sha256:" in line for line in lock.splitlines() if line and not line.startswith("#"))

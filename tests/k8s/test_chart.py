@@ -130,3 +130,31 @@ def test_a_device_in_a_cluster_takes_its_own_properties_from_its_config(tmp_path
 
     with pytest.raises(HomeFileError):
         load_live_home(ROOT / "examples" / "tiny.yaml")
+
+
+def test_only_the_operator_and_the_controller_can_use_the_kubernetes_api():
+    """Least privilege: the operator owns the devices' objects, the controller edits Device
+    objects and nothing else, every other pod runs without a service account token."""
+    docs = render(values_of(CHART / "values.yaml"))
+    rules = {d["metadata"]["name"]: d["rules"] for d in docs if d["kind"] == "Role"}
+    assert set(rules) == {"home-operator", "home-controller"}
+    assert rules["home-controller"] == [{"apiGroups": ["homesim.io"], "resources": ["devices"],
+                                         "verbs": ["get", "list", "create", "patch", "delete"]}]
+    operator_resources = {r for rule in rules["home-operator"] for r in rule["resources"]}
+    assert operator_resources == {"devices", "devices/status", "deployments", "configmaps", "secrets", "services",
+                                  "events"}
+    for rule in rules.values():
+        for verbs in (r["verbs"] for r in rule):
+            assert "*" not in verbs and "escalate" not in verbs and "bind" not in verbs
+    bindings = {d["metadata"]["name"]: (d["roleRef"]["name"], d["subjects"][0]["name"])
+                for d in docs if d["kind"] == "RoleBinding"}
+    assert bindings == {"home-operator": ("home-operator", "home-operator"),
+                        "home-controller": ("home-controller", "home-controller")}
+    pods = {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in docs if d["kind"] == "Deployment"}
+    assert pods["home-controller"]["serviceAccountName"] == "home-controller"
+    controller_env = {e["name"]: e for e in pods["home-controller"]["containers"][0]["env"]}
+    assert controller_env["HOMESIM_CONTROLLER_BACKEND"]["value"] == "kubernetes"
+    for name, pod in pods.items():
+        if name not in ("home-operator", "home-controller"):
+            assert pod.get("automountServiceAccountToken") is False, name
+            assert "serviceAccountName" not in pod, name

@@ -54,10 +54,16 @@ class DesiredHome:
         self.version = version
 
     @classmethod
-    def open(cls, live_dir: Path, base: Path) -> "DesiredHome":
-        """The desired home as ``homesim up`` (or an earlier controller) left it."""
+    def open(cls, live_dir: Path, base: Path, template: Path | None = None) -> "DesiredHome":
+        """The desired home as ``homesim up`` (or an earlier controller) left it; in a folder
+        with none yet (a new Compose volume), ``template``'s devices, all on."""
         from homesim.device import load_live_home
 
+        if not (live_dir / "state.json").exists() and template is not None:
+            live_dir.mkdir(parents=True, exist_ok=True)
+            desired = cls(live_dir, load_live_home(template), base, set(), -1)
+            desired.save()  # version 0
+            return desired
         state = json.loads((live_dir / "state.json").read_text())
         return cls(live_dir, load_live_home(live_dir / "home.yaml"), base, set(state["off"]), int(state["version"]))
 
@@ -214,7 +220,8 @@ def open_desired() -> DesiredHome:
                                                      base)
         desired.save()
         return desired
-    return DesiredHome.open(Path(env("HOMESIM_LIVE_DIR")), base)
+    template = os.environ.get("HOMESIM_HOME")
+    return DesiredHome.open(Path(env("HOMESIM_LIVE_DIR")), base, Path(template) if template else None)
 
 
 def run_controller() -> None:

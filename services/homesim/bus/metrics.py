@@ -1,7 +1,8 @@
 """Prometheus metrics of a live home's processes.
 
-Every process serves its own ``/metrics`` on ``127.0.0.1:$HOMESIM_METRICS_PORT`` (no server
-when the variable is unset or 0); ``homesim up`` lists them in a file_sd targets file.
+Every process serves its own ``/metrics`` on ``$HOMESIM_METRICS_ADDR:$HOMESIM_METRICS_PORT``
+(address 127.0.0.1 unless set, 0.0.0.0 in the images; no server when the port is unset or 0);
+``homesim up`` lists them in a file_sd targets file.
 Metric names follow Prometheus conventions (base units, ``_total`` counters):
 
 ``homesim_device_power_watts{home,device,kind}``
@@ -22,6 +23,8 @@ Metric names follow Prometheus conventions (base units, ``_total`` counters):
     Ticks settled and devices missing from the last one (inverter).
 ``homesim_tick{home,process}``
     The last tick this process handled.
+``homesim_bus_connected{home,process}``
+    1 while this process has a session on the router (the images' health check reads it).
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+
+#: Whether this process has a session on the router now (set by ``homesim.bus.session``).
+BUS = {"connected": False}
 
 
 def metrics_port() -> int:
@@ -47,10 +54,12 @@ class ProcessMetrics:
         self.process = process
         self.tick = Gauge("homesim_tick", "Last tick this process handled", ["home", "process"],
                           registry=self.registry).labels(home, process)
+        Gauge("homesim_bus_connected", "1 while this process has a session on the router", ["home", "process"],
+              registry=self.registry).labels(home, process).set_function(lambda: 1.0 if BUS["connected"] else 0.0)
         port = metrics_port()
         if port:
             try:
-                start_http_server(port, addr="127.0.0.1", registry=self.registry)
+                start_http_server(port, addr=os.environ.get("HOMESIM_METRICS_ADDR", "127.0.0.1"), registry=self.registry)
             except OSError as error:  # the run goes on; only the metrics are missing
                 logging.getLogger("homesim.bus").error("metrics: can't serve on port %d: %s", port, error)
 

@@ -32,10 +32,11 @@ from pathlib import Path
 from homesim.bus.uris import REALM, Uris
 
 ROOT = Path(__file__).resolve().parents[3]
-#: The HTML docs of the bus (cd/process_specs.sh), served by the router at /specs/.
-SPECS_HTML = ROOT / "specs" / "html"
-#: The built UI (``make ui``), served by the router at /.
-UI_DIST = ROOT / "ui" / "dist" / "ui" / "browser"
+#: The HTML docs of the bus (cd/process_specs.sh), served by the router at /specs/
+#: (``$HOMESIM_SPECS_HTML`` in the router image).
+SPECS_HTML = Path(os.environ.get("HOMESIM_SPECS_HTML") or ROOT / "specs" / "html")
+#: The built UI (``make ui``), served by the router at / (``$HOMESIM_UI_DIST`` in the image).
+UI_DIST = Path(os.environ.get("HOMESIM_UI_DIST") or ROOT / "ui" / "dist" / "ui" / "browser")
 
 #: Roles that join with a ticket checked by the home's authenticator.
 TICKET_ROLES = ("device", "viewer", "operator")

@@ -32,8 +32,11 @@ def uris_from_env() -> Uris:
 
 
 def component() -> Component:
-    """A component that connects (and reconnects, with backoff) with this process's ticket."""
-    return Component(
+    """A component that connects (and reconnects, with backoff) with this process's ticket;
+    whether it has a session shows in ``homesim_bus_connected`` (its health)."""
+    from homesim.bus.metrics import BUS
+
+    comp = Component(
         transports=[{
             "url": env("HOMESIM_ROUTER_URL"),
             "max_retries": -1,
@@ -45,6 +48,9 @@ def component() -> Component:
         realm=REALM,
         authentication=authentication(),
     )
+    comp.on("join", lambda _session, _details: BUS.update(connected=True))
+    comp.on("leave", lambda _session, _details: BUS.update(connected=False))
+    return comp
 
 
 def authentication() -> dict:

@@ -16,6 +16,10 @@ import yaml
 GROUP = "homesim.io"
 VERSION = "v1alpha1"
 METRICS_PORT = 9100
+#: Where the home's ConfigMap is mounted in every pod (a folder: a subPath mount would not
+#: follow the ConfigMap's updates) and the home file in it.
+HOME_DIR = "/etc/homesim/home"
+HOME_FILE = f"{HOME_DIR}/home.yaml"
 
 
 @dataclass(frozen=True)
@@ -77,25 +81,30 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
                     "containers": [{
                         "name": "device", "image": settings.image,
                         "args": ["python", "-m", "homesim.device", "--kind", kind, "--id", ident,
-                                 "--home", "/etc/homesim/home.yaml"],
+                                 "--home", HOME_FILE],
                         "env": [
                             {"name": "HOMESIM_ROUTER_URL", "value": settings.router_url},
                             {"name": "HOMESIM_HOME_ID", "value": settings.home_id},
                             {"name": "HOMESIM_AUTHID", "value": ident},
                             {"name": "HOMESIM_STEP", "value": str(settings.step_s)},
+                            {"name": "HOMESIM_HOME_DIR", "value": HOME_DIR},
                             {"name": "HOMESIM_DEVICE_CONFIG", "value": "/etc/homesim/device/device.yaml"},
                             {"name": "HOMESIM_METRICS_PORT", "value": str(METRICS_PORT)},
                             credential,
                         ],
                         "ports": [{"name": "metrics", "containerPort": METRICS_PORT}],
-                        "volumeMounts": [{"name": "home", "mountPath": "/etc/homesim/home.yaml", "subPath": "home.yaml",
-                                          "readOnly": True},
-                                         {"name": "device", "mountPath": "/etc/homesim/device", "readOnly": True}],
+                        # healthy: metrics served and a session on the router (homesim.health)
+                        "livenessProbe": {"exec": {"command": ["python", "-m", "homesim.health"]},
+                                          "initialDelaySeconds": 60, "periodSeconds": 20},
+                        "volumeMounts": [{"name": "home", "mountPath": HOME_DIR, "readOnly": True},
+                                         {"name": "device", "mountPath": "/etc/homesim/device", "readOnly": True},
+                                         {"name": "tmp", "mountPath": "/tmp"}],
                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                             "capabilities": {"drop": ["ALL"]}},
                     }],
                     "volumes": [{"name": "home", "configMap": {"name": settings.home_configmap}},
-                                {"name": "device", "configMap": {"name": config_name}}],
+                                {"name": "device", "configMap": {"name": config_name}},
+                                {"name": "tmp", "emptyDir": {}}],  # numba's cache; the root is read-only
                 },
             },
         },

@@ -1,0 +1,187 @@
+"""A whole home for Docker Compose (or podman-compose), made from a home file: the router,
+the services, one container per device (the home's implied sun, weather and inverter too),
+Prometheus scraping all of them and Grafana with the dashboards provisioned.
+
+    python -m homesim.compose --home examples/home.yaml --out .      # docker-compose.yml + targets
+    homesim credentials examples/home.yaml > .env                    # this home's secrets
+
+Written by ``cd/process_specs.sh`` (``make specs``) and checked for staleness like every
+generated file. No secret is in the file: each credential is a ``${VARIABLE}`` that Compose
+takes from ``.env``, which ``homesim credentials`` writes (random, per home).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homesim import __version__
+from homesim.bus.router import Credentials, device_ticket
+from homesim.home import Home, home_from_dict, read_home_file
+
+#: The home's services, each ``python -m homesim.bus.services NAME`` (the inverter is a device).
+SERVICES = ("authorizer", "recorder", "clock", "watcher", "controller", "planner")
+HOME_ID = "home"
+METRICS_PORT = 9100
+PROMETHEUS_IMAGE = "docker.io/prom/prometheus:v2.53.5"
+GRAFANA_IMAGE = "docker.io/grafana/grafana:11.6.0"
+
+
+def container_name(device_id: str) -> str:
+    """The Compose service of a device (``pv_east`` -> ``device-pv-east``)."""
+    return "device-" + device_id.replace("_", "-")
+
+
+def is_service(device) -> bool:
+    """The inverter settles the home: it joins with a service's credential."""
+    return device.kind == "inverter"
+
+
+def ticket_variable(device_id: str) -> str:
+    return f"HOMESIM_TICKET_{device_id.upper()}"
+
+
+def required(variable: str, home_file: str) -> str:
+    """A Compose substitution that stops with a clear message when ``.env`` lacks it."""
+    return f"${{{variable}:?run: homesim credentials {home_file} > .env}}"
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes repeated blocks out in full (no ``&id001`` anchors: a file people read)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def compose_file(home: Home, home_file: str) -> dict[str, Any]:
+    """The Compose document of ``home`` (``home_file``: its path, relative to the Compose file)."""
+    folder = "./" + Path(home_file).parent.as_posix()
+    name = Path(home_file).name
+
+    def need(variable: str) -> str:
+        return required(variable, Path(home_file).as_posix())
+
+    image = f"homesim:{__version__}"
+    bus_services = [*SERVICES, *(d.id for d in home.devices if is_service(d))]
+    own_roles = ",".join(d.id for d in home.devices if not is_service(d))
+    common_env = {
+        "HOMESIM_ROUTER_URL": "ws://router:8080/ws",
+        "HOMESIM_HOME_ID": HOME_ID,
+        "HOMESIM_HOME": f"/etc/homesim/home/{name}",
+        "HOMESIM_HOME_DIR": "/etc/homesim/home",
+        "HOMESIM_STEP": "${HOMESIM_STEP:-60}",
+        "HOMESIM_SPEED": "${HOMESIM_SPEED:-1}",
+        "HOMESIM_SEED": str(home.seed if home.seed is not None else 1),
+    }
+    hardened = {"read_only": True, "tmpfs": ["/tmp"], "cap_drop": ["ALL"],
+                "security_opt": ["no-new-privileges:true"], "restart": "unless-stopped"}
+    home_volume = f"{folder}:/etc/homesim/home:ro"
+    after_router = {"router": {"condition": "service_healthy"}}
+    tickets = {"HOMESIM_DEVICE_KEY": need("HOMESIM_DEVICE_KEY"),
+               "HOMESIM_VIEWER_TICKET": need("HOMESIM_VIEWER_TICKET"),
+               "HOMESIM_OPERATOR_TICKET": need("HOMESIM_OPERATOR_TICKET")}
+    services: dict[str, Any] = {
+        "router": {
+            "image": f"homesim-router:{__version__}",
+            "environment": {"HOMESIM_HOME_ID": HOME_ID, "HOMESIM_SERVICES": ",".join(bus_services),
+                            "HOMESIM_DEVICE_ROLES": own_roles, **tickets,
+                            **{f"HOMESIM_SERVICE_{s.upper()}": need(f"HOMESIM_SERVICE_{s.upper()}")
+                               for s in bus_services}},
+            # the UI and the bus on this machine only (HOMESIM_UI_PORT, default 8080)
+            "ports": ["127.0.0.1:${HOMESIM_UI_PORT:-8080}:8080"],
+            **hardened,
+        },
+    }
+    for service in SERVICES:
+        env = {**common_env, "HOMESIM_AUTHID": service,
+               "HOMESIM_SECRET": need(f"HOMESIM_SERVICE_{service.upper()}")}
+        volumes = [home_volume]
+        if service == "authorizer":
+            env.update(tickets, HOMESIM_DEVICE_ROLES=own_roles)
+        if service == "recorder":
+            env["HOMESIM_DB"] = "/var/lib/homesim/ledger.sqlite"
+            volumes.append("recorder-data:/var/lib/homesim")
+        if service == "controller":  # the desired home; in Compose nothing starts or stops containers by it
+            env["HOMESIM_LIVE_DIR"] = "/var/lib/homesim/live"
+            volumes.append("controller-data:/var/lib/homesim")
+        services[service] = {"image": image, "command": ["python", "-m", "homesim.bus.services", service],
+                             "environment": env, "volumes": volumes, "depends_on": after_router, **hardened}
+    for device in home.devices:
+        credential = ({"HOMESIM_SECRET": need(f"HOMESIM_SERVICE_{device.id.upper()}")} if is_service(device)
+                      else {"HOMESIM_TICKET": need(ticket_variable(device.id))})
+        services[container_name(device.id)] = {
+            "image": image,
+            "command": ["python", "-m", "homesim.device", "--kind", device.kind, "--id", device.id,
+                        "--home", f"/etc/homesim/home/{name}"],
+            "environment": {**common_env, "HOMESIM_AUTHID": device.id, **credential},
+            "volumes": [home_volume], "depends_on": after_router, **hardened,
+        }
+    services["prometheus"] = {
+        "image": PROMETHEUS_IMAGE,
+        "volumes": ["./infra/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
+                    "./infra/prometheus/targets:/etc/prometheus/targets:ro"],
+        "ports": ["127.0.0.1:9090:9090"], "restart": "unless-stopped",
+    }
+    services["grafana"] = {
+        "image": GRAFANA_IMAGE,
+        "environment": {"GF_AUTH_ANONYMOUS_ENABLED": "true", "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer"},
+        "volumes": ["./infra/grafana/provisioning:/etc/grafana/provisioning:ro",
+                    "./infra/grafana/dashboards:/var/lib/grafana/dashboards/homesim:ro"],
+        "ports": ["127.0.0.1:3000:3000"], "depends_on": ["prometheus"], "restart": "unless-stopped",
+    }
+    return {"name": "homesim", "services": services, "volumes": {"recorder-data": {}, "controller-data": {}}}
+
+
+def scrape_targets(home: Home) -> list[dict[str, Any]]:
+    """Prometheus file_sd targets: every homesim container's metrics port."""
+    processes = [*SERVICES, *(container_name(d.id) for d in home.devices)]
+    return [{"targets": [f"{process}:{METRICS_PORT}"], "labels": {"home": HOME_ID, "process": process}}
+            for process in processes]
+
+
+def credentials_env(home: Home) -> str:
+    """A ``.env`` for Compose with fresh random credentials for ``home``."""
+    services = [*SERVICES, *(d.id for d in home.devices if is_service(d))]
+    credentials = Credentials.generate(services)
+    lines = ["# homesim credentials for this home (random; keep this file private, never commit it)",
+             f"HOMESIM_DEVICE_KEY={credentials.device_key}",
+             f"HOMESIM_VIEWER_TICKET={credentials.viewer_ticket}",
+             f"HOMESIM_OPERATOR_TICKET={credentials.operator_ticket}"]
+    lines += [f"HOMESIM_SERVICE_{name.upper()}={secret}" for name, secret in credentials.services.items()]
+    lines += [f"{ticket_variable(d.id)}={device_ticket(credentials.device_key, d.id)}"
+              for d in home.devices if not is_service(d)]
+    return "\n".join(lines) + "\n"
+
+
+HEADER = ("# Generated by `python -m homesim.compose` (make specs) from {home}: do not edit.\n"
+          "# A whole home: `make images`, `homesim credentials {home} > .env`, `docker compose up`.\n")
+
+
+def write(home_file: str, out: Path) -> list[Path]:
+    """Write ``docker-compose.yml`` and ``infra/prometheus/targets/compose.json`` under ``out``."""
+    home = home_from_dict(read_home_file(home_file), source=home_file, home_dir=Path(home_file).parent)
+    compose = out / "docker-compose.yml"
+    compose.write_text(HEADER.format(home=home_file) + yaml.dump(compose_file(home, home_file), Dumper=_PlainDumper,
+                                                                  sort_keys=False, width=120))
+    targets = out / "infra" / "prometheus" / "targets" / "compose.json"
+    targets.parent.mkdir(parents=True, exist_ok=True)
+    targets.write_text(json.dumps(scrape_targets(home), indent=2) + "\n")
+    return [compose, targets]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m homesim.compose", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", default="examples/home.yaml", help="home file, relative to --out's repository")
+    parser.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default .)")
+    args = parser.parse_args(argv)
+    for path in write(args.home, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
