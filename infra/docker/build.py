@@ -123,7 +123,10 @@ def app_wheel(into: Path) -> None:
     """The homesim package as a wheel, alone in ``into``."""
     if into.exists():
         shutil.rmtree(into)
+    had_build = (ROOT / "build").exists()
     run([sys.executable, "-m", "pip", "--quiet", "wheel", "--no-deps", str(ROOT), "-w", str(into)], quiet_stderr=True)
+    if not had_build:  # setuptools' scratch folder, left in the source tree
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
 def context(name: str, lock: Path, extra: dict[str, Path]) -> Path:
