@@ -145,7 +145,8 @@ def device_crd() -> dict[str, Any]:
         }],
     }
     status = {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
-              "description": "Set by the operator: phase, replicas, last energy"}
+              "description": "Set by the operator: phase, replicas, observedGeneration and lastEnergy "
+                             "(reachable, powerW, energyInJ, energyOutJ, tick: read from the device's metrics)"}
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -161,6 +162,7 @@ def device_crd() -> dict[str, Any]:
                     {"name": "Kind", "type": "string", "jsonPath": ".spec.kind"},
                     {"name": "Enabled", "type": "boolean", "jsonPath": ".spec.enabled"},
                     {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+                    {"name": "Power W", "type": "number", "jsonPath": ".status.lastEnergy.powerW"},
                 ],
                 "schema": {"openAPIV3Schema": {
                     "type": "object",

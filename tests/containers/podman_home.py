@@ -91,11 +91,8 @@ def device_manifests(chart_docs: list[dict[str, Any]], namespace: str = "home") 
     from homesim.k8s import manifests
 
     operator = next(d for d in chart_docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-operator"))
-    env = {e["name"]: e.get("value") for e in operator["spec"]["template"]["spec"]["containers"][0]["env"]}
-    settings = manifests.Settings(image=env["HOMESIM_IMAGE"], home_configmap=env["HOMESIM_HOME_CONFIGMAP"],
-                                  credentials_secret=env["HOMESIM_CREDENTIALS_SECRET"],
-                                  router_url=env["HOMESIM_ROUTER_URL"], home_id=env["HOMESIM_HOME_ID"],
-                                  step_s=int(env["HOMESIM_STEP"]))
+    env = {e["name"]: e["value"] for e in operator["spec"]["template"]["spec"]["containers"][0]["env"] if "value" in e}
+    settings = manifests.settings_from(env)  # as the operator reads its environment
     secret = next(d for d in chart_docs if d["kind"] == "Secret")
     import base64
 

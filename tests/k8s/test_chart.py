@@ -158,3 +158,15 @@ def test_only_the_operator_and_the_controller_can_use_the_kubernetes_api():
         if name not in ("home-operator", "home-controller"):
             assert pod.get("automountServiceAccountToken") is False, name
             assert "serviceAccountName" not in pod, name
+
+
+def test_the_network_policy_covers_the_devices_the_operator_makes():
+    from homesim.k8s import manifests
+
+    docs = render(values_of(CHART / "values.yaml"))
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy")
+    operator = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "home-operator")
+    env = {e["name"]: e["value"] for e in operator["spec"]["template"]["spec"]["containers"][0]["env"] if "value" in e}
+    device = manifests.objects("oven", "home", {"kind": "oven", "enabled": True}, manifests.settings_from(env), "t")[2]
+    pod_labels = device["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()

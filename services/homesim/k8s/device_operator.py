@@ -5,11 +5,12 @@ Service (built by ``homesim.k8s.manifests``, owned by the Device through owner r
 ``spec.enabled: false`` scales the Deployment to 0 and ``true`` back to 1; a property edit
 changes the ConfigMap and the pod template's config hash, so the Deployment rolls; deleting the
 Device deletes what it owns (the operator deletes them itself too, for API servers without a
-garbage collector). Status: ``phase``, ``replicas`` and ``observedGeneration``.
+garbage collector). Status: ``phase``, ``replicas``, ``observedGeneration`` and, every
+``HOMESIM_STATUS_INTERVAL_S`` (30 s), ``lastEnergy`` read from the device's metrics Service.
 
 Environment: ``HOMESIM_IMAGE``, ``HOMESIM_HOME_CONFIGMAP``, ``HOMESIM_CREDENTIALS_SECRET``,
-``HOMESIM_ROUTER_URL``, ``HOMESIM_HOME_ID``, ``HOMESIM_STEP`` and ``HOMESIM_DEVICE_KEY`` (to
-make each device's ticket).
+``HOMESIM_ROUTER_URL``, ``HOMESIM_HOME_ID``, ``HOMESIM_STEP``, ``HOMESIM_INSTANCE`` (the Helm
+release, labelled on the devices' objects) and ``HOMESIM_DEVICE_KEY`` (to make each device's ticket).
 """
 
 from __future__ import annotations
@@ -27,15 +28,7 @@ DEVICES = (manifests.GROUP, manifests.VERSION, "devices")
 
 
 def settings() -> manifests.Settings:
-    defaults = manifests.Settings()
-    return manifests.Settings(
-        image=os.environ.get("HOMESIM_IMAGE", defaults.image),
-        home_configmap=os.environ.get("HOMESIM_HOME_CONFIGMAP", defaults.home_configmap),
-        credentials_secret=os.environ.get("HOMESIM_CREDENTIALS_SECRET", defaults.credentials_secret),
-        router_url=os.environ.get("HOMESIM_ROUTER_URL", defaults.router_url),
-        home_id=os.environ.get("HOMESIM_HOME_ID", defaults.home_id),
-        step_s=int(os.environ.get("HOMESIM_STEP", defaults.step_s)),
-    )
+    return manifests.settings_from(os.environ)
 
 
 @kopf.on.login()
@@ -88,8 +81,8 @@ def _delete(kind: str, name: str, namespace: str) -> None:
 @kopf.on.resume(*DEVICES)
 @kopf.on.create(*DEVICES)
 @kopf.on.update(*DEVICES)
-def reconcile(name: str, namespace: str, spec: dict[str, Any], body: Any, **_: Any) -> dict[str, Any]:
-    """Make the Device's objects match its spec."""
+def reconcile(name: str, namespace: str, spec: dict[str, Any], body: Any, patch: Any, **_: Any) -> None:
+    """Make the Device's objects match its spec; status ``phase``, ``replicas``, ``observedGeneration``."""
     if spec.get("kind") is None:
         raise kopf.PermanentError("spec.kind is missing: name the device kind (e.g. oven)")
     ident = manifests.device_id(name)
@@ -99,8 +92,31 @@ def reconcile(name: str, namespace: str, spec: dict[str, Any], body: Any, **_: A
     for obj in objects:
         _apply(obj)
     replicas = objects[2]["spec"]["replicas"]
-    return {"phase": "Running" if replicas else "Off", "replicas": replicas,
-            "observedGeneration": body.get("metadata", {}).get("generation")}
+    patch.status["phase"] = "Running" if replicas else "Off"
+    patch.status["replicas"] = replicas
+    patch.status["observedGeneration"] = body.get("metadata", {}).get("generation")
+
+
+#: Where a device's metrics are read for its status (its Service, made above).
+METRICS_URL = os.environ.get("HOMESIM_DEVICE_METRICS_URL",
+                             "http://device-{name}.{namespace}.svc:" + str(manifests.METRICS_PORT) + "/metrics")
+
+
+@kopf.timer(*DEVICES, interval=float(os.environ.get("HOMESIM_STATUS_INTERVAL_S", "30")), idle=5)
+def last_energy(name: str, namespace: str, spec: dict[str, Any], patch: Any, **_: Any) -> None:
+    """Status ``lastEnergy``: the device's power and energy so far, read from its metrics."""
+    import urllib.request
+
+    if not spec.get("enabled", True):
+        patch.status["lastEnergy"] = {"reachable": False, "reason": "switched off"}
+        return
+    try:
+        with urllib.request.urlopen(METRICS_URL.format(name=name, namespace=namespace), timeout=3) as response:
+            text = response.read().decode()
+    except OSError as error:
+        patch.status["lastEnergy"] = {"reachable": False, "reason": str(error)[:200]}
+        return
+    patch.status["lastEnergy"] = manifests.energy_status(text, manifests.device_id(name))
 
 
 @kopf.on.delete(*DEVICES)

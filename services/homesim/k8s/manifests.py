@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -32,6 +32,24 @@ class Settings:
     router_url: str = "ws://home-router:8080/ws"
     home_id: str = "home"
     step_s: int = 60
+    #: The Helm release (``app.kubernetes.io/instance``): the home's NetworkPolicy selects its devices by it.
+    instance: str = ""
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Settings from the operator's environment (``HOMESIM_IMAGE``, ``HOMESIM_HOME_CONFIGMAP``,
+    ``HOMESIM_CREDENTIALS_SECRET``, ``HOMESIM_ROUTER_URL``, ``HOMESIM_HOME_ID``, ``HOMESIM_STEP``,
+    ``HOMESIM_INSTANCE``; defaults for what is not set)."""
+    defaults = Settings()
+    return Settings(
+        image=env.get("HOMESIM_IMAGE") or defaults.image,
+        home_configmap=env.get("HOMESIM_HOME_CONFIGMAP") or defaults.home_configmap,
+        credentials_secret=env.get("HOMESIM_CREDENTIALS_SECRET") or defaults.credentials_secret,
+        router_url=env.get("HOMESIM_ROUTER_URL") or defaults.router_url,
+        home_id=env.get("HOMESIM_HOME_ID") or defaults.home_id,
+        step_s=int(env.get("HOMESIM_STEP") or defaults.step_s),
+        instance=env.get("HOMESIM_INSTANCE") or defaults.instance,
+    )
 
 
 def device_id(name: str) -> str:
@@ -52,7 +70,8 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
     config_text = yaml.safe_dump(device, sort_keys=True)
     config_hash = hashlib.sha256(config_text.encode()).hexdigest()[:16]
     labels = {"app.kubernetes.io/name": "homesim", "app.kubernetes.io/component": "device",
-              "app.kubernetes.io/managed-by": "homesim-operator", "homesim.io/device": name}
+              "app.kubernetes.io/managed-by": "homesim-operator", "homesim.io/device": name,
+              **({"app.kubernetes.io/instance": settings.instance} if settings.instance else {})}
     config_name = f"device-{name}"
     is_service = kind == "inverter"  # the inverter settles the home: it joins as a service
     credential = ({"name": "HOMESIM_SECRET", "valueFrom": {"secretKeyRef": {"name": settings.credentials_secret,
@@ -116,6 +135,29 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
     return [configmap, secret, deployment, service]
 
 
+
+
+def energy_status(metrics_text: str, device: str) -> dict[str, Any]:
+    """A Device's ``status.lastEnergy`` from its ``/metrics`` text: the power of its last
+    settled tick [W], its energy into and out of the home's bus so far [J] and that tick."""
+    import re
+
+    def value(name: str, **labels: str) -> float | None:
+        for line in metrics_text.splitlines():
+            if not line.startswith(name + "{"):
+                continue
+            found = dict(re.findall(r'(\w+)="([^"]*)"', line[len(name):line.rindex("}") + 1]))
+            if all(found.get(k) == v for k, v in labels.items()):
+                return float(line.rsplit(" ", 1)[1])
+        return None
+
+    power = value("homesim_device_power_watts", device=device)
+    energy_in = value("homesim_device_energy_joules_total", device=device, direction="in")
+    energy_out = value("homesim_device_energy_joules_total", device=device, direction="out")
+    tick = value("homesim_tick", process=device)
+    return {"reachable": True, "powerW": power, "energyInJ": None if energy_in is None else int(energy_in),
+            "energyOutJ": None if energy_out is None else int(energy_out),
+            "tick": None if tick is None else int(tick)}
 
 
 def device_object(device: dict[str, Any], enabled: bool, namespace: str) -> dict[str, Any]:
