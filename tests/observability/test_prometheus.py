@@ -71,6 +71,10 @@ def test_every_documented_metric_for_every_device(scraped):
     ticks = {r["metric"]["process"]: float(r["value"][1]) for r in query("homesim_tick")}
     assert {"clock", "recorder", "inverter", "battery"} <= set(ticks)
     assert min(ticks[p] for p in ("clock", "recorder", "inverter", "battery")) > 0
+    connected = {r["metric"]["process"]: r["value"][1] for r in query("homesim_bus_connected")}
+    assert len(connected) == len(targets) and set(connected.values()) == {"1"}  # every process, on the bus
+    assert query("homesim_recorder_pending_settlements")[0]["value"][1] == "0"
+    assert query("homesim_recorder_write_errors_total")[0]["value"][1] == "0"
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])

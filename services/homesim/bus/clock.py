@@ -81,6 +81,16 @@ class Clock:
         return self.view()
 
 
+def _inverter_of(home_file: str) -> str | None:
+    """The id of the home's inverter (``None`` for a home without one)."""
+    from pathlib import Path
+
+    from homesim.device import load_live_home
+
+    inverter = next((d for d in load_live_home(Path(home_file)).devices if d.ROLE == "inverter"), None)
+    return inverter.id if inverter is not None else None
+
+
 def _start_of(home_file: str) -> int:
     """Local midnight of the home's first day [s since 1970 UTC] (when the run does not say)."""
     from pathlib import Path
@@ -100,12 +110,16 @@ def run_clock() -> None:
     start_unix = int(os.environ.get("HOMESIM_START_UNIX") or _start_of(env("HOMESIM_HOME")))
     limit = int(os.environ.get("HOMESIM_TICKS", "0"))
     clock = Clock(parse_speed(os.environ.get("HOMESIM_SPEED", "max")), dt_s)
+    inverter_id = _inverter_of(env("HOMESIM_HOME"))
     metrics = ProcessMetrics(uris.home, "clock")
     comp = component()
 
+    # The last settled tick, kept across sessions: after the router restarts (its retained
+    # topics gone) the clock goes on from where it was, not from tick 0.
+    settled = {"tick": -1}
+
     @comp.on_join
     async def joined(session, details):
-        settled = {"tick": -1}
         progress = asyncio.Event()
 
         def on_settlement(settlement: dict[str, Any]) -> None:
@@ -115,8 +129,14 @@ def run_clock() -> None:
             progress.set()
 
         last = await retained(session, uris.settlement)
-        if last and valid(Settlement, last, uris.settlement):
+        if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > settled["tick"]:
             settled["tick"] = int(last["tick"])
+        if settled["tick"] < 0 and inverter_id:  # a new clock on a new router (both restarted)
+            try:  # the inverter knows the last tick it settled
+                settled["tick"] = int((await session.call(uris.get(inverter_id)))["state"]["tick"])
+            except Exception:  # noqa: BLE001 - no inverter yet: a new run
+                pass
+        if settled["tick"] >= 0:
             log.info("resuming after tick %d", settled["tick"])
         await session.subscribe(on_settlement, uris.settlement)
         def announcing(change):

@@ -25,6 +25,8 @@ Metric names follow Prometheus conventions (base units, ``_total`` counters):
     The last tick this process handled.
 ``homesim_bus_connected{home,process}``
     1 while this process has a session on the router (the images' health check reads it).
+``homesim_recorder_pending_settlements{home}`` and ``homesim_recorder_write_errors_total{home}``
+    Settlements the recorder holds because its database refuses writes, and the failed writes.
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ received. Ticks it did not receive (it was down, or restarting) it fetches from 
 inverter's recent settlements (``settlements.since``) when it joins and whenever a settlement
 arrives after a gap. RPC ``report.count`` says how many ticks are stored and the last one; ``report.daily`` and
 ``report.monthly`` give energy, cost, self-sufficiency and outage coverage per local day or month.
+
+When the database can't be written (disk full, read-only, server gone) the recorder says so
+once, keeps the settlements it could not write, in order, and pauses the clock: the home waits
+rather than losing ticks. It tries again every second; once everything is written it resumes
+the clock (unless somebody else had paused it). ``homesim_recorder_pending_settlements`` and
+``homesim_recorder_write_errors_total`` show it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
-from homesim.bus.store import safe_url, open_store
+from homesim.bus.store import StoreWriteError, open_store, safe_url
 from homesim.messages import ReportRequest, Settlement, rpc_arguments, valid
 
 #: Run settings stored with the settlements (``homesim ledger`` rebuilds the home from them).
@@ -42,6 +48,7 @@ def run_recorder() -> None:
         if os.environ.get(key):
             db.set_meta(key.removeprefix("HOMESIM_").lower(), os.environ[key])
     metrics = ProcessMetrics(uris.home, "recorder")
+    writer = Writer(db, target, metrics)
     comp = component()
 
     @comp.on_join
@@ -70,7 +77,9 @@ def run_recorder() -> None:
                         log.error("ticks from %d are no longer held by the inverter: gap left", gap)
                         return
                     for settlement in missed:
-                        db.store(settlement)
+                        writer.store(settlement)
+                    if writer.pending:
+                        return  # the database can't take them now; the writer pauses the home
                     log.info("backfilled ticks %d..%d", gap, missed[-1]["tick"])
             finally:
                 filling["busy"] = False
@@ -81,7 +90,7 @@ def run_recorder() -> None:
             if not valid(Settlement, settlement, uris.settlement):
                 return
             tick = int(settlement["tick"])
-            db.store(settlement)
+            writer.store(settlement)
             metrics.tick.set(tick)
             if tick > newest["tick"] + 1:
                 asyncio.ensure_future(backfill())
@@ -99,6 +108,87 @@ def run_recorder() -> None:
         await session.register(lambda only=None: periodic("day", only), uris.report("daily"))
         await session.register(lambda only=None: periodic("month", only), uris.report("monthly"))
         asyncio.ensure_future(backfill())
+        writer.attach(session, uris)
         log.info("recording to %s (%d ticks stored)", safe_url(target), db.count()["ticks"])
 
     run_component(comp)
+
+
+class Writer:
+    """Writes settlements in order; when the database refuses, keeps them, pauses the clock,
+    retries every ``RETRY_S`` and resumes the clock once all are written."""
+
+    RETRY_S = 1.0
+
+    def __init__(self, db, target: str, metrics: ProcessMetrics) -> None:
+        from prometheus_client import Counter, Gauge
+
+        self.db = db
+        self.target = target
+        self.pending: list[dict[str, Any]] = []
+        self.failing: str | None = None  # the error while the database refuses writes
+        self.paused_clock = False
+        self.session = None
+        self.uris = None
+        Gauge("homesim_recorder_pending_settlements", "Settlements received but not yet written",
+              ["home"], registry=metrics.registry).labels(metrics.home).set_function(lambda: len(self.pending))
+        self.errors = Counter("homesim_recorder_write_errors", "Failed writes to the recorder's database",
+                              ["home"], registry=metrics.registry).labels(metrics.home)
+
+    def attach(self, session, uris) -> None:
+        """The session to pause and resume the clock through (again after a reconnect)."""
+        self.session, self.uris = session, uris
+        if self.failing and not self.paused_clock:
+            asyncio.ensure_future(self._pause())
+
+    def store(self, settlement: dict[str, Any]) -> None:
+        self.pending.append(settlement)
+        if self.failing is None:
+            self.flush()
+
+    def flush(self) -> bool:
+        """Write what is pending, oldest first; whether everything is written."""
+        while self.pending:
+            try:
+                self.db.store(self.pending[0])
+            except StoreWriteError as error:
+                self.errors.inc()
+                if self.failing is None:
+                    self.failing = str(error)
+                    log.error("cannot write to %s: %s; %d settlement(s) kept in memory, pausing the home "
+                              "until it can be written", safe_url(self.target), error, len(self.pending))
+                    asyncio.ensure_future(self._pause())
+                    asyncio.ensure_future(self._retry())
+                return False
+            self.pending.pop(0)
+        if self.failing is not None:
+            log.info("writing to %s again: every kept settlement is written", safe_url(self.target))
+            self.failing = None
+            asyncio.ensure_future(self._resume())
+        return True
+
+    async def _retry(self) -> None:
+        while self.failing is not None:
+            await asyncio.sleep(self.RETRY_S)
+            self.flush()
+
+    async def _pause(self) -> None:
+        if self.session is None or not self.session.is_attached():
+            return
+        try:
+            view = await self.session.call(self.uris.clock("get"))
+            if not view.get("paused"):
+                await self.session.call(self.uris.clock("pause"))
+                self.paused_clock = True
+        except Exception as error:  # noqa: BLE001 - the clock may be restarting; retried on attach
+            log.warning("could not pause the clock: %s", error)
+
+    async def _resume(self) -> None:
+        if not self.paused_clock or self.session is None or not self.session.is_attached():
+            return
+        try:
+            await self.session.call(self.uris.clock("resume"))
+            self.paused_clock = False
+            log.info("resumed the clock")
+        except Exception as error:  # noqa: BLE001
+            log.warning("could not resume the clock: %s", error)

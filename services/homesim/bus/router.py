@@ -135,7 +135,10 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
                     "specs": {"type": "static", "directory": str(SPECS_HTML)},
                     "ws": {
                         "type": "websocket",
-                        "options": {"tcp_nodelay": True},
+                        # A peer that stops answering pings (a stalled or frozen client) is
+                        # dropped after 20 s, and with it what the router buffered for it.
+                        "options": {"tcp_nodelay": True, "auto_ping_interval": 10000,
+                                    "auto_ping_timeout": 10000},
                         "auth": {
                             "wampcra": {"type": "static", "users": {
                                 name: {"secret": secret, "role": "service"}

@@ -1,7 +1,9 @@
 """Where the recorder keeps settlements: SQLite (the embedded default) or PostgreSQL
 (``postgresql://...``). Same schema on both: ``settlements(tick PRIMARY KEY, payload)`` with
 the settlement as JSON, and ``meta(key PRIMARY KEY, value)`` with the run's settings.
-Every write commits on its own (one tick), so a crash loses nothing already stored.
+Every write commits on its own (one tick), so a crash loses nothing already stored. A write
+that fails (disk full, read-only database) raises :class:`StoreWriteError` and leaves the
+store usable: the recorder keeps the settlement and tries again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ import json
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
+
+
+class StoreWriteError(Exception):
+    """A settlement could not be written (disk full, read-only database, server gone): it
+    is not stored, and the store can be tried again."""
 
 
 def is_postgres(target: str) -> bool:
@@ -38,15 +45,23 @@ class SqliteStore(Store):
                 raise BadInput(f"{path}: no such recorder database")
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             return
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS settlements (tick INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
-        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=1.0)  # a lock: fail fast, retried
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS settlements (tick INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except sqlite3.Error as error:  # a read-only file system, a full disk, not a database
+            raise StoreWriteError(f"{path}: {error}") from error
 
     def store(self, settlement: dict[str, Any]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO settlements VALUES (?, ?)",
-                        (int(settlement["tick"]), json.dumps(settlement, sort_keys=True)))
+        try:
+            self.db.execute("INSERT OR REPLACE INTO settlements VALUES (?, ?)",
+                            (int(settlement["tick"]), json.dumps(settlement, sort_keys=True)))
+        except sqlite3.Error as error:  # e.g. "database or disk is full", "attempt to write a readonly database"
+            if self.db.in_transaction:
+                self.db.rollback()
+            raise StoreWriteError(str(error)) from error
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
@@ -84,8 +99,13 @@ class PostgresStore(Store):
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def store(self, settlement: dict[str, Any]) -> None:
-        self.db.execute("INSERT INTO settlements VALUES (%s, %s) ON CONFLICT (tick) DO UPDATE SET payload = EXCLUDED.payload",
-                        (int(settlement["tick"]), json.dumps(settlement, sort_keys=True)))
+        import psycopg
+
+        try:
+            self.db.execute("INSERT INTO settlements VALUES (%s, %s) ON CONFLICT (tick) DO UPDATE SET payload = EXCLUDED.payload",
+                            (int(settlement["tick"]), json.dumps(settlement, sort_keys=True)))
+        except psycopg.Error as error:  # disk full on the server, connection lost...
+            raise StoreWriteError(str(error).strip().splitlines()[0] if str(error).strip() else repr(error)) from error
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",

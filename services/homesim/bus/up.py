@@ -229,7 +229,11 @@ def run_up(live: LiveHome, print_fn=print) -> int:
 
     if not is_postgres(live.db_path):  # a new run, a new database (PostgreSQL: the caller's to give)
         for suffix in ("", "-wal", "-shm"):
-            Path(live.db_path + suffix).unlink(missing_ok=True)
+            try:
+                Path(live.db_path + suffix).unlink(missing_ok=True)
+            except OSError as error:
+                raise RuntimeError(f"the recorder database {live.db_path} can't be replaced: {error.strerror}") from None
+    _check_writable(live.db_path)
     live.write_live_home()
     cbdir = live.out / "router"
     write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices(),
@@ -276,8 +280,16 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         began = time.monotonic()
         desired_mtime = 0.0
         clock = live.processes["clock"]
+        router_started = time.monotonic()
         while not stopping["now"]:
             time.sleep(0.1)
+            if router.poll() is not None and not stopping["now"]:
+                # Everyone reconnects with backoff; devices keep their state in memory and the
+                # clock its position; the retained topics come back with the next settlement.
+                print_fn(f"homesim: the router exited ({router.returncode}); restarting it")
+                router = _restart_router(router, cbdir, live, router_started, print_fn, stopping)
+                router_started = time.monotonic()
+                continue
             if live.ticks and clock.process is not None and clock.process.poll() == 0:
                 break
             mtime = _mtime(live.live_dir / "state.json")
@@ -322,6 +334,36 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         if stopping["now"]:
             print_fn(f"homesim: stopped; {_recorded(live.db_path)} ticks recorded in {safe_url(live.db_path)} "
                      f"(export: homesim ledger DB --out DIR; reports: homesim report DB)")
+
+
+def _restart_router(old: subprocess.Popen, cbdir: Path, live: LiveHome, last_start: float,
+                    print_fn, stopping: dict[str, bool]) -> subprocess.Popen:
+    """Start the router again on the same port and configuration (after what is left of the
+    old one, e.g. an orphaned worker, is killed); retried every 2 s until it listens, or
+    until a stop is asked for (then the dead one is returned)."""
+    try:
+        os.killpg(old.pid, signal.SIGKILL)  # its worker processes, if they outlived it
+    except OSError:
+        pass
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - last_start)))  # no tight loop if it keeps dying
+    while not stopping["now"]:
+        try:
+            return start_router(cbdir, live.port, live.logs / "router.log")
+        except RuntimeError as error:
+            print_fn(f"homesim: the router did not start again ({error}); retrying in 2 s")
+            time.sleep(2.0)
+    return old
+
+
+def _check_writable(target: str) -> None:
+    """Refuse to start on a recorder database that can't be written (read-only, full...)."""
+    from homesim.bus.store import StoreWriteError, open_store, safe_url
+    from homesim.errors import BadInput
+
+    try:
+        open_store(target).close()
+    except (StoreWriteError, BadInput) as error:
+        raise RuntimeError(f"the recorder can't write its database {safe_url(target)}: {error}") from None
 
 
 def _recorded(target: str) -> int:
