@@ -9,7 +9,7 @@ import yaml
 
 from homesim.home import HomeFileError, home_from_dict, load_home, with_changes
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, replaced
 
 TINY = {
     "location": {"latitude": -33.9, "longitude": 18.4, "timezone": "Africa/Johannesburg"},
@@ -88,12 +88,7 @@ def test_unknown_kind_lists_the_kinds():
     ],
 )
 def test_bad_values_name_path_value_and_rule(path, value, expected):
-    data = copy.deepcopy(TINY)
-    node = data
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
-    lines = problems(data)
+    lines = problems(replaced(TINY, path, value))
     assert any(line.startswith(expected) for line in lines), lines
 
 

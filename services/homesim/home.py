@@ -31,7 +31,7 @@ SINGLETON_KINDS = ("sun", "weather", "grid", "battery", "inverter")
 class Location(BaseModel):
     """Where the home is."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     latitude: Annotated[float, Field(ge=-90.0, le=90.0, description="[degrees], south negative")]
     longitude: Annotated[float, Field(ge=-180.0, le=180.0, description="[degrees], west negative")]
     altitude_m: Annotated[float, Field(ge=-500.0, le=9000.0, description="[m]")] = 0.0
@@ -42,7 +42,7 @@ class Location(BaseModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a name too long for a file
             raise ValueError("must be an IANA time zone name such as Africa/Johannesburg") from None
         return value
 
@@ -50,7 +50,7 @@ class Location(BaseModel):
 class Home(BaseModel):
     """A home: the single source of truth for what runs, in both runtimes."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
     name: str = Field(default="home", max_length=80)
     location: Location
     start: dt.date = Field(description="first simulated day, local midnight")
@@ -145,8 +145,12 @@ def read_home_file(path: str | Path) -> Any:
         text = path.read_text()
     except OSError as error:
         raise HomeFileError([f"can't read the file: {error.strerror}"], str(path)) from None
+    except UnicodeDecodeError as error:
+        raise HomeFileError([f"not a text file: byte {error.start} is not UTF-8"], str(path)) from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise HomeFileError(["nested too deeply to be a home file"], str(path)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -168,6 +172,8 @@ def home_from_dict(data: Any, source: str = "", home_dir: Path | None = None) ->
         home = Home.model_validate(data)
     except ValidationError as error:
         raise HomeFileError(describe_errors(error, data), source) from None
+    except RecursionError:
+        raise HomeFileError(["nested too deeply to be a home"], source) from None
     base = home_dir if home_dir is not None else Path(".")
     for device in home.devices:
         bind = getattr(device, "bind_home_dir", None)
@@ -236,8 +242,13 @@ def _bound(value: Any) -> str:
     return str(value)
 
 
+#: A bad value is echoed in an error up to this many characters (a huge one is cut).
+SHOWN_CHARS = 80
+
+
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return shown if len(shown) <= SHOWN_CHARS else f"{shown[:SHOWN_CHARS]}... ({len(shown)} characters)"
 
 
 def _allowed_fields(loc: tuple[Any, ...], data: Any) -> list[str]:

@@ -6,7 +6,8 @@ they receive against them at the boundary (``parse``): a message that does not m
 with the reason and dropped.
 
 Conventions: SI units ([J], [W], [s], [degrees C]), given in each field's description and as
-``x-unit``; energy as integer Joules; a flow ``e[device]`` is positive into the home's bus
+``x-unit``; energy as integer Joules; every integer within +-(2**53 - 1), so that it is exact
+as a JavaScript number too; no NaN or infinite numbers; a flow ``e[device]`` is positive into the home's bus
 (PV, battery discharge, grid import) and negative out of it (loads, battery charge, export);
 per tick ``sum(e.values()) == loss_j`` exactly.
 
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 log = logging.getLogger("homesim.bus")
 
@@ -30,10 +31,25 @@ def unit(description: str, symbol: str, **kwargs: Any) -> Any:
     return Field(description=f"{description} [{symbol}]", json_schema_extra={"x-unit": symbol}, **kwargs)
 
 
-class Message(BaseModel):
-    """Base of every bus payload: unknown fields are refused."""
+#: The largest integer a JavaScript number (the UI) holds exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
 
-    model_config = ConfigDict(extra="forbid")
+
+def _exact_in_javascript(value: int) -> int:
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise ValueError(f"must be within +-{MAX_SAFE_INTEGER} (2**53 - 1)")
+    return value
+
+
+#: An integer on the bus (ticks, times, Joules): within +-MAX_SAFE_INTEGER (checked after the
+#: field's own bounds, which it does not replace).
+BusInt = Annotated[int, AfterValidator(_exact_in_javascript)]
+
+
+class Message(BaseModel):
+    """Base of every bus payload: unknown fields are refused, and so are NaN and infinities."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 TickNumber = Field(ge=0, description="Tick number from the start of the run (0 is the first tick)")
@@ -45,37 +61,37 @@ TickNumber = Field(ge=0, description="Tick number from the start of the run (0 i
 class Tick(Message):
     """The clock's tick: every device answers it with its energy event (retained)."""
 
-    tick: int = TickNumber
-    time: int = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
-    dt_s: int = unit("Tick length", "s", gt=0)
+    tick: BusInt = TickNumber
+    time: BusInt = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
+    dt_s: BusInt = unit("Tick length", "s", gt=0)
     sent: float = unit("Wall-clock time the clock published it, seconds since 1970-01-01 UTC", "s")
 
 
 class PvEnergy(Message):
     """A PV array's energy event: the DC energy it can deliver this tick."""
 
-    tick: int = TickNumber
-    available_j: int = unit("DC energy available this tick", "J", ge=0)
+    tick: BusInt = TickNumber
+    available_j: BusInt = unit("DC energy available this tick", "J", ge=0)
 
 
 class LoadEnergy(Message):
     """A load's energy event: the energy it asks for this tick."""
 
-    tick: int = TickNumber
-    demand_j: int = unit("Energy demanded this tick", "J", ge=0)
+    tick: BusInt = TickNumber
+    demand_j: BusInt = unit("Energy demanded this tick", "J", ge=0)
 
 
 class BatteryEnergy(Message):
     """The battery's energy event: the energy it stores at the start of the tick."""
 
-    tick: int = TickNumber
-    stored_j: int = unit("Energy stored", "J", ge=0)
+    tick: BusInt = TickNumber
+    stored_j: BusInt = unit("Energy stored", "J", ge=0)
 
 
 class GridEnergy(Message):
     """The grid's energy event: whether it is up, and its prices this tick."""
 
-    tick: int = TickNumber
+    tick: BusInt = TickNumber
     grid_on: bool = Field(description="False in an outage or load-shedding")
     import_price: float = unit("Import price", "currency/kWh", ge=0)
     export_price: float = unit("Export price (credit)", "currency/kWh", ge=0)
@@ -89,13 +105,13 @@ ENERGY_BY_ROLE: dict[str, type[Message]] = {
 class Settlement(Message):
     """The inverter's settlement of one tick (retained). ``sum(e.values()) == loss_j``."""
 
-    tick: int = TickNumber
-    time: int = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
-    dt_s: int = unit("Tick length", "s", gt=0)
-    e: dict[str, int] = unit("Energy flow per device that took part, + into the home's bus, - out of it", "J")
-    demand: dict[str, int] = unit("Energy each load that took part asked for", "J")
-    loss_j: int = unit("Conversion losses in the inverter this tick", "J", ge=0)
-    curtailed_j: int = unit("PV energy available but not used", "J", ge=0)
+    tick: BusInt = TickNumber
+    time: BusInt = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
+    dt_s: BusInt = unit("Tick length", "s", gt=0)
+    e: dict[str, BusInt] = unit("Energy flow per device that took part, + into the home's bus, - out of it", "J")
+    demand: dict[str, BusInt] = unit("Energy each load that took part asked for", "J")
+    loss_j: BusInt = unit("Conversion losses in the inverter this tick", "J", ge=0)
+    curtailed_j: BusInt = unit("PV energy available but not used", "J", ge=0)
     soc: float | None = Field(ge=0, le=1, description="Battery state of charge after the tick (null: no battery "
                                                          "took part)")
     grid_on: bool = Field(description="Whether the grid was up")
@@ -110,15 +126,15 @@ class Settlement(Message):
 class BatterySetpoint(Message):
     """The inverter's decision for the battery this tick."""
 
-    tick: int = TickNumber
-    battery_j: int = unit("Battery flow, + discharge into the bus, - charge", "J")
+    tick: BusInt = TickNumber
+    battery_j: BusInt = unit("Battery flow, + discharge into the bus, - charge", "J")
     power_w: float = unit("Battery power, + discharge, - charge", "W")
 
 
 class DeviceStateBase(Message):
     """What a device keeps between ticks (retained; a restarted device resumes from it)."""
 
-    tick: int = Field(ge=-1, description="Last settled tick taken into the state (-1: none yet)")
+    tick: BusInt = Field(ge=-1, description="Last settled tick taken into the state (-1: none yet)")
 
 
 class SunState(DeviceStateBase):
@@ -142,7 +158,7 @@ class GridState(DeviceStateBase):
 
 
 class BatteryState(DeviceStateBase):
-    stored_j: int = unit("Energy stored", "J", ge=0)
+    stored_j: BusInt = unit("Energy stored", "J", ge=0)
     soc: float = Field(ge=0, le=1, description="State of charge")
 
 
@@ -183,8 +199,8 @@ class DeviceView(Message):
 class ClockState(Message):
     """The clock's pace (retained; published on every change)."""
 
-    tick: int = Field(ge=0, description="Next tick to publish")
-    dt_s: int = unit("Tick length", "s", gt=0)
+    tick: BusInt = Field(ge=0, description="Next tick to publish")
+    dt_s: BusInt = unit("Tick length", "s", gt=0)
     speed: float | Literal["max"] = Field(description="Ticks per wall second, or 'max' (as fast as it settles)")
     paused: bool
     simulated_s_per_wall_s: float | None = Field(description="Simulated seconds per wall second (null at max)")
@@ -215,7 +231,7 @@ class DeviceSummary(Message):
 class DesiredHome(Message):
     """The controller's desired home (retained)."""
 
-    version: int = Field(ge=0, description="Bumped on every change")
+    version: BusInt = Field(ge=0, description="Bumped on every change")
     devices: list[DeviceSummary]
     home: dict[str, Any] = Field(description="The home definition, as in a home file")
 
@@ -267,13 +283,13 @@ class SwitchResult(Message):
 
 
 class RecordCount(Message):
-    ticks: int = Field(ge=0, description="Settlements stored")
-    last: int = Field(ge=-1, description="Last tick stored (-1: none)")
+    ticks: BusInt = Field(ge=0, description="Settlements stored")
+    last: BusInt = Field(ge=-1, description="Last tick stored (-1: none)")
 
 
 class SettlementsSince(Message):
-    tick: int = Field(ge=0, description="First tick wanted")
-    limit: int = Field(default=1000, ge=1, le=5000, description="At most this many")
+    tick: BusInt = Field(ge=0, description="First tick wanted")
+    limit: BusInt = Field(default=1000, ge=1, le=5000, description="At most this many")
 
 
 class ReportRequest(Message):

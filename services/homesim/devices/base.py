@@ -73,7 +73,7 @@ class Window(BaseModel):
     day the window starts on.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     start: TimeOfDay
     end: TimeOfDay
@@ -117,7 +117,7 @@ class Switch(BaseModel):
     i.e. from the previous settlement, as a real smart switch reads its last measurement.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     timers: list[Window] = Field(default_factory=list)
     only_when_grid_on: bool = False
@@ -128,7 +128,7 @@ class Switch(BaseModel):
 class DeviceConfig(BaseModel):
     """Fields every device has. Each kind subclasses it with ``kind: Literal[...]``."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     #: What the device is to the inverter: environment, source, grid, storage, inverter, load.
     ROLE: ClassVar[str] = ""

@@ -30,7 +30,7 @@ class TouPeriod(Window):
 class Tariff(BaseModel):
     """Import tariff: time-of-use periods, first match wins, else the flat price."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     flat_per_kwh: Price | None = None
     periods: list[TouPeriod] = Field(default_factory=list)
 
@@ -67,7 +67,7 @@ class Tariff(BaseModel):
 class OutageWindow(BaseModel):
     """A grid outage; times without an offset are local to the home."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     start: datetime
     end: datetime
 
@@ -81,7 +81,7 @@ class OutageWindow(BaseModel):
 class StageInterval(BaseModel):
     """A national load-shedding stage over an interval (local times)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     stage: Annotated[int, Field(ge=0, le=8)]
     start: datetime
     end: datetime
@@ -96,7 +96,7 @@ class LoadShedding(BaseModel):
     ``stage_timeline`` as CSV/JSON ``stage,start,finsh``), or saved EskomSePush responses.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     events_csv: str | None = None
     area: str | None = None
     area_schedule_csv: str | None = None

@@ -58,7 +58,7 @@ MIN_EFFICIENCY = 0.05
 class PvwattsEfficiency(BaseModel):
     """The PVWatts inverter curve (Dobos 2014), as ``pvlib.inverter.pvwatts``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     curve: Literal["pvwatts"]
     nominal: Annotated[float, Field(gt=0.5, le=1.0)] = 0.96
     reference: Annotated[float, Field(gt=0.5, le=1.0)] = 0.9637
@@ -67,7 +67,7 @@ class PvwattsEfficiency(BaseModel):
 class PointsEfficiency(BaseModel):
     """Efficiency interpolated from ``[load_fraction, efficiency]`` points (fraction of rated power)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     curve: Literal["points"]
     points: list[tuple[Annotated[float, Field(ge=0.0, le=2.0)], Annotated[float, Field(gt=0.05, le=1.0)]]] = Field(
         min_length=2
@@ -84,7 +84,7 @@ class PointsEfficiency(BaseModel):
 class ProgramSlot(BaseModel):
     """One time-of-use program slot; it lasts until the next slot's start (wrapping)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     start: TimeOfDay
     power_w: Annotated[float, Field(ge=0.0, le=1e7, description="max battery power in this slot [W]")]
     soc: Annotated[Ratio, Field(description="discharge floor, and grid-charge target [0..1]")]
