@@ -71,6 +71,12 @@ class LiveProcess:
         cred = self.credentials[role]
         return BusClient(self.url, cred["authid"], ticket=cred["ticket"])
 
+    def env_of(self, process_name: str) -> dict[str, str]:
+        """The environment of one of the home's processes (its credentials: what an attacker on
+        the host could read)."""
+        raw = Path(f"/proc/{self.pid_of(process_name)}/environ").read_bytes().decode()
+        return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
     def stop(self) -> int:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
@@ -86,14 +92,22 @@ class LiveProcess:
 class BusClient:
     """A WAMP session in a background thread, used synchronously from a test."""
 
-    def __init__(self, url: str, authid: str, ticket: str) -> None:
+    def __init__(self, url: str, authid: str, ticket: str | None = None, secret: str | None = None) -> None:
+        """Join with a ticket (devices, viewer, operator), a WAMP-CRA ``secret`` (services) or,
+        with neither, anonymously."""
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.session = None
         joined = threading.Event()
+        if secret is not None:
+            authentication = {"wampcra": {"authid": authid, "secret": secret}}
+        elif ticket is not None:
+            authentication = {"ticket": {"authid": authid, "ticket": ticket}}
+        else:
+            authentication = {"anonymous": {}}
         self.component = Component(transports=[{"url": url, "max_retries": 0}], realm="home",
-                                   authentication={"ticket": {"authid": authid, "ticket": ticket}})
+                                   authentication=authentication)
 
         @self.component.on_join
         async def on_join(session, details):
@@ -123,6 +137,19 @@ class BusClient:
 
     def call(self, uri: str, *args: Any, **kwargs: Any) -> Any:
         return self._run(lambda: self.session.call(uri, *args, **kwargs))
+
+    def register(self, uri: str, procedure: Callable[..., Any]) -> Any:
+        return self._run(lambda: self.session.register(procedure, uri))
+
+    def unregister(self, registration: Any) -> None:
+        self._run(lambda: registration.unregister())
+
+    def subscribe_once(self, topic: str) -> None:
+        """Subscribe to ``topic`` and unsubscribe again (raises if refused)."""
+        async def both():
+            subscription = await self.session.subscribe(lambda *a, **k: None, topic)
+            await subscription.unsubscribe()
+        self._run(both)
 
     def publish(self, topic: str, *args: Any, acknowledge: bool = True, **kwargs: Any) -> Any:
         return self._run(lambda: self.session.publish(topic, *args, options=PublishOptions(acknowledge=acknowledge), **kwargs))

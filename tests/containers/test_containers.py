@@ -42,11 +42,20 @@ def home(images, tmp_path_factory):
         print(f"home in containers: up and down in {time.monotonic() - started:.0f} s")
 
 
-def test_images_run_as_non_root_with_a_healthcheck(images):
+def test_images_run_as_non_root_with_a_healthcheck_and_hold_no_secret(images):
     for image in images.values():
         info = json.loads(podman("image", "inspect", image))[0]
         assert info["Config"]["User"].split(":")[0] == "10001", image
         assert info["Healthcheck"]["Test"][:4] == ["CMD", "python", "-m", "homesim.health"], image
+        env = dict(item.split("=", 1) for item in info["Config"]["Env"])
+        assert not [k for k in env if re.search(r"KEY|TICKET|SECRET|PASSWORD", k)], env
+        # no key files, node configurations or credentials anywhere in the image's file system
+        # (crossbar's `crossbar init` template is a sample configuration without credentials)
+        found = podman("run", "--rm", "--user", "0", "--entrypoint", "", image, "find", "/", "-xdev",
+                       "-path", "*/crossbar/node/templates", "-prune", "-o", "(", "-name", "*.priv", "-o",
+                       "-name", "key.pub", "-o", "-name", "credentials.json", "-o", "-name", ".env", "-o", "-path",
+                       "*/.crossbar/*", ")", "-print")
+        assert found.strip() == "", found
 
 
 def test_a_home_from_its_manifests_settles_records_and_serves_metrics(home):
@@ -69,6 +78,10 @@ def test_a_home_from_its_manifests_settles_records_and_serves_metrics(home):
     load_metrics = metrics_of(containers["device-load"])
     served = re.search(ENERGY_OUT, load_metrics)
     assert served and float(served.group(1)) > 0, load_metrics[:2000]
+    from homesim.k8s.manifests import energy_status  # what the operator writes as status.lastEnergy
+
+    status = energy_status(load_metrics, "load")
+    assert status["powerW"] == -200.0 and status["energyOutJ"] > 0 and status["tick"] > 0, status
     settled = re.search(r"homesim_settled_ticks_total\{[^}]*\} ([0-9.e+]+)", metrics_of(containers["device-inverter"]))
     assert settled and float(settled.group(1)) >= len(rows) - SPEED * 2
 
