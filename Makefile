@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
 OUT    ?= out/live
 
-.PHONY: run test test-containers images bench venv router specs ui debian-packages container-packages clean
+.PHONY: run test test-containers images bench bench-load venv router specs ui debian-packages container-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,10 @@ bench: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/engine.py
 	$(PY) bench/bus.py
 	$(PY) bench/recorder.py
+
+# Several homes on one router, real time then as fast as possible (several minutes).
+bench-load: $(STAMP) $(ROUTER_STAMP)
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules ui/node_modules ui/dist out .pytest_cache
