@@ -262,6 +262,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
                                             live.uris.settlements_since]
                                      + [live.uris.get(d) for d in running_devices]))
         live.processes["clock"].start()
+        asyncio.run(_wait_registered(live, [live.uris.clock("get")]))  # the UI asks it first
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
         print_fn(f"homesim: UI (viewer, watch only): {live.ui_url('viewer')}")
