@@ -130,8 +130,8 @@ class Writer:
         self.paused_clock = False
         self.session = None
         self.uris = None
-        Gauge("homesim_recorder_pending_settlements", "Settlements received but not yet written",
-              ["home"], registry=metrics.registry).labels(metrics.home).set_function(lambda: len(self.pending))
+        Gauge("homesim_recorder_pending_settlements", "Settlements kept because the database refuses writes",
+              ["home"], registry=metrics.registry).labels(metrics.home).set_function(self.backlog)
         self.errors = Counter("homesim_recorder_write_errors", "Failed writes to the recorder's database",
                               ["home"], registry=metrics.registry).labels(metrics.home)
 
@@ -142,12 +142,14 @@ class Writer:
             asyncio.ensure_future(self._pause())
 
     def store(self, settlement: dict[str, Any]) -> None:
+        """Write ``settlement`` now, or keep it (behind the others kept) if the database refuses."""
         self.pending.append(settlement)
         if self.failing is None:
             self.flush()
 
     def flush(self) -> bool:
-        """Write what is pending, oldest first; whether everything is written."""
+        """Write what is pending, oldest first; whether everything is written. A settlement
+        leaves ``pending`` only once written, and is counted there only while one is refused."""
         while self.pending:
             try:
                 self.db.store(self.pending[0])
@@ -166,6 +168,10 @@ class Writer:
             self.failing = None
             asyncio.ensure_future(self._resume())
         return True
+
+    def backlog(self) -> int:
+        """Settlements kept because the database refuses writes (0 while it takes them)."""
+        return len(self.pending) if self.failing is not None else 0
 
     async def _retry(self) -> None:
         while self.failing is not None:
