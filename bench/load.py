@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "services"))
 
 from autobahn.asyncio.component import Component  # noqa: E402
 
-from homesim.bus.router import free_port, start_router, write_node  # noqa: E402
+from homesim.bus.router import free_port, permission, start_router, write_node  # noqa: E402
 from homesim.bus.uris import REALM  # noqa: E402
 from homesim.home import load_home  # noqa: E402
 
@@ -57,14 +57,11 @@ def memory_available() -> int:
 
 def bench_config(port: int, secret: str, authids: set[str]) -> dict:
     """One realm, one ``service`` role on every home, one WAMP-CRA user per process id."""
-    allow_all = {"call": True, "register": True, "publish": True, "subscribe": True}
     return {"version": 2, "controller": {}, "workers": [{
         "type": "router",
         "realms": [{"name": REALM, "roles": [{"name": "service", "permissions": [
-            {"uri": "home.", "match": "prefix", "allow": allow_all, "disclose": {"caller": True, "publisher": True},
-             "cache": True},
-            {"uri": "wamp.", "match": "prefix", "allow": {**allow_all, "register": False, "publish": False},
-             "disclose": {"caller": True, "publisher": True}, "cache": True}]}]}],
+            permission("home.", "prefix", call=True, register=True, publish=True, subscribe=True),
+            permission("wamp.", "prefix", call=True, subscribe=True)]}]}],
         "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": port, "interface": "127.0.0.1"},
                         "paths": {"ws": {"type": "websocket", "options": {"tcp_nodelay": True},
                                          "auth": {"wampcra": {"type": "static", "users": {

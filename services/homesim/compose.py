@@ -40,6 +40,11 @@ def is_service(device) -> bool:
     return device.kind == "inverter"
 
 
+def bus_services(home: Home) -> list[str]:
+    """Who joins with a service's credential: the services and the inverter."""
+    return [*SERVICES, *(d.id for d in home.devices if is_service(d))]
+
+
 def ticket_variable(device_id: str) -> str:
     return f"HOMESIM_TICKET_{device_id.upper()}"
 
@@ -65,7 +70,7 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
         return required(variable, Path(home_file).as_posix())
 
     image = f"homesim:{__version__}"
-    bus_services = [*SERVICES, *(d.id for d in home.devices if is_service(d))]
+    services_with_secrets = bus_services(home)
     own_roles = ",".join(d.id for d in home.devices if not is_service(d))
     common_env = {
         "HOMESIM_ROUTER_URL": "ws://router:8080/ws",
@@ -86,10 +91,10 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
     services: dict[str, Any] = {
         "router": {
             "image": f"homesim-router:{__version__}",
-            "environment": {"HOMESIM_HOME_ID": HOME_ID, "HOMESIM_SERVICES": ",".join(bus_services),
+            "environment": {"HOMESIM_HOME_ID": HOME_ID, "HOMESIM_SERVICES": ",".join(services_with_secrets),
                             "HOMESIM_DEVICE_ROLES": own_roles, **tickets,
                             **{f"HOMESIM_SERVICE_{s.upper()}": need(f"HOMESIM_SERVICE_{s.upper()}")
-                               for s in bus_services}},
+                               for s in services_with_secrets}},
             # the UI and the bus on this machine only (HOMESIM_UI_PORT, default 8080)
             "ports": ["127.0.0.1:${HOMESIM_UI_PORT:-8080}:8080"],
             **hardened,
@@ -144,8 +149,7 @@ def scrape_targets(home: Home) -> list[dict[str, Any]]:
 
 def credentials_env(home: Home) -> str:
     """A ``.env`` for Compose with fresh random credentials for ``home``."""
-    services = [*SERVICES, *(d.id for d in home.devices if is_service(d))]
-    credentials = Credentials.generate(services)
+    credentials = Credentials.generate(bus_services(home))
     lines = ["# homesim credentials for this home (random; keep this file private, never commit it)",
              f"HOMESIM_DEVICE_KEY={credentials.device_key}",
              f"HOMESIM_VIEWER_TICKET={credentials.viewer_ticket}",

@@ -41,12 +41,23 @@ CONTAINERS_CONF = ROOT / "infra" / "docker" / "containers.conf"
 NEEDS_API = ("operator", "controller")
 
 
-def podman(*args: str, check: bool = True, input: str | None = None, timeout: float = 300) -> str:
+def _run_podman(args: tuple[str, ...], input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
-    done = subprocess.run(["podman", *args], capture_output=True, text=True, env=env, input=input, timeout=timeout)
+    return subprocess.run(["podman", *args], capture_output=True, text=True, env=env, input=input, timeout=timeout)
+
+
+def podman(*args: str, check: bool = True, input: str | None = None, timeout: float = 300) -> str:
+    done = _run_podman(args, input, timeout)
     if check and done.returncode != 0:
         raise RuntimeError(f"podman {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
     return done.stdout
+
+
+def health_problem(container: str) -> str | None:
+    """``None`` when the container's health check (its image's, or its pod's probe) passes,
+    else what podman said."""
+    done = _run_podman(("healthcheck", "run", container), timeout=60)
+    return None if done.returncode == 0 else (done.stdout + done.stderr).strip() or "unhealthy"
 
 
 @pytest.fixture(scope="session")
@@ -160,9 +171,7 @@ class PodmanHome:
         """Run the image's HEALTHCHECK until it passes; the container's address."""
         deadline = time.monotonic() + timeout_s
         while True:
-            status = subprocess.run(["podman", "healthcheck", "run", container], capture_output=True, text=True,
-                                    env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)})
-            if status.returncode == 0:
+            if health_problem(container) is None:
                 return ip_of(container)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{container} not healthy after {timeout_s:.0f} s:\n" + self.logs(container))

@@ -81,36 +81,29 @@ class Clock:
         return self.view()
 
 
-def _inverter_of(home_file: str) -> str | None:
-    """The id of the home's inverter (``None`` for a home without one)."""
-    from pathlib import Path
-
-    from homesim.device import load_live_home
-
-    inverter = next((d for d in load_live_home(Path(home_file)).devices if d.ROLE == "inverter"), None)
-    return inverter.id if inverter is not None else None
-
-
-def _start_of(home_file: str) -> int:
+def _start_of(home) -> int:
     """Local midnight of the home's first day [s since 1970 UTC] (when the run does not say)."""
-    from pathlib import Path
+    import datetime as dt
 
-    from homesim.device import load_live_home
     from homesim.engine.compiled import start_unix_s
 
     start = os.environ.get("HOMESIM_START")
-    import datetime as dt
-
-    return start_unix_s(load_live_home(Path(home_file)), dt.date.fromisoformat(start) if start else None)
+    return start_unix_s(home, dt.date.fromisoformat(start) if start else None)
 
 
 def run_clock() -> None:
+    from pathlib import Path
+
+    from homesim.device import load_live_home
+
     uris = uris_from_env()
     dt_s = int(os.environ.get("HOMESIM_STEP", "60"))
-    start_unix = int(os.environ.get("HOMESIM_START_UNIX") or _start_of(env("HOMESIM_HOME")))
+    home = load_live_home(Path(env("HOMESIM_HOME")))
+    start_unix = int(os.environ.get("HOMESIM_START_UNIX") or _start_of(home))
     limit = int(os.environ.get("HOMESIM_TICKS", "0"))
     clock = Clock(parse_speed(os.environ.get("HOMESIM_SPEED", "max")), dt_s)
-    inverter_id = _inverter_of(env("HOMESIM_HOME"))
+    # the home's inverter (None: a home without one), asked for the run's position after a restart
+    inverter_id = next((d.id for d in home.devices if d.ROLE == "inverter"), None)
     metrics = ProcessMetrics(uris.home, "clock")
     comp = component()
 

@@ -82,7 +82,8 @@ def ticket_role(key: str, viewer_ticket: str, operator_ticket: str, authid: str,
     return None
 
 
-def _permission(uri: str, match: str, **allow: bool) -> dict:
+def permission(uri: str, match: str, **allow: bool) -> dict:
+    """A role's permission on ``uri`` (``match``: exact, prefix or wildcard) for the ``allow``ed actions."""
     actions = {k: allow.get(k, False) for k in ("call", "register", "publish", "subscribe")}
     return {"uri": uri, "match": match, "allow": actions, "disclose": {"caller": True, "publisher": True}, "cache": True}
 
@@ -103,20 +104,20 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
     prefix = uris.prefix
     roles = [{"name": device_role(d, {d}), "authorizer": uris.authorizer} for d in device_ids] + [
         {"name": "service", "permissions": [
-            _permission(prefix, "prefix", call=True, register=True, publish=True, subscribe=True),
-            _permission("wamp.", "prefix", call=True, subscribe=True),
+            permission(prefix, "prefix", call=True, register=True, publish=True, subscribe=True),
+            permission("wamp.", "prefix", call=True, subscribe=True),
         ]},
         {"name": "device", "authorizer": uris.authorizer},
         {"name": "viewer", "permissions": [
-            _permission(prefix, "prefix", subscribe=True),
-            _permission(uris.device_topic("get"), "wildcard", call=True),
-            _permission(f"home.{uris.home}.report.", "prefix", call=True),
-            _permission(uris.clock("get"), "exact", call=True),
-            _permission(uris.controller("list"), "exact", call=True),
-            _permission(uris.topology + ".get", "exact", call=True),
+            permission(prefix, "prefix", subscribe=True),
+            permission(uris.device_topic("get"), "wildcard", call=True),
+            permission(f"home.{uris.home}.report.", "prefix", call=True),
+            permission(uris.clock("get"), "exact", call=True),
+            permission(uris.controller("list"), "exact", call=True),
+            permission(uris.topology + ".get", "exact", call=True),
         ]},
         {"name": "operator", "permissions": [
-            _permission(prefix, "prefix", call=True, subscribe=True),
+            permission(prefix, "prefix", call=True, subscribe=True),
         ]},
     ]
     return {
@@ -191,13 +192,10 @@ def write_node(cbdir: Path, config: dict) -> Path:
 def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen:
     """Start crossbar on ``cbdir`` and wait until it accepts connections on ``port``."""
     from homesim.bus.starting import start_and_wait
-
-    def listening() -> bool:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
+    from homesim.health import router_health
 
     return start_and_wait([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"], log_path,
-                          listening, f"the router (port {port})", timeout_s)
+                          lambda: router_health(port, 0.5) is None, f"the router (port {port})", timeout_s)
 
 
 def credentials_from_env(services: list[str]) -> Credentials:
