@@ -20,3 +20,14 @@ def replaced(data, path, value):
         node = node[step]
     node[path[-1]] = value
     return out
+
+
+def paths(data, prefix=()):
+    """Every path into a nested structure of dicts and lists (keys and indexes)."""
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from paths(value, prefix + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from paths(value, prefix + (index,))

@@ -99,8 +99,10 @@ def test_compare_runs_every_combination(tmp_path):
     assert big["unmet_hours_in_outages"] <= small["unmet_hours_in_outages"]
 
 
-def test_compare_names_the_bad_variant(tmp_path):
-    result = homesim("compare", EXAMPLES / "home.yaml", "--vary", "battery.capacity_kwh=5,-1", "--days", "1",
+def test_compare_names_every_bad_variant(tmp_path):
+    result = homesim("compare", EXAMPLES / "home.yaml", "--vary", "battery.capacity_kwh=5,-1,abc", "--days", "1",
                      "--out", tmp_path)
     assert result.returncode == 2
     assert "variant battery.capacity_kwh=-1" in result.stderr and "must be > 0" in result.stderr
+    assert "variant battery.capacity_kwh=abc" in result.stderr and "must be a number" in result.stderr
+    assert "capacity_kwh=5:" not in result.stderr and not any(tmp_path.iterdir())

@@ -175,3 +175,30 @@ def test_example_home_schedule_reads():
     outages = ls.outages_from_stages(schedule, timeline, "Africa/Johannesburg")
     assert len(outages) > 20
     assert all(o.end_s - o.start_s <= 5 * 3600 for o in outages)
+
+
+def test_outage_status_present_and_next():
+    outages = [ls.Outage(100, 200, 2), ls.Outage(300, 400, 0), ls.Outage(390, 500, 4)]
+    before = ls.outage_status(outages, 50)
+    assert before == ls.OutageStatus(0, None, None, 100, 200, 2)
+    assert ls.outage_status(outages, 100) == ls.OutageStatus(2, 100, 200, 300, 500, 4)  # start inclusive
+    assert ls.outage_status(outages, 199) == ls.OutageStatus(2, 100, 200, 300, 500, 4)
+    assert ls.outage_status(outages, 200) == ls.OutageStatus(0, None, None, 300, 500, 4)  # end exclusive
+    assert ls.outage_status(outages, 350) == ls.OutageStatus(4, 300, 500, None, None)  # merged: highest stage
+    assert ls.outage_status(outages, 500) == ls.OutageStatus(0, None, None, None, None)
+    assert ls.outage_status([], 10) == ls.OutageStatus(0, None, None, None, None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(1, 100), st.integers(0, 8)), max_size=8),
+       st.integers(-10, 1200))
+def test_outage_status_agrees_with_the_mask(intervals, t):
+    outages = [ls.Outage(a, a + d, s) for a, d, s in intervals]
+    status = ls.outage_status(outages, t)
+    off = not bool(ls.grid_on_mask(outages, np.array([t]))[0])
+    assert (status.outage_end_s is not None) == off
+    if off:
+        assert status.outage_start_s <= t < status.outage_end_s
+    if status.next_start_s is not None:
+        assert status.next_start_s > t and not ls.grid_on_mask(outages, np.array([status.next_start_s]))[0]
+        assert ls.grid_on_mask(outages, np.array([status.next_start_s - 1]))[0]

@@ -20,9 +20,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from homesim.devices import KINDS
+from homesim.errors import NoBooleansForNumbers
+from homesim.finance import Finance
 from homesim.devices.base import DeviceConfig
 
 Device = Annotated[Union[tuple(module.Config for module in KINDS.values())], Field(discriminator="kind")]
+
+#: The range of first days a home (and ``--start``) may have.
+FIRST_START, LAST_START = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 #: Kinds a home has at most one of.
 SINGLETON_KINDS = ("sun", "weather", "grid", "battery", "inverter")
@@ -47,16 +52,18 @@ class Location(BaseModel):
         return value
 
 
-class Home(BaseModel):
+class Home(NoBooleansForNumbers):
     """A home: the single source of truth for what runs, in both runtimes."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
     name: str = Field(default="home", max_length=80)
     location: Location
-    start: dt.date = Field(description="first simulated day, local midnight")
+    start: dt.date = Field(ge=FIRST_START, le=LAST_START, description="first simulated day, local midnight")
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "ZAR"
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 1
     devices: list[Device] = Field(min_length=1)
+    finance: Finance | None = Field(default=None, description="prices and money for `homesim plan` "
+                                    "(README, Plan a purchase); or finance.yaml beside the home file")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Home":
@@ -83,6 +90,9 @@ class Home(BaseModel):
             for load in self.loads:
                 if load.switch.min_battery_soc is not None:
                     raise ValueError(f"load {load.id!r} has switch.min_battery_soc but the home has no battery")
+        from homesim import consistency  # settings that can't work together, one error per field
+
+        consistency.check(self)
         return self
 
     def of_role(self, role: str) -> list[DeviceConfig]:
@@ -131,11 +141,67 @@ class HomeFileError(Exception):
     """A home file that can't be used. ``str()`` is the message a person reads: one line per
     problem, each naming the field path, the bad value and what is allowed."""
 
-    def __init__(self, problems: list[str], source: str = "") -> None:
+    def __init__(self, problems: list[str], source: str = "", what: str = "home definition") -> None:
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
-        super().__init__(head + "invalid home definition\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__(head + f"invalid {what}\n" + "\n".join(f"  {p}" for p in problems))
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class HomeLoader(yaml.SafeLoader):
+    """YAML's safe loader, for what people write in a home file.
+
+    - A date or time that does not exist (``start: 2026-02-30``, ``2026-13-01``) stays the text
+      it was written as, so the field's validation names it (PyYAML raises ``ValueError``).
+    - A mapping key that YAML 1.1 reads as a boolean (``on``, ``off``, ``yes``, ``no``, ``true``,
+      ``false``, any case; PyYAML reads ``y``/``n`` as text already) stays its text:
+      ``lights: {on: [...]}`` has the field ``on``. As values they still mean booleans
+      (``enabled: yes``). A key of another type (``1: x``) is left to validation, which names it.
+    - A scalar with an explicit tag it can't be (``!!int abc``) is a YAML error, not a crash.
+
+    What ``yaml.safe_dump`` writes reads back the same (it quotes strings that look like
+    booleans or dates).
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError, AttributeError, TypeError):  # AttributeError: `!!timestamp x`
+            return str(node.value)
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)  # merge keys (``<<: *base``) first: their keys too
+            node.value = [(_key_as_text(key), value) for key, value in node.value]
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError, AttributeError, KeyError, IndexError) as error:  # `!!int abc`, `!!bool maybe`
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.tag.rsplit(':', 1)[-1]} {_show(getattr(node, 'value', ''))} can't be read: {error}",
+                node.start_mark) from None
+
+
+HomeLoader.add_constructor("tag:yaml.org,2002:timestamp", HomeLoader.construct_yaml_timestamp)
+
+
+def _key_as_text(key: yaml.Node) -> yaml.Node:
+    """A plain scalar key YAML 1.1 resolved to a boolean, as the text it was written as."""
+    if isinstance(key, yaml.ScalarNode) and key.tag == _BOOL_TAG and key.style is None:
+        return yaml.ScalarNode(_STR_TAG, key.value, key.start_mark, key.end_mark, key.style)
+    return key
+
+
+def parse_yaml(text: str) -> Any:
+    """Plain data of YAML text as a home file is read (see :class:`HomeLoader`). Raises
+    ``yaml.YAMLError`` (and ``RecursionError`` for absurd nesting), nothing else."""
+    return yaml.load(text, Loader=HomeLoader)  # noqa: S506 - HomeLoader is a SafeLoader
 
 
 def read_home_file(path: str | Path) -> Any:
@@ -144,11 +210,11 @@ def read_home_file(path: str | Path) -> Any:
     try:
         text = path.read_text()
     except OSError as error:
-        raise HomeFileError([f"can't read the file: {error.strerror}"], str(path)) from None
+        raise HomeFileError([f"can't read the file: {error.strerror or error}"], str(path)) from None
     except UnicodeDecodeError as error:
         raise HomeFileError([f"not a text file: byte {error.start} is not UTF-8"], str(path)) from None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except RecursionError:
         raise HomeFileError(["nested too deeply to be a home file"], str(path)) from None
     except yaml.YAMLError as error:
@@ -195,8 +261,12 @@ def with_changes(home: Home, changes: dict[str, Any], home_dir: Path | None = No
             raise HomeFileError([f"{key}: no device {device_id!r}; devices: {known}"])
         target = matches[0]
         parts = field.split(".")
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                inner = ".".join(parts[: depth + 1])
+                raise HomeFileError([f"{key}: {device_id}.{inner} is not a group of properties; "
+                                     f"give {device_id}.{inner}=<value>"])
         target[parts[-1]] = value
     return home_from_dict(data, home_dir=home_dir)
 
@@ -251,9 +321,10 @@ def _show(value: Any) -> str:
     return shown if len(shown) <= SHOWN_CHARS else f"{shown[:SHOWN_CHARS]}... ({len(shown)} characters)"
 
 
-def _allowed_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
-    """Field names allowed where an unknown field was found (best effort)."""
-    model: Any = Home
+def _allowed_fields(loc: tuple[Any, ...], data: Any, root: Any = None) -> list[str]:
+    """Field names allowed where an unknown field was found (best effort); ``root``: the model
+    validated (default :class:`Home`)."""
+    model: Any = root or Home
     node = data
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -289,21 +360,24 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def describe_errors(error: ValidationError, data: Any = None) -> list[str]:
-    """One clear line per problem: ``path: value is not allowed: reason``."""
+def describe_errors(error: ValidationError, data: Any = None, root: Any = None) -> list[str]:
+    """One clear line per problem: ``path: value is not allowed: reason``; ``root`` is the
+    model validated (default :class:`Home`), to list the fields allowed."""
     lines: list[str] = []
     for item in error.errors():
         loc, kind, ctx = tuple(item["loc"]), item["type"], item.get("ctx") or {}
         path = _path(loc)
         value = item.get("input")
-        if kind in _BOUNDS:
+        if kind in _BOUNDS and isinstance(value, bool):  # a number's bound failed on true/false
+            line = f"{path}: {value} is not allowed: must be a number"
+        elif kind in _BOUNDS:
             key, symbol = _BOUNDS[kind]
             line = f"{path}: {_show(value)} is not allowed: must be {symbol} {_bound(ctx[key])}"
         elif kind == "missing":
             line = f"{path}: missing: this field is required"
         elif kind == "extra_forbidden":
             name = str(loc[-1])
-            allowed = _allowed_fields(loc, data)
+            allowed = _allowed_fields(loc, data, root)
             hint = difflib.get_close_matches(name, allowed, n=1)
             line = f"{path}: unknown field"
             if hint:
@@ -321,6 +395,14 @@ def describe_errors(error: ValidationError, data: Any = None) -> list[str]:
         elif kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
             what = "a whole number" if kind.startswith("int") else "a number"
             line = f"{path}: {_show(value)} is not allowed: must be {what}"
+        elif kind == "invalid_key":
+            where = _path(loc[:-1])
+            text = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            line = f"{where}: key {_show(text)[1:-1]} must be a name in quotes, e.g. \"{_show(text)[1:-1]}\": ...; field names are text"
+        elif kind.startswith("date_") or kind.startswith("datetime_"):
+            what = "a date YYYY-MM-DD" if kind.startswith("date_") else "a date and time YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+            reason = ctx.get("error")
+            line = f"{path}: {_show(value)} is not allowed: must be {what}" + (f" ({reason})" if reason else "")
         elif kind in ("finite_number",):
             line = f"{path}: {_show(value)} is not allowed: must be a finite number"
         elif kind == "value_error":

@@ -149,11 +149,53 @@ class Ledger:
             if wrong.size:
                 raise AssertionError(f"tick {wrong[0]}: load {load_id}: -e + unmet != demand")
 
+    #: Version of :meth:`summary`'s keys: 2 added the split of unmet energy by cause
+    #: (``shed_in_outages_*``, ``essential_short_*``, ``non_essential_short_outside_outages_*``),
+    #: ``demand_kwh`` and ``demand_served``; every key of version 1 keeps its meaning.
+    SUMMARY_VERSION = 2
+
+    def outage(self) -> np.ndarray:
+        """Per tick: the home has a grid and it was off (an outage)."""
+        if not self.meta["grid_id"]:
+            return np.zeros(len(self.table), dtype=bool)
+        return ~self.table["grid_on"].to_numpy(dtype=bool)
+
+    def unmet_by_cause(self) -> dict[str, np.ndarray]:
+        """Unmet energy per tick [J, int64], split by cause; the four parts add up to the sum of
+        ``unmet.*``:
+
+        ``shed_in_outages``: non-essential loads in outages (off by design: they are on the grid
+        side of the inverter); ``essential_short_in_outages`` and
+        ``essential_short_outside_outages``: essential loads short (the battery or PV could not
+        serve them); ``non_essential_short_outside_outages``: non-essential loads short while
+        there was no outage (e.g. an import limit, or a home without a grid).
+        """
+        t = self.table
+        n = len(t)
+        essential_ids = set(self.meta["essential_ids"])
+        essential = np.zeros(n, dtype=np.int64)
+        non_essential = np.zeros(n, dtype=np.int64)
+        for load_id in self.meta["load_ids"]:
+            unmet = t[f"unmet.{load_id}"].to_numpy(dtype=np.int64)
+            if load_id in essential_ids:
+                essential += unmet
+            else:
+                non_essential += unmet
+        outage = self.outage()
+        zero = np.zeros(n, dtype=np.int64)
+        return {
+            "shed_in_outages": np.where(outage, non_essential, zero),
+            "essential_short_in_outages": np.where(outage, essential, zero),
+            "essential_short_outside_outages": np.where(outage, zero, essential),
+            "non_essential_short_outside_outages": np.where(outage, zero, non_essential),
+        }
+
     def summary(self) -> dict[str, Any]:
         """Totals of the run (see README "summary.json")."""
         t = self.table
         dt_s = self.meta["dt_s"]
         kwh = lambda joules: float(joules) / J_PER_KWH  # noqa: E731
+        hours = lambda mask: int(np.count_nonzero(mask)) * dt_s / 3600.0  # noqa: E731
         pv = sum(int(t[f"e.{i}"].sum()) for i in self.meta["pv_ids"])
         load_ids = self.meta["load_ids"]
         served = -sum(int(t[f"e.{i}"].sum()) for i in load_ids)
@@ -169,10 +211,14 @@ class Ledger:
         essential_unmet = np.zeros(len(t), dtype=bool)
         for i in self.meta["essential_ids"]:
             essential_unmet |= t[f"unmet.{i}"].to_numpy() > 0
-        outage = ~t["grid_on"].to_numpy() if self.meta["grid_id"] else np.zeros(len(t), dtype=bool)
+        outage = self.outage()
         outage_ticks = int(outage.sum())
         covered = int((outage & ~essential_unmet).sum())
+        parts = self.unmet_by_cause()
+        essential_short = parts["essential_short_in_outages"] + parts["essential_short_outside_outages"]
+        demand = served + unmet
         return {
+            "summary_version": self.SUMMARY_VERSION,
             "home": self.meta["home"],
             "currency": self.meta["currency"],
             "start": t["time"].iloc[0].tz_convert(self.meta["timezone"]).isoformat() if len(t) else None,
@@ -190,11 +236,26 @@ class Ledger:
                 "curtailed": kwh(t["curtailed_j"].sum()),
             },
             "cost": float(t["cost"].sum()),
+            # 1 - grid import / load served: the share of the SERVED load not bought from the grid.
             "self_sufficiency": max(0.0, 1.0 - grid_import / served) if served > 0 else 1.0,
             "outage_hours": outage_ticks * dt_s / 3600.0,
             "outage_coverage": covered / outage_ticks if outage_ticks else 1.0,
             "unmet_hours": int(unmet_any.sum()) * dt_s / 3600.0,
             "unmet_hours_in_outages": int((essential_unmet & outage).sum()) * dt_s / 3600.0,
+            # Version 2: what the loads asked for, how much of it was served, and the unmet
+            # energy split by cause (the three *_kwh parts below add up to energy_kwh.unmet).
+            "demand_kwh": kwh(demand),
+            "demand_served": served / demand if demand > 0 else 1.0,
+            "shed_in_outages_kwh": kwh(parts["shed_in_outages"].sum()),
+            "shed_in_outages_hours": hours(parts["shed_in_outages"] > 0),
+            "essential_short_kwh": kwh(essential_short.sum()),
+            "essential_short_hours": hours(essential_short > 0),
+            "essential_short_in_outages_kwh": kwh(parts["essential_short_in_outages"].sum()),
+            "essential_short_in_outages_hours": hours(parts["essential_short_in_outages"] > 0),
+            "essential_short_outside_outages_kwh": kwh(parts["essential_short_outside_outages"].sum()),
+            "essential_short_outside_outages_hours": hours(parts["essential_short_outside_outages"] > 0),
+            "non_essential_short_outside_outages_kwh": kwh(parts["non_essential_short_outside_outages"].sum()),
+            "non_essential_short_outside_outages_hours": hours(parts["non_essential_short_outside_outages"] > 0),
             "ticks": int(len(t)),
             "engine_wall_s": self.engine_wall_s,
         }

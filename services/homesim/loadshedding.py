@@ -321,3 +321,28 @@ def average_hours_off_per_day(schedule: AreaSchedule, stage: int) -> float:
                 minutes[a:b] = True
         total += int(minutes.sum())
     return total / 31 / 60
+
+
+class OutageStatus(NamedTuple):
+    """The grid's schedule as seen at one instant: the present outage (if any) and the next."""
+
+    stage: int  # the present outage's load-shedding stage; 0 with no outage or a plain outage
+    outage_start_s: int | None  # the present outage [s], None with the grid on
+    outage_end_s: int | None
+    next_start_s: int | None  # the next outage after ``unix_s`` (after the present one) [s]
+    next_end_s: int | None
+    next_stage: int | None = None  # the next outage's stage (0: a plain outage), None with none known
+
+
+def outage_status(outages: list[Outage], unix_s: int) -> OutageStatus:
+    """Where ``unix_s`` stands in a (merged, sorted) outage list: inside an outage
+    (``start <= t < end``: its stage and end) and the next outage starting after ``t``."""
+    merged = merge_outages(list(outages))
+    starts = [o.start_s for o in merged]
+    index = int(np.searchsorted(np.asarray(starts, dtype=np.int64), unix_s, side="right")) - 1 if merged else -1
+    present = merged[index] if index >= 0 and unix_s < merged[index].end_s else None
+    following = merged[index + 1] if index + 1 < len(merged) else None
+    after = (following.start_s, following.end_s, following.stage) if following else (None, None, None)
+    if present is None:
+        return OutageStatus(0, None, None, *after)
+    return OutageStatus(present.stage, present.start_s, present.end_s, *after)

@@ -10,8 +10,10 @@ from typing import TextIO
 class ProgressBar:
     """Call the instance with ``(done, total)``; it draws nothing for the first ``delay_s``."""
 
-    def __init__(self, label: str, stream: TextIO | None = None, delay_s: float = 1.0, width: int = 30) -> None:
+    def __init__(self, label: str, stream: TextIO | None = None, delay_s: float = 1.0, width: int = 30,
+                 unit: str = "ticks") -> None:
         self.label = label
+        self.unit = unit
         self.stream = stream or sys.stderr
         self.delay_s = delay_s
         self.width = width
@@ -33,7 +35,8 @@ class ProgressBar:
         filled = int(self.width * done / total) if total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
         rate = done / elapsed if elapsed > 0 else 0.0
-        line = f"{self.label} [{bar}] {percent:3d}% {done}/{total} ticks, {rate:,.0f} ticks/s"
+        line = f"{self.label} [{bar}] {percent:3d}% {done}/{total} {self.unit}, " + (
+            f"{rate:,.0f} {self.unit}/s" if rate >= 10 else f"{rate:,.2f} {self.unit}/s")
         self.stream.write(("\r" if tty else "") + line + ("" if tty and done < total else "\n"))
         self.stream.flush()
         self.shown = True

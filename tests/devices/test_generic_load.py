@@ -50,7 +50,7 @@ def test_bad_profiles_name_line_and_column(tmp_path, text, message):
     path.write_text(text)
     config = generic_load.Config(id="g", profile_csv=str(path))
     with pytest.raises(generic_load.ProfileError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        config.profile_w(make_block(dt_s=3600))
+        config.block_inputs(make_block(dt_s=3600))
 
 
 def test_exactly_one_source():

@@ -70,3 +70,25 @@ def test_load_shedding_needs_a_source():
         grid.LoadShedding(events_csv="x.csv")
     with pytest.raises(ValueError, match="needs a stage timeline"):
         grid.LoadShedding(area_schedule_csv="x.csv")
+
+
+def test_status_at_gives_stage_end_and_next_outage_in_local_time(tmp_path):
+    from homesim.home import load_home
+    from conftest import EXAMPLES
+
+    home = load_home(EXAMPLES / "home.yaml")
+    g = home.device("grid")
+    tz = home.location.timezone
+    # 2026-01-05 00:00 local: the stage 2 timeline starts at 16:00, the first outage after it.
+    midnight = int(dt.datetime(2026, 1, 5, tzinfo=__import__("zoneinfo").ZoneInfo(tz)).timestamp())
+    status = g.status_at(midnight, tz)
+    assert status["stage"] == 0 and status["outage_end"] is None
+    assert status["next_outage_start"].endswith("+02:00") and status["next_outage_start"] >= "2026-01-05T16:00"
+    assert status["next_outage_stage"] == 2  # told before it starts, with the grid still on
+    inside = int(dt.datetime.fromisoformat(status["next_outage_start"]).timestamp())
+    during = g.status_at(inside, tz)
+    assert during["stage"] == 2 and during["outage_end"] == status["next_outage_end"]
+    assert during["next_outage_start"] > during["outage_end"]
+    # the cable fault on the 10th is a plain outage: stage 0, with its end
+    fault = g.status_at(int(dt.datetime(2026, 1, 10, 14, tzinfo=__import__("zoneinfo").ZoneInfo(tz)).timestamp()), tz)
+    assert fault["outage_end"] == "2026-01-10T17:30:00+02:00"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contracts"))
 
-from conftest import EXAMPLES, replaced  # noqa: E402
+from conftest import EXAMPLES, paths, replaced  # noqa: E402
 from homesim import messages  # noqa: E402
 from homesim.home import HomeFileError, home_from_dict, read_home_file  # noqa: E402
 
@@ -42,17 +42,6 @@ def deeply_nested(depth: int) -> object:
     for _ in range(depth):
         value = [value]
     return value
-
-
-def paths(data, prefix=()):
-    """Every path into a nested structure of dicts and lists."""
-    yield prefix
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from paths(value, prefix + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from paths(value, prefix + (index,))
 
 
 REFERENCE = read_home_file(EXAMPLES / "home.yaml")

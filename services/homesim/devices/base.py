@@ -18,14 +18,17 @@ energy
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails
 
-from homesim.devices import behaviour
+from homesim.devices import behaviour, schedule
+from homesim.devices.schedule import LocalDays, Steps
 
 #: Ticks per block; a block is the unit of exogenous (vectorized) computation.
 BLOCK_TICKS = 10_080
@@ -60,6 +63,13 @@ DeviceId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+def field_error(field: str, value: Any, reason: str) -> ValidationError:
+    """A model validator's error about one of its fields, located at that field (a plain
+    ``ValueError`` from a model validator names only the model)."""
+    return ValidationError.from_exception_data("Config", [
+        InitErrorDetails(type="value_error", loc=(field,), input=value, ctx={"error": ValueError(reason)})])
+
+
 def seconds_of_day(value: str) -> int:
     """Seconds after local midnight [s] of an ``"HH:MM"`` time of day."""
     hours, minutes = value.split(":")
@@ -75,10 +85,12 @@ class Window(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    start: TimeOfDay
-    end: TimeOfDay
+    start: Annotated[TimeOfDay, Field(title="From", description="start, local time [HH:MM]")]
+    end: Annotated[TimeOfDay, Field(
+        title="To", description="end, local time [HH:MM]; before the start: runs past midnight")]
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: list(WEEKDAYS), min_length=1
+        default_factory=lambda: list(WEEKDAYS), min_length=1, title="Days",
+        description="the weekdays the window starts on",
     )
 
     @model_validator(mode="after")
@@ -86,6 +98,10 @@ class Window(BaseModel):
         if seconds_of_day(self.start) == seconds_of_day(self.end):
             raise ValueError(f"end {self.end!r} equals start {self.start!r}: the window would be empty")
         return self
+
+    def span(self) -> tuple[int, int, list[int]]:
+        """``(start_s, end_s, weekdays)``: seconds of the local day [s] and weekdays (0 = Monday)."""
+        return seconds_of_day(self.start), seconds_of_day(self.end), [WEEKDAYS.index(d) for d in self.days]
 
     def mask(self, second_of_day: np.ndarray, weekday: np.ndarray) -> np.ndarray:
         """Where each tick start lies in this window (bool array)."""
@@ -99,14 +115,9 @@ class Window(BaseModel):
         return evening | morning
 
 
-def windows_mask(windows: list[Window], second_of_day: np.ndarray, weekday: np.ndarray) -> np.ndarray:
-    """Union of the windows (bool array); an empty list means always."""
-    if not windows:
-        return np.ones(second_of_day.shape, dtype=bool)
-    mask = np.zeros(second_of_day.shape, dtype=bool)
-    for window in windows:
-        mask |= window.mask(second_of_day, weekday)
-    return mask
+def windows_steps(windows: list[Window], days: LocalDays) -> Steps:
+    """1 inside any of the windows, in real time (see :mod:`homesim.devices.schedule`)."""
+    return schedule.windows(days, [window.span() for window in windows])
 
 
 class Switch(BaseModel):
@@ -119,10 +130,17 @@ class Switch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    timers: list[Window] = Field(default_factory=list)
-    only_when_grid_on: bool = False
-    min_battery_soc: Ratio | None = None
-    min_pv_surplus_w: Annotated[float, Field(ge=0.0)] | None = None
+    timers: list[Window] = Field(
+        default_factory=list, title="Timers",
+        description="the load may run only inside one of these windows; none: at any time")
+    only_when_grid_on: bool = Field(
+        default=False, title="Only when the grid is on", description="off during outages and load-shedding")
+    min_battery_soc: Ratio | None = Field(
+        default=None, title="Minimum battery charge",
+        description="runs only while the battery's state of charge is at least this [0..1]; empty: any")
+    min_pv_surplus_w: Annotated[float, Field(ge=0.0)] | None = Field(
+        default=None, title="Minimum solar surplus",
+        description="runs only while PV exceeds the other loads by this much [W]; empty: any")
 
 
 class DeviceConfig(BaseModel):
@@ -132,29 +150,53 @@ class DeviceConfig(BaseModel):
 
     #: What the device is to the inverter: environment, source, grid, storage, inverter, load.
     ROLE: ClassVar[str] = ""
+    #: For people (the UI's palette and forms): the kind's name, an icon (an emoji) and its
+    #: place in the palette (None: not offered there, e.g. the sun, added by the home itself).
+    LABEL: ClassVar[str] = ""
+    ICON: ClassVar[str] = ""
+    PALETTE_ORDER: ClassVar[int | None] = None
 
-    id: DeviceId
-    name: str | None = Field(default=None, max_length=80)
-    enabled: bool = True
+    id: DeviceId = Field(title="Id", description="unique in the home: lower-case letters, digits and _")
+    name: str | None = Field(default=None, max_length=80, title="Name", description="a name for people")
+    enabled: bool = Field(default=True, title="Enabled", description="off: the device's process does not run")
+
+    def seeded(self) -> bool:
+        """Its block values depend on the run's seed or on the sun and weather (random models
+        and what reads the weather do; the sun's path and a timer do not). A plan's years share
+        what does not: they repeat the calendar with other seeds. A kind that draws random
+        numbers or reads the weather says True."""
+        return True
 
 
 class LoadConfig(DeviceConfig):
     """Fields every load has, and how a load kind compiles into a behaviour kernel.
 
     A load kind overrides what differs: ``BEHAVIOUR``, :meth:`fill_params`,
-    :meth:`initial_state`, :meth:`usage_mask`, :meth:`profile_w`, :meth:`draw_l`.
+    :meth:`initial_state`, :meth:`usage`, :meth:`power`, :meth:`draw`. Each says what the load
+    does as a function of real time (:class:`~homesim.devices.schedule.Steps`), and
+    :meth:`block_inputs` integrates it exactly over every tick: an activity delivers its whole
+    energy at any step, across midnight, DST changes and block ends.
     """
 
     ROLE: ClassVar[str] = "load"
+
+    def seeded(self) -> bool:
+        return False  # no random numbers, no weather: its inputs follow the calendar alone
+
     #: ``behaviour.PROFILE`` or ``behaviour.THERMOSTAT``.
     BEHAVIOUR: ClassVar[int] = behaviour.PROFILE
 
+    #: The circuit this kind of load is usually wired to, and why (the UI adds it there).
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = ""
+
     circuit: Literal["essential", "non_essential"] = Field(
-        default="essential",
+        default="essential", title="Circuit",
         description="essential: on the inverter's backup output (powered in outages); "
         "non_essential: on the grid side (off in outages)",
     )
-    switch: Switch = Field(default_factory=Switch)
+    switch: Switch = Field(default_factory=Switch, title="Smart switch",
+                           description="timers and conditions in front of the load")
 
     def params(self) -> np.ndarray:
         """The behaviour kernel's parameter vector (switch conditions included)."""
@@ -174,31 +216,42 @@ class LoadConfig(DeviceConfig):
         """The behaviour kernel's state vector at the start."""
         return np.zeros(behaviour.N_STATE, dtype=np.float64)
 
-    def usage_mask(self, block: Block) -> np.ndarray:
-        """Where the load is in use (bool per tick); default: always."""
-        return np.ones(block.size, dtype=bool)
+    def usage(self, days: LocalDays) -> Steps | None:
+        """1 while the load is in use (e.g. an oven's cooking windows); None: always."""
+        return None
 
-    def profile_w(self, block: Block) -> np.ndarray:
-        """Power of a profile load per tick [W]."""
-        return np.zeros(block.size, dtype=np.float64)
+    def power(self, days: LocalDays) -> Steps:
+        """Power of a profile load over time [W]."""
+        return Steps.empty()
 
-    def draw_l(self, block: Block) -> np.ndarray:
-        """Hot water drawn per tick [L]."""
-        return np.zeros(block.size, dtype=np.float64)
+    def draw(self, days: LocalDays) -> Steps:
+        """Hot water drawn over time [L/s]."""
+        return Steps.empty()
+
+    def gate(self, days: LocalDays) -> Steps | None:
+        """1 while the load may draw power: inside its switch's timers and its usage; None: always."""
+        gate = windows_steps(self.switch.timers, days) if self.switch.timers else None
+        usage = self.usage(days)
+        if usage is not None:
+            gate = usage if gate is None else gate * usage
+        return gate
 
     def block_inputs(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(allowed, profile_j, draw_l)`` per tick: bool, int64 [J], float64 [L]."""
-        allowed = windows_mask(self.switch.timers, block.second_of_day, block.weekday) & self.usage_mask(block)
+        """``(allowed, profile_j, draw_l)`` per tick: float64 share of the tick the load may
+        draw power [0..1], int64 profile demand [J], float64 hot water drawn [L]."""
+        days = block.local_days
+        bounds = block.relative_bounds
+        gate = self.gate(days)
+        power = self.power(days)
+        if gate is None:
+            allowed = np.ones(block.size, dtype=np.float64)
+        else:
+            allowed = np.clip(gate.per_tick(bounds) / block.dt_s, 0.0, 1.0)
+            power = power * gate
+        profile_w = power.per_tick(bounds) / block.dt_s
         if not self.enabled:
-            allowed[:] = False
-        return allowed, joules(self.profile_w(block), block.dt_s), self.draw_l(block)
-
-
-def overlap_s(block: "Block", start_s: int, end_s: int) -> np.ndarray:
-    """Seconds of each tick inside the daily interval ``[start_s, end_s)`` of local time [s]."""
-    tick_start = block.second_of_day
-    tick_end = tick_start + block.dt_s
-    return np.clip(np.minimum(tick_end, end_s) - np.maximum(tick_start, start_s), 0, block.dt_s)
+            allowed[:] = 0.0
+        return allowed, joules(profile_w, block.dt_s), self.draw(days).per_tick(bounds)
 
 
 @dataclass
@@ -240,6 +293,17 @@ class Block:
     @property
     def size(self) -> int:
         return int(self.unix_s.shape[0])
+
+    @functools.cached_property
+    def local_days(self) -> LocalDays:
+        """The local dates around the block, for schedules in real time."""
+        return LocalDays.around(self.unix_s, self.dt_s, self.timezone)
+
+    @functools.cached_property
+    def relative_bounds(self) -> np.ndarray:
+        """The ticks' starts and the last tick's end, relative to the block's first tick start
+        (the time origin of ``local_days``) [s]."""
+        return np.arange(self.size + 1, dtype=np.float64) * self.dt_s
 
     @property
     def mid_unix_s(self) -> np.ndarray:

@@ -39,17 +39,29 @@ class Config(DeviceConfig):
     """A battery (e.g. LFP) on the inverter's DC bus."""
 
     ROLE: ClassVar[str] = "storage"
+    LABEL: ClassVar[str] = "Battery"
+    ICON: ClassVar[str] = "\N{BATTERY}"
+    PALETTE_ORDER: ClassVar[int | None] = 20
 
     kind: Literal["battery"] = "battery"
-    chemistry: Literal["LFP", "NMC", "lead_acid"] = "LFP"
-    capacity_kwh: Annotated[float, Field(gt=0.0, le=10_000.0, description="nominal capacity [kWh]")]
-    soc_min: Annotated[float, Field(ge=0.0, lt=1.0, description="bottom of the usable window [0..1]")] = 0.1
-    soc_max: Annotated[float, Field(gt=0.0, le=1.0, description="top of the usable window [0..1]")] = 1.0
-    initial_soc: Annotated[float, Field(ge=0.0, le=1.0, description="state of charge at the start [0..1]")] = 0.5
-    max_charge_w: Annotated[float, Field(gt=0.0, le=1e7, description="[W]")] = 5000.0
-    max_discharge_w: Annotated[float, Field(gt=0.0, le=1e7, description="[W]")] = 5000.0
-    charge_efficiency: Annotated[float, Field(gt=0.5, le=1.0)] = 0.97
-    discharge_efficiency: Annotated[float, Field(gt=0.5, le=1.0)] = 0.97
+    chemistry: Literal["LFP", "NMC", "lead_acid"] = Field(
+        default="LFP", title="Chemistry", description="LFP (lithium iron phosphate), NMC or lead-acid")
+    capacity_kwh: Annotated[float, Field(gt=0.0, le=10_000.0, title="Capacity",
+                                         description="nominal capacity, from its label [kWh]")]
+    soc_min: Annotated[float, Field(ge=0.0, lt=1.0, title="Lowest charge",
+                                    description="bottom of the usable window [0..1]")] = 0.1
+    soc_max: Annotated[float, Field(gt=0.0, le=1.0, title="Highest charge",
+                                    description="top of the usable window [0..1]")] = 1.0
+    initial_soc: Annotated[float, Field(ge=0.0, le=1.0, title="Charge at the start",
+                                        description="state of charge when the simulation starts [0..1]")] = 0.5
+    max_charge_w: Annotated[float, Field(gt=0.0, le=1e7, title="Maximum charging power",
+                                         description="at its terminals [W]")] = 5000.0
+    max_discharge_w: Annotated[float, Field(gt=0.0, le=1e7, title="Maximum discharging power",
+                                            description="at its terminals [W]")] = 5000.0
+    charge_efficiency: Annotated[float, Field(gt=0.5, le=1.0, title="Charging efficiency",
+                                              description="energy stored per energy put in [0..1]")] = 0.97
+    discharge_efficiency: Annotated[float, Field(gt=0.5, le=1.0, title="Discharging efficiency",
+                                                 description="energy given per energy taken out of store [0..1]")] = 0.97
 
     @model_validator(mode="after")
     def _window(self) -> "Config":

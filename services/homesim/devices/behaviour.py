@@ -80,8 +80,9 @@ def loads_demand(behaviours, params, state, allowed, profile_j, t, grid_on_prev,
         ``PROFILE`` or ``THERMOSTAT`` per load.
     params, state : ndarray
         Parameter and state tables, a row per load.
-    allowed : ndarray of bool, [n_loads, n_ticks]
-        Inside the load's timers/usage windows and enabled.
+    allowed : ndarray of float64, [n_loads, n_ticks]
+        Share of the tick inside the load's timers/usage windows [0..1] (0 when disabled): a
+        thermostat's element runs at most that share of the tick.
     profile_j : ndarray of int64, [n_loads, n_ticks]
         Demand of profile loads [J].
     t : int
@@ -104,7 +105,8 @@ def loads_demand(behaviours, params, state, allowed, profile_j, t, grid_on_prev,
     """
     for i in range(behaviours.shape[0]):
         demand[i] = 0
-        if not allowed[i, t]:
+        share = allowed[i, t]
+        if share <= 0.0:
             continue
         if params[i, P_NEEDS_GRID] > 0.0 and not grid_on_prev:
             continue
@@ -126,7 +128,7 @@ def loads_demand(behaviours, params, state, allowed, profile_j, t, grid_on_prev,
         else:
             calling = temp >= setpoint + band or (calling and temp > setpoint)
         if calling:
-            demand[i] = math.floor(params[i, P_POWER_W] * dt_s + 0.5)
+            demand[i] = math.floor(params[i, P_POWER_W] * dt_s * share + 0.5)
 
 
 @njit(cache=True)

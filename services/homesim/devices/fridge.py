@@ -16,15 +16,27 @@ class Config(LoadConfig):
     """A fridge or freezer."""
 
     BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
+    LABEL: ClassVar[str] = "Fridge"
+    ICON: ClassVar[str] = "\N{SNOWFLAKE}\N{VARIATION SELECTOR-16}"
+    PALETTE_ORDER: ClassVar[int | None] = 80
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = "keeps food cold through outages on ~100 W (the reference home's fridge)"
 
     kind: Literal["fridge"] = "fridge"
-    compressor_w: Annotated[float, Field(gt=0.0, le=5000.0, description="[W]")] = 100.0
-    cop: Annotated[float, Field(gt=0.0, le=10.0, description="heat removed per electric Joule")] = 1.5
-    setpoint_c: Annotated[float, Field(ge=-40.0, le=15.0, description="[degrees C]")] = 4.0
-    hysteresis_k: Annotated[float, Field(gt=0.0, le=10.0, description="thermostat dead band [K]")] = 2.0
-    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, description="contents and box [J/K]")] = 50_000.0
-    loss_w_per_k: Annotated[float, Field(gt=0.0, le=100.0, description="heat gain through the walls [W/K]")] = 2.5
-    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, description="kitchen [degrees C]")] = 22.0
+    compressor_w: Annotated[float, Field(gt=0.0, le=5000.0, title="Compressor power",
+                                         description="while the compressor runs [W]")] = 100.0
+    cop: Annotated[float, Field(gt=0.0, le=10.0, title="Efficiency (COP)",
+                                description="heat removed per unit of electric energy [ratio]")] = 1.5
+    setpoint_c: Annotated[float, Field(ge=-40.0, le=15.0, title="Temperature",
+                                       description="the thermostat's setting [°C]")] = 4.0
+    hysteresis_k: Annotated[float, Field(gt=0.0, le=10.0, title="Thermostat band",
+                                         description="how far it warms before the compressor starts [K]")] = 2.0
+    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, title="Heat capacity",
+                                                  description="energy to warm the contents and box by one degree [J/K]")] = 50_000.0
+    loss_w_per_k: Annotated[float, Field(gt=0.0, le=100.0, title="Heat gain",
+                                         description="heat coming in through the walls per degree of difference [W/K]")] = 2.5
+    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Kitchen temperature",
+                                      description="the air around the fridge [°C]")] = 22.0
 
     def fill_params(self, params: np.ndarray) -> None:
         behaviour.set_thermostat(

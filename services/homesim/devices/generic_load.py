@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
-from homesim.devices.base import Block, LoadConfig, seconds_of_day, _check_time_of_day
+from homesim.devices import schedule
+from homesim.devices.base import LoadConfig, seconds_of_day, _check_time_of_day
+from homesim.devices.schedule import LocalDays, Steps
 
 Power = Annotated[float, Field(ge=0.0, le=1e6)]
 
@@ -67,10 +69,19 @@ def read_profile(path: Path) -> tuple[str, list, np.ndarray]:
 class Config(LoadConfig):
     """Any load given by its power over time."""
 
+    LABEL: ClassVar[str] = "Other load"
+    ICON: ClassVar[str] = "\N{ELECTRIC PLUG}"
+    PALETTE_ORDER: ClassVar[int | None] = 110
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = "base loads (router, alarm, chargers) stay on in outages (the reference home's base_load)"
+
     kind: Literal["generic_load"] = "generic_load"
-    power_w: Power | None = None
-    hourly_w: Annotated[list[Power], Field(min_length=24, max_length=24)] | None = None
-    profile_csv: str | None = None
+    power_w: Power | None = Field(default=None, title="Constant power", description="all day [W]")
+    hourly_w: Annotated[list[Power], Field(min_length=24, max_length=24)] | None = Field(
+        default=None, title="Power by hour", description="one value for each hour, 00:00 to 23:00 [W]")
+    profile_csv: str | None = Field(
+        default=None, title="Profile file",
+        description="a CSV file of time,power_w rows (HH:MM daily or ISO timestamps) [W]")
 
     _home_dir: Path = PrivateAttr(default=Path("."))
 
@@ -84,17 +95,15 @@ class Config(LoadConfig):
     def bind_home_dir(self, home_dir: Path) -> None:
         self._home_dir = home_dir
 
-    def profile_w(self, block: Block) -> np.ndarray:
+    def power(self, days: LocalDays) -> Steps:
         if self.power_w is not None:
-            return np.full(block.size, self.power_w)
+            return schedule.constant(days, self.power_w)
         if self.hourly_w is not None:
-            return np.asarray(self.hourly_w)[block.second_of_day // 3600]
+            return schedule.daily(days, [3600 * h for h in range(24)], list(self.hourly_w))
         path = Path(self.profile_csv)
         kind, keys, power = read_profile(path if path.is_absolute() else self._home_dir / path)
         if kind == "daily":
-            index = np.searchsorted(np.asarray(keys), block.second_of_day, side="right") - 1
-            return power[index]  # index -1 wraps to the last value of the previous day
-        zone = ZoneInfo(block.timezone)
+            return schedule.daily(days, list(keys), list(power))
+        zone = ZoneInfo(days.timezone)
         stamps = np.array([int((k if k.tzinfo else k.replace(tzinfo=zone)).timestamp()) for k in keys])
-        index = np.searchsorted(stamps, block.unix_s, side="right") - 1
-        return np.where(index >= 0, power[np.maximum(index, 0)], 0.0)
+        return schedule.series(days, stamps, power)

@@ -13,8 +13,9 @@ from typing import Annotated, ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from homesim.devices import behaviour
-from homesim.devices.base import J_PER_KWH, SECONDS_PER_DAY, WATER_J_PER_KG_K, Block, LoadConfig
+from homesim.devices import behaviour, schedule
+from homesim.devices.base import J_PER_KWH, SECONDS_PER_DAY, WATER_J_PER_KG_K, LoadConfig
+from homesim.devices.schedule import LocalDays, Steps
 
 #: A South African household's hot water use by hour of day (fractions of the daily volume).
 DEFAULT_DRAW_PROFILE = [
@@ -27,23 +28,36 @@ class Config(LoadConfig):
     """An electric geyser."""
 
     BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
+    LABEL: ClassVar[str] = "Geyser"
+    ICON: ClassVar[str] = "\N{SHOWER}"
+    PALETTE_ORDER: ClassVar[int | None] = 60
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "non_essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = "a 3 kW element would drain the battery in an outage; the tank stays hot for hours"
 
     kind: Literal["geyser"] = "geyser"
-    element_w: Annotated[float, Field(gt=0.0, le=20_000.0, description="element power [W]")] = 3000.0
-    tank_l: Annotated[float, Field(gt=0.0, le=5000.0, description="[L]")] = 150.0
-    setpoint_c: Annotated[float, Field(ge=30.0, le=85.0, description="[degrees C]")] = 60.0
-    hysteresis_k: Annotated[float, Field(gt=0.0, le=20.0, description="thermostat dead band [K]")] = 4.0
+    element_w: Annotated[float, Field(gt=0.0, le=20_000.0, title="Element power",
+                                      description="power of the heating element [W]")] = 3000.0
+    tank_l: Annotated[float, Field(gt=0.0, le=5000.0, title="Tank size", description="water in the tank [L]")] = 150.0
+    setpoint_c: Annotated[float, Field(ge=30.0, le=85.0, title="Water temperature",
+                                       description="the thermostat's setting [°C]")] = 60.0
+    hysteresis_k: Annotated[float, Field(gt=0.0, le=20.0, title="Thermostat band",
+                                         description="how far the water cools before the element comes on again [K]")] = 4.0
     standing_loss_kwh_per_day: Annotated[
-        float, Field(ge=0.0, le=20.0, description="at set point in 20 degrees C [kWh/day]")
+        float, Field(ge=0.0, le=20.0, title="Standing loss",
+                     description="heat lost by the tank per day at its set point in a 20 °C room (on its label) [kWh/day]")
     ] = 1.6
-    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, description="around the tank [degrees C]")] = 20.0
-    inlet_c: Annotated[float, Field(ge=0.0, le=40.0, description="cold water [degrees C]")] = 15.0
-    draw_l_per_day: Annotated[float, Field(ge=0.0, le=10_000.0, description="hot water used [L/day]")] = 140.0
+    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Room temperature",
+                                      description="the air around the tank [°C]")] = 20.0
+    inlet_c: Annotated[float, Field(ge=0.0, le=40.0, title="Cold water temperature",
+                                    description="water coming into the tank [°C]")] = 15.0
+    draw_l_per_day: Annotated[float, Field(ge=0.0, le=10_000.0, title="Hot water per day",
+                                           description="hot water used in a day [L/day]")] = 140.0
     draw_profile: list[Annotated[float, Field(ge=0.0)]] = Field(
-        default_factory=lambda: list(DEFAULT_DRAW_PROFILE), min_length=24, max_length=24,
-        description="relative use in each hour of the day",
+        default_factory=lambda: list(DEFAULT_DRAW_PROFILE), min_length=24, max_length=24, title="Hot water by hour",
+        description="relative use in each hour of the day, 00:00 to 23:00 (weights, scaled to the daily use)",
     )
-    initial_temp_c: Annotated[float, Field(ge=0.0, le=100.0)] | None = None
+    initial_temp_c: Annotated[float, Field(ge=0.0, le=100.0)] | None = Field(
+        default=None, title="Starting temperature", description="the water at the start [°C]; empty: the set point")
 
     @model_validator(mode="after")
     def _profile(self) -> "Config":
@@ -72,9 +86,9 @@ class Config(LoadConfig):
         start = self.setpoint_c if self.initial_temp_c is None else self.initial_temp_c
         return np.array([start, 0.0])
 
-    def draw_l(self, block: Block) -> np.ndarray:
+    def draw(self, days: LocalDays) -> Steps:
+        """Hot water drawn [L/s]: each local hour's share of the day's volume, spread over the hour."""
         if self.draw_l_per_day == 0:
-            return np.zeros(block.size)
+            return Steps.empty()
         shares = np.asarray(self.draw_profile) / sum(self.draw_profile)
-        litres_per_s = self.draw_l_per_day * shares[block.second_of_day // 3600] / 3600.0
-        return litres_per_s * block.dt_s
+        return schedule.daily(days, [3600 * h for h in range(24)], list(self.draw_l_per_day * shares / 3600.0))

@@ -142,20 +142,32 @@ class Config(DeviceConfig):
     """The grid connection."""
 
     ROLE: ClassVar[str] = "grid"
+    LABEL: ClassVar[str] = "Grid connection"
+    ICON: ClassVar[str] = "\N{HIGH VOLTAGE SIGN}"
+    PALETTE_ORDER: ClassVar[int | None] = 40
 
     kind: Literal["grid"] = "grid"
-    import_tariff: Tariff = Field(default_factory=lambda: Tariff(flat_per_kwh=3.0))
-    export_per_kwh: Price = 0.0
-    export_limit_w: Annotated[float, Field(ge=0.0, le=1e7, description="[W]")] | None = None
-    max_import_w: Annotated[float, Field(gt=0.0, le=1e7, description="main breaker [W]")] | None = None
-    outages: list[OutageWindow] = Field(default_factory=list)
-    load_shedding: LoadShedding | None = None
+    import_tariff: Tariff = Field(default_factory=lambda: Tariff(flat_per_kwh=3.0), title="Import tariff",
+                                  description="what a kWh from the grid costs: a flat price and time-of-use periods [currency/kWh]")
+    export_per_kwh: Annotated[Price, Field(title="Export price",
+                                           description="paid for a kWh sent to the grid [currency/kWh]")] = 0.0
+    export_limit_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = Field(
+        default=None, title="Export limit", description="most power the home may send to the grid [W]; empty: no limit")
+    max_import_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
+        default=None, title="Main breaker", description="most power the home may draw from the grid [W]; empty: no limit")
+    outages: list[OutageWindow] = Field(default_factory=list, title="Outages",
+                                        description="known outages, from and to a date and time (local time)")
+    load_shedding: LoadShedding | None = Field(default=None, title="Load-shedding",
+                                               description="where the load-shedding schedule comes from (files)")
 
     _home_dir: Path = PrivateAttr(default=Path("."))
     _outages: dict = PrivateAttr(default_factory=dict)
 
     def bind_home_dir(self, home_dir: Path) -> None:
         self._home_dir = home_dir
+
+    def seeded(self) -> bool:
+        return False  # outages and prices follow the calendar and the files alone
 
     def all_outages(self, timezone: str) -> list[loadshedding.Outage]:
         """Every grid-off interval (merged), read once per timezone."""
@@ -176,6 +188,21 @@ class Config(DeviceConfig):
         if not self.enabled:
             return np.zeros(block.size, dtype=bool)
         return loadshedding.grid_on_mask(self.all_outages(block.timezone), block.unix_s)
+
+    def status_at(self, unix_s: int, timezone: str) -> dict:
+        """The grid's schedule at an instant, for the bus: ``stage`` (the present outage's
+        load-shedding stage; 0 with the grid on or in a plain outage), ``outage_end`` (the
+        present outage's end) and ``next_outage_start``/``next_outage_end``, as local ISO
+        times with their offset (``None`` where there is none), and ``next_outage_stage``."""
+        zone = ZoneInfo(timezone)
+        status = loadshedding.outage_status(self.all_outages(timezone) if self.enabled else [], int(unix_s))
+
+        def iso(s: int | None) -> str | None:
+            return None if s is None else datetime.fromtimestamp(s, zone).isoformat()
+
+        return {"stage": status.stage, "outage_end": iso(status.outage_end_s),
+                "next_outage_start": iso(status.next_start_s), "next_outage_end": iso(status.next_end_s),
+                "next_outage_stage": status.next_stage}
 
     def import_price(self, block: Block) -> np.ndarray:
         """Import price per tick [currency/kWh]."""

@@ -114,33 +114,55 @@ class Config(DeviceConfig):
     """A hybrid inverter and its settings."""
 
     ROLE: ClassVar[str] = "inverter"
+    LABEL: ClassVar[str] = "Inverter"
+    ICON: ClassVar[str] = "\N{CONTROL KNOBS}\N{VARIATION SELECTOR-16}"
+    PALETTE_ORDER: ClassVar[int | None] = 30
 
     kind: Literal["inverter"] = "inverter"
-    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7, description="AC rating [W]")] = 5000.0
-    efficiency: Annotated[float, Field(gt=0.5, le=1.0)] | PvwattsEfficiency | PointsEfficiency = 0.96
-    work_mode: Literal["selling_first", "zero_export", "limited_to_home"] = "limited_to_home"
-    priority: Literal["load_first", "battery_first"] = "load_first"
-    programs: list[ProgramSlot] = Field(default_factory=list, max_length=6)
-    battery_shutdown_soc: Ratio = 0.1
-    battery_low_soc: Ratio = 0.2
-    battery_restart_soc: Ratio = 0.3
-    backup_reserve_soc: Ratio = 0.2
+    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7, title="Rated power", description="AC rating [W]")] = 5000.0
+    efficiency: Annotated[float, Field(gt=0.5, le=1.0)] | PvwattsEfficiency | PointsEfficiency = Field(
+        default=0.96, title="Efficiency",
+        description="AC out per DC in [0..1]; or a curve: pvwatts, or points of load fraction and efficiency")
+    work_mode: Literal["selling_first", "zero_export", "limited_to_home"] = Field(
+        default="limited_to_home", title="Work mode",
+        description="selling first: export the surplus; zero export: never export; limited to home: cover the home's loads only")
+    priority: Literal["load_first", "battery_first"] = Field(
+        default="load_first", title="Solar priority", description="what PV power goes to first")
+    programs: list[ProgramSlot] = Field(
+        default_factory=list, max_length=6, title="Time-of-use programs",
+        description="up to six slots, each from its start to the next one's")
+    battery_shutdown_soc: Annotated[Ratio, Field(title="Battery shutdown charge",
+                                                 description="below this the inverter stops using the battery [0..1]")] = 0.1
+    battery_low_soc: Annotated[Ratio, Field(title="Battery low charge",
+                                            description="below this the battery only supplies the backup loads [0..1]")] = 0.2
+    battery_restart_soc: Annotated[Ratio, Field(title="Battery restart charge",
+                                                description="after a shutdown the battery is used again from this [0..1]")] = 0.3
+    backup_reserve_soc: Annotated[Ratio, Field(title="Backup reserve",
+                                               description="charge kept for outages while the grid is on [0..1]")] = 0.2
 
     @model_validator(mode="after")
     def _settings(self) -> "Config":
-        if not self.battery_shutdown_soc <= self.battery_low_soc <= self.battery_restart_soc:
-            raise ValueError(
-                "battery SoC settings must satisfy shutdown <= low <= restart, got "
-                f"{self.battery_shutdown_soc} / {self.battery_low_soc} / {self.battery_restart_soc}"
-            )
-        if self.backup_reserve_soc < self.battery_shutdown_soc:
-            raise ValueError(
-                f"backup_reserve_soc {self.backup_reserve_soc} must be >= battery_shutdown_soc "
-                f"{self.battery_shutdown_soc}"
-            )
         starts = [seconds_of_day(slot.start) for slot in self.programs]
         if len(set(starts)) != len(starts):
             raise ValueError("program slots must start at different times")
+        # One error per field at its own path (devices[5].battery_low_soc: ...).
+        from homesim.consistency import Finding, raise_findings, show
+
+        shutdown, low, restart = self.battery_shutdown_soc, self.battery_low_soc, self.battery_restart_soc
+        found = []
+        if low < shutdown:
+            found.append(Finding(("battery_low_soc",), low,
+                                 f"must be >= battery_shutdown_soc {show(shutdown)} (shutdown <= low <= restart)"))
+        if restart < max(low, shutdown):
+            name = "battery_low_soc" if low >= shutdown else "battery_shutdown_soc"
+            found.append(Finding(("battery_restart_soc",), restart,
+                                 f"must be >= {name} {show(max(low, shutdown))} (shutdown <= low <= restart): "
+                                 "the battery restarts above where it shuts down"))
+        if self.backup_reserve_soc < shutdown:
+            found.append(Finding(("backup_reserve_soc",), self.backup_reserve_soc,
+                                 f"must be >= battery_shutdown_soc {show(shutdown)}: the grid-on reserve can't be "
+                                 "below the outage cutoff"))
+        raise_findings("inverter", found)
         return self
 
     def params(self) -> InverterParams:

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import Field
 
-from homesim.devices.base import Block, LoadConfig, Window, windows_mask
+from homesim.devices.base import LoadConfig, Window, windows_steps
+from homesim.devices.schedule import LocalDays, Steps
 
 
 class Config(LoadConfig):
     """The lights of a home (or a room)."""
 
+    LABEL: ClassVar[str] = "Lights"
+    ICON: ClassVar[str] = "\N{ELECTRIC LIGHT BULB}"
+    PALETTE_ORDER: ClassVar[int | None] = 100
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = "lights are what a backup system is for (the reference home's lights)"
+
     kind: Literal["lights"] = "lights"
-    power_w: Annotated[float, Field(gt=0.0, le=20_000.0, description="all on [W]")] = 150.0
+    power_w: Annotated[float, Field(gt=0.0, le=20_000.0, title="Power", description="all lights on [W]")] = 150.0
     on: list[Window] = Field(
-        default_factory=lambda: [Window(start="05:30", end="07:00"), Window(start="17:30", end="23:00")]
+        default_factory=lambda: [Window(start="05:30", end="07:00"), Window(start="17:30", end="23:00")],
+        title="On times", description="when the lights are on (local time, by weekday)",
     )
 
-    def profile_w(self, block: Block) -> np.ndarray:
-        return np.where(windows_mask(self.on, block.second_of_day, block.weekday), self.power_w, 0.0)
+    def power(self, days: LocalDays) -> Steps:
+        return windows_steps(self.on, days).scaled(self.power_w)

@@ -12,23 +12,36 @@ import numpy as np
 from pydantic import Field
 
 from homesim.devices import behaviour
-from homesim.devices.base import Block, LoadConfig, Window, windows_mask
+from homesim.devices.base import LoadConfig, Window, windows_steps
+from homesim.devices.schedule import LocalDays, Steps
 
 
 class Config(LoadConfig):
     """An electric oven used in daily cooking windows."""
 
     BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
+    LABEL: ClassVar[str] = "Oven"
+    ICON: ClassVar[str] = "\N{COOKING}"
+    PALETTE_ORDER: ClassVar[int | None] = 50
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "non_essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = "a 2-3 kW element would drain the battery in an outage (the reference home's oven)"
 
     kind: Literal["oven"] = "oven"
-    rated_power_w: Annotated[float, Field(gt=0.0, le=20_000.0, description="element power [W]")] = 2000.0
-    setpoint_c: Annotated[float, Field(ge=50.0, le=300.0, description="[degrees C]")] = 180.0
-    hysteresis_k: Annotated[float, Field(gt=0.0, le=50.0, description="thermostat dead band [K]")] = 10.0
-    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, description="cavity [J/K]")] = 7500.0
-    loss_w_per_k: Annotated[float, Field(gt=0.0, le=1000.0, description="cavity heat loss [W/K]")] = 4.5
-    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, description="kitchen [degrees C]")] = 22.0
+    rated_power_w: Annotated[float, Field(gt=0.0, le=20_000.0, title="Element power",
+                                          description="power of the element while it heats [W]")] = 2000.0
+    setpoint_c: Annotated[float, Field(ge=50.0, le=300.0, title="Temperature",
+                                       description="the thermostat's setting [°C]")] = 180.0
+    hysteresis_k: Annotated[float, Field(gt=0.0, le=50.0, title="Thermostat band",
+                                         description="how far the cavity cools before the element comes on again [K]")] = 10.0
+    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, title="Heat capacity",
+                                                  description="energy to warm the cavity by one degree [J/K]")] = 7500.0
+    loss_w_per_k: Annotated[float, Field(gt=0.0, le=1000.0, title="Heat loss",
+                                         description="heat lost through the door and walls per degree above the kitchen [W/K]")] = 4.5
+    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Kitchen temperature",
+                                      description="the air around the oven [°C]")] = 22.0
     cooking: list[Window] = Field(
-        default_factory=lambda: [Window(start="17:30", end="18:30")], description="when the oven is on"
+        default_factory=lambda: [Window(start="17:30", end="18:30")], title="Cooking times",
+        description="when the oven is on (local time, by weekday)",
     )
 
     def fill_params(self, params: np.ndarray) -> None:
@@ -41,5 +54,5 @@ class Config(LoadConfig):
     def initial_state(self) -> np.ndarray:
         return np.array([self.ambient_c, 0.0])
 
-    def usage_mask(self, block: Block) -> np.ndarray:
-        return windows_mask(self.cooking, block.second_of_day, block.weekday)
+    def usage(self, days: LocalDays) -> Steps:
+        return windows_steps(self.cooking, days)

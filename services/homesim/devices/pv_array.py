@@ -15,15 +15,171 @@ coefficient).
 from __future__ import annotations
 
 import functools
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pvlib
+from numba import njit
 from pydantic import Field, model_validator
 
 from homesim.devices.base import Block, DeviceConfig, joules
 
 TEMPERATURE_MOUNTS = tuple(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"])
+
+#: Sky diffuse models, in the order the compiled chain numbers them.
+TRANSPOSITIONS = ("perez", "haydavies", "isotropic")
+
+#: Perez et al. (1990) 'allsitescomposite1990' coefficients (as ``pvlib.irradiance.perez``'s
+#: default): one row per clearness bin, F11 F12 F13 F21 F22 F23.
+_PEREZ_1990 = np.array([
+    [-0.0080, 0.5880, -0.0620, -0.0600, 0.0720, -0.0220],
+    [0.1300, 0.6830, -0.1510, -0.0190, 0.0660, -0.0290],
+    [0.3300, 0.4870, -0.2210, 0.0550, -0.0640, -0.0260],
+    [0.5680, 0.1870, -0.2950, 0.1090, -0.1520, -0.0140],
+    [0.8730, -0.3920, -0.3620, 0.2260, -0.4620, 0.0010],
+    [1.1320, -1.2370, -0.4120, 0.2880, -0.8230, 0.0560],
+    [1.0600, -1.6000, -0.3590, 0.2640, -1.1270, 0.1310],
+    [0.6780, -0.3270, -0.2500, 0.1560, -1.3770, 0.2510],
+])
+
+#: Upper bounds of Perez's sky clearness bins 1..7 (bin 8 is above the last) [-].
+_PEREZ_EPSILON_BINS = np.array([1.065, 1.23, 1.5, 1.95, 2.8, 4.5, 6.2])
+
+
+class Daylight(NamedTuple):
+    """What every array of a block shares, at the ticks with the sun up and light on the
+    ground: their indexes and, there, the sun's apparent zenith [degrees], its cosine and
+    sine, the azimuth's cosine and sine [-], the relative airmass (Kasten & Young 1989) [-],
+    extraterrestrial normal irradiance and the weather's DNI, GHI, DHI [W/m2], air
+    temperature [degrees C] and wind speed [m/s]."""
+
+    index: np.ndarray
+    zenith: np.ndarray
+    cos_zenith: np.ndarray
+    sin_zenith: np.ndarray
+    cos_azimuth: np.ndarray
+    sin_azimuth: np.ndarray
+    airmass: np.ndarray
+    dni_extra: np.ndarray
+    dni: np.ndarray
+    ghi: np.ndarray
+    dhi: np.ndarray
+    temp_air: np.ndarray
+    wind_speed: np.ndarray
+
+
+def daylight(block: Block) -> Daylight:
+    """The block's :class:`Daylight`, computed once and kept in ``block.values["daylight"]``."""
+    if "daylight" not in block.values:
+        sun = block.values["sun"]
+        weather = block.values["weather"]
+        index = np.flatnonzero((sun.apparent_zenith < 90.0) & (weather.ghi > 0.0))
+        out = np.empty((12, index.size))
+        _gather_daylight(index, sun.apparent_zenith, sun.azimuth, block.values["dni_extra"], weather.dni, weather.ghi,
+                         weather.dhi, weather.temp_air, weather.wind_speed, out)
+        block.values["daylight"] = Daylight(index, *out)
+    return block.values["daylight"]
+
+
+@njit(cache=True, nogil=True)
+def _gather_daylight(index, apparent_zenith, azimuth, dni_extra, dni, ghi, dhi, temp_air, wind_speed, out):
+    """:class:`Daylight`'s fields but the index, at ``index``, into ``out`` [12, m]; the relative
+    airmass by Kasten & Young (1989), as ``pvlib.atmosphere.get_relative_airmass(zenith,
+    "kastenyoung1989")`` [-] (``apparent_zenith``, ``azimuth`` [degrees])."""
+    for j in range(index.shape[0]):
+        i = index[j]
+        zenith = apparent_zenith[i]
+        z = np.radians(zenith)
+        a = np.radians(azimuth[i])
+        cos_zenith = np.cos(z)
+        out[0, j] = zenith
+        out[1, j] = cos_zenith
+        out[2, j] = np.sin(z)
+        out[3, j] = np.cos(a)
+        out[4, j] = np.sin(a)
+        out[5, j] = 1.0 / (cos_zenith + 0.50572 * (6.07995 + (90.0 - zenith)) ** -1.6364)
+        out[6, j] = dni_extra[i]
+        out[7, j] = dni[i]
+        out[8, j] = ghi[i]
+        out[9, j] = dhi[i]
+        out[10, j] = temp_air[i]
+        out[11, j] = wind_speed[i]
+
+
+@njit(cache=True, nogil=True)
+def _pvwatts_chain(zenith, cos_zenith, sin_zenith, cos_azimuth, sin_azimuth, airmass, dni_extra, dni, ghi, dhi,
+                   temp_air, wind_speed, tilt, surface_azimuth, albedo, transposition, perez, a, b, delta_t,
+                   pdc0, gamma_pdc, dc_loss, out):
+    """DC power after losses [W] of an array into ``out``, one compiled pass per tick; the
+    inputs as :class:`Daylight`'s fields (zenith [degrees]).
+
+    The formulas of pvlib 0.16's PVWatts chain (``ModelChain.with_pvwatts``):
+    ``irradiance.aoi_projection``; sky diffuse by ``irradiance.perez`` (Perez et al. 1990,
+    kappa 1.041, 'allsitescomposite1990'), ``irradiance.haydavies`` (Hay & Davies 1980) or
+    ``irradiance.isotropic``; ground diffuse ``irradiance.get_ground_diffuse``
+    (``ghi * albedo * (1 - cos(tilt)) / 2``); beam ``max(dni cos(aoi), 0)``; the beam's
+    incidence angle modifier ``iam.physical`` (De Soto et al. 2006: n 1.526, K 4 /m, L 2 mm);
+    cell temperature ``temperature.sapm_cell`` (King et al. 2004: ``a``, ``b`` [-, s/m],
+    ``delta_t`` [K] at 1000 W/m2); DC power ``pvsystem.pvwatts_dc`` (Dobos 2014: ``pdc0``
+    [W], ``gamma_pdc`` [1/K] from 25 degrees C); then ``dc_loss`` [0..1]. ``tilt``,
+    ``surface_azimuth`` [degrees]; ``albedo`` [0..1]; ``transposition`` indexes
+    ``TRANSPOSITIONS``; ``perez``: the coefficient table [8, 6]. A NaN anywhere gives 0 W.
+    """
+    deg = np.pi / 180.0
+    cos_tilt, sin_tilt = np.cos(tilt * deg), np.sin(tilt * deg)
+    cos_surface, sin_surface = np.cos(surface_azimuth * deg), np.sin(surface_azimuth * deg)
+    cos_85 = np.cos(85.0 * deg)
+    isotropic = 0.5 * (1.0 + cos_tilt)
+    ground_factor = albedo * (1.0 - cos_tilt) * 0.5
+    kappa = 1.041
+    n = 1.526
+    glass = 4.0 * 0.002  # K * L
+    rho_0 = ((1.0 - n) / (1.0 + n)) ** 2
+    tau_0 = (1.0 - rho_0) * np.exp(-glass)
+    wind = np.nan
+    wind_factor = 0.0
+    for i in range(zenith.shape[0]):
+        if wind_speed[i] != wind:  # the wind is often constant
+            wind = wind_speed[i]
+            wind_factor = np.exp(a + b * wind)
+        projection = cos_tilt * cos_zenith[i] + sin_tilt * sin_zenith[i] * (
+            cos_azimuth[i] * cos_surface + sin_azimuth[i] * sin_surface)  # cos of the angle of incidence
+        projection = min(max(projection, -1.0), 1.0)
+        if transposition == 0:  # Perez
+            if dhi[i] > 0.0:
+                z = zenith[i] * deg
+                brightness = dhi[i] * airmass[i] / dni_extra[i]
+                z3 = kappa * z * z * z
+                clearness = ((dhi[i] + dni[i]) / dhi[i] + z3) / (1.0 + z3)
+                k = 0
+                while k < 7 and clearness >= _PEREZ_EPSILON_BINS[k]:
+                    k += 1
+                f1 = max(perez[k, 0] + perez[k, 1] * brightness + perez[k, 2] * z, 0.0)
+                f2 = perez[k, 3] + perez[k, 4] * brightness + perez[k, 5] * z
+                circumsolar = max(projection, 0.0) / max(cos_zenith[i], cos_85)
+                sky = max(dhi[i] * ((1.0 - f1) * isotropic + f1 * circumsolar + f2 * sin_tilt), 0.0)
+            else:
+                sky = 0.0
+        elif transposition == 1:  # Hay & Davies
+            ratio = max(projection, 0.0) / max(cos_zenith[i], 0.01745)
+            anisotropy = dni[i] / dni_extra[i]
+            sky = max(dhi[i] * (1.0 - anisotropy) * isotropic, 0.0) + max(dhi[i] * (anisotropy * ratio), 0.0)
+        else:
+            sky = dhi[i] * isotropic
+        beam = max(dni[i] * projection, 0.0)
+        diffuse = sky + ghi[i] * ground_factor
+        # Physical IAM: Fresnel reflection at the glass (s and p polarization), absorption in it.
+        cos_1 = max(projection, 0.0)
+        sin_2 = np.sqrt(1.0 - cos_1 * cos_1) / n
+        cos_2 = np.sqrt(1.0 - sin_2 * sin_2)
+        rho_s = ((cos_1 - n * cos_2) / (cos_1 + n * cos_2)) ** 2
+        rho_p = ((cos_2 - n * cos_1) / (cos_2 + n * cos_1)) ** 2
+        iam = (1.0 - rho_s + 1.0 - rho_p) * np.exp(-glass / cos_2) / 2.0 / tau_0
+        effective = beam * iam + diffuse
+        poa_global = beam + diffuse
+        temp_cell = poa_global * wind_factor + temp_air[i] + poa_global / 1000.0 * delta_t
+        dc = effective * 0.001 * pdc0 * (1.0 + gamma_pdc * (temp_cell - 25.0))
+        out[i] = max(dc, 0.0) * (1.0 - dc_loss) if dc == dc else 0.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,23 +192,39 @@ class Config(DeviceConfig):
     """An array of identical modules at one tilt and azimuth."""
 
     ROLE: ClassVar[str] = "source"
+    LABEL: ClassVar[str] = "Solar panels"
+    ICON: ClassVar[str] = "\N{BLACK SUN WITH RAYS}\N{VARIATION SELECTOR-16}"
+    PALETTE_ORDER: ClassVar[int | None] = 10
 
     kind: Literal["pv_array"] = "pv_array"
-    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7, description="DC rating at STC [W]")] | None = None
-    modules: Annotated[int, Field(ge=1, le=10_000)] = 1
-    module_power_w: Annotated[float, Field(gt=0.0, le=5000.0, description="STC power of one module [W]")] | None = None
-    module_vmp_v: Annotated[float, Field(gt=0.0, le=1500.0, description="voltage at max power [V]")] | None = None
-    module_imp_a: Annotated[float, Field(gt=0.0, le=100.0, description="current at max power [A]")] | None = None
-    module: str | None = Field(default=None, description="a module name from pvlib's CEC database")
-    tilt_deg: Annotated[float, Field(ge=0.0, le=90.0, description="from horizontal [degrees]")] = 30.0
+    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
+        default=None, title="Array power", description="DC rating of the whole array at STC [W]; or give the modules")
+    modules: Annotated[int, Field(ge=1, le=10_000, title="Modules", description="number of panels [count]")] = 1
+    module_power_w: Annotated[float, Field(gt=0.0, le=5000.0)] | None = Field(
+        default=None, title="Module power", description="STC power of one panel, from its label [W]")
+    module_vmp_v: Annotated[float, Field(gt=0.0, le=1500.0)] | None = Field(
+        default=None, title="Module voltage", description="one panel's voltage at maximum power (Vmp) [V]")
+    module_imp_a: Annotated[float, Field(gt=0.0, le=100.0)] | None = Field(
+        default=None, title="Module current", description="one panel's current at maximum power (Imp) [A]")
+    module: str | None = Field(default=None, title="Module model",
+                               description="a module name from pvlib's CEC database")
+    tilt_deg: Annotated[float, Field(ge=0.0, le=90.0, title="Tilt",
+                                     description="angle from horizontal: 0 flat, 90 upright [degrees]")] = 30.0
     azimuth_deg: Annotated[
-        float, Field(ge=0.0, lt=360.0, description="facing, clockwise from north [degrees]: 0 north, 90 east")
+        float, Field(ge=0.0, lt=360.0, title="Facing",
+                     description="compass direction, clockwise from north [degrees]: 0 north, 90 east")
     ] = 0.0
-    gamma_pdc_per_k: Annotated[float, Field(ge=-0.02, le=0.0, description="power temperature coefficient [1/K]")] | None = None
-    dc_loss_fraction: Annotated[float, Field(ge=0.0, lt=1.0, description="soiling, wiring, mismatch... [0..1]")] = 0.1408
-    albedo: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
-    mount: Literal[TEMPERATURE_MOUNTS] = "open_rack_glass_polymer"  # type: ignore[valid-type]
-    transposition: Literal["perez", "haydavies", "isotropic"] = "perez"
+    gamma_pdc_per_k: Annotated[float, Field(ge=-0.02, le=0.0)] | None = Field(
+        default=None, title="Temperature coefficient", description="power change per degree of cell temperature [1/K]")
+    dc_loss_fraction: Annotated[float, Field(ge=0.0, lt=1.0, title="Losses",
+                                             description="soiling, wiring, mismatch... [0..1]")] = 0.1408
+    albedo: Annotated[float, Field(ge=0.0, le=1.0, title="Ground reflectance",
+                                   description="share of sunlight the ground reflects (albedo) [0..1]")] = 0.25
+    mount: Literal[TEMPERATURE_MOUNTS] = Field(  # type: ignore[valid-type]
+        default="open_rack_glass_polymer", title="Mounting",
+        description="how the panels are mounted (sets how hot they run)")
+    transposition: Literal["perez", "haydavies", "isotropic"] = Field(
+        default="perez", title="Sky model", description="how sky light is projected onto the panels")
 
     @model_validator(mode="after")
     def _one_rating(self) -> "Config":
@@ -94,28 +266,19 @@ class Config(DeviceConfig):
 
     def dc_power_w(self, block: Block) -> np.ndarray:
         """DC power at each tick's middle, after DC losses [W] (0 with the sun down)."""
-        sun = block.values["sun"]
-        weather = block.values["weather"]
-        day = (sun.apparent_zenith < 90.0) & (weather.ghi > 0.0)
+        day = daylight(block)
         power = np.zeros(block.size)
-        if not day.any():
+        if day.index.size == 0:
             return power
-        zenith, azimuth = sun.apparent_zenith[day], sun.azimuth[day]
-        airmass = np.nan_to_num(pvlib.atmosphere.get_relative_airmass(zenith, "kastenyoung1989"), nan=0.0)
-        poa = pvlib.irradiance.get_total_irradiance(
-            self.tilt_deg, self.azimuth_deg, zenith, azimuth,
-            weather.dni[day], weather.ghi[day], weather.dhi[day],
-            dni_extra=block.values["dni_extra"][day], airmass=airmass, albedo=self.albedo, model=self.transposition,
-        )
-        aoi = pvlib.irradiance.aoi(self.tilt_deg, self.azimuth_deg, zenith, azimuth)
-        beam = np.nan_to_num(np.asarray(poa["poa_direct"], dtype=np.float64))
-        diffuse = np.nan_to_num(np.asarray(poa["poa_diffuse"], dtype=np.float64))
-        effective = beam * pvlib.iam.physical(aoi) + diffuse
         mount = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][self.mount]
-        poa_global = np.nan_to_num(np.asarray(poa["poa_global"], dtype=np.float64))
-        temp_cell = pvlib.temperature.sapm_cell(poa_global, weather.temp_air[day], weather.wind_speed[day], **mount)
-        dc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, self.rated_w(), self.gamma_pdc())
-        power[day] = np.maximum(np.nan_to_num(np.asarray(dc, dtype=np.float64)), 0.0) * (1.0 - self.dc_loss_fraction)
+        dc = np.empty(day.index.size)
+        _pvwatts_chain(day.zenith, day.cos_zenith, day.sin_zenith, day.cos_azimuth, day.sin_azimuth, day.airmass,
+                       day.dni_extra, day.dni, day.ghi, day.dhi, day.temp_air, day.wind_speed,
+                       float(self.tilt_deg), float(self.azimuth_deg), float(self.albedo),
+                       TRANSPOSITIONS.index(self.transposition), _PEREZ_1990,
+                       float(mount["a"]), float(mount["b"]), float(mount["deltaT"]),
+                       float(self.rated_w()), float(self.gamma_pdc()), float(self.dc_loss_fraction), dc)
+        power[day.index] = dc
         return power
 
     def available_j(self, block: Block) -> np.ndarray:

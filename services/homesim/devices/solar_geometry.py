@@ -3,8 +3,12 @@
 The Solar Position Algorithm (Reda & Andreas 2004, as in ``pvlib.spa``) spends nearly all of
 its time in the heliocentric series (VSOP87) and nutation, which change slowly: the sun's
 geocentric right ascension and declination move about a degree a day. Those are evaluated
-every 3 hours and interpolated linearly (error about 2e-5 degrees); sidereal time, hour angle,
-parallax, refraction, zenith and azimuth are then computed exactly for every instant.
+every 12 hours and interpolated by cubic polynomials. Sidereal time, hour angle and parallax
+are then computed exactly every 10 minutes (compiled with numba) as the sun's unit direction
+vector, which each instant interpolates (cubic: the vector turns smoothly, unlike the azimuth
+near the zenith) before refraction, zenith and azimuth. Against pvlib's SPA over a year at five
+places: zenith within 2e-6 degrees, azimuth within 2e-5 degrees (the sun above -5 degrees and
+more than 0.5 degrees from the zenith).
 """
 
 from __future__ import annotations
@@ -13,13 +17,17 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
-from pvlib import atmosphere, clearsky, spa
+from numba import njit
+from pvlib import atmosphere, spa
 
 #: Spacing of the grid the slow terms are evaluated on [s]; grid points are multiples of it.
-GRID_S = 10800.0
+GRID_S = 43200.0
 
-#: Grid points per cached chunk (30 days).
-CHUNK_POINTS = 240
+#: Spacing of the exact directions each instant's direction is interpolated from [s].
+POSITION_STEP_S = 600.0
+
+#: Grid points per cached chunk (366 days: pvlib's SPA costs mostly per call, not per point).
+CHUNK_POINTS = 732
 
 #: Atmospheric refraction at sunrise/sunset [degrees], as SPA.
 ATMOS_REFRACT = 0.5667
@@ -109,41 +117,114 @@ def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 
         empty = np.zeros(0)
         return SolarPosition(empty, empty, empty, empty, empty)
     pressure_mbar = (atmosphere.alt2pres(altitude) if pressure is None else pressure) / 100.0
-    first_point = int(np.floor(times.min() / GRID_S))
-    last_point = int(np.floor(times.max() / GRID_S)) + 1
+    # The exact direction every POSITION_STEP_S (absolute multiples, so any instant is always
+    # interpolated between the same directions), from one step before the first instant to two
+    # after the last.
+    first_step = int(np.floor(times.min() / POSITION_STEP_S)) - 1
+    last_step = int(np.floor(times.max() / POSITION_STEP_S)) + 2
+    steps = POSITION_STEP_S * np.arange(first_step, last_step + 1, dtype=np.float64)
+    first_point = int(np.floor(steps[0] / GRID_S)) - 1
+    last_point = int(np.floor(steps[-1] / GRID_S)) + 2
     chunks = [_chunk(c, float(delta_t)) for c in range(first_point // CHUNK_POINTS, last_point // CHUNK_POINTS + 1)]
     grid, alpha, delta, nutation, xi = (np.concatenate(parts) for parts in zip(*chunks))
     alpha = np.unwrap(alpha, period=360.0)
-    alpha = np.interp(times, grid, alpha) % 360.0
-    delta = np.interp(times, grid, delta)
-    nutation = np.interp(times, grid, nutation)
-    xi = np.interp(times, grid, xi)
-
-    jd = spa.julian_day(times)
-    nu = spa.mean_sidereal_time(jd, spa.julian_century(jd)) + nutation
-    # SPA's topocentric steps (Reda & Andreas 2004, eq. 36-47), written in radians with each
-    # sine and cosine taken once: the same formulas as pvlib.spa, fewer array passes.
     u = spa.uterm(latitude)
-    x = spa.xterm(u, latitude, altitude)
-    y = spa.yterm(u, latitude, altitude)
-    phi = np.radians(latitude)
-    hour = np.radians((nu + longitude - alpha) % 360.0)
-    dec = np.radians(delta)
-    sin_xi = np.sin(np.radians(xi))
-    cos_dec = np.cos(dec)
-    cos_hour = np.cos(hour)
-    denominator = cos_dec - x * sin_xi * cos_hour
-    delta_alpha = np.arctan2(-x * sin_xi * np.sin(hour), denominator)
-    dec_prime = np.arctan2((np.sin(dec) - y * sin_xi) * np.cos(delta_alpha), denominator)
-    hour_prime = hour - delta_alpha
-    sin_dec_prime, cos_dec_prime = np.sin(dec_prime), np.cos(dec_prime)
-    cos_hour_prime = np.cos(hour_prime)
-    elevation = np.degrees(np.arcsin(np.sin(phi) * sin_dec_prime + np.cos(phi) * cos_dec_prime * cos_hour_prime))
-    refraction = spa.atmospheric_refraction_correction(pressure_mbar, temperature, elevation, ATMOS_REFRACT)
-    apparent_elevation = elevation + refraction
-    gamma = np.arctan2(np.sin(hour_prime), cos_hour_prime * np.sin(phi) - sin_dec_prime / cos_dec_prime * np.cos(phi))
-    azimuth = (np.degrees(gamma) + 180.0) % 360.0
-    return SolarPosition(90.0 - elevation, 90.0 - apparent_elevation, azimuth, elevation, apparent_elevation)
+    directions = np.empty((3, steps.shape[0]))
+    _topocentric_directions(steps, grid, alpha, delta, nutation, xi, float(latitude), float(longitude),
+                            float(spa.xterm(u, latitude, altitude)), float(spa.yterm(u, latitude, altitude)),
+                            directions)
+    out = np.empty((5, times.shape[0]))
+    _angles(times, steps[0], POSITION_STEP_S, directions, float(pressure_mbar), float(temperature), out)
+    return SolarPosition(*out)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lagrange4(f):
+    """Weights of the 4-point Lagrange polynomial through points -1, 0, 1, 2 at ``f`` in [0, 1)."""
+    return (-f * (f - 1.0) * (f - 2.0) / 6.0, (f + 1.0) * (f - 1.0) * (f - 2.0) / 2.0,
+            -(f + 1.0) * f * (f - 2.0) / 2.0, (f + 1.0) * f * (f - 1.0) / 6.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _weighted(w, values, k):
+    """``values`` around ``k`` weighted by :func:`_lagrange4`'s ``w``."""
+    return w[0] * values[k - 1] + w[1] * values[k] + w[2] * values[k + 1] + w[3] * values[k + 2]
+
+
+@njit(cache=True, nogil=True)
+def _topocentric_directions(times, grid, alpha_grid, delta_grid, nutation_grid, xi_grid, latitude, longitude,
+                            x, y, out):
+    """The sun's topocentric direction without refraction, as a unit vector (east, north, up)
+    [-], at each of ``times`` [s since 1970 UTC], into ``out`` [3, n].
+
+    SPA's per-instant steps (Reda & Andreas 2004, eq. 33-44, as ``pvlib.spa``): the slow terms
+    (right ascension ``alpha_grid`` unwrapped, declination ``delta_grid``, nutation of
+    sidereal time ``nutation_grid``, parallax ``xi_grid`` [degrees]) interpolated by 4-point
+    Lagrange polynomials from ``grid`` [s, evenly spaced, from one point before ``times`` to
+    two after]; then sidereal time,
+    hour angle and the topocentric parallax correction. ``latitude``, ``longitude``
+    [degrees]; ``x``, ``y``: SPA's observer terms (``spa.xterm``, ``spa.yterm``) [-].
+    """
+    deg = np.pi / 180.0
+    phi = latitude * deg
+    sin_phi, cos_phi = np.sin(phi), np.cos(phi)
+    step = grid[1] - grid[0]
+    for i in range(times.shape[0]):
+        t = times[i]
+        k = min(max(int(np.floor((t - grid[0]) / step)), 1), grid.shape[0] - 3)
+        f = (t - grid[k]) / step
+        w = _lagrange4(f)
+        alpha = _weighted(w, alpha_grid, k) % 360.0
+        delta = _weighted(w, delta_grid, k)
+        nutation = _weighted(w, nutation_grid, k)
+        xi = _weighted(w, xi_grid, k)
+        jd = t / 86400.0 + 2440587.5  # spa.julian_day
+        jc = (jd - 2451545.0) / 36525.0  # spa.julian_century
+        nu = (280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc * jc
+              - jc * jc * jc / 38710000.0) % 360.0 + nutation  # spa.mean_sidereal_time + nutation
+        hour = ((nu + longitude - alpha) % 360.0) * deg
+        dec = delta * deg
+        sin_xi = np.sin(xi * deg)
+        cos_dec = np.cos(dec)
+        cos_hour = np.cos(hour)
+        denominator = cos_dec - x * sin_xi * cos_hour
+        delta_alpha = np.arctan2(-x * sin_xi * np.sin(hour), denominator)
+        dec_prime = np.arctan2((np.sin(dec) - y * sin_xi) * np.cos(delta_alpha), denominator)
+        hour_prime = hour - delta_alpha
+        sin_dec_prime, cos_dec_prime = np.sin(dec_prime), np.cos(dec_prime)
+        cos_hour_prime = np.cos(hour_prime)
+        # SPA's azimuth is atan2(sin H', cos H' sin(phi) - tan(dec') cos(phi)) + 180 degrees.
+        out[0, i] = -cos_dec_prime * np.sin(hour_prime)
+        out[1, i] = -(cos_dec_prime * cos_hour_prime * sin_phi - sin_dec_prime * cos_phi)
+        out[2, i] = sin_phi * sin_dec_prime + cos_phi * cos_dec_prime * cos_hour_prime
+
+
+@njit(cache=True, nogil=True)
+def _angles(times, first_step, step, directions, pressure_mbar, temperature, out):
+    """Zenith, apparent zenith, azimuth, elevation and apparent elevation [degrees] at ``times``
+    [s] into ``out`` [5, n], from unit vectors ``directions`` [3, m] (east, north, up) at
+    ``first_step + j * step`` [s] interpolated by 4-point Lagrange polynomials and normalized
+    (the sun turns 2.5 degrees in 600 s: the error is below 1e-7 rad), with SPA's refraction
+    (``spa.atmospheric_refraction_correction``, Reda & Andreas 2004 eq. 42)."""
+    for i in range(times.shape[0]):
+        s = (times[i] - first_step) / step
+        j = min(max(int(np.floor(s)), 1), directions.shape[1] - 3)
+        w = _lagrange4(s - j)
+        east = _weighted(w, directions[0], j)
+        north = _weighted(w, directions[1], j)
+        up = _weighted(w, directions[2], j)
+        elevation = np.degrees(np.arctan2(up, np.sqrt(east * east + north * north)))
+        refraction = 0.0
+        if elevation >= -1.0 * (0.26667 + ATMOS_REFRACT):
+            refraction = ((pressure_mbar / 1010.0) * (283.0 / (273.0 + temperature)) * 1.02
+                          / (60.0 * np.tan(np.radians(elevation + 10.3 / (elevation + 5.11)))))
+        apparent_elevation = elevation + refraction
+        out[0, i] = 90.0 - elevation
+        out[1, i] = 90.0 - apparent_elevation
+        azimuth = np.degrees(np.arctan2(east, north))
+        out[2, i] = azimuth + 360.0 if azimuth < 0.0 else azimuth
+        out[3, i] = elevation
+        out[4, i] = apparent_elevation
 
 
 def clear_sky(apparent_zenith, dni_extra, altitude: float, linke_turbidity: float = 3.0) -> ClearSky:
@@ -161,12 +242,37 @@ def clear_sky(apparent_zenith, dni_extra, altitude: float, linke_turbidity: floa
         Atmospheric turbidity (transparency): 2 very clear .. 5+ hazy.
     """
     zenith = np.asarray(apparent_zenith, dtype=np.float64)
-    up = zenith < 90.0
-    result = [np.zeros(zenith.shape) for _ in range(3)]
-    if up.any():
-        relative = atmosphere.get_relative_airmass(zenith[up], "kastenyoung1989")
-        absolute = atmosphere.get_absolute_airmass(relative, atmosphere.alt2pres(altitude))
-        sky = clearsky.ineichen(zenith[up], absolute, linke_turbidity, altitude, np.asarray(dni_extra)[up])
-        for out, key in zip(result, ("ghi", "dni", "dhi")):
-            out[up] = np.nan_to_num(np.asarray(sky[key], dtype=np.float64))
-    return ClearSky(*result)
+    out = np.zeros((3, zenith.shape[0]))
+    _ineichen(zenith, np.broadcast_to(np.asarray(dni_extra, dtype=np.float64), zenith.shape),
+              float(atmosphere.alt2pres(altitude)), float(altitude), float(linke_turbidity), out)
+    return ClearSky(*out)
+
+
+@njit(cache=True, nogil=True)
+def _ineichen(apparent_zenith, dni_extra, pressure, altitude, tl, out):
+    """Ineichen & Perez (2002) clear-sky GHI, DNI, DHI [W/m2] into ``out`` [3, n], 0 with the sun
+    at or below the horizon; as ``pvlib.clearsky.ineichen`` (``perez_enhancement=False``) on
+    the absolute Kasten & Young (1989) airmass (``pvlib.atmosphere``) at ``pressure`` [Pa].
+    ``apparent_zenith`` [degrees], ``dni_extra`` [W/m2], ``altitude`` [m], ``tl``: Linke
+    turbidity [-]."""
+    fh1 = np.exp(-altitude / 8000.0)
+    fh2 = np.exp(-altitude / 1250.0)
+    cg1 = 5.09e-05 * altitude + 0.868
+    cg2 = 3.92e-05 * altitude + 0.0387
+    b = 0.664 + 0.163 / fh1
+    correction = 1.0 - (0.1 - 0.2 * np.exp(-tl)) / (0.1 + 0.882 / fh1)
+    for i in range(apparent_zenith.shape[0]):
+        z = apparent_zenith[i]
+        if not z < 90.0:
+            continue
+        cos_z = np.cos(np.radians(z))
+        cos_zenith = max(cos_z, 0.0)
+        relative = 1.0 / (cos_z + 0.50572 * (6.07995 + (90.0 - z)) ** -1.6364)
+        airmass = relative * pressure / 101325.0
+        ghi = cg1 * dni_extra[i] * cos_zenith * max(np.exp(-cg2 * airmass * (fh1 + fh2 * (tl - 1.0))), 0.0)
+        bnci = dni_extra[i] * max(b * np.exp(-0.09 * airmass * (tl - 1.0)), 0.0)
+        bnci_2 = ghi * min(max(correction / cos_zenith, 0.0), 1e20) if cos_zenith > 0.0 else ghi * 1e20
+        dni = min(bnci, bnci_2)
+        out[0, i] = ghi
+        out[1, i] = dni
+        out[2, i] = ghi - dni * cos_zenith

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import Field
 
-from homesim.devices.base import Block, LoadConfig, Window, windows_mask
+from homesim.devices import schedule
+from homesim.devices.base import LoadConfig, Window, windows_steps
+from homesim.devices.schedule import LocalDays, Steps
 
 
 class Config(LoadConfig):
     """A television (or any appliance with an on power and a standby power)."""
 
-    kind: Literal["tv"] = "tv"
-    power_w: Annotated[float, Field(gt=0.0, le=5000.0, description="while on [W]")] = 100.0
-    standby_w: Annotated[float, Field(ge=0.0, le=100.0, description="while off [W]")] = 0.5
-    watching: list[Window] = Field(default_factory=lambda: [Window(start="18:00", end="22:30")])
+    LABEL: ClassVar[str] = "TV"
+    ICON: ClassVar[str] = "\N{TELEVISION}"
+    PALETTE_ORDER: ClassVar[int | None] = 90
+    USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
+    USUAL_CIRCUIT_WHY: ClassVar[str] = "a small load people want in outages (the reference home's TV)"
 
-    def profile_w(self, block: Block) -> np.ndarray:
-        on = windows_mask(self.watching, block.second_of_day, block.weekday)
-        return np.where(on, self.power_w, self.standby_w)
+    kind: Literal["tv"] = "tv"
+    power_w: Annotated[float, Field(gt=0.0, le=5000.0, title="Power when on", description="while watching [W]")] = 100.0
+    standby_w: Annotated[float, Field(ge=0.0, le=100.0, title="Standby power", description="while off [W]")] = 0.5
+    watching: list[Window] = Field(default_factory=lambda: [Window(start="18:00", end="22:30")], title="Watching times",
+                                   description="when the TV is on (local time, by weekday)")
+
+    def power(self, days: LocalDays) -> Steps:
+        watching = windows_steps(self.watching, days).scaled(self.power_w - self.standby_w)
+        return watching + schedule.constant(days, self.standby_w)

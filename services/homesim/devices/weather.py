@@ -25,6 +25,7 @@ from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from pydantic import Field, PrivateAttr, model_validator
 
 from homesim.devices.base import Block, DeviceConfig
@@ -52,23 +53,31 @@ class Config(DeviceConfig):
     ROLE: ClassVar[str] = "environment"
     ORDER: ClassVar[int] = 1
 
+    LABEL: ClassVar[str] = "Weather"
+    ICON: ClassVar[str] = "\N{SUN BEHIND CLOUD}"
+
     kind: Literal["weather"] = "weather"
-    model: Literal["clouds", "file"] = "clouds"
-    file: str | None = Field(default=None, description="weather file (TMY3 .csv, TMY2 .tm2, EPW .epw)")
+    model: Literal["clouds", "file"] = Field(
+        default="clouds", title="Weather from", description="clouds: a random cloud model; file: a weather file")
+    file: str | None = Field(default=None, title="Weather file",
+                             description="weather file (TMY3 .csv, TMY2 .tm2, EPW .epw)")
     mean_cloud_cover: Annotated[float, Field(ge=0.0, le=1.0)] | Monthly = Field(
-        default=0.3, description="long-run mean cloud cover [0..1], one value or one per month"
+        default=0.3, title="Cloud cover", description="long-run mean cloud cover [0..1], one value or one per month"
     )
-    persistence: Annotated[float, Field(ge=0.0, lt=1.0, description="chance an hour keeps its cover")] = 0.85
-    transparency: Annotated[float, Field(gt=0.0, le=1.2, description="multiplier on clear-sky irradiance")] = 1.0
+    persistence: Annotated[float, Field(ge=0.0, lt=1.0, title="Persistence",
+                                        description="chance an hour keeps its cloud cover [0..1]")] = 0.85
+    transparency: Annotated[float, Field(gt=0.0, le=1.2, title="Transparency",
+                                         description="multiplier on clear-sky sunlight [ratio]")] = 1.0
     temp_min_c: Monthly = Field(
         default_factory=lambda: [16.0, 16.0, 15.0, 12.0, 10.0, 8.0, 7.0, 8.0, 9.0, 11.0, 13.0, 15.0],
-        description="mean daily minimum per month [degrees C]",
+        title="Night temperatures", description="mean daily minimum per month, January to December [°C]",
     )
     temp_max_c: Monthly = Field(
         default_factory=lambda: [27.0, 27.0, 26.0, 23.0, 21.0, 19.0, 18.0, 19.0, 20.0, 22.0, 24.0, 26.0],
-        description="mean daily maximum per month [degrees C]",
+        title="Day temperatures", description="mean daily maximum per month, January to December [°C]",
     )
-    wind_speed_m_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0
+    wind_speed_m_s: Annotated[float, Field(ge=0.0, le=60.0, title="Wind speed",
+                                           description="mean wind speed, cools the panels [m/s]")] = 2.0
 
     _home_dir: Path = PrivateAttr(default=Path("."))
 
@@ -94,6 +103,9 @@ class Config(DeviceConfig):
         path = Path(self.file)
         return path if path.is_absolute() else self._home_dir / path
 
+    def seeded(self) -> bool:
+        return self.model != "file"  # a weather file is a typical year: it repeats
+
     def fill_block(self, block: Block) -> None:
         """Put ``weather`` (a :class:`Weather`) in the block; needs the sun's ``clear_sky``."""
         if self.model == "file":
@@ -108,31 +120,69 @@ class Config(DeviceConfig):
         last_hour = int(np.ceil(hours_from_start[-1])) + 1
         means = self.mean_cloud_cover if isinstance(self.mean_cloud_cover, list) else [self.mean_cloud_cover] * 12
         oktas = _cloud_chain(block.seed, self.persistence, tuple(means), run_start, last_hour // HOURS_PER_CHUNK + 1)
-        # Each hour's cover is centred on its middle; interpolate between hour middles.
-        cover = np.interp(hours_from_start - 0.5, np.arange(oktas.shape[0]), oktas) / 8.0
-        clear_index = self.transparency * (1.0 - 0.75 * cover**3.4)
-        ghi = clear.ghi * clear_index
-        with np.errstate(invalid="ignore", divide="ignore"):
-            clear_diffuse = np.where(clear.ghi > 0.0, clear.dhi / clear.ghi, 1.0)
-        diffuse_fraction = clear_diffuse + (1.0 - clear_diffuse) * cover**2
-        dhi = ghi * diffuse_fraction
-        cos_zenith = np.cos(np.radians(block.values["sun"].zenith))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dni = np.where(cos_zenith > 0.01, (ghi - dhi) / cos_zenith, 0.0)
-        dni = np.minimum(np.maximum(dni, 0.0), clear.dni * self.transparency)
-        # Where the beam was capped at the clear-sky beam, the rest of GHI is diffuse.
-        dhi = np.where(cos_zenith > 0.01, ghi - dni * cos_zenith, ghi)
-        month = block.month - 1
-        low = np.asarray(self.temp_min_c)[month]
-        high = np.asarray(self.temp_max_c)[month]
-        hour = block.second_of_day / 3600.0 + block.dt_s / 7200.0
-        # Coldest at 05:00, warmest at 15:00: a cosine rising over 10 h and falling over 14 h.
-        rising = (hour >= 5.0) & (hour < 15.0)
-        phase = np.where(rising, (hour - 5.0) / 10.0, ((hour - 15.0) % 24.0) / 14.0)
-        shape = np.where(rising, 0.5 - 0.5 * np.cos(np.pi * phase), 0.5 + 0.5 * np.cos(np.pi * phase))
-        temp_air = low + (high - low) * shape
-        wind = np.full(block.size, self.wind_speed_m_s)
-        return Weather(ghi, dni, dhi, temp_air, wind, cover)
+        out = np.empty((6, block.size))
+        _kasten_czeplak(hours_from_start, oktas, clear.ghi, clear.dni, clear.dhi, block.values["sun"].zenith,
+                        block.month, block.second_of_day, float(block.dt_s), float(self.transparency),
+                        np.asarray(self.temp_min_c, dtype=np.float64), np.asarray(self.temp_max_c, dtype=np.float64),
+                        float(self.wind_speed_m_s), out)
+        return Weather(*out)
+
+
+@njit(cache=True, nogil=True)
+def _kasten_czeplak(hours_from_start, oktas, clear_ghi, clear_dni, clear_dhi, zenith, month, second_of_day, dt_s,
+                    transparency, temp_min, temp_max, wind_speed, out):
+    """The ``clouds`` model per tick into ``out`` [6, n]: GHI, DNI, DHI [W/m2], air temperature
+    [degrees C], wind speed [m/s] and cloud cover [0..1].
+
+    Cover: the hourly ``oktas`` [0..8] (hour ``h`` centred on ``h + 0.5`` hours from the run
+    start), interpolated linearly at ``hours_from_start`` [h]. GHI: Kasten & Czeplak (1980),
+    ``transparency * GHI_clear * (1 - 0.75 (N/8)^3.4)``; the diffuse fraction rises from the
+    clear-sky one to 1 at overcast as ``(N/8)^2``; DNI closes ``GHI = DHI + DNI cos(zenith)``,
+    capped at the clear-sky beam (``clear_*`` [W/m2], ``zenith`` [degrees]), the rest diffuse.
+    Air temperature: a daily cosine from the month's ``temp_min`` at 05:00 up to its
+    ``temp_max`` at 15:00 (rising over 10 h, falling over 14 h) at each tick's middle (local
+    ``month`` 1..12, ``second_of_day`` [s] of the tick start, ``dt_s`` [s]).
+    """
+    last = oktas.shape[0] - 1
+    previous_cover = -1.0
+    clearness = 1.0
+    for i in range(hours_from_start.shape[0]):
+        x = hours_from_start[i] - 0.5
+        if x <= 0.0:
+            okta = oktas[0]
+        elif x >= last:
+            okta = oktas[last]
+        else:
+            k = int(x)
+            okta = oktas[k] + (oktas[k + 1] - oktas[k]) * (x - k)
+        cover = okta / 8.0
+        ghi = dni = dhi = 0.0
+        if clear_ghi[i] > 0.0:
+            if cover != previous_cover:  # the cover holds for hours on end
+                clearness = transparency * (1.0 - 0.75 * cover ** 3.4)
+                previous_cover = cover
+            ghi = clear_ghi[i] * clearness
+            clear_diffuse = clear_dhi[i] / clear_ghi[i]
+            dhi = ghi * (clear_diffuse + (1.0 - clear_diffuse) * cover * cover)
+            cos_zenith = np.cos(np.radians(zenith[i]))
+            if cos_zenith > 0.01:
+                dni = min(max((ghi - dhi) / cos_zenith, 0.0), clear_dni[i] * transparency)
+                dhi = ghi - dni * cos_zenith
+            else:
+                dhi = ghi
+        low = temp_min[month[i] - 1]
+        high = temp_max[month[i] - 1]
+        hour = second_of_day[i] / 3600.0 + dt_s / 7200.0
+        if 5.0 <= hour < 15.0:
+            shape = 0.5 - 0.5 * np.cos(np.pi * ((hour - 5.0) / 10.0))
+        else:
+            shape = 0.5 + 0.5 * np.cos(np.pi * (((hour - 15.0) % 24.0) / 14.0))
+        out[0, i] = ghi
+        out[1, i] = dni
+        out[2, i] = dhi
+        out[3, i] = low + (high - low) * shape
+        out[4, i] = wind_speed
+        out[5, i] = cover
 
 
 @functools.lru_cache(maxsize=16)
@@ -159,11 +209,21 @@ def _cloud_chain(seed: int, persistence: float, monthly_means: tuple[float, ...]
         keep = rng.random(HOURS_PER_CHUNK) < persistence
         part = slice(chunk * HOURS_PER_CHUNK, (chunk + 1) * HOURS_PER_CHUNK)
         fresh = rng.binomial(8, means[part]).astype(np.float64)
-        for i in range(HOURS_PER_CHUNK):
-            if state is None or not keep[i]:
-                state = fresh[i]
-            oktas[chunk * HOURS_PER_CHUNK + i] = state
+        if state is None:
+            keep[0] = False
+        state = _markov_run(keep, fresh, -1.0 if state is None else state, oktas[part])
     return oktas
+
+
+@njit(cache=True, nogil=True)
+def _markov_run(keep, fresh, state, out):
+    """Each hour keeps the previous hour's cover (``keep``) or takes its ``fresh`` draw
+    [oktas], starting from ``state``; fills ``out`` and returns the last cover."""
+    for i in range(keep.shape[0]):
+        if not keep[i]:
+            state = fresh[i]
+        out[i] = state
+    return state
 
 
 class WeatherFileError(ValueError):

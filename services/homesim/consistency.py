@@ -1,0 +1,246 @@
+"""Settings that make sense one device at a time but not together (issue 13, "Hardening").
+
+The inverter's dispatch (``homesim.devices.inverter.settle``) reads the battery's SoC against
+the inverter's thresholds, and the battery model (``homesim.devices.battery``) never charges
+above ``soc_max`` nor discharges below ``soc_min``. Some combinations can therefore never
+work, e.g. a ``battery_restart_soc`` at or above the battery's ``soc_max``: charging stops at
+``soc_max`` (up to a Joule short of it), so after its first shutdown the battery would never
+discharge again. Those are :func:`problems` (the home is refused); combinations that are legal
+but probably not what was meant are :func:`warnings` (``homesim validate`` prints them).
+
+Every line names the field path as the home file writes it (``devices[5].battery_restart_soc``)
+and says why. :func:`check` raises the problems as a pydantic ``ValidationError`` carrying one
+error per problem at its field path, so ``Home`` validation (``Home._consistent``) reports them
+like any other field error (``homesim: FILE: invalid home definition`` and one line each).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails
+
+if TYPE_CHECKING:
+    from homesim.home import Home
+
+
+class Finding(NamedTuple):
+    """One problem or warning: where (a location as pydantic writes it), the value, why."""
+
+    loc: tuple[Any, ...]
+    value: Any
+    reason: str
+
+    @property
+    def path(self) -> str:
+        return path(self.loc)
+
+    def problem(self) -> str:
+        return f"{self.path}: {show(self.value)} is not allowed: {self.reason}"
+
+    def warning(self) -> str:
+        return f"{self.path}: {show(self.value)}: {self.reason}"
+
+
+def path(loc: tuple[Any, ...]) -> str:
+    """``("devices", 5, "programs", 0, "soc")`` as ``devices[5].programs[0].soc``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def show(value: Any) -> str:
+    """A value as the home file writes it: ``true``, ``2000`` (not ``2000.0``), ``0.95``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def raise_findings(title: str, findings: list[Finding]) -> None:
+    """Raise ``findings`` (if any) as one ``ValidationError``, one error per finding at its own
+    location; raised inside a validator, pydantic nests them under the validated object's path."""
+    if findings:
+        raise ValidationError.from_exception_data(title, [
+            InitErrorDetails(type="value_error", loc=f.loc, input=_plain(f.value), ctx={"error": ValueError(f.reason)})
+            for f in findings
+        ])
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def problems(home: "Home") -> list[str]:
+    """Impossible combinations of settings across devices: one line each, path first."""
+    return [f.problem() for f in find_problems(home)]
+
+
+def warnings(home: "Home") -> list[str]:
+    """Legal but odd combinations: one line each, path first."""
+    return [f.warning() for f in find_warnings(home)]
+
+
+def check(home: "Home") -> None:
+    """Raise :func:`problems` as a ``ValidationError`` (called from ``Home`` validation)."""
+    raise_findings("Home", find_problems(home))
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+class _Parts(NamedTuple):
+    battery: Any
+    ib: int
+    inverter: Any
+    ii: int
+    grid: Any
+    ig: int
+
+
+def _parts(home: "Home") -> _Parts:
+    found: dict[str, tuple[Any, int]] = {}
+    for index, device in enumerate(home.devices):
+        found.setdefault(device.kind, (device, index))
+    battery, ib = found.get("battery", (None, -1))
+    inverter, ii = found.get("inverter", (None, -1))
+    grid, ig = found.get("grid", (None, -1))
+    return _Parts(battery, ib, inverter, ii, grid, ig)
+
+
+def _set(device: Any, field: str) -> bool:
+    """Whether ``field`` was written for ``device`` (not a default)."""
+    return field in device.model_fields_set
+
+
+def _grid_charge_slots(inverter: Any) -> list[tuple[int, Any]]:
+    return [(j, slot) for j, slot in enumerate(inverter.programs) if slot.grid_charge]
+
+
+def find_problems(home: "Home") -> list[Finding]:
+    found: list[Finding] = []
+    kinds = [d.kind for d in home.devices]
+    for i, device in enumerate(home.devices):  # the clouds model scales the sun's clear sky
+        if device.kind == "weather" and getattr(device, "model", None) != "file" and "sun" not in kinds:
+            found.append(Finding(("devices", i, "model"), device.model,
+                                 "the clouds weather model needs a sun device in the home (kind: sun), "
+                                 "or use model: file with a weather file"))
+    p = _parts(home)
+    bat, inv = p.battery, p.inverter
+    if bat is None:
+        return found
+    soc_max = bat.soc_max
+    if inv is not None:
+        restart = inv.battery_restart_soc
+        if restart >= soc_max:
+            # Charging stops at soc_max, sometimes a Joule short of it: a restart SoC at or above
+            # it is never reached, and the battery never discharges again after a shutdown.
+            if _set(inv, "battery_restart_soc") or not _set(bat, "soc_max"):
+                found.append(Finding(("devices", p.ii, "battery_restart_soc"), restart,
+                                     f"must be below the battery's soc_max {show(soc_max)} (devices[{p.ib}].soc_max): "
+                                     "charging stops at soc_max, so the battery would never restart after a shutdown"))
+            else:  # the inverter's default restart SoC against a soc_max the file sets
+                found.append(Finding(("devices", p.ib, "soc_max"), soc_max,
+                                     f"must be above the inverter's battery_restart_soc {show(restart)} "
+                                     f"(devices[{p.ii}].battery_restart_soc, its default): charging stops at "
+                                     "soc_max, so the battery would never restart after a shutdown"))
+        elif not home.pv_arrays and p.grid is not None:
+            # Without PV only a grid-charge program recharges the battery, up to its soc.
+            targets = [(min(slot.soc, soc_max), j) for j, slot in _grid_charge_slots(inv) if slot.power_w > 0]
+            if targets:
+                best, j = max(targets)
+                if restart >= best:
+                    found.append(Finding(
+                        ("devices", p.ii, "battery_restart_soc"), restart,
+                        f"must be below the highest grid-charge target {show(best)} (devices[{p.ii}].programs[{j}].soc): "
+                        "the home has no PV, so the battery would never restart after a shutdown"))
+    for index, device in enumerate(home.devices):
+        switch = getattr(device, "switch", None)
+        level = getattr(switch, "min_battery_soc", None)
+        if level is not None and level >= soc_max:
+            found.append(Finding(("devices", index, "switch", "min_battery_soc"), level,
+                                 f"must be below the battery's soc_max {show(soc_max)} (devices[{p.ib}].soc_max): "
+                                 "charging stops at soc_max, so the load would never switch on"))
+    return found
+
+
+def find_warnings(home: "Home") -> list[Finding]:
+    found: list[Finding] = []
+    p = _parts(home)
+    bat, inv, grid = p.battery, p.inverter, p.grid
+    ii, ib, ig = p.ii, p.ib, p.ig
+    if inv is not None:
+        if grid is not None and grid.export_limit_w is not None:
+            if inv.work_mode != "selling_first":
+                found.append(Finding(("devices", ig, "export_limit_w"), grid.export_limit_w,
+                                     f"has no effect: the inverter's work_mode {inv.work_mode} "
+                                     f"(devices[{ii}].work_mode) never exports"))
+            elif grid.export_limit_w == 0:
+                found.append(Finding(("devices", ig, "export_limit_w"), grid.export_limit_w,
+                                     f"the inverter is selling_first (devices[{ii}].work_mode) but may export "
+                                     "nothing: the same as limited_to_home"))
+            elif grid.export_limit_w >= inv.rated_power_w:
+                found.append(Finding(("devices", ig, "export_limit_w"), grid.export_limit_w,
+                                     f"never limits anything: the inverter's rated_power_w {show(inv.rated_power_w)} "
+                                     f"(devices[{ii}].rated_power_w) is lower"))
+        for j, slot in _grid_charge_slots(inv) if bat is not None else []:
+            where = ("devices", ii, "programs", j)
+            if grid is None:
+                found.append(Finding(where + ("grid_charge",), True,
+                                     "the home has no grid, so this program never charges the battery"))
+            elif slot.power_w == 0:
+                found.append(Finding(where + ("power_w",), slot.power_w,
+                                     "with grid_charge: this program never charges the battery (and holds it "
+                                     "while the grid is on)"))
+            elif slot.soc <= bat.soc_min:
+                found.append(Finding(where + ("soc",), slot.soc,
+                                     f"with grid_charge: at or below the battery's soc_min {show(bat.soc_min)} "
+                                     f"(devices[{ib}].soc_min), so this program never charges the battery"))
+    if bat is None:
+        return found
+    if inv is not None:
+        shutdown, low, restart = inv.battery_shutdown_soc, inv.battery_low_soc, inv.battery_restart_soc
+        reserve = inv.backup_reserve_soc
+        if restart == shutdown:
+            found.append(Finding(("devices", ii, "battery_restart_soc"), restart,
+                                 f"equals battery_shutdown_soc (devices[{ii}].battery_shutdown_soc): no hysteresis, "
+                                 "after a shutdown the battery restarts as soon as it gets back to the shutdown SoC"))
+        if shutdown < bat.soc_min:
+            found.append(Finding(("devices", ii, "battery_shutdown_soc"), shutdown,
+                                 f"is below the battery's soc_min {show(bat.soc_min)} (devices[{ib}].soc_min): in outages "
+                                 "the battery stops at soc_min and never shuts down, so battery_restart_soc has no effect"))
+        if low < bat.soc_min:
+            found.append(Finding(("devices", ii, "battery_low_soc"), low,
+                                 f"is below the battery's soc_min {show(bat.soc_min)} (devices[{ib}].soc_min): "
+                                 "with the grid on the battery stops at soc_min anyway"))
+        if reserve >= bat.soc_max:
+            found.append(Finding(("devices", ii, "backup_reserve_soc"), reserve,
+                                 f"is at or above the battery's soc_max {show(bat.soc_max)} (devices[{ib}].soc_max): "
+                                 "with the grid on the battery never discharges (it is a backup only)"))
+        elif reserve < bat.soc_min:
+            found.append(Finding(("devices", ii, "backup_reserve_soc"), reserve,
+                                 f"is below the battery's soc_min {show(bat.soc_min)} (devices[{ib}].soc_min): "
+                                 "the battery stops at soc_min anyway"))
+        for j, slot in enumerate(inv.programs):
+            if slot.soc > bat.soc_max:
+                found.append(Finding(("devices", ii, "programs", j, "soc"), slot.soc,
+                                     f"is above the battery's soc_max {show(bat.soc_max)} (devices[{ib}].soc_max): "
+                                     "in this slot the battery never discharges while the grid is on"
+                                     + (" and is charged only to soc_max" if slot.grid_charge else "")))
+        charged = bool(home.pv_arrays) or (grid is not None and any(
+            slot.power_w > 0 and slot.soc > bat.soc_min for _, slot in _grid_charge_slots(inv)))
+        if not charged:
+            found.append(Finding(("devices", ib), bat.id,
+                                 "the battery is never charged: the home has no pv_array and no program that "
+                                 "charges it from the grid (grid_charge), so it only gives its initial charge"))
+    for index, device in enumerate(home.devices):
+        switch = getattr(device, "switch", None)
+        level = getattr(switch, "min_battery_soc", None)
+        if level is not None and level <= bat.soc_min:
+            found.append(Finding(("devices", index, "switch", "min_battery_soc"), level,
+                                 f"has no effect: at or below the battery's soc_min {show(bat.soc_min)} "
+                                 f"(devices[{ib}].soc_min), which the SoC never goes under"))
+    return found
