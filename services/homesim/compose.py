@@ -1,6 +1,8 @@
 """A whole home for Docker Compose (or podman-compose), made from a home file: the router,
 the services, one container per device (the home's implied sun, weather and inverter too),
-Prometheus scraping all of them and Grafana with the dashboards provisioned.
+PostgreSQL holding the recorder's settlements, Prometheus scraping every process and Grafana
+with the dashboards and both data sources (Prometheus; the recorder's PostgreSQL for the
+homeowner's per-day dashboard) provisioned.
 
     python -m homesim.compose --home examples/home.yaml --out .      # docker-compose.yml + targets
     homesim credentials examples/home.yaml > .env                    # this home's secrets
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,10 @@ HOME_ID = "home"
 METRICS_PORT = 9100
 PROMETHEUS_IMAGE = "docker.io/prom/prometheus:v2.53.5"
 GRAFANA_IMAGE = "docker.io/grafana/grafana:11.6.0"
+POSTGRES_IMAGE = "docker.io/library/postgres:16"
+#: The recorder's database in Compose (user and database; the password is ``HOMESIM_DB_PASSWORD``).
+DB_USER = DB_NAME = "homesim"
+DB_PASSWORD_VARIABLE = "HOMESIM_DB_PASSWORD"
 
 
 def container_name(device_id: str) -> str:
@@ -106,14 +113,15 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
         volumes = [home_volume]
         if service == "authorizer":
             env.update(tickets, HOMESIM_DEVICE_ROLES=own_roles)
+        depends_on = after_router
         if service == "recorder":
-            env["HOMESIM_DB"] = "/var/lib/homesim/ledger.sqlite"
-            volumes.append("recorder-data:/var/lib/homesim")
+            env["HOMESIM_DB"] = f"postgresql://{DB_USER}:{need(DB_PASSWORD_VARIABLE)}@postgres:5432/{DB_NAME}"
+            depends_on = {**after_router, "postgres": {"condition": "service_healthy"}}
         if service == "controller":  # the desired home; in Compose nothing starts or stops containers by it
             env["HOMESIM_LIVE_DIR"] = "/var/lib/homesim/live"
             volumes.append("controller-data:/var/lib/homesim")
         services[service] = {"image": image, "command": ["python", "-m", "homesim.bus.services", service],
-                             "environment": env, "volumes": volumes, "depends_on": after_router, **hardened}
+                             "environment": env, "volumes": volumes, "depends_on": depends_on, **hardened}
     for device in home.devices:
         credential = ({"HOMESIM_SECRET": need(f"HOMESIM_SERVICE_{device.id.upper()}")} if is_service(device)
                       else {"HOMESIM_TICKET": need(ticket_variable(device.id))})
@@ -124,6 +132,15 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
             "environment": {**common_env, "HOMESIM_AUTHID": device.id, **credential},
             "volumes": [home_volume], "depends_on": after_router, **hardened,
         }
+    services["postgres"] = {  # the recorder's database, read by Grafana's homeowner dashboard; not published
+        "image": POSTGRES_IMAGE,
+        "environment": {"POSTGRES_USER": DB_USER, "POSTGRES_DB": DB_NAME,
+                        "POSTGRES_PASSWORD": need(DB_PASSWORD_VARIABLE)},
+        "volumes": ["recorder-db:/var/lib/postgresql/data"],
+        "healthcheck": {"test": ["CMD-SHELL", f"pg_isready -U {DB_USER} -d {DB_NAME}"], "interval": "5s",
+                        "timeout": "3s", "retries": 30},
+        "restart": "unless-stopped",
+    }
     services["prometheus"] = {
         "image": PROMETHEUS_IMAGE,
         "volumes": ["./infra/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
@@ -132,12 +149,14 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
     }
     services["grafana"] = {
         "image": GRAFANA_IMAGE,
-        "environment": {"GF_AUTH_ANONYMOUS_ENABLED": "true", "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer"},
+        # the provisioned PostgreSQL data source reads the password from this variable
+        "environment": {"GF_AUTH_ANONYMOUS_ENABLED": "true", "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
+                        DB_PASSWORD_VARIABLE: need(DB_PASSWORD_VARIABLE)},
         "volumes": ["./infra/grafana/provisioning:/etc/grafana/provisioning:ro",
                     "./infra/grafana/dashboards:/var/lib/grafana/dashboards/homesim:ro"],
-        "ports": ["127.0.0.1:3000:3000"], "depends_on": ["prometheus"], "restart": "unless-stopped",
+        "ports": ["127.0.0.1:3000:3000"], "depends_on": ["prometheus", "postgres"], "restart": "unless-stopped",
     }
-    return {"name": "homesim", "services": services, "volumes": {"recorder-data": {}, "controller-data": {}}}
+    return {"name": "homesim", "services": services, "volumes": {"recorder-db": {}, "controller-data": {}}}
 
 
 def scrape_targets(home: Home) -> list[dict[str, Any]]:
@@ -157,6 +176,8 @@ def credentials_env(home: Home) -> str:
     lines += [f"HOMESIM_SERVICE_{name.upper()}={secret}" for name, secret in credentials.services.items()]
     lines += [f"{ticket_variable(d.id)}={device_ticket(credentials.device_key, d.id)}"
               for d in home.devices if not is_service(d)]
+    # the recorder's PostgreSQL (URL-safe: it goes into the recorder's postgresql:// URL)
+    lines.append(f"{DB_PASSWORD_VARIABLE}={secrets.token_urlsafe(24)}")
     return "\n".join(lines) + "\n"
 
 

@@ -89,15 +89,29 @@ def property_changes(device_id: str, changes: Any) -> dict[str, Any]:
     return {f"{device_id}.{key}": value for key, value in changes.items()}
 
 
-def changed_home(home: Home, device_id: str, changes: Any, base: Path) -> Home:
-    """``home`` with the device's properties changed, or the clear error of why not."""
+def changed_home(home: Home, device_id: str, changes: Any, base: Path, desired: dict[str, Any] | None = None) -> Home:
+    """``home`` with the device's properties changed, or the clear error of why not.
+
+    ``desired`` is the controller's latest desired home (``home.<home>.devices``), if known: the
+    change is also checked against it, with this device's current properties, so that it can't
+    make the whole home inconsistent (``homesim.consistency``) with properties other devices
+    were given after this process read the home."""
     from autobahn.wamp.exception import ApplicationError
 
+    checked = home
     try:
-        return with_changes(home, property_changes(device_id, changes), home_dir=base)
+        wanted = property_changes(device_id, changes)
+        if isinstance(desired, dict) and isinstance(desired.get("devices"), list):
+            own = home.device(device_id).model_dump(mode="json")
+            devices = [own if isinstance(d, dict) and d.get("id") == device_id else d for d in desired["devices"]]
+            if own in devices:
+                checked = home_from_dict({**desired, "devices": devices}, home_dir=base)
+                with_changes(checked, wanted, home_dir=base)
+        checked = home
+        return with_changes(home, wanted, home_dir=base)
     except HomeFileError as error:
-        index = [d.id for d in home.devices].index(device_id)
-        problems = [p.replace(f"devices[{index}].", "", 1) for p in error.problems]
+        prefix = f"devices[{[d.id for d in checked.devices].index(device_id)}]."
+        problems = [p.removeprefix(prefix) for p in error.problems]
         raise ApplicationError(INVALID_PROPERTY, "; ".join(problems)) from None
 
 
@@ -138,7 +152,10 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
 
     uris = uris_from_env()
     adapter = adapter_for(compile_home(home), device_id)
-    metrics = DeviceMetrics.start(uris.home, adapter.device)
+    metrics = DeviceMetrics.start(uris.home, adapter.device, home.currency)
+    #: The inverter's last settlements, for the recorder's backfill: kept across sessions (after a
+    #: router restart the recorder asks for the ticks it lost while the router went down).
+    recent: collections.deque = collections.deque(maxlen=RECENT_SETTLEMENTS)
     comp = component()
 
     @comp.on_join
@@ -150,10 +167,17 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         def get() -> dict[str, Any]:
             return device_view(adapter)
 
+        desired: dict[str, Any] = {}
+
+        def on_desired(message: dict[str, Any]) -> None:
+            """The controller's desired home: what a property change is checked against."""
+            if valid(DesiredHome, message, uris.devices):
+                desired["home"] = message["home"]
+
         def set_properties(changes: Any = None, **kwargs: Any) -> dict[str, Any]:
             if changes is None:
                 changes = kwargs
-            new_home = changed_home(adapter.compiled.home, device_id, changes, base)
+            new_home = changed_home(adapter.compiled.home, device_id, changes, base, desired.get("home"))
             adapter.bind(compile_home(new_home))
             view = device_view(adapter)
             session.publish(uris.config(device_id), view, options=retain())
@@ -163,6 +187,8 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         # First of all, so that a device the watcher reports present answers get and set.
         await session.register(get, uris.get(device_id))
         await session.register(set_properties, uris.set(device_id))
+        if not isinstance(adapter, InverterAdapter):  # the inverter's own home follows every change
+            await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
         state = await retained(session, uris.state(device_id))
         if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
             adapter.restore(state)
@@ -172,7 +198,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             session.publish(uris.state(device_id), adapter.state(), options=retain())
 
         if isinstance(adapter, InverterAdapter):
-            await _run_inverter(session, uris, adapter, base, publish_state, metrics)
+            await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent)
         else:
             def on_settlement(settlement: dict[str, Any]) -> None:
                 if not valid(Settlement, settlement, uris.settlement):
@@ -200,9 +226,11 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
     run_component(comp)
 
 
-async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Path, publish_state, metrics) -> None:
+async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Path, publish_state, metrics,
+                        recent: collections.deque) -> None:
     """Collect each tick's energy events; settle when every present device has reported, or
-    when the barrier times out (the absent ones are then listed as missing)."""
+    when the barrier times out (the absent ones are then listed as missing). ``recent`` holds
+    the last settlements across sessions (``settlements_since`` serves them)."""
     from autobahn.wamp.types import SubscribeOptions
 
     from homesim.bus.session import log, retain, retained
@@ -210,7 +238,6 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     events: dict[int, dict[str, dict[str, Any]]] = {}
     started: dict[int, float] = {}
     sent: dict[int, float] = {}
-    recent: collections.deque = collections.deque(maxlen=RECENT_SETTLEMENTS)
     topology: dict[str, dict[str, Any]] = {}
     last = await retained(session, uris.settlement)
     if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
@@ -224,9 +251,11 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     def off() -> frozenset[str]:
         return frozenset(d for d, t in topology.items() if t.get("status") == "off")
 
-    def settle(tick: int) -> None:
+    def settle(tick: int, timed_out: bool = False) -> None:
         if tick <= adapter.applied_tick:
             return
+        if timed_out:
+            metrics.barrier_timeouts.inc()
         received = events.pop(tick, {})
         began = started.pop(tick, time.monotonic())
         settlement = adapter.settle(tick, received, off())
@@ -273,6 +302,10 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             started.setdefault(tick, time.monotonic())
             sent.setdefault(tick, message.get("sent"))
             ready(tick)
+        elif recent and recent[-1]["tick"] == tick:
+            # The clock repeats a tick it has not seen settled: the settlement was lost (the router
+            # died as it went out). Settled already, it goes out again (taking it is idempotent).
+            session.publish(uris.settlement, recent[-1], options=retain())
 
     def on_topology(message: dict[str, Any]) -> None:
         if not valid(Topology, message, uris.topology):
@@ -294,7 +327,10 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             return
         data = home.model_dump(mode="json")
         data["devices"] = [view["properties"] if d["id"] == device_id else d for d in data["devices"]]
-        adapter.bind(_compile(data, base))
+        try:
+            adapter.bind(_compile(data, base))
+        except HomeFileError as error:  # two changes that only clash together (made at once)
+            log.warning("ignored the new properties of %s: %s", device_id, "; ".join(error.problems))
 
     def on_devices(message: dict[str, Any]) -> None:
         """Devices added or removed by the controller."""
@@ -312,6 +348,8 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         if not recent or int(tick) > recent[-1]["tick"]:
             return []
         first = max(0, int(tick) - recent[0]["tick"])
+        if first >= len(recent) or recent[first]["tick"] != int(tick):  # not consecutive: look it up
+            first = next((k for k, s in enumerate(recent) if s["tick"] >= int(tick)), len(recent))
         return list(itertools.islice(recent, first, first + max(1, min(int(limit), 5000))))
 
     await session.subscribe(on_topology, uris.topology, options=SubscribeOptions(get_retained=True))
@@ -330,7 +368,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             now = time.monotonic()
             for tick in sorted(started):
                 if now - started[tick] >= BARRIER_TIMEOUT_S:
-                    settle(tick)
+                    settle(tick, timed_out=True)
 
     asyncio.ensure_future(barrier())
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,9 +34,13 @@ class LiveProcess:
             [sys.executable, "-m", "homesim.cli", "up", str(home), "--out", str(out), *args],
             stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT,
             start_new_session=True)
-        self.url = self.wait_for(r"is live at (ws://\S+)", 240)
-        self.credentials = json.loads((out / "credentials.json").read_text())
-        self.home_id = self.credentials["home"]
+        try:
+            self.url = self.wait_for(r"is live at (ws://\S+)", 240)
+            self.credentials = json.loads((out / "credentials.json").read_text())
+            self.home_id = self.credentials["home"]
+        except BaseException:  # never leave a home running behind a failed start (it slows every later test)
+            self.stop()
+            raise
 
     def output(self) -> str:
         return self.log_path.read_text()
@@ -76,6 +81,19 @@ class LiveProcess:
         the host could read)."""
         raw = Path(f"/proc/{self.pid_of(process_name)}/environ").read_bytes().decode()
         return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
+    def metrics(self, process: str) -> dict[str, float]:
+        """One scrape of a process's ``/metrics`` (``inverter``, ``battery``, ``clock``, ...), found in
+        the Prometheus targets file ``homesim up`` writes: sample (with its labels) -> value."""
+        targets = json.loads((self.out / "prometheus" / "targets.json").read_text())
+        address = next(t["targets"][0] for t in targets if t["labels"]["process"] == process)
+        text = urllib.request.urlopen(f"http://{address}/metrics", timeout=5).read().decode()
+        return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                if line and not line.startswith("#")}
+
+    def metric(self, process: str, name: str) -> float:
+        """The value of the one sample of ``name`` that ``process`` serves."""
+        return next(v for k, v in self.metrics(process).items() if k.split("{")[0] == name)
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -137,6 +155,10 @@ class BusClient:
 
     def call(self, uri: str, *args: Any, **kwargs: Any) -> Any:
         return self._run(lambda: self.session.call(uri, *args, **kwargs))
+
+    def call_within(self, timeout_s: float, uri: str, *args: Any, **kwargs: Any) -> Any:
+        """``call`` for a slow procedure (a plan): wait up to ``timeout_s``."""
+        return self._run(lambda: self.session.call(uri, *args, **kwargs), timeout_s)
 
     def register(self, uri: str, procedure: Callable[..., Any]) -> Any:
         return self._run(lambda: self.session.register(procedure, uri))

@@ -14,8 +14,10 @@ from homesim.home import load_home
 from conftest import EXAMPLES
 
 
-def step_adapters(home, ticks, dt_s):
-    compiled = CompiledHome(home, dt_s)
+def step_adapters(home, ticks, dt_s, seed=None):
+    """Every device's adapter stepped in this process, settled by the inverter's: the live runtime
+    without transport. Returns ``(compiled, settlements)``."""
+    compiled = CompiledHome(home, dt_s, seed=seed)
     adapters = {d.id: adapter_for(compiled, d.id) for d in home.devices}
     inverter = adapters[home.inverter.id]
     settlements = []

@@ -1,7 +1,9 @@
 """The generated docker-compose.yml run for real with podman-compose: the router, the services
-and every device of the reference home in their own containers. Prometheus and Grafana are
-left out: their images come from a registry this machine can't reach (their configuration is
-checked below and, for the dashboards, against a real Prometheus in tests/observability)."""
+and every device of the reference home in their own containers. PostgreSQL, Prometheus and
+Grafana are left out: their images come from a registry this machine can't reach (their
+configuration is checked below; the dashboards against a real Prometheus and a real
+PostgreSQL in tests/observability). Without the postgres service the recorder runs on SQLite
+in a volume, as the chart does without ``recorder.postgresUrl``."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from podman_home import CONTAINERS_CONF, ENERGY_OUT, health_problem, images, met
 COMPOSE = ROOT / "docker-compose.yml"
 SPEED = 10
 RUN_S = 30
+#: Services whose images come from a registry.
+REGISTRY_SERVICES = ("postgres", "prometheus", "grafana")
 
 
 def compose_services() -> dict:
@@ -36,14 +40,20 @@ def test_the_compose_file_is_the_reference_home_with_prometheus_and_grafana():
     services = compose_services()
     devices = {container_name(d.id) for d in home.devices}
     assert set(services) == {"router", "authorizer", "recorder", "clock", "watcher", "controller", "planner",
-                             "prometheus", "grafana"} | devices
+                             *REGISTRY_SERVICES} | devices
     targets = json.loads((ROOT / "infra" / "prometheus" / "targets" / "compose.json").read_text())
     scraped = {t["targets"][0].split(":")[0] for t in targets}
-    assert scraped == set(services) - {"router", "prometheus", "grafana"}
+    assert scraped == set(services) - {"router", *REGISTRY_SERVICES}
     for mount in services["grafana"]["volumes"] + services["prometheus"]["volumes"]:
         assert (ROOT / mount.split(":")[0]).exists(), mount
+    # the recorder writes to the postgres service, whose password Grafana's data source shares
+    assert services["recorder"]["environment"]["HOMESIM_DB"].startswith("postgresql://homesim:${HOMESIM_DB_PASSWORD:?")
+    assert services["recorder"]["environment"]["HOMESIM_DB"].endswith("@postgres:5432/homesim")
+    assert services["recorder"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    assert "HOMESIM_DB_PASSWORD" in services["grafana"]["environment"]
+    assert "ports" not in services["postgres"]  # the database is not published
     for name, service in services.items():
-        if name not in ("prometheus", "grafana"):
+        if name not in REGISTRY_SERVICES:
             assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
     assert services["router"]["ports"] == ["127.0.0.1:${HOMESIM_UI_PORT:-8080}:8080"]  # loopback only by default
     text = COMPOSE.read_text()
@@ -70,8 +80,19 @@ def compose_home(images, tmp_path_factory):
 
     environment = {**os.environ, **env, "HOMESIM_SPEED": str(SPEED), "HOMESIM_UI_PORT": str(free_port()),
                    "CONTAINERS_CONF": str(CONTAINERS_CONF)}
-    ours = [name for name in compose_services() if name not in ("prometheus", "grafana")]
-    command = ["podman-compose", "-f", str(COMPOSE), "-p", project]
+    # the file without the registry's images: the recorder on SQLite in a volume instead of PostgreSQL
+    document = yaml.safe_load(COMPOSE.read_text())
+    for name in REGISTRY_SERVICES:
+        document["services"].pop(name)
+    recorder = document["services"]["recorder"]
+    recorder["environment"]["HOMESIM_DB"] = "/var/lib/homesim/ledger.sqlite"
+    recorder["volumes"].append("recorder-data:/var/lib/homesim")
+    recorder["depends_on"].pop("postgres")
+    document["volumes"]["recorder-data"] = {}
+    variant = ROOT / f".compose-test-{project}.yml"  # next to the original: its relative paths hold
+    variant.write_text(yaml.safe_dump(document, sort_keys=False))
+    ours = list(document["services"])
+    command = ["podman-compose", "-f", str(variant), "-p", project]
     started = time.monotonic()
     try:
         up = subprocess.run(command + ["up", "-d", *ours], capture_output=True, text=True, env=environment,
@@ -80,6 +101,7 @@ def compose_home(images, tmp_path_factory):
         yield {"project": project, "port": environment["HOMESIM_UI_PORT"], "services": ours}
     finally:
         subprocess.run(command + ["down", "-v"], capture_output=True, env=environment, cwd=ROOT, timeout=600)
+        variant.unlink(missing_ok=True)
         print(f"compose home: up and down in {time.monotonic() - started:.0f} s")
 
 

@@ -71,6 +71,7 @@ def samples() -> dict[str, list[dict]]:
         "SwitchResult": [{"id": "tv", "enabled": False}],
         "RecordCount": [{"ticks": 10, "last": 9}, {"ticks": 0, "last": -1}],
         "SettlementsSince": [{"tick": 4, "limit": 100}],
+        "RecentRequest": [{}, {"ticks": 1440}],
         "ReportRequest": [{}, {"only": "2026-01-05"}],
         "ReportRows": [{"by": "day", "columns": ["period", "cost"], "rows": [{"period": "2026-01-05", "cost": 0.37}],
                         "currency": "ZAR"}],
@@ -80,6 +81,53 @@ def samples() -> dict[str, list[dict]]:
                                   "outage_coverage": 1.0}],
                         "columns": ["battery.capacity_kwh", "cost", "self_sufficiency", "unmet_hours_in_outages",
                                     "grid_import_kwh", "pv_kwh", "outage_coverage"], "days": 2.0, "currency": "ZAR"}],
+        # (baseline always given: the TypeScript model writes its one allowed value as a constant)
+        "PurchaseRequest": [{"years": 2, "baseline": "grid_only"}, {"years": None, "baseline": "grid_only"}],
+        **purchase_samples(),
+        "OptimizeRequest": [{"vary": {"battery.capacity_kwh": [5, 10, 15]}},
+                            {"vary": {"battery.capacity_kwh": [5, 10]}, "objective": "payback", "budget": 150000,
+                             "min_outage_coverage": 0.9, "years": 10}],
+        "OptimizeResult": [{"objective": "npv", "evaluated": 2, "currency": "ZAR", "method": "grid", "space": 2,
+                            "baseline": "grid_only",
+                            "rows": [{"battery.capacity_kwh": 5, "capital": 119712.0, "npv": 35120.5,
+                                      "simple_payback_years": 8.4, "outage_coverage": 0.93, "feasible": True},
+                                     {"battery.capacity_kwh": 10, "capital": 147872.0, "npv": 30110.1,
+                                      "simple_payback_years": None, "outage_coverage": 0.99, "feasible": True}],
+                            "best": {"battery.capacity_kwh": 5, "capital": 119712.0, "npv": 35120.5,
+                                     "simple_payback_years": 8.4, "outage_coverage": 0.93, "feasible": True}},
+                           {"objective": "npv", "evaluated": 0, "currency": "ZAR", "rows": [], "best": None}],
         **state_samples,
     }
     return out
+
+
+def purchase_samples():
+    """plan.purchase's result: a one-year plan of the reference home priced by
+    examples/finance.yaml (figures of a real run, rounded), and its parts."""
+    size = {"pv_kwp": 4.95, "battery_kwh": 10.24, "inverter_kw": 5.0}
+    capital = {"pv": 44551.86, "battery": 56320.0, "inverter": 22000.0, "installation": 25000.0, "total": 147871.86}
+    totals = {"capital": 147871.86, "npv": -136035.9, "irr": None, "simple_payback_years": None,
+              "discounted_payback_years": None, "lcoe_per_kwh": 32.2, "savings": 14137.92, "bill_without": 15000.55,
+              "bill_with": 862.63, "outage_hours": 168.5, "unmet_hours_in_outages_without": 168.5,
+              "unmet_hours_in_outages_with": 0.85, "outage_hours_avoided": 167.65, "outage_coverage": 0.995,
+              "cost_per_outage_hour_avoided": 811.4, "battery_ageing_model": "lfp", "battery_share_last_year": 1.0,
+              "battery_end_of_life_year": None}
+    money = {"savings": 0.0, "export_revenue": 0.0, "capital": 147871.86, "maintenance": 0.0, "replacements": 0.0,
+             "loan_payment": 0.0, "net": -147871.86, "cumulative": -147871.86, "discounted_cumulative": -147871.86}
+    energy = ("battery_kwh", "battery_share", "battery_cycles", "pv_share", "pv_kwh", "load_kwh", "import_kwh",
+              "export_kwh", "baseline_import_kwh", "baseline_export_kwh", "bill", "baseline_bill", "outage_hours",
+              "unmet_hours_in_outages", "baseline_unmet_hours_in_outages")
+    year0 = {"year": 0, **{k: None for k in energy}, **money}
+    year1 = {"year": 1, "battery_kwh": 10.24, "battery_share": 1.0, "battery_cycles": 273.0, "pv_share": 1.0,
+             "pv_kwh": 4932.2, "load_kwh": 4765.4, "import_kwh": 286.8, "export_kwh": 0.0,
+             "baseline_import_kwh": 4733.2, "baseline_export_kwh": 0.0, "bill": 862.63, "baseline_bill": 15000.55,
+             "outage_hours": 168.5, "unmet_hours_in_outages": 0.85, "baseline_unmet_hours_in_outages": 168.5,
+             "savings": 14137.92, "export_revenue": 0.0, "capital": 0.0, "maintenance": 1000.0, "replacements": 0.0,
+             "loan_payment": 0.0, "net": 13137.92, "cumulative": -134733.94, "discounted_cumulative": -136035.9}
+    plan = {"plan_version": 1, "home": "Reference home, Cape Town", "currency": "ZAR", "years": 1,
+            "baseline": "grid_only", "assumptions": ["each year is simulated at 60 s steps"],
+            "finance": {"pv_per_kwp": 9000, "analysis_years": 1}, "size": size,
+            "baseline_size": {"pv_kwp": 0.0, "battery_kwh": 0.0, "inverter_kw": 0.0}, "capital": capital,
+            "totals": totals, "rows": [year0, year1]}
+    return {"PurchasePlan": [plan], "PlanSize": [size], "PlanCapital": [capital], "PlanTotals": [totals],
+            "PlanYear": [year0, year1]}

@@ -21,6 +21,10 @@ def test_credentials_are_fresh_and_every_device_ticket_checks_out():
     assert env.keys() == other.keys() and all(env[k] != other[k] for k in env)  # random each time
     home = home_from_dict(read_home_file(EXAMPLES / "home.yaml"))
     key, viewer, operator = env["HOMESIM_DEVICE_KEY"], env["HOMESIM_VIEWER_TICKET"], env["HOMESIM_OPERATOR_TICKET"]
+    # the recorder's PostgreSQL: random, and safe unescaped in the recorder's postgresql:// URL
+    import re
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24,}", env["HOMESIM_DB_PASSWORD"])
     for device in home.devices:
         if device.kind == "inverter":
             assert len(env["HOMESIM_SERVICE_INVERTER"]) >= 24

@@ -2,7 +2,10 @@
 (SIGSTOP) changes nothing for the home, and the router drops it once it stops answering pings
 (what it buffered for it goes with it). A device that freezes holds each tick up to the
 inverter's barrier only until the router drops it; then it is marked missing (and counted in
-``homesim_missing_devices``) and the home goes on at full pace; thawed, it comes back."""
+``homesim_missing_devices``) and the home goes on without waiting for it (counted in ``homesim_barrier_timeouts_total``: no tick
+runs into the barrier once it is dropped); thawed, it comes back.
+
+Nothing here is timed: each test waits for ticks and counts what the inverter did with them."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,11 +47,16 @@ def home(tmp_path_factory):
     live.stop()
 
 
-def rate(events: list, seconds: float) -> float:
-    """Settlements per second over the next ``seconds``."""
-    start = len(events)
-    time.sleep(seconds)
-    return (len(events) - start) / seconds
+def timeouts(home: LiveProcess) -> float:
+    """Ticks the inverter has settled so far because its barrier ran out."""
+    return home.metric("inverter", "homesim_barrier_timeouts_total")
+
+
+def settle_more(settlements: list, count: int, what: str) -> list:
+    """Wait for ``count`` more settlements and return them (the home goes on)."""
+    start = len(settlements)
+    wait_until(lambda: len(settlements) >= start + count, 120, what)
+    return [s for _, s in settlements[start:start + count]]
 
 
 def connected(service: BusClient, session_id: int) -> bool:
@@ -72,15 +79,21 @@ def test_a_frozen_viewer_neither_slows_the_home_nor_stays_connected(home):
     try:
         greedy_session = int(greedy.stdout.readline())
         assert connected(service, greedy_session)
-        # the pace before, measured once the clock is past its start (it may burst to catch up)
-        wait_until(lambda: len(settlements) >= 5 * SPEED, 60, "the home at its pace")
-        before = rate(settlements, 4)
+        # the home at its pace: every device reports within the inverter's barrier
+        wait_until(lambda: len(settlements) >= 2 * SPEED, 60, "the home at its pace")
+        before = timeouts(home)
         os.kill(greedy.pid, signal.SIGSTOP)
-        during = rate(settlements, 8)
-        assert during >= 0.75 * before, (before, during)
+        # If the router waited on the frozen viewer, devices' events would wait with it: ticks would
+        # run into the barrier and settle with devices missing.
+        # (A device can be late on its own on a loaded machine: a tenth of the ticks is allowed.)
+        during = settle_more(settlements, 10 * SPEED, "ticks settled while the viewer is frozen")
+        assert sum(1 for s in during if s["missing"]) <= len(during) / 10
+        assert timeouts(home) - before <= len(during) / 10
         wait_until(lambda: not connected(service, greedy_session), 60, "the frozen viewer dropped by the router")
-        time.sleep(2.0)  # the router lets go of what it buffered for it
-        assert rate(settlements, 4) >= 0.75 * before
+        before = timeouts(home)
+        after = settle_more(settlements, 5 * SPEED, "ticks settled after the viewer was dropped")
+        assert sum(1 for s in after if s["missing"]) <= len(after) / 10
+        assert timeouts(home) - before <= len(after) / 10
     finally:
         os.kill(greedy.pid, signal.SIGCONT)
         greedy.kill()
@@ -94,14 +107,21 @@ def test_a_frozen_device_is_dropped_marked_missing_and_comes_back(home):
     settlements = operator.subscribe(f"home.{home.home_id}.settlement")
     tv = home.pid_of("device.tv")
     try:
-        before = rate(settlements, 3)
+        before = timeouts(home)
         os.kill(tv, signal.SIGSTOP)
         # Until the router drops it, each tick waits for it up to the inverter's barrier ...
-        wait_until(lambda: settlements and "tv" in settlements[-1][1]["missing"], 10, "a tick settled without the tv")
+        wait_until(lambda: settlements and "tv" in settlements[-1][1]["missing"], 30, "a tick settled without the tv")
+        assert timeouts(home) > before
         topology = lambda: operator.call(f"home.{home.home_id}.topology.get")["devices"]["tv"]["status"]  # noqa: E731
-        wait_until(lambda: topology() == "missing", 45, "the frozen tv dropped and marked missing")
-        time.sleep(1.0)
-        assert rate(settlements, 3) >= 0.75 * before  # ... then the home goes on at full pace without it
+        wait_until(lambda: topology() == "missing", 60, "the frozen tv dropped and marked missing")
+        # ... then no tick waits for it: the barrier runs out only when another device is late
+        # (a tick settled then lists that device as missing too).
+        settle_more(settlements, 3, "ticks settled once the tv is marked missing")  # the inverter heard it too
+        since = timeouts(home)
+        after = settle_more(settlements, 5 * SPEED, "ticks settled without the frozen tv")
+        assert all("tv" in s["missing"] for s in after)
+        late_others = sum(1 for s in after if set(s["missing"]) - {"tv"})
+        assert timeouts(home) - since <= late_others + 1  # +1: a tick waiting when the topology changed
         assert all(sum(s["e"].values()) == s["loss_j"] for _, s in settlements)
     finally:
         os.kill(tv, signal.SIGCONT)

@@ -1,25 +1,13 @@
 // End to end, in headless Debian Chromium, against a live home (started by the caller):
-// drag an oven into the home, see it run and consume, switch it off, set an invalid
+// drag an oven into the house, see it run and consume, switch it off, set an invalid
 // property, change the speed. Screenshots of each step go to OUT_DIR.
 // Usage: UI_URL=http://127.0.0.1:PORT/#home=...&authid=operator&ticket=... OUT_DIR=dir node e2e/e2e.mjs
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
-const url = process.env.UI_URL;
-const out = process.env.OUT_DIR ?? 'e2e-artifacts';
-if (!url) {
-  console.error('UI_URL is not set');
-  process.exit(2);
-}
-mkdirSync(out, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+import { start, watts } from './common.mjs';
+
+const { url, out, browser, log } = await start('e2e');
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-const log = (m) => console.log(`e2e: ${m}`);
 page.on('console', (m) => { if (m.type() === 'error') console.log(`browser: ${m.text()}`); });
 let step = 0;
 const shot = async (name) => {
@@ -41,10 +29,6 @@ const until = async (what, fn, timeoutMs = 30000) => {
   }
 };
 const text = (selector) => page.locator(selector).first().textContent().then((t) => (t ?? '').trim());
-const watts = (s) => {
-  const m = /(-?[\d.]+)\s*(kW|W)/.exec(s);
-  return m ? Number(m[1]) * (m[2] === 'kW' ? 1000 : 1) : null;
-};
 const loadsWatts = async () => watts(await page.locator('[data-node="loads"] .watts').textContent());
 
 try {
@@ -54,13 +38,16 @@ try {
   await shot('home');
   const before = await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
 
-  // 1. Drag an oven from the palette onto the home: the controller starts a new process.
+  // 1. Drag an oven from the palette into the house: the controller starts a new process.
+  // the palette at the top of the view, the room's top part below it
+  await page.evaluate(() => window.scrollTo(0, document.querySelector('.palette').getBoundingClientRect().top + window.scrollY - 8));
   const source = await page.locator('[data-kind="oven"]').boundingBox();
-  const target = await page.locator('[data-test="home-drop"]').boundingBox();
+  const target = await page.locator('[data-zone="non_essential"].zone').boundingBox();
+  const dropY = Math.min(target.y + 40, page.viewportSize().height - 10);
   await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
   await page.mouse.down();
   await page.mouse.move(source.x + 20, source.y + 20, { steps: 10 });
-  await page.mouse.move(target.x + target.width / 2, target.y + target.height - 10, { steps: 20 });
+  await page.mouse.move(target.x + target.width / 2, dropY, { steps: 20 });
   await page.mouse.up();
   const oven = await until('a new oven', async () => {
     const ids = await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
@@ -71,16 +58,34 @@ try {
   log(`added ${oven}`);
   await shot('oven-added');
 
-  // Make it cook all day (its property form), so its consumption shows in the flows.
-  await page.locator(`[data-device="${oven}"] .name`).click();
+  // Make it cook all day (its property form: a cooking time from 00:00 to 23:59), so its
+  // consumption shows in the flows.
+  const openForm = async () => {
+    await page.locator(`[data-device="${oven}"] .name`).click();
+    await page.locator('dialog[open] [data-field]').first().waitFor();
+  };
+  const closeForm = async () => {
+    await page.keyboard.press('Escape');
+    await until('the form closed', async () => (await page.locator('dialog[open]').count()) === 0);
+  };
+  await openForm();
   const loadsBefore = await loadsWatts();
-  await page.locator('#prop-cooking').fill('[{"start": "00:00", "end": "23:59"}]');
+  await until('the cooking times', async () => (await page.locator('[data-field="cooking"] .window-row').count()) > 0);
+  const cookingRows = page.locator('[data-field="cooking"] .remove-row');
+  for (let n = await cookingRows.count(); n > 0; n -= 1) { // one at a time: wait for each row to go
+    await cookingRows.first().click();
+    await until('a cooking time removed', async () => (await cookingRows.count()) === n - 1);
+  }
+  await page.getByRole('button', { name: 'add Cooking times', exact: true }).click();
+  await page.getByLabel('Cooking times 1 from', { exact: true }).fill('00:00');
+  await page.getByLabel('Cooking times 1 to', { exact: true }).fill('23:59');
   await page.locator('#prop-rated_power_w').fill('3000');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await until('saved', async () => (await page.locator('.ok').count()) > 0);
+  await until('saved', async () => (await page.locator('dialog[open] .ok').count()) > 0);
+  await closeForm();
   const ovenWatts = await until('oven consuming', async () => {
     const w = watts(await text(`[data-power="${oven}"]`));
-    return w !== null && w <= -1000 ? w : null;
+    return w !== null && w >= 1000 ? w : null;
   });
   const loadsWith = await until('loads up by the oven', async () => {
     const w = await loadsWatts();
@@ -100,14 +105,18 @@ try {
   log(`oven off; loads ${loadsOff} W`);
   await shot('oven-off');
 
+  await openForm();
   if (!(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled())) {
     throw new Error('the form of a device that is off still offers Save');
   }
+  await closeForm();
   // ... and on again: it runs again, with the properties it had.
   await page.locator(`[data-device="${oven}"] input[type="checkbox"]`).check();
-  await until('oven consuming again', async () => (watts(await text(`[data-power="${oven}"]`)) ?? 0) <= -1000, 60000);
+  await until('oven consuming again', async () => (watts(await text(`[data-power="${oven}"]`)) ?? 0) >= 1000, 60000);
 
   // 3. An invalid property: the field shows the server's error and nothing changes.
+  await openForm();
+  await until('the form enabled', async () => !(await page.locator('#prop-rated_power_w').isDisabled()));
   await page.locator('#prop-rated_power_w').fill('-5');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   const error = await until('the field error', async () => {
@@ -124,6 +133,7 @@ try {
     return value !== '' ? value : null;
   });
   if (Number(kept) !== 3000) throw new Error(`rated_power_w changed to ${kept}`);
+  await closeForm();
 
   // Inverter settings as an inverter shows them: change the work mode and a slot, apply.
   await page.locator('#inv-work-mode').selectOption('zero_export');
@@ -147,6 +157,18 @@ try {
   log(`report shows the recorded day: ${day}`);
   await page.locator('app-plan').scrollIntoViewIfNeeded();
   await shot('inverter-and-what-if');
+  // Bad values: every one named, and the previous table gone (no stale figures under the error).
+  await page.locator('#plan-values').fill('-5, 15, abc');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const planError = await until('the what-if error', async () => {
+    const el = page.locator('app-plan [role="alert"]');
+    return (await el.count()) ? (await el.textContent()).trim() : null;
+  }, 60000);
+  if (!planError.includes('capacity_kwh=-5') || !planError.includes('capacity_kwh=abc')) {
+    throw new Error(`the what-if error does not name every bad value: ${planError}`);
+  }
+  if (await page.locator('table[aria-label="what-if comparison"]').count()) throw new Error('stale what-if table under the error');
+  log(`what-if with bad values: ${planError}`);
 
   // 4. Change the speed: the simulated clock speeds up.
   await page.getByRole('button', { name: 'speed real time' }).click();

@@ -23,6 +23,9 @@ from homesim.engine.core import tick_cost
 #: Roles whose devices report energy each tick (the inverter waits for them).
 ENERGY_ROLES = ("source", "load", "storage", "grid")
 
+#: The grid's schedule carried from its energy event into the settlement (the UI reads it there).
+GRID_STATUS_KEYS = ("stage", "outage_end", "next_outage_start", "next_outage_end", "next_outage_stage")
+
 
 class Adapter:
     """A device on the bus. ``on_tick`` returns the energy event (or ``None``)."""
@@ -110,8 +113,9 @@ class GridAdapter(Adapter):
 
     def on_tick(self, tick: int) -> dict[str, Any]:
         exo, t = self.exo(tick)
+        status = self.device.status_at(int(exo.block.unix_s[t]), self.compiled.home.location.timezone)
         return {"tick": tick, "grid_on": bool(exo.grid_on[t]), "import_price": float(exo.import_price[t]),
-                "export_price": float(exo.export_price[t])}
+                "export_price": float(exo.export_price[t]), **status}
 
 
 class StorageAdapter(Adapter):
@@ -259,6 +263,7 @@ class InverterAdapter(Adapter):
             "curtailed_j": int(curtailed),
             "soc": battery_model.soc(compiled.battery_params, stored_new) if has_battery else None,
             "grid_on": grid_on,
+            **{key: grid_event.get(key) for key in GRID_STATUS_KEYS if grid_event and key in grid_event},
             "cost": float(cost),
             "pv_surplus_w": surplus_j / compiled.dt_s,
             "missing": missing,

@@ -2,25 +2,37 @@
 
 Every process serves its own ``/metrics`` on ``$HOMESIM_METRICS_ADDR:$HOMESIM_METRICS_PORT``
 (address 127.0.0.1 unless set, 0.0.0.0 in the images; no server when the port is unset or 0);
-``homesim up`` lists them in a file_sd targets file.
+``homesim up`` lists them in a file_sd targets file. Every series carries its own ``home``
+(and ``device``, ``kind``, ``process``) labels; the shipped scrape configs honour them
+(``honor_labels: true``, ``honorLabels`` in the chart's PodMonitor), so no ``exported_*``
+label appears.
 Metric names follow Prometheus conventions (base units, ``_total`` counters):
 
 ``homesim_device_power_watts{home,device,kind}``
     Power of the device's flow in the last settled tick [W]; positive into the home's bus
-    (PV, battery discharge, grid import), negative out of it (loads, charge, export).
+    (PV, battery discharge, grid import), negative out of it (loads, charge, export). Only
+    devices with an energy flow have it: not the sun, the weather or the inverter.
 ``homesim_device_energy_joules_total{home,device,kind,direction}``
-    Energy by direction, ``in`` (into the bus) or ``out`` (out of it) [J]. Counters start at 0
-    when a process starts; Prometheus treats the drop as a counter reset.
+    Energy by direction, ``in`` (into the bus) or ``out`` (out of it) [J]; energy devices
+    only, as above. Counters start at 0 when a process starts; Prometheus treats the drop as
+    a counter reset.
+``homesim_pv_curtailed_watts{home}`` and ``homesim_pv_curtailed_joules_total{home}``
+    PV power available but not used in the last settled tick [W] and PV energy curtailed so
+    far [J] (the settlement's ``curtailed_j``), inverter.
 ``homesim_battery_soc_ratio{home,device}``
     Battery state of charge (0..1).
 ``homesim_grid_on{home,device}``
     1 while the grid is up, 0 in an outage or load-shedding.
-``homesim_cost_total{home}``
-    Cost of grid energy so far (import cost minus export credit) [currency], inverter.
+``homesim_cost_total{home,currency}``
+    Cost of grid energy so far (import cost minus export credit) [currency], inverter; the
+    ``currency`` label is the home's ISO 4217 code (e.g. ``ZAR``).
 ``homesim_tick_lag_seconds{home,device}``
     Wall time from the clock publishing a tick to this process taking its settlement [s].
 ``homesim_settled_ticks_total{home}`` and ``homesim_missing_devices{home}``
     Ticks settled and devices missing from the last one (inverter).
+``homesim_barrier_timeouts_total{home}``
+    Ticks the inverter settled when its barrier ran out (some present device had not reported);
+    a device the watcher marked missing is no longer waited for, so it adds none (inverter).
 ``homesim_tick{home,process}``
     The last tick this process handled.
 ``homesim_bus_connected{home,process}``
@@ -66,22 +78,29 @@ class ProcessMetrics:
                 logging.getLogger("homesim.bus").error("metrics: can't serve on port %d: %s", port, error)
 
 
+#: Kinds with no energy flow of their own: no power or energy series (they would be always 0).
+NO_FLOW_KINDS = frozenset({"sun", "weather", "inverter"})
+
+
 class DeviceMetrics(ProcessMetrics):
     """What a device (or the inverter) exposes, updated from each settlement."""
 
-    def __init__(self, home: str, device_id: str, kind: str) -> None:
+    def __init__(self, home: str, device_id: str, kind: str, currency: str = "") -> None:
         super().__init__(home, device_id)
         self.device_id = device_id
         labels = [home, device_id, kind]
-        self.power = Gauge("homesim_device_power_watts", "Power of the device's flow in the last tick [W]",
-                           ["home", "device", "kind"], registry=self.registry).labels(*labels)
-        energy = Counter("homesim_device_energy_joules", "Energy by direction [J]",
-                         ["home", "device", "kind", "direction"], registry=self.registry)
-        self.energy_in = energy.labels(*labels, "in")
-        self.energy_out = energy.labels(*labels, "out")
+        self.power = self.energy_in = self.energy_out = None
+        if kind not in NO_FLOW_KINDS:
+            self.power = Gauge("homesim_device_power_watts", "Power of the device's flow in the last tick [W]",
+                               ["home", "device", "kind"], registry=self.registry).labels(*labels)
+            energy = Counter("homesim_device_energy_joules", "Energy by direction [J]",
+                             ["home", "device", "kind", "direction"], registry=self.registry)
+            self.energy_in = energy.labels(*labels, "in")
+            self.energy_out = energy.labels(*labels, "out")
         self.lag = Gauge("homesim_tick_lag_seconds", "Wall time from tick to settlement [s]",
                          ["home", "device"], registry=self.registry).labels(home, device_id)
-        self.soc = self.grid_on = self.cost = self.settled_ticks = self.missing = None
+        self.soc = self.grid_on = self.cost = self.settled_ticks = self.missing = self.barrier_timeouts = None
+        self.curtailed_power = self.curtailed_energy = None
         if kind == "battery":
             self.soc = Gauge("homesim_battery_soc_ratio", "Battery state of charge (0..1)", ["home", "device"],
                              registry=self.registry).labels(home, device_id)
@@ -90,16 +109,22 @@ class DeviceMetrics(ProcessMetrics):
                                  registry=self.registry).labels(home, device_id)
         if kind == "inverter":
             # A gauge: export credit can make it fall.
-            self.cost = Gauge("homesim_cost_total", "Cost of grid energy so far [currency]", ["home"],
-                              registry=self.registry).labels(home)
+            self.cost = Gauge("homesim_cost_total", "Cost of grid energy so far [currency]", ["home", "currency"],
+                              registry=self.registry).labels(home, currency)
+            self.curtailed_power = Gauge("homesim_pv_curtailed_watts", "PV power available but not used in the "
+                                         "last tick [W]", ["home"], registry=self.registry).labels(home)
+            self.curtailed_energy = Counter("homesim_pv_curtailed_joules", "PV energy curtailed [J]", ["home"],
+                                            registry=self.registry).labels(home)
             self.settled_ticks = Counter("homesim_settled_ticks", "Ticks settled", ["home"],
                                          registry=self.registry).labels(home)
             self.missing = Gauge("homesim_missing_devices", "Devices missing from the last settlement", ["home"],
                                  registry=self.registry).labels(home)
+            self.barrier_timeouts = Counter("homesim_barrier_timeouts", "Ticks settled when the barrier ran out",
+                                            ["home"], registry=self.registry).labels(home)
 
     @classmethod
-    def start(cls, home: str, device: Any) -> "DeviceMetrics":
-        return cls(home, device.id, device.kind)
+    def start(cls, home: str, device: Any, currency: str = "") -> "DeviceMetrics":
+        return cls(home, device.id, device.kind, currency)
 
     def settled(self, settlement: dict[str, Any], _settle_s: float | None = None) -> None:
         """Take one settlement."""
@@ -108,7 +133,9 @@ class DeviceMetrics(ProcessMetrics):
         if sent:
             self.lag.set(max(0.0, time.time() - float(sent)))
         flow = settlement["e"].get(self.device_id)
-        if flow is not None:
+        if self.power is None:
+            pass
+        elif flow is not None:
             self.power.set(flow / settlement["dt_s"])
             if flow > 0:
                 self.energy_in.inc(flow)
@@ -124,3 +151,6 @@ class DeviceMetrics(ProcessMetrics):
             self.cost.inc(float(settlement["cost"]))
             self.settled_ticks.inc()
             self.missing.set(len(settlement["missing"]))
+            curtailed = int(settlement.get("curtailed_j", 0))
+            self.curtailed_power.set(curtailed / settlement["dt_s"])
+            self.curtailed_energy.inc(curtailed)

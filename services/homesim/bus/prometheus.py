@@ -20,6 +20,8 @@ def config(targets_file: str = "targets.json") -> dict:
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
         "scrape_configs": [{
             "job_name": "homesim",
+            # The series' own home/device/kind/process labels win over the targets' (no exported_*).
+            "honor_labels": True,
             "file_sd_configs": [{"files": [targets_file], "refresh_interval": "5s"}],
         }],
     }

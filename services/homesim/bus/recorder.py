@@ -6,7 +6,8 @@ mode, so a crash of any process, the recorder's own included, loses no settled t
 received. Ticks it did not receive (it was down, or restarting) it fetches from the
 inverter's recent settlements (``settlements.since``) when it joins and whenever a settlement
 arrives after a gap. RPC ``report.count`` says how many ticks are stored and the last one; ``report.daily`` and
-``report.monthly`` give energy, cost, self-sufficiency and outage coverage per local day or month.
+``report.monthly`` give energy, cost, self-sufficiency and outage coverage per local day or month; ``report.recent`` the last recorded settlements (the UI's history after a
+reload).
 
 When the database can't be written (disk full, read-only, server gone) the recorder says so
 once, keeps the settlements it could not write, in order, and pauses the clock: the home waits
@@ -24,10 +25,35 @@ from typing import Any
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
 from homesim.bus.store import StoreWriteError, open_store, safe_url
-from homesim.messages import ReportRequest, Settlement, rpc_arguments, valid
+from homesim.messages import RecentRequest, ReportRequest, Settlement, rpc_arguments, valid
 
 #: Run settings stored with the settlements (``homesim ledger`` rebuilds the home from them).
+#: How often the recorder asks the inverter again for missed ticks it could not get [s].
+BACKFILL_RETRY_S = 1.0
 META_KEYS = ("HOMESIM_HOME", "HOMESIM_HOME_DIR", "HOMESIM_STEP", "HOMESIM_START", "HOMESIM_SEED", "HOMESIM_HOME_ID")
+
+
+def home_facts() -> dict[str, str]:
+    """What SQL on the database needs and can't read from the home file (the homeowner's
+    Grafana dashboard): ``timezone`` (local days), ``currency``, ``battery_id``, ``grid_id``
+    and ``essential_ids`` (a JSON list: the loads on the inverter's essential circuit). Keys
+    without a value (no battery, no grid) are left out. Empty without ``HOMESIM_HOME``."""
+    import json
+    from pathlib import Path
+
+    from homesim.device import load_live_home
+
+    path = os.environ.get("HOMESIM_HOME")
+    if not path:
+        return {}
+    base = os.environ.get("HOMESIM_HOME_DIR")
+    home = load_live_home(Path(path), Path(base) if base else None)
+    essential = [load.id for load in home.loads if load.circuit == "essential"] if home.inverter is not None else []
+    facts = {"timezone": home.location.timezone, "currency": home.currency,
+             "battery_id": home.battery.id if home.battery is not None else None,
+             "grid_id": home.grid.id if home.grid is not None else None,
+             "essential_ids": json.dumps(essential)}
+    return {key: value for key, value in facts.items() if value is not None}
 
 
 def report_of(target: str, by: str, only: str | None) -> dict[str, Any]:
@@ -47,6 +73,8 @@ def run_recorder() -> None:
     for key in META_KEYS:
         if os.environ.get(key):
             db.set_meta(key.removeprefix("HOMESIM_").lower(), os.environ[key])
+    for key, value in home_facts().items():
+        db.set_meta(key, value)
     metrics = ProcessMetrics(uris.home, "recorder")
     writer = Writer(db, target, metrics)
     comp = component()
@@ -58,20 +86,23 @@ def run_recorder() -> None:
         filling = {"busy": False}
 
         async def backfill() -> None:
-            """Fetch the ticks missing between what is stored and the newest settlement."""
+            """Fetch the ticks missing between what is stored and the newest settlement; while the
+            inverter can't answer (restarting, or not yet registered after a router restart) try
+            again every ``BACKFILL_RETRY_S``: no later settlement may come to trigger it again."""
             if filling["busy"]:
                 return
             filling["busy"] = True
             try:
-                while True:
+                while session.is_attached():
                     gap = db.first_gap()
                     if gap is None:
                         return
                     try:
                         missed = await session.call(uris.settlements_since, gap, 1000)
                     except Exception as error:  # noqa: BLE001 - the inverter may be restarting
-                        log.warning("backfill from tick %d failed: %s", gap, error)
-                        return
+                        log.warning("backfill from tick %d failed (%s): trying again", gap, error)
+                        await asyncio.sleep(BACKFILL_RETRY_S)
+                        continue
                     missed = [s for s in missed if valid(Settlement, s, uris.settlements_since) and int(s["tick"]) >= gap]
                     if not missed or int(missed[0]["tick"]) != gap:
                         log.error("ticks from %d are no longer held by the inverter: gap left", gap)
@@ -107,6 +138,11 @@ def run_recorder() -> None:
 
         await session.register(lambda only=None: periodic("day", only), uris.report("daily"))
         await session.register(lambda only=None: periodic("month", only), uris.report("monthly"))
+
+        def recent(ticks: int = 720) -> list[dict[str, Any]]:
+            return db.recent(rpc_arguments(RecentRequest, ticks=ticks).ticks)
+
+        await session.register(recent, uris.report("recent"))
         asyncio.ensure_future(backfill())
         writer.attach(session, uris)
         log.info("recording to %s (%d ticks stored)", safe_url(target), db.count()["ticks"])

@@ -32,6 +32,7 @@ class Store:
     def count(self) -> dict[str, int]: ...
     def first_gap(self) -> int | None: ...
     def payloads(self) -> Iterator[dict[str, Any]]: ...
+    def recent(self, ticks: int) -> list[dict[str, Any]]: ...
     def close(self) -> None: ...
 
 
@@ -80,6 +81,10 @@ class SqliteStore(Store):
         for (payload,) in self.db.execute("SELECT payload FROM settlements ORDER BY tick"):
             yield json.loads(payload)
 
+    def recent(self, ticks: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT payload FROM settlements ORDER BY tick DESC LIMIT ?", (int(ticks),)).fetchall()
+        return [json.loads(payload) for (payload,) in reversed(rows)]
+
     def close(self) -> None:
         self.db.close()
 
@@ -124,6 +129,10 @@ class PostgresStore(Store):
     def payloads(self) -> Iterator[dict[str, Any]]:
         for (payload,) in self.db.execute("SELECT payload FROM settlements ORDER BY tick"):
             yield json.loads(payload)
+
+    def recent(self, ticks: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT payload FROM settlements ORDER BY tick DESC LIMIT %s", (int(ticks),)).fetchall()
+        return [json.loads(payload) for (payload,) in reversed(rows)]
 
     def close(self) -> None:
         self.db.close()

@@ -23,7 +23,7 @@ from homesim.bus.store import safe_url
 from homesim.bus.router import Credentials, free_port, router_config, start_router, write_node
 from homesim.bus.uris import Uris
 from homesim.engine.compiled import start_unix_s
-from homesim.home import Home
+from homesim.home import Home, parse_yaml
 
 #: Service processes, in start order (the inverter is started with the devices).
 SERVICES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock")
@@ -195,11 +195,14 @@ class LiveHome:
     def write_credentials(self) -> Path:
         """The viewer's and operator's tickets, readable by the owner only."""
         path = self.out / "credentials.json"
-        path.write_text(json.dumps({"url": self.url, "realm": "home", "home": self.home_id,
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.chmod(0o600)
+        tmp.write_text(json.dumps({"url": self.url, "realm": "home", "home": self.home_id,
                                     "viewer": {"authid": "viewer", "ticket": self.credentials.viewer_ticket},
                                     "operator": {"authid": "operator", "ticket": self.credentials.operator_ticket}},
                                    indent=2))
-        path.chmod(0o600)
+        os.replace(tmp, path)  # whole or not at all, never readable by others
         return path
 
     def write_live_home(self) -> None:
@@ -213,7 +216,7 @@ class LiveHome:
         """Device id -> kind of every device that should run now (controller's files)."""
         try:
             state = json.loads((self.live_dir / "state.json").read_text())
-            data = yaml.safe_load(self.live_home.read_text())
+            data = parse_yaml(self.live_home.read_text())  # as a home file is read
         except (OSError, ValueError, yaml.YAMLError):
             return {}
         return {d["id"]: d["kind"] for d in data["devices"] if d["id"] not in state["off"]}
@@ -263,6 +266,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
                                      + [live.uris.get(d) for d in running_devices]))
         live.processes["clock"].start()
         asyncio.run(_wait_registered(live, [live.uris.clock("get")]))  # the UI asks it first
+        credentials = live.write_credentials()  # before saying it is live: a client reads them then
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
         print_fn(f"homesim: UI (viewer, watch only): {live.ui_url('viewer')}")
@@ -270,7 +274,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
                  f"http://127.0.0.1:{live.port}/specs/")
         if live.anonymous:
             print_fn(f"homesim: WARNING: anyone on this machine can join without credentials as {live.anonymous}")
-        print_fn(f"homesim: viewer/operator tickets in {live.write_credentials()}; logs in {live.logs}")
+        print_fn(f"homesim: viewer/operator tickets in {credentials}; logs in {live.logs}")
         print_fn(f"homesim: Prometheus targets in {live.targets_path}")
         if live.prometheus:
             from homesim.bus import prometheus

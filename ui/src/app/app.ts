@@ -1,21 +1,31 @@
 // The homesim UI: build the home by drag and drop, watch its energy flow, control the clock.
 import { CdkDrag, CdkDragDrop, CdkDropList } from '@angular/cdk/drag-drop';
-import { Component, OnInit, computed, inject, signal } from '@angular/core';
+import { Component, ElementRef, OnInit, computed, effect, inject, signal, viewChild } from '@angular/core';
 
-import { Bus, BusError, Credentials, credentialsFromLocation } from './bus';
-import { flagged, flows, formatPower, formatSimTime, polyline, powerOf } from './energy';
-import { FlowView } from './flow-view';
+import { Bus, BusError, Credentials, HISTORY, credentialsFromLocation } from './bus';
+import { Chart } from './chart';
+import { describePower, flagged, flows, formatSimTime, powerOf } from './energy';
+import { FlowFacts, FlowView } from './flow-view';
+import { Today } from './today';
+import {
+  DayTotals, accumulate, batteryState, curtailReason, formatLocalIso, homeFacts, localParts, paceLabel, pvPower,
+} from './watch';
 import { InverterSettings } from './inverter-settings';
 import { Plan } from './plan';
+import { Purchase } from './purchase';
 import { Reports } from './reports';
-import deviceKinds from './generated/device-kinds.json';
+import { HomeFormat, homeToText, parseHomeFile, planLoad } from './home-file';
+import { KINDS, KindInfo, PALETTE, Zone, newDevice, zoneOfRole } from './kinds';
 import { PropertyForm } from './property-form';
 
-const KINDS = deviceKinds as Record<string, { role: string; description: string }>;
-
-/** The palette, in the order people think of a home. */
-export const PALETTE = ['pv_array', 'battery', 'inverter', 'grid', 'oven', 'geyser', 'kettle', 'fridge', 'tv', 'lights',
-  'generic_load'].filter((k) => k in KINDS);
+/** The house drawing's places, in reading order. */
+export const ZONES: { zone: Zone; title: string; hint: string }[] = [
+  { zone: 'roof', title: 'Roof', hint: 'solar panels' },
+  { zone: 'plant', title: 'Battery and inverter', hint: 'the backup system' },
+  { zone: 'grid', title: 'Grid connection', hint: 'the utility' },
+  { zone: 'essential', title: 'Essential (backup)', hint: 'powered in outages' },
+  { zone: 'non_essential', title: 'Non-essential (grid side)', hint: 'off in outages' },
+];
 
 /** Speeds offered (ticks per wall second at 60 s ticks: 1/60 is real time). */
 export const SPEEDS: { label: string; value: number | 'max' }[] = [
@@ -25,14 +35,17 @@ export const SPEEDS: { label: string; value: number | 'max' }[] = [
 
 @Component({
   selector: 'app-root',
-  imports: [CdkDropList, CdkDrag, FlowView, PropertyForm, InverterSettings, Plan, Reports],
+  imports: [CdkDropList, CdkDrag, FlowView, Chart, Today, PropertyForm, InverterSettings, Plan, Purchase, Reports],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
 export class App implements OnInit {
   readonly bus = inject(Bus);
   readonly palette = PALETTE;
-  readonly kinds = KINDS;
+  readonly kinds: Record<string, KindInfo | undefined> = KINDS;
+  readonly zones = ZONES;
+  readonly zoneIds = ZONES.map((z) => `zone-${z.zone}`);
+  readonly dialog = viewChild<ElementRef<HTMLDialogElement>>('propsDialog');
   readonly speeds = SPEEDS;
   readonly message = signal<string | null>(null);
   readonly selected = signal<string | null>(null);
@@ -51,6 +64,17 @@ export class App implements OnInit {
       .filter((d) => d.role !== 'environment')
       .sort((a, b) => a.role.localeCompare(b.role) || a.id.localeCompare(b.id)),
   );
+  /** Each device's place in the house (a load's by its circuit). */
+  readonly zoned = computed(() => {
+    const circuits: Record<string, string | undefined> = {};
+    for (const d of ((this.bus.desired()?.home as any)?.devices ?? []) as any[]) circuits[d.id] = d.circuit;
+    const out: Record<string, { id: string; kind: string; role: string; status: string }[] | undefined> = {};
+    for (const d of this.devices()) {
+      const zone = zoneOfRole(d.role, circuits[d.id]) ?? 'plant';
+      (out[zone] ??= []).push(d);
+    }
+    return out;
+  });
   readonly inverterId = computed(() => this.devices().find((d) => d.kind === 'inverter')?.id ?? null);
   readonly missing = computed(() => flagged(this.bus.topology()));
   readonly timeZone = computed(() => (this.bus.desired()?.home as any)?.location?.timezone ?? 'UTC');
@@ -59,27 +83,74 @@ export class App implements OnInit {
     const s = this.bus.settlement();
     return s ? formatSimTime(s.time + s.dtS, this.timeZone()) : '—';
   });
-  readonly gridStatus = computed(() => {
+  readonly facts = computed(() => homeFacts(this.bus.desired()?.home));
+  /** The power flow as the flow view shows it (see FlowFacts). */
+  readonly flowFacts = computed<FlowFacts>(() => {
     const s = this.bus.settlement();
-    if (!s) return '';
-    return s.gridOn ? 'on' : 'outage / load-shedding';
-  });
-  readonly chart = computed(() => {
-    const h = this.bus.history();
     const roles = this.roles();
-    const series = h.map((s) => flows(s, roles));
-    const all = series.flatMap((f) => [f.pvW, f.loadsW, f.gridW, f.batteryW]);
-    const max = Math.max(1000, ...all);
-    const min = Math.min(0, ...all);
+    const f = this.flows();
+    const home = this.facts();
+    const pv = pvPower(s, roles);
+    const soc = s?.soc ?? null;
+    const gridOn = s?.gridOn ?? true;
+    const ids = Object.keys(roles);
+    const tz = this.timeZone();
+    const today = s ? localParts(s.time + s.dtS, tz).day : '';
+    const nextStart = s?.nextOutageStart ? localParts(Date.parse(s.nextOutageStart) / 1000, tz).day : '';
+    const next = s?.nextOutageStart
+      ? `${formatLocalIso(s.nextOutageStart, tz, today)} – ${formatLocalIso(s.nextOutageEnd, tz, nextStart)}` +
+        (s.nextOutageStage ? ` (stage ${s.nextOutageStage})` : '') : '';
+    const loads = ids.filter((id) => roles[id] === 'load').sort().map((id) => {
+      const served = s && s.e[id] !== undefined ? -s.e[id] : 0;
+      const demand = s?.demand[id] ?? 0;
+      const essential = home.circuit[id] !== 'non_essential';
+      const unserved = demand - served > 0 && demand > 0;
+      return {
+        id, essential, watts: s ? served / s.dtS : 0,
+        // non-essential loads are on the grid side of the inverter: off in an outage by design
+        shed: !essential && !gridOn,
+        short: unserved && (essential || gridOn),
+      };
+    });
     return {
-      pv: polyline(series.map((f) => f.pvW), 600, 160, min, max),
-      loads: polyline(series.map((f) => f.loadsW), 600, 160, min, max),
-      grid: polyline(series.map((f) => f.gridW), 600, 160, min, max),
-      battery: polyline(series.map((f) => f.batteryW), 600, 160, min, max),
-      soc: polyline(h.map((s) => s.soc ?? 0), 600, 160, 0, 1),
-      max, min, hours: (h.length * (h[0]?.dtS ?? 60)) / 3600,
+      pv: { ...pv, present: ids.some((id) => roles[id] === 'source'),
+        reason: curtailReason(pv.curtailedW, soc, gridOn, home.exportAllowed, f.batteryW) },
+      battery: { watts: f.batteryW, soc, ...batteryState(f.batteryW, soc, home.batteryJ, home.socFloor) },
+      grid: { watts: f.gridW, on: gridOn, present: ids.some((id) => roles[id] === 'grid'), stage: s?.stage ?? null,
+        outageEnd: gridOn ? '' : formatLocalIso(s?.outageEnd, tz, today), nextOutage: next },
+      home: {
+        watts: f.loadsW,
+        essentialW: loads.filter((l) => l.essential).reduce((a, l) => a + l.watts, 0),
+        nonEssentialW: loads.filter((l) => !l.essential).reduce((a, l) => a + l.watts, 0),
+        loads,
+      },
+      lossW: f.lossW,
     };
   });
+  /** Today's totals: every settlement of the simulated local day the newest one is in. */
+  readonly today = computed<DayTotals | null>(() => {
+    const roles = this.roles();
+    const tz = this.timeZone();
+    let t: DayTotals | null = null;
+    for (const s of this.bus.history()) t = accumulate(t, s, roles, tz);
+    return t;
+  });
+  readonly chartHistory = computed(() => this.bus.history().slice(-HISTORY));
+
+  constructor() {
+    // The property form is a modal dialog where the person is looking: opened with the
+    // selection, focus moved into it; Esc (the dialog's cancel) or Close clears the selection.
+    effect(() => {
+      const dialog = this.dialog()?.nativeElement;
+      if (!dialog) return;
+      if (this.selected() && !dialog.open) {
+        dialog.showModal();
+        setTimeout(() => (dialog.querySelector('input:not([disabled]), select:not([disabled]), button') as HTMLElement | null)?.focus());
+      } else if (!this.selected() && dialog.open) {
+        dialog.close();
+      }
+    });
+  }
 
   async ngOnInit(): Promise<void> {
     const credentials = credentialsFromLocation(window.location);
@@ -112,7 +183,7 @@ export class App implements OnInit {
   }
 
   power(id: string): string {
-    return formatPower(powerOf(this.bus.settlement(), id));
+    return describePower(powerOf(this.bus.settlement(), id), this.roles()[id]);
   }
 
   async act(what: string, action: () => Promise<unknown>): Promise<void> {
@@ -124,11 +195,20 @@ export class App implements OnInit {
     }
   }
 
-  /** A kind dropped from the palette onto the home: the controller adds the device. */
-  dropped(event: CdkDragDrop<unknown, unknown, string>): void {
+  /** A kind dropped from the palette into a place of the house: the controller adds the device
+   * (a load dropped into a circuit goes on that circuit). */
+  dropped(event: CdkDragDrop<unknown, unknown, string>, zone: Zone): void {
     if (event.previousContainer === event.container) return;
-    const kind = event.item.data;
-    this.act(`add ${kind}`, () => this.bus.addDevice({ kind }));
+    this.add(event.item.data, zone);
+  }
+
+  /** Add a kind (from the keyboard: on its usual circuit). */
+  add(kind: string, zone?: Zone): void {
+    this.act(`add ${kind}`, () => this.bus.addDevice(newDevice(kind, zone)));
+  }
+
+  zoneTitle(zone: string): string {
+    return ZONES.find((z) => z.zone === zone)?.title ?? zone;
   }
 
   toggle(id: string, on: boolean): void {
@@ -156,39 +236,65 @@ export class App implements OnInit {
     return this.devices().find((d) => d.id === id)?.kind ?? '';
   }
 
+  /** The pace the home actually holds, in simulated seconds per wall second ("1,800×"). */
+  heldLabel(): string {
+    const c = this.bus.clock();
+    if (!c || c.paused) return 'paused';
+    return `${paceLabel(this.bus.tickRate(), c.dtS)} held`;
+  }
+
+  /** Whether a speed button is the one requested. */
+  isSpeed(value: number | 'max'): boolean {
+    const c = this.bus.clock();
+    return !!c && (c.speed === value || (typeof value === 'number' && Math.abs(Number(c.speed) - value) < 1e-9));
+  }
+
   speedLabel(): string {
     const c = this.bus.clock();
     if (!c) return '—';
-    return c.speed === 'max' ? 'max' : `${(Number(c.speed) * c.dtS).toFixed(0)}× real time`;
+    return c.speed === 'max' ? 'max requested' : `${(Number(c.speed) * c.dtS).toLocaleString('en-US', { maximumFractionDigits: 0 })}× requested`;
   }
 
-  /** The home as it is now, as a home file (JSON is valid YAML: homesim reads it). */
-  saveHome(): void {
+  /** The home as it is now, as a home file (YAML or JSON). */
+  saveHome(format: HomeFormat): void {
     const home = this.bus.desired()?.home;
     if (!home) return;
-    const blob = new Blob([JSON.stringify(home, null, 2) + '\n'], { type: 'application/json' });
+    const type = format === 'yaml' ? 'application/yaml' : 'application/json';
+    const blob = new Blob([homeToText(home as Record<string, unknown>, format)], { type });
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
-    link.download = `${this.bus.homeId()}.home.json`;
+    link.download = `${this.bus.homeId()}.home.${format === 'yaml' ? 'yaml' : 'json'}`;
     link.click();
-    URL.revokeObjectURL(link.href);
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
 
-  /** Load a home file: its devices missing from the running home are added. */
+  readonly loadStatus = signal<string | null>(null);
+
+  /** Load a home file (.yaml, .yml, .json): devices the running home lacks are added, the
+   * others get the file's properties; every problem names the device and the field. */
   async loadHome(input: HTMLInputElement): Promise<void> {
     const file = input.files?.[0];
     if (!file) return;
-    let data: any;
-    try {
-      data = JSON.parse(await file.text());
-    } catch {
-      this.message.set(`${file.name}: not a JSON home file (save one from this page, or convert YAML to JSON)`);
+    input.value = '';
+    this.loadStatus.set(null);
+    const parsed = parseHomeFile(file.name, await file.text());
+    if (!parsed.home) {
+      this.message.set(parsed.errors.join('; '));
       return;
     }
-    const present = new Set(Object.keys(this.bus.topology()));
-    for (const device of data?.devices ?? []) {
-      if (!present.has(device.id)) await this.act(`add ${device.id}`, () => this.bus.addDevice(device));
+    const plan = planLoad(parsed.home, new Set(Object.keys(this.bus.topology())));
+    const problems: string[] = [];
+    for (const device of plan.add) {
+      try { await this.bus.addDevice(device); } catch (e) { problems.push(`${device['id']}: ${(e as BusError).message}`); }
     }
-    input.value = '';
+    for (const { id, changes } of plan.set) {
+      try { await this.bus.setProperties(id, changes); } catch (e) {
+        const error = e as BusError; // a field's problem names the field; "not running" names the device
+        problems.push(error.uri === 'wamp.error.no_such_procedure' ? error.message : `${id}.${error.message}`);
+      }
+    }
+    this.message.set(problems.length ? `${file.name}: ${problems.join('; ')}` : null);
+    this.loadStatus.set(`${file.name}: ${plan.add.length} added, ${plan.set.length} updated`
+      + (problems.length ? `, ${problems.length} refused` : ''));
   }
 }

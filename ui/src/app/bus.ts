@@ -28,8 +28,20 @@ export class BusError extends Error {
   }
 }
 
-/** How many settlements the charts keep (the last hours at 60 s ticks). */
+/** How many settlements the charts show (the last hours at 60 s ticks). */
 export const HISTORY = 720;
+
+/** How many settlements the bus keeps: the chart's and at least one simulated day (today's totals). */
+export function keepTicks(dtS: number): number {
+  return Math.min(5000, Math.max(HISTORY, Math.ceil(86400 / dtS) + 1));
+}
+
+/** Settlements merged by tick (a newer copy of a tick wins), in tick order, the last ``keep``. */
+export function mergeHistory(a: Settlement[], b: Settlement[], keep: number): Settlement[] {
+  const byTick = new Map<number, Settlement>();
+  for (const s of [...a, ...b]) byTick.set(s.tick, s);
+  return [...byTick.values()].sort((x, y) => x.tick - y.tick).slice(-keep);
+}
 
 export function credentialsFromLocation(location: Location): Credentials | null {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -58,6 +70,8 @@ export class Bus {
   readonly homeId = signal<string>('home');
   readonly settlement = signal<Settlement | null>(null);
   readonly history = signal<Settlement[]>([]);
+  /** Whether the history was read back from the recorder (after a load or reload). */
+  readonly historyLoaded = signal(false);
   readonly topology = signal<Record<string, TopologyEntry>>({});
   readonly clock = signal<ClockState | null>(null);
   readonly desired = signal<DesiredHome | null>(null);
@@ -122,6 +136,21 @@ export class Bus {
     const clock = await this.call('clock.get');
     this.clock.set(ClockState.unmarshal(clock));
     this.topology.set(Topology.unmarshal(await this.call('topology.get')).devices);
+    void this.loadHistory();
+  }
+
+  /** The last recorded settlements (at least the simulated day so far) from the recorder: a
+   * reload keeps the chart's history and today's totals. */
+  async loadHistory(): Promise<void> {
+    const dtS = this.settlement()?.dtS ?? this.clock()?.dtS ?? 60;
+    try {
+      const recent: any[] = await this.call('report.recent', [keepTicks(dtS)]);
+      const loaded = recent.map((p) => Settlement.unmarshal(p));
+      this.history.update((h) => mergeHistory(loaded, h, keepTicks(dtS)));
+      this.historyLoaded.set(true);
+    } catch (e) {
+      this.error.set(`history: ${(e as Error).message}`);
+    }
   }
 
   private onSettlement(settlement: Settlement): void {
@@ -129,19 +158,32 @@ export class Bus {
     if (previous && settlement.tick <= previous.tick) return;
     this.settlement.set(settlement);
     this.costSoFar.update((c) => c + settlement.cost);
-    this.history.update((h) => [...h.slice(-(HISTORY - 1)), settlement]);
+    const keep = keepTicks(settlement.dtS);
+    this.history.update((h) => (h.length && h[h.length - 1].tick >= settlement.tick
+      ? mergeHistory(h, [settlement], keep) : [...h.slice(-(keep - 1)), settlement]));
     const now = performance.now();
     this.rateWindow = [...this.rateWindow.filter((t) => now - t < 3000), now];
     const span = (now - this.rateWindow[0]) / 1000;
     this.tickRate.set(span > 0 ? (this.rateWindow.length - 1) / span : 0);
   }
 
-  /** Call a procedure under the home; a WAMP error becomes a BusError with its message. */
-  async call(rest: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<any> {
+  /** Call a procedure under the home; a WAMP error becomes a BusError with its message.
+   * ``onProgress`` asks for progressive results (a plan's ``[done, total]``) and gets each one's args. */
+  async call(rest: string, args: unknown[] = [], kwargs: Record<string, unknown> = {},
+             onProgress?: (...args: any[]) => void): Promise<any> {
     if (!this.session) throw new BusError(rest, 'not connected');
     try {
+      if (onProgress) {
+        // autobahn's promise (when.js) notifies progress to then's third callback
+        return await this.session.call(this.uri(rest), args, kwargs, { receive_progress: true })
+          .then(undefined, undefined, (r: any) => onProgress(...(Array.isArray(r?.args) ? r.args : [r])));
+      }
       return await this.session.call(this.uri(rest), args, kwargs);
     } catch (e: any) {
+      if (e?.error === 'wamp.error.no_such_procedure' && rest.startsWith('device.')) {
+        // a device's own procedures are there only while its process runs
+        throw new BusError(e.error, `${rest.split('.')[1]} is not running now (starting, stopped or off): try again once it shows present`);
+      }
       const message = e?.args?.[0] ?? e?.error ?? String(e);
       throw new BusError(e?.error ?? rest, String(message));
     }

@@ -1,5 +1,5 @@
 import { Settlement } from './generated';
-import { fieldErrors, flows, formatPower, formatSimTime, polyline, powerOf } from './energy';
+import { describePower, fieldErrors, flows, formatPower, formatSimTime, polyline, powerOf } from './energy';
 
 function settlement(e: Record<string, number>, lossJ = 600): Settlement {
   return Settlement.unmarshal({
@@ -31,6 +31,13 @@ describe('energy', () => {
     expect(formatPower(850.4)).toBe('850 W');
     expect(formatPower(-3000)).toBe('-3.00 kW');
     expect(formatPower(null)).toBe('—');
+    // cards: no signs, the direction in words (as the flow view)
+    expect(describePower(-90.2, 'load')).toBe('90 W');
+    expect(describePower(-1500, 'storage')).toBe('1.50 kW charging');
+    expect(describePower(106, 'storage')).toBe('106 W discharging');
+    expect(describePower(0, 'storage')).toBe('0 W idle');
+    expect(describePower(-250, 'grid')).toBe('250 W export');
+    expect(describePower(3200, 'source')).toBe('3.20 kW');
     expect(formatSimTime(1767564000, 'Africa/Johannesburg')).toBe('2026-01-05 00:00');
   });
 

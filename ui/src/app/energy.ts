@@ -46,6 +46,19 @@ export function formatPower(w: number | null): string {
   return abs >= 1000 ? `${(w / 1000).toFixed(2)} kW` : `${Math.round(w)} W`;
 }
 
+/** A device's power on its card, without a sign, as in the flow view: what a load uses, what
+ * PV gives, the battery charging or discharging, the grid importing or exporting ``w`` [W]
+ * (+ into the home's bus). */
+export function describePower(w: number | null, role: string | undefined): string {
+  if (w === null) return '—';
+  const abs = Math.abs(w);
+  const p = abs >= 1000 ? `${(abs / 1000).toFixed(2)} kW` : `${Math.round(abs)} W`;
+  if (abs < 1) return role === 'storage' ? `${p} idle` : p;
+  if (role === 'storage') return `${p} ${w > 0 ? 'discharging' : 'charging'}`;
+  if (role === 'grid') return `${p} ${w > 0 ? 'import' : 'export'}`;
+  return p;
+}
+
 /** The simulated local time of a settlement, e.g. "2026-01-05 14:03". */
 export function formatSimTime(unixS: number, timeZone: string): string {
   const d = new Date(unixS * 1000);

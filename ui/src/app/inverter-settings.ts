@@ -3,6 +3,7 @@
 import { Component, effect, inject, input, signal } from '@angular/core';
 
 import { Bus, BusError } from './bus';
+import { TIME_PATTERN, time24 } from './editors';
 import { fieldErrors } from './energy';
 import deviceKinds from './generated/device-kinds.json';
 
@@ -65,8 +66,9 @@ export function normalSlots(slots: ProgramSlot[]): ProgramSlot[] {
           @for (slot of slots(); track $index) {
             <tr>
               <td>{{ $index + 1 }}</td>
-              <td><input type="time" [attr.aria-label]="'slot ' + ($index + 1) + ' start'" [disabled]="!bus.canChange()"
-                         [value]="slot.start" (input)="setSlot($index, 'start', $any($event.target).value)" /></td>
+              <td><input type="text" class="hhmm" inputmode="numeric" maxlength="5" placeholder="hh:mm" [pattern]="timePattern"
+                         [attr.aria-label]="'slot ' + ($index + 1) + ' start'" [disabled]="!bus.canChange()"
+                         [value]="slot.start" (change)="setSlot($index, 'start', time24($any($event.target).value))" /></td>
               <td><input type="number" min="0" step="100" [attr.aria-label]="'slot ' + ($index + 1) + ' power'"
                          [disabled]="!bus.canChange()" [value]="slot.power_w"
                          (input)="setSlot($index, 'power_w', +$any($event.target).value)" /></td>
@@ -87,6 +89,8 @@ export function normalSlots(slots: ProgramSlot[]): ProgramSlot[] {
     </form>
   `,
   styles: `
+    .hhmm { width: 4.2em; font-variant-numeric: tabular-nums; }
+    .hhmm:invalid { border-color: #b00020; }
     form { display: grid; gap: 8px; }
     .row { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; }
     fieldset { display: grid; grid-template-columns: 10rem 6rem; gap: 4px 8px; align-items: center; }
@@ -106,6 +110,8 @@ export class InverterSettings {
   readonly modes = WORK_MODES;
   readonly priorities = PRIORITIES;
   readonly socNames = SOC_LIMITS;
+  readonly time24 = time24;
+  readonly timePattern = TIME_PATTERN;
   readonly mode = signal('');
   readonly priority = signal('');
   readonly limits = signal<Record<string, number>>({});

@@ -2,6 +2,7 @@
 import { Component, computed, inject, signal } from '@angular/core';
 
 import { Bus, BusError } from './bus';
+import { formatPercent } from './watch';
 
 export interface PlanRow { [column: string]: number | string | boolean | null }
 
@@ -17,6 +18,9 @@ export function bars(rows: PlanRow[], metric: string, width: number): { label: s
   const max = Math.max(...values.map(Math.abs), 1e-9);
   return values.map((value, i) => ({ label: String(i + 1), value, w: (Math.abs(value) / max) * width }));
 }
+
+/** Columns that are shares (0..1), shown as %. */
+const SHARES = new Set(['self_sufficiency', 'outage_coverage', 'demand_served']);
 
 const LABELS: Record<string, string> = {
   cost: 'cost', self_sufficiency: 'self-sufficiency', unmet_hours_in_outages: 'unmet h in outages',
@@ -41,11 +45,11 @@ const LABELS: Record<string, string> = {
     </form>
     @if (error(); as e) { <p class="error" role="alert">{{ e }}</p> }
     @if (result(); as r) {
-      <div class="table"><table aria-label="what-if comparison">
+      <div class="table" tabindex="0" role="region" aria-label="what-if comparison (scrolls sideways)"><table aria-label="what-if comparison">
         <thead><tr><th>#</th>@for (c of r.columns; track c) { <th>{{ label(c) }}</th> }</tr></thead>
         <tbody>
           @for (row of r.rows; track $index) {
-            <tr><td>{{ $index + 1 }}</td>@for (c of r.columns; track c) { <td>{{ cell(row[c]) }}</td> }</tr>
+            <tr><td>{{ $index + 1 }}</td>@for (c of r.columns; track c) { <td>{{ cell(row[c], c) }}</td> }</tr>
           }
         </tbody>
       </table></div>
@@ -62,7 +66,9 @@ const LABELS: Record<string, string> = {
   styles: `
     form { display: grid; grid-template-columns: 6rem 1fr; gap: 4px 8px; align-items: center; max-width: 480px; }
     h3 { grid-column: 1 / -1; margin: 0 0 4px; }
-    .table { overflow-x: auto; }
+    :host { display: block; min-width: 0; }
+    .table { overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }
+    th { white-space: nowrap; }
     button { grid-column: 2; justify-self: start; }
     table { border-collapse: collapse; margin-top: 8px; }
     th, td { padding: 2px 8px; text-align: right; font-size: 0.85rem; border-bottom: 1px solid #e1e5ea; }
@@ -97,7 +103,8 @@ export class Plan {
     return LABELS[column] ?? column;
   }
 
-  cell(value: unknown): string {
+  cell(value: unknown, column = ''): string {
+    if (SHARES.has(column) && typeof value === 'number') return formatPercent(value);
     return typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(3)) : String(value);
   }
 
@@ -105,6 +112,7 @@ export class Plan {
     event.preventDefault();
     this.running.set(true);
     this.error.set(null);
+    this.result.set(null); // never an error above the previous run's figures
     try {
       const vary = { [this.key().trim()]: parseValues(this.values()) };
       this.result.set(await this.bus.call('plan.compare', [vary, this.days()]));

@@ -1,17 +1,40 @@
-import { fieldsOf } from './property-form';
+import { fieldsOf, toPercent } from './property-form';
 
 describe('property form fields from the generated device schemas', () => {
-  it('lists a kind’s properties with units, ranges and enums, simple ones first', () => {
+  it('lists a kind’s properties with human labels, units, ranges and enums, in the model’s order', () => {
     const fields = fieldsOf('oven');
     const power = fields.find((f) => f.name === 'rated_power_w')!;
+    expect(power.label).toBe('Element power');
     expect(power.unit).toBe('W');
+    expect(power.help).not.toContain('[');
     expect(power.min).toBe(0);
     expect(power.max).toBe(20000);
+    expect(power.editor).toBe('number');
     expect(fields.find((f) => f.name === 'circuit')!.enum).toEqual(['essential', 'non_essential']);
     const cooking = fields.findIndex((f) => f.name === 'cooking');
-    expect(fields[cooking].json).toBe(true);
-    expect(fields.slice(0, cooking).every((f) => !f.json)).toBe(true);
+    expect(fields[cooking].editor).toBe('windows');
+    // name and circuit first, the oven's own properties as the model declares them, the switch last
+    expect(fields.map((f) => f.name)).toEqual(['name', 'circuit', 'rated_power_w', 'setpoint_c', 'hysteresis_k',
+      'heat_capacity_j_per_k', 'loss_w_per_k', 'ambient_c', 'cooking', 'switch']);
     expect(fields.map((f) => f.name)).not.toContain('id');
+  });
+
+  it('has an editor for everything a person sets on a load, and no JSON', () => {
+    for (const kind of ['oven', 'geyser', 'kettle', 'fridge', 'tv', 'lights', 'generic_load', 'battery', 'pv_array']) {
+      expect(fieldsOf(kind).filter((f) => f.json).map((f) => `${kind}.${f.name}`)).toEqual([]);
+    }
+    const editors = Object.fromEntries(fieldsOf('kettle').map((f) => [f.name, f.editor]));
+    expect(editors).toMatchObject({ uses: 'times', days: 'days', switch: 'switch', efficiency: 'percent' });
+    expect(fieldsOf('lights').find((f) => f.name === 'on')!.editor).toBe('windows');
+    expect(fieldsOf('tv').find((f) => f.name === 'watching')!.editor).toBe('windows');
+    expect(fieldsOf('generic_load').find((f) => f.name === 'hourly_w')!.editor).toBe('numbers');
+    expect(fieldsOf('grid').find((f) => f.name === 'import_tariff')!.editor).toBe('tariff');
+  });
+
+  it('shows ratios as percent', () => {
+    const soc = fieldsOf('battery').find((f) => f.name === 'initial_soc')!;
+    expect([soc.editor, soc.unit, soc.max]).toEqual(['percent', '%', 100]);
+    expect(toPercent(0.1408)).toBe('14.08');
   });
 
   it('knows nothing of an unknown kind', () => {

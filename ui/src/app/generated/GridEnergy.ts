@@ -4,17 +4,32 @@ class GridEnergy {
   private _gridOn: boolean;
   private _importPrice: number;
   private _exportPrice: number;
+  private _stage?: number | null;
+  private _outageEnd?: string | null;
+  private _nextOutageStart?: string | null;
+  private _nextOutageEnd?: string | null;
+  private _nextOutageStage?: number | null;
 
   constructor(input: {
     tick: number,
     gridOn: boolean,
     importPrice: number,
     exportPrice: number,
+    stage?: number | null,
+    outageEnd?: string | null,
+    nextOutageStart?: string | null,
+    nextOutageEnd?: string | null,
+    nextOutageStage?: number | null,
   }) {
     this._tick = input.tick;
     this._gridOn = input.gridOn;
     this._importPrice = input.importPrice;
     this._exportPrice = input.exportPrice;
+    this._stage = input.stage;
+    this._outageEnd = input.outageEnd;
+    this._nextOutageStart = input.nextOutageStart;
+    this._nextOutageEnd = input.nextOutageEnd;
+    this._nextOutageStage = input.nextOutageStage;
   }
 
   get tick(): number { return this._tick; }
@@ -29,6 +44,21 @@ class GridEnergy {
   get exportPrice(): number { return this._exportPrice; }
   set exportPrice(exportPrice: number) { this._exportPrice = exportPrice; }
 
+  get stage(): number | null | undefined { return this._stage; }
+  set stage(stage: number | null | undefined) { this._stage = stage; }
+
+  get outageEnd(): string | null | undefined { return this._outageEnd; }
+  set outageEnd(outageEnd: string | null | undefined) { this._outageEnd = outageEnd; }
+
+  get nextOutageStart(): string | null | undefined { return this._nextOutageStart; }
+  set nextOutageStart(nextOutageStart: string | null | undefined) { this._nextOutageStart = nextOutageStart; }
+
+  get nextOutageEnd(): string | null | undefined { return this._nextOutageEnd; }
+  set nextOutageEnd(nextOutageEnd: string | null | undefined) { this._nextOutageEnd = nextOutageEnd; }
+
+  get nextOutageStage(): number | null | undefined { return this._nextOutageStage; }
+  set nextOutageStage(nextOutageStage: number | null | undefined) { this._nextOutageStage = nextOutageStage; }
+
   public marshal() : string {
     let json = '{'
     if(this.tick !== undefined) {
@@ -42,6 +72,21 @@ class GridEnergy {
     }
     if(this.exportPrice !== undefined) {
       json += `"export_price": ${typeof this.exportPrice === 'number' || typeof this.exportPrice === 'boolean' ? this.exportPrice : JSON.stringify(this.exportPrice)},`;
+    }
+    if(this.stage !== undefined) {
+      json += `"stage": ${typeof this.stage === 'number' || typeof this.stage === 'boolean' ? this.stage : JSON.stringify(this.stage)},`;
+    }
+    if(this.outageEnd !== undefined) {
+      json += `"outage_end": ${typeof this.outageEnd === 'number' || typeof this.outageEnd === 'boolean' ? this.outageEnd : JSON.stringify(this.outageEnd)},`;
+    }
+    if(this.nextOutageStart !== undefined) {
+      json += `"next_outage_start": ${typeof this.nextOutageStart === 'number' || typeof this.nextOutageStart === 'boolean' ? this.nextOutageStart : JSON.stringify(this.nextOutageStart)},`;
+    }
+    if(this.nextOutageEnd !== undefined) {
+      json += `"next_outage_end": ${typeof this.nextOutageEnd === 'number' || typeof this.nextOutageEnd === 'boolean' ? this.nextOutageEnd : JSON.stringify(this.nextOutageEnd)},`;
+    }
+    if(this.nextOutageStage !== undefined) {
+      json += `"next_outage_stage": ${typeof this.nextOutageStage === 'number' || typeof this.nextOutageStage === 'boolean' ? this.nextOutageStage : JSON.stringify(this.nextOutageStage)},`;
     }
   
     //Remove potential last comma 
@@ -63,6 +108,21 @@ class GridEnergy {
     }
     if (obj["export_price"] !== undefined) {
       instance.exportPrice = obj["export_price"];
+    }
+    if (obj["stage"] !== undefined) {
+      instance.stage = obj["stage"];
+    }
+    if (obj["outage_end"] !== undefined) {
+      instance.outageEnd = obj["outage_end"];
+    }
+    if (obj["next_outage_start"] !== undefined) {
+      instance.nextOutageStart = obj["next_outage_start"];
+    }
+    if (obj["next_outage_end"] !== undefined) {
+      instance.nextOutageEnd = obj["next_outage_end"];
+    }
+    if (obj["next_outage_stage"] !== undefined) {
+      instance.nextOutageStage = obj["next_outage_stage"];
     }
   
   

@@ -9,6 +9,11 @@ class Settlement {
   private _curtailedJ: number;
   private _soc: number | null;
   private _gridOn: boolean;
+  private _stage?: number | null;
+  private _outageEnd?: string | null;
+  private _nextOutageStart?: string | null;
+  private _nextOutageEnd?: string | null;
+  private _nextOutageStage?: number | null;
   private _cost: number;
   private _pvSurplusW: number;
   private _missing: string[];
@@ -25,6 +30,11 @@ class Settlement {
     curtailedJ: number,
     soc: number | null,
     gridOn: boolean,
+    stage?: number | null,
+    outageEnd?: string | null,
+    nextOutageStart?: string | null,
+    nextOutageEnd?: string | null,
+    nextOutageStage?: number | null,
     cost: number,
     pvSurplusW: number,
     missing: string[],
@@ -40,6 +50,11 @@ class Settlement {
     this._curtailedJ = input.curtailedJ;
     this._soc = input.soc;
     this._gridOn = input.gridOn;
+    this._stage = input.stage;
+    this._outageEnd = input.outageEnd;
+    this._nextOutageStart = input.nextOutageStart;
+    this._nextOutageEnd = input.nextOutageEnd;
+    this._nextOutageStage = input.nextOutageStage;
     this._cost = input.cost;
     this._pvSurplusW = input.pvSurplusW;
     this._missing = input.missing;
@@ -73,6 +88,21 @@ class Settlement {
 
   get gridOn(): boolean { return this._gridOn; }
   set gridOn(gridOn: boolean) { this._gridOn = gridOn; }
+
+  get stage(): number | null | undefined { return this._stage; }
+  set stage(stage: number | null | undefined) { this._stage = stage; }
+
+  get outageEnd(): string | null | undefined { return this._outageEnd; }
+  set outageEnd(outageEnd: string | null | undefined) { this._outageEnd = outageEnd; }
+
+  get nextOutageStart(): string | null | undefined { return this._nextOutageStart; }
+  set nextOutageStart(nextOutageStart: string | null | undefined) { this._nextOutageStart = nextOutageStart; }
+
+  get nextOutageEnd(): string | null | undefined { return this._nextOutageEnd; }
+  set nextOutageEnd(nextOutageEnd: string | null | undefined) { this._nextOutageEnd = nextOutageEnd; }
+
+  get nextOutageStage(): number | null | undefined { return this._nextOutageStage; }
+  set nextOutageStage(nextOutageStage: number | null | undefined) { this._nextOutageStage = nextOutageStage; }
 
   get cost(): number { return this._cost; }
   set cost(cost: number) { this._cost = cost; }
@@ -117,6 +147,21 @@ class Settlement {
     }
     if(this.gridOn !== undefined) {
       json += `"grid_on": ${typeof this.gridOn === 'number' || typeof this.gridOn === 'boolean' ? this.gridOn : JSON.stringify(this.gridOn)},`;
+    }
+    if(this.stage !== undefined) {
+      json += `"stage": ${typeof this.stage === 'number' || typeof this.stage === 'boolean' ? this.stage : JSON.stringify(this.stage)},`;
+    }
+    if(this.outageEnd !== undefined) {
+      json += `"outage_end": ${typeof this.outageEnd === 'number' || typeof this.outageEnd === 'boolean' ? this.outageEnd : JSON.stringify(this.outageEnd)},`;
+    }
+    if(this.nextOutageStart !== undefined) {
+      json += `"next_outage_start": ${typeof this.nextOutageStart === 'number' || typeof this.nextOutageStart === 'boolean' ? this.nextOutageStart : JSON.stringify(this.nextOutageStart)},`;
+    }
+    if(this.nextOutageEnd !== undefined) {
+      json += `"next_outage_end": ${typeof this.nextOutageEnd === 'number' || typeof this.nextOutageEnd === 'boolean' ? this.nextOutageEnd : JSON.stringify(this.nextOutageEnd)},`;
+    }
+    if(this.nextOutageStage !== undefined) {
+      json += `"next_outage_stage": ${typeof this.nextOutageStage === 'number' || typeof this.nextOutageStage === 'boolean' ? this.nextOutageStage : JSON.stringify(this.nextOutageStage)},`;
     }
     if(this.cost !== undefined) {
       json += `"cost": ${typeof this.cost === 'number' || typeof this.cost === 'boolean' ? this.cost : JSON.stringify(this.cost)},`;
@@ -176,6 +221,21 @@ class Settlement {
     }
     if (obj["grid_on"] !== undefined) {
       instance.gridOn = obj["grid_on"];
+    }
+    if (obj["stage"] !== undefined) {
+      instance.stage = obj["stage"];
+    }
+    if (obj["outage_end"] !== undefined) {
+      instance.outageEnd = obj["outage_end"];
+    }
+    if (obj["next_outage_start"] !== undefined) {
+      instance.nextOutageStart = obj["next_outage_start"];
+    }
+    if (obj["next_outage_end"] !== undefined) {
+      instance.nextOutageEnd = obj["next_outage_end"];
+    }
+    if (obj["next_outage_stage"] !== undefined) {
+      instance.nextOutageStage = obj["next_outage_stage"];
     }
     if (obj["cost"] !== undefined) {
       instance.cost = obj["cost"];

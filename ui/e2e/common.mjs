@@ -1,0 +1,32 @@
+// What every end-to-end script shares: its environment (UI_URL, OUT_DIR, CHROME_BIN), Debian's
+// headless Chromium launched the same way, a log prefixed with the script's name, and reading a
+// power figure ("3.20 kW", "90 W") back as watts.
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+/**
+ * Start a script: check UI_URL (exit 2 without it), make OUT_DIR, launch Chromium.
+ * @param {string} name the script's name, for the log and the default output folder
+ * @returns {Promise<{url: string, out: string, browser: import('playwright-core').Browser, log: (m: string) => void}>}
+ */
+export async function start(name) {
+  const url = process.env.UI_URL;
+  const out = process.env.OUT_DIR ?? `e2e-${name}-artifacts`;
+  if (!url) {
+    console.error('UI_URL is not set');
+    process.exit(2);
+  }
+  mkdirSync(out, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return { url, out, browser, log: (m) => console.log(`${name}: ${m}`) };
+}
+
+/** A power figure as the UI writes it ("3.20 kW", "90 W", "-150 W") in watts; null if none. */
+export function watts(text) {
+  const m = /(-?[\d.]+)\s*(kW|W)/.exec(text ?? '');
+  return m ? Number(m[1]) * (m[2] === 'kW' ? 1000 : 1) : null;
+}

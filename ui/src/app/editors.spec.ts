@@ -1,0 +1,103 @@
+import { TestBed } from '@angular/core/testing';
+
+import { SwitchEditor, TimeWindow, WindowEditor, addWindow, describeWindow, normalizeWindows, time24, toggleDay, windowProblems } from './editors';
+
+const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+describe('time window helpers', () => {
+  it('adds a window after the last one, every day, and toggles weekdays in order', () => {
+    const one = addWindow([]);
+    expect(one).toEqual([{ start: '18:00', end: '19:00', days: EVERY_DAY }]);
+    const two = addWindow([{ start: '17:30', end: '18:30', days: ['mon'] }]);
+    expect(two[1]).toEqual({ start: '18:30', end: '19:30', days: EVERY_DAY });
+    const w = toggleDay(toggleDay({ start: '06:00', end: '07:00', days: ['wed'] }, 'mon'), 'wed');
+    expect(w.days).toEqual(['mon']);
+  });
+
+  it('fills in the days the model defaults to, and names what is wrong', () => {
+    expect(normalizeWindows([{ start: '22:00', end: '05:00' }])).toEqual([{ start: '22:00', end: '05:00', days: EVERY_DAY }]);
+    expect(windowProblems([{ start: '10:00', end: '10:00', days: [] }])).toEqual([
+      'time 1: the end equals the start', 'time 1: pick at least one day']);
+    expect(describeWindow({ start: '22:00', end: '05:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }))
+      .toBe('22:00–05:00 Mon–Fri (past midnight)');
+  });
+
+  it('reads typed times on the 24-hour clock and names the ones it cannot', () => {
+    expect(['7:05', '0705', '7', '19:30', ' 23:59 '].map(time24)).toEqual(['07:05', '07:05', '07:00', '19:30', '23:59']);
+    expect(['24:00', '7pm', '12:60', ''].map(time24)).toEqual(['24:00', '7pm', '12:60', '']);
+    expect(windowProblems([{ start: '7pm', end: '20:00', days: ['mon'] }])).toEqual([
+      'time 1: give a start and an end as hh:mm on the 24-hour clock (00:00 to 23:59)']);
+  });
+});
+
+describe('WindowEditor', () => {
+  it('keeps a typed time when a weekday is clicked before the parent passes the change back', async () => {
+    const fixture = TestBed.createComponent(WindowEditor);
+    fixture.componentRef.setInput('windows', [{ start: '18:00', end: '19:00', days: ['mon'] }]);
+    const emitted: TimeWindow[][] = [];
+    fixture.componentInstance.changed.subscribe((w) => emitted.push(w)); // the parent is slow: no setInput
+    fixture.detectChanges();
+    await fixture.whenStable();
+    const root: HTMLElement = fixture.nativeElement;
+    const to = root.querySelectorAll<HTMLInputElement>('input.hhmm')[1];
+    to.value = '2359';
+    to.dispatchEvent(new Event('change'));
+    (root.querySelector('[data-window="0"] [data-day="sun"]') as HTMLButtonElement).click();
+    expect(emitted.at(-1)).toEqual([{ start: '18:00', end: '23:59', days: ['mon', 'sun'] }]);
+  });
+
+  it('edits windows with time inputs and weekday toggles, no JSON', async () => {
+    const fixture = TestBed.createComponent(WindowEditor);
+    let windows: TimeWindow[] = [{ start: '17:30', end: '18:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }];
+    fixture.componentRef.setInput('windows', windows);
+    fixture.componentRef.setInput('label', 'cooking');
+    fixture.componentInstance.changed.subscribe((w) => {
+      windows = w;
+      fixture.componentRef.setInput('windows', w);
+    });
+    fixture.detectChanges();
+    await fixture.whenStable();
+    const root: HTMLElement = fixture.nativeElement;
+    expect(root.querySelector('textarea')).toBeNull();
+    const [from, to] = Array.from(root.querySelectorAll<HTMLInputElement>('input.hhmm'));
+    expect([from.value, to.value]).toEqual(['17:30', '18:30']);
+    expect(from.getAttribute('aria-label')).toBe('cooking 1 from');
+
+    expect(root.querySelector('input[type="time"]')).toBeNull(); // no AM/PM from the browser's locale
+    to.value = '19:15';
+    to.dispatchEvent(new Event('change'));
+    (root.querySelector('[data-window="0"] [data-day="sat"]') as HTMLButtonElement).click();
+    expect(windows[0]).toEqual({ start: '17:30', end: '19:15', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] });
+
+    (root.querySelector('.add-row') as HTMLButtonElement).click();
+    fixture.detectChanges();
+    expect(windows.length).toBe(2);
+    expect(root.querySelectorAll('.window-row').length).toBe(2);
+    expect(root.querySelector('[data-window="1"] [data-day="sun"]')!.getAttribute('aria-pressed')).toBe('true');
+
+    (root.querySelector('[data-window="0"] .remove-row') as HTMLButtonElement).click();
+    fixture.detectChanges();
+    expect(windows).toEqual([{ start: '19:15', end: '20:15', days: EVERY_DAY }]);
+  });
+});
+
+describe('SwitchEditor', () => {
+  it('sets the grid condition, a battery floor in percent, a PV surplus in W and timers', async () => {
+    const fixture = TestBed.createComponent(SwitchEditor);
+    let value = { timers: [], only_when_grid_on: false, min_battery_soc: null, min_pv_surplus_w: null } as any;
+    fixture.componentRef.setInput('value', value);
+    fixture.componentInstance.changed.subscribe((v) => { value = v; fixture.componentRef.setInput('value', v); });
+    fixture.detectChanges();
+    const root: HTMLElement = fixture.nativeElement;
+    (root.querySelector('[data-switch="only_when_grid_on"]') as HTMLInputElement).click();
+    const soc = root.querySelector('[data-switch="min_battery_soc"]') as HTMLInputElement;
+    soc.value = '60';
+    soc.dispatchEvent(new Event('change'));
+    const pv = root.querySelector('[data-switch="min_pv_surplus_w"]') as HTMLInputElement;
+    pv.value = '1500';
+    pv.dispatchEvent(new Event('change'));
+    (root.querySelector('.add-row') as HTMLButtonElement).click();
+    expect(value).toEqual({ timers: [{ start: '18:00', end: '19:00', days: EVERY_DAY }], only_when_grid_on: true,
+      min_battery_soc: 0.6, min_pv_surplus_w: 1500 });
+  });
+});
