@@ -36,8 +36,9 @@ $(CD_STAMP): cd/package.json cd/package-lock.json
 	touch $(CD_STAMP)
 
 # Debian packages the tests run for real: Chromium (UI), Prometheus, PostgreSQL; installed
-# with apt where they are missing (CI runs as root).
-APT_PACKAGES := chromium prometheus postgresql
+# with apt where they are missing (CI runs as root). The emoji font draws the kinds' icons in
+# the screenshots (a homeowner's phone or desktop has one; a bare server has none).
+APT_PACKAGES := chromium prometheus postgresql fonts-noto-color-emoji
 debian-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
@@ -82,6 +83,7 @@ test-containers: $(STAMP) $(UI_BUILT) container-packages debian-packages
 
 bench: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/engine.py
+	$(PY) bench/plots.py
 	$(PY) bench/bus.py
 	$(PY) bench/recorder.py
 

@@ -34,7 +34,7 @@ GROUP = "homesim.io"
 VERSION = "v1alpha1"
 
 #: JSON Schema keywords the Kubernetes structural schema keeps as they are.
-_KEEP = ("type", "description", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "format",
+_KEEP = ("type", "title", "description", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "format",
          "minItems", "maxItems", "default", "nullable", "uniqueItems")
 
 
@@ -59,7 +59,7 @@ def structural(schema: dict[str, Any]) -> dict[str, Any]:
         non_null = [o for o in options if o.get("type") != "null"]
         nullable = len(non_null) < len(options)
         if len(non_null) == 1:
-            merged = structural({**non_null[0], **{k: v for k, v in schema.items() if k in ("description", "default")}})
+            merged = structural({**non_null[0], **{k: v for k, v in schema.items() if k in ("title", "description", "default")}})
         elif all(o.get("type") == "object" for o in non_null):
             merged = {"type": "object", "properties": {}}
             for option in non_null:
@@ -71,8 +71,9 @@ def structural(schema: dict[str, Any]) -> dict[str, Any]:
         else:  # e.g. a number or "max": checked by the operator with the pydantic model
             merged = {"x-kubernetes-int-or-string": True} if {o.get("type") for o in non_null} <= {
                 "integer", "string"} else {"x-kubernetes-preserve-unknown-fields": True}
-        if "description" in schema:
-            merged["description"] = schema["description"]
+        for key in ("title", "description"):
+            if key in schema:
+                merged[key] = schema[key]
         if nullable:
             merged["nullable"] = True
         if schema.get("default") is not None:
@@ -124,6 +125,7 @@ def kind_schema(kind: str) -> dict[str, Any]:
             schema["required"].remove(field)
     if not schema.get("required"):
         schema.pop("required", None)
+    schema.pop("title", None)  # the pydantic class name (Config)
     schema["description"] = (KINDS[kind].Config.__doc__ or kind).strip().splitlines()[0]
     return schema
 
@@ -175,7 +177,7 @@ def device_crd() -> dict[str, Any]:
 
 
 def values_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of the chart's ``home`` and ``devices`` values."""
+    """JSON Schema (draft 2020-12) of the chart's ``home``, ``devices`` and ``sweep`` values."""
     home = Home.model_json_schema()
     defs = home.get("$defs", {})
     device = copy.deepcopy(home["properties"]["devices"]["items"])
@@ -202,14 +204,57 @@ def values_schema() -> dict[str, Any]:
                 },
             },
             "devices": {"type": "array", "items": device, "description": "The home's devices, as in a home file"},
+            "sweep": sweep_values_schema(),
         },
         "$defs": dict(sorted(defs.items())),
     }
 
 
+def sweep_values_schema() -> dict[str, Any]:
+    """The chart's ``sweep`` values: a what-if sweep run as an Indexed Job (``templates/sweep-job.yaml``)."""
+    from homesim.sweep import ID_PATTERN
+
+    whole = lambda low, description: {"type": "integer", "minimum": low, "description": description}  # noqa: E731
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A what-if sweep stored by `homesim compare --kubernetes`, run as an Indexed Job",
+        "properties": {
+            "enabled": {"type": "boolean", "default": False, "description": "render the sweep's Job"},
+            "id": {"type": "string", "description": "the sweep's id (printed by homesim compare --kubernetes)",
+                   "anyOf": [{"const": ""}, {"pattern": ID_PATTERN.pattern}]},
+            "shards": whole(1, "pods in all (completions); pod i evaluates every variant v with v % shards == i"),
+            "parallelism": whole(1, "pods at once"),
+            "databaseSecret": {"type": "string", "minLength": 1, "description": "Secret holding the database URL"},
+            "databaseSecretKey": {"type": "string", "minLength": 1, "description": "its key holding the URL"},
+            "backoffLimitPerIndex": whole(0, "retries of a failed shard"),
+            "ttlSecondsAfterFinished": whole(0, "seconds a finished Job is kept"),
+            "resources": {"type": "object", "description": "the worker container's resources"},
+        },
+        "if": {"properties": {"enabled": {"const": True}}, "required": ["enabled"]},
+        "then": {"properties": {"id": {"minLength": 1}}, "required": ["id"]},
+    }
+
+
 def device_kinds() -> dict[str, Any]:
-    """Per device kind: role, description and the schema of its properties (for the UI's forms)."""
-    return {kind: {"role": KINDS[kind].Config.ROLE, **kind_schema(kind)} for kind in sorted(KINDS)}
+    """Per device kind, for the UI's palette and forms: role, description, the kind's name for
+    people (``label``), ``icon``, place in the palette (``order``, null: not offered), the usual
+    ``circuit`` of a load (where the palette adds it), the schema of its properties and the
+    order of the form's ``fields``: as the model declares them (name and circuit first, the
+    kind's own after), the smart switch last."""
+    out: dict[str, Any] = {}
+    for kind in sorted(KINDS):
+        config = KINDS[kind].Config
+        schema = kind_schema(kind)
+        circuit = getattr(config, "USUAL_CIRCUIT", None) if "circuit" in schema["properties"] else None
+        if circuit:
+            field = schema["properties"]["circuit"]
+            field["description"] = f"{field['description']}. Usually {circuit}: {config.USUAL_CIRCUIT_WHY}"
+        declared = [name for name in config.model_fields if name in schema["properties"]]
+        fields = [name for name in declared if name != "switch"] + [name for name in declared if name == "switch"]
+        out[kind] = {"role": config.ROLE, "label": config.LABEL or kind, "icon": config.ICON,
+                     "order": config.PALETTE_ORDER, "circuit": circuit, "fields": fields, **schema}
+    return out
 
 
 def write_ui(path: Path) -> Path:

@@ -88,6 +88,14 @@ class BatteryEnergy(Message):
     stored_j: BusInt = unit("Energy stored", "J", ge=0)
 
 
+STAGE_DOC = ("Load-shedding stage of the present outage (0: the grid is on, or the outage is not load-shedding; "
+             "null: not known)")
+OUTAGE_END_DOC = "When the present outage ends, local ISO 8601 time with its offset (null: the grid is on)"
+NEXT_START_DOC = "When the next scheduled outage starts, local ISO 8601 time with its offset (null: none known)"
+NEXT_END_DOC = "When the next scheduled outage ends, local ISO 8601 time with its offset (null: none known)"
+NEXT_STAGE_DOC = "Load-shedding stage of the next scheduled outage (0: not load-shedding; null: none known)"
+
+
 class GridEnergy(Message):
     """The grid's energy event: whether it is up, and its prices this tick."""
 
@@ -95,6 +103,11 @@ class GridEnergy(Message):
     grid_on: bool = Field(description="False in an outage or load-shedding")
     import_price: float = unit("Import price", "currency/kWh", ge=0)
     export_price: float = unit("Export price (credit)", "currency/kWh", ge=0)
+    stage: int | None = Field(default=None, ge=0, le=8, description=STAGE_DOC)
+    outage_end: str | None = Field(default=None, description=OUTAGE_END_DOC)
+    next_outage_start: str | None = Field(default=None, description=NEXT_START_DOC)
+    next_outage_end: str | None = Field(default=None, description=NEXT_END_DOC)
+    next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
 
 
 #: The energy event of each device role.
@@ -115,6 +128,11 @@ class Settlement(Message):
     soc: float | None = Field(ge=0, le=1, description="Battery state of charge after the tick (null: no battery "
                                                          "took part)")
     grid_on: bool = Field(description="Whether the grid was up")
+    stage: int | None = Field(default=None, ge=0, le=8, description=STAGE_DOC + ", from the grid's energy event")
+    outage_end: str | None = Field(default=None, description=OUTAGE_END_DOC)
+    next_outage_start: str | None = Field(default=None, description=NEXT_START_DOC)
+    next_outage_end: str | None = Field(default=None, description=NEXT_END_DOC)
+    next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
     cost: float = unit("Cost of this tick's grid energy (import cost minus export credit)", "currency")
     pv_surplus_w: float = unit("PV power left after the loads and the battery", "W", ge=0)
     missing: list[str] = Field(description="Devices that are on but sent no energy event: they have no flow")
@@ -292,6 +310,10 @@ class SettlementsSince(Message):
     limit: BusInt = Field(default=1000, ge=1, le=5000, description="At most this many")
 
 
+class RecentRequest(Message):
+    ticks: BusInt = Field(default=720, ge=1, le=5000, description="How many of the last recorded ticks")
+
+
 class ReportRequest(Message):
     only: str | None = Field(default=None, description="Just this local day (2026-01-05) or month (2026-01)")
 
@@ -323,6 +345,138 @@ class PlanResult(Message):
     days: float = unit("Horizon", "days")
     currency: str
 
+
+
+class PurchaseRequest(Message):
+    """``plan.purchase``: plan buying the live home's PV, battery and inverter, year by year."""
+
+    years: int | None = unit("Years to plan (null: the finance section's analysis_years)", "year", default=None,
+                             ge=1, le=40)
+    baseline: Literal["grid_only"] = Field(default="grid_only",
+                                           description="What the home would be without the purchase: the grid alone")
+
+
+class PlanSize(Message):
+    pv_kwp: float = unit("PV array rating", "kWp", ge=0)
+    battery_kwh: float = unit("Battery capacity", "kWh", ge=0)
+    inverter_kw: float = unit("Inverter rating", "kW", ge=0)
+
+
+class PlanCapital(Message):
+    """What the purchase costs, by part (what the home adds over the baseline, priced by the finance section)."""
+
+    pv: float = unit("PV", "currency", ge=0)
+    battery: float = unit("Battery", "currency", ge=0)
+    inverter: float = unit("Inverter", "currency", ge=0)
+    installation: float = unit("Installation", "currency", ge=0)
+    total: float = unit("Total capital", "currency", ge=0)
+
+
+class PlanTotals(Message):
+    """The plan's totals over its years (null: not reached or not defined)."""
+
+    capital: float = unit("Capital", "currency")
+    npv: float = unit("Net present value at the finance section's discount rate", "currency")
+    irr: float | None = unit("Internal rate of return (null: no sign change)", "1/year")
+    simple_payback_years: float | None = unit("Simple payback (null: not within the plan)", "year")
+    discounted_payback_years: float | None = unit("Discounted payback (null: not within the plan)", "year")
+    lcoe_per_kwh: float | None = unit("Levelised cost of the PV's energy", "currency/kWh")
+    savings: float = unit("Bills saved and export earned over the plan", "currency")
+    bill_without: float = unit("Bills over the plan without the purchase", "currency")
+    bill_with: float = unit("Bills over the plan with it", "currency")
+    outage_hours: float = unit("Hours without grid over the plan", "h", ge=0)
+    unmet_hours_in_outages_without: float = unit("Hours in outages with the essential loads unpowered, without", "h")
+    unmet_hours_in_outages_with: float = unit("The same with the purchase", "h")
+    outage_hours_avoided: float = unit("Outage hours with the essential loads powered thanks to the purchase", "h")
+    outage_coverage: float = Field(ge=0, le=1, description="Share of outage hours with the essential loads powered")
+    cost_per_outage_hour_avoided: float | None = unit("Net cost per outage hour avoided (null: none avoided)",
+                                                      "currency/h")
+    battery_ageing_model: str | None = Field(description="Battery ageing model (lfp, nmc; null: no battery)")
+    battery_share_last_year: float = Field(ge=0, le=1, description="Battery capacity left in the last year, "
+                                                                   "share of the original")
+    battery_end_of_life_year: int | None = Field(description="Year the battery falls below its end-of-life share "
+                                                             "(null: not within the plan)")
+
+
+class PlanYear(Message):
+    """One year of a plan: year 0 is the purchase (its energy fields null), years 1..N end-of-year flows."""
+
+    year: int = Field(ge=0, description="Year of the plan (0: the purchase)")
+    battery_kwh: float | None = unit("Battery capacity that year", "kWh")
+    battery_share: float | None = Field(description="Battery capacity that year, share of the original")
+    battery_cycles: float | None = Field(description="Equivalent full cycles that year")
+    pv_share: float | None = Field(description="PV output that year, share of its rating")
+    pv_kwh: float | None = unit("PV energy", "kWh")
+    load_kwh: float | None = unit("Home load", "kWh")
+    import_kwh: float | None = unit("Grid import", "kWh")
+    export_kwh: float | None = unit("Grid export", "kWh")
+    baseline_import_kwh: float | None = unit("Grid import without the purchase", "kWh")
+    baseline_export_kwh: float | None = unit("Grid export without the purchase", "kWh")
+    bill: float | None = unit("Bill with the purchase", "currency")
+    baseline_bill: float | None = unit("Bill without it", "currency")
+    outage_hours: float | None = unit("Hours without grid", "h")
+    unmet_hours_in_outages: float | None = unit("Outage hours with the essential loads unpowered", "h")
+    baseline_unmet_hours_in_outages: float | None = unit("The same without the purchase", "h")
+    savings: float = unit("Bill saved", "currency")
+    export_revenue: float = unit("Export earned over the baseline", "currency")
+    capital: float = unit("Capital paid", "currency")
+    maintenance: float = unit("Maintenance", "currency")
+    replacements: float = unit("Replacements (inverter, battery)", "currency")
+    loan_payment: float = unit("Loan payment", "currency")
+    net: float = unit("Net cash flow of the year", "currency")
+    cumulative: float = unit("Cumulative net cash flow", "currency")
+    discounted_cumulative: float = unit("Cumulative discounted net cash flow", "currency")
+
+
+class PurchasePlan(Message):
+    """``plan.purchase``'s result: plan.json of ``homesim plan`` (README, Plan a purchase)."""
+
+    plan_version: int = Field(ge=1, description="Version of the layout")
+    home: str = Field(description="The home's name")
+    currency: str
+    years: int = unit("Years planned", "year", ge=1)
+    baseline: str = Field(description="What the purchase is compared with (grid_only: the grid alone)")
+    assumptions: list[str]
+    finance: dict[str, Any] = Field(description="The finance section the plan ran with (README, Money)")
+    size: PlanSize
+    baseline_size: PlanSize
+    capital: PlanCapital
+    totals: PlanTotals
+    rows: list[PlanYear] = Field(description="Years 0..N")
+
+
+class OptimizeRequest(Message):
+    """``plan.optimize``: which of the given values serves an objective best over the plan's years."""
+
+    vary: dict[str, list[float | int | bool | str]] = Field(
+        description="'<device id>.<property>' -> the values to try, e.g. {'battery.capacity_kwh': [5, 10, 15]}")
+    objective: Literal["npv", "payback", "outage_coverage"] = Field(
+        default="npv", description="npv: highest NPV; payback: shortest simple payback; outage_coverage: largest share "
+                                   "of outage hours with the essential loads powered (ties by NPV)")
+    budget: float | None = unit("Most capital allowed (null: no limit)", "currency", default=None, ge=0)
+    min_outage_coverage: float | None = Field(default=None, ge=0, le=1,
+                                              description="Least outage coverage allowed (null: no limit)")
+    years: int | None = unit("Years to plan (null: the finance section's analysis_years)", "year", default=None,
+                             ge=1, le=40)
+
+
+class OptimizeResult(Message):
+    """Every candidate planned, best first: its varied values, capital, npv, simple_payback_years,
+    outage_coverage and feasible (keeps the budget and the least coverage)."""
+
+    objective: str
+    rows: list[dict[str, Any]] = Field(description="Candidates, best first")
+    best: dict[str, Any] | None = Field(description="The best feasible candidate (null: none keeps the constraints)")
+    evaluated: int = Field(ge=0, description="Candidates simulated")
+    currency: str
+    method: str | None = Field(default=None, description="grid (every candidate) or differential_evolution")
+    space: int | None = Field(default=None, ge=0, description="Candidates in the space")
+    baseline: str | None = Field(default=None, description="What each candidate is compared with")
+    years: int | None = unit("Years each candidate is planned over", "year", default=None, ge=1, le=40)
+    varied: list[str] | None = Field(default=None, description="The properties varied, in the order asked")
+    budget: float | None = unit("Most capital allowed (null: no limit)", "currency", default=None, ge=0)
+    min_outage_coverage: float | None = Field(default=None, ge=0, le=1,
+                                              description="Least outage coverage allowed (null: no limit)")
 
 # --- the contract: URI patterns -> models -------------------------------------------------
 
@@ -401,8 +555,17 @@ PROCEDURES = (
               "Recorded energy, cost, self-sufficiency and outage coverage per local day."),
     Procedure("report_monthly", "home.{home}.report.monthly", ReportRequest, ReportRows, "recorder",
               "viewer, operator", "The same per local month."),
+    Procedure("report_recent", "home.{home}.report.recent", RecentRequest, None, "recorder", "viewer, operator",
+              "The last recorded settlements, oldest first (a list of Settlement): the UI's history after a reload."),
     Procedure("plan_compare", "home.{home}.plan.compare", PlanRequest, PlanResult, "planner", "operator",
               "Run a what-if with the fast-forward engine on the home as it is now."),
+    Procedure("plan_purchase", "home.{home}.plan.purchase", PurchaseRequest, PurchasePlan, "planner", "operator",
+              "Plan buying the home's PV, battery and inverter as it is now, year by year with ageing, priced by its "
+              "finance section (the home's finance:, or finance.yaml beside the home file); progressive results "
+              "[years simulated, years to simulate] (the home's and the baseline's) when the caller asks for them."),
+    Procedure("plan_optimize", "home.{home}.plan.optimize", OptimizeRequest, OptimizeResult, "planner", "operator",
+              "Plan every candidate value (homesim.optimize) and rank them by an objective under a budget and a "
+              "least outage coverage; progressive results [candidates done, candidates planned]."),
     Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",
               "services", "Recent settlements from a tick on (a list of Settlement), for the recorder."),
 )

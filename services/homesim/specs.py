@@ -21,7 +21,8 @@ SPEC_FILE = "homesim.asyncapi.yaml"
 VERSION = "0.1.0"
 
 #: RPC replies that are bare lists: name -> item model.
-LIST_REPLIES = {"controller_list": messages.DeviceSummary, "settlements_since": messages.Settlement}
+LIST_REPLIES = {"controller_list": messages.DeviceSummary, "settlements_since": messages.Settlement,
+                "report_recent": messages.Settlement}
 
 DESCRIPTION = f"""\
 The WAMP bus of one homesim home (realm `{REALM}`). Every device runs as its own process and

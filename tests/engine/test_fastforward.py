@@ -175,3 +175,18 @@ def test_bad_run_options_are_refused(reference):
         simulate(reference, days=0)
     with pytest.raises(ValueError, match="1..86400"):
         simulate(reference, days=1, dt_s=0)
+
+
+def test_a_switched_off_battery_neither_charges_nor_discharges():
+    """``enabled: false`` on a battery: it keeps its charge and takes no part, as a live battery
+    whose process is stopped (the engine used to discharge it)."""
+    home = home_from_dict({
+        "name": "off", "start": "2026-01-05", "location": {"latitude": -33.9, "longitude": 18.4},
+        "devices": [{"id": "grid", "kind": "grid", "import_tariff": {"flat_per_kwh": 2.0}},
+                    {"id": "battery", "kind": "battery", "capacity_kwh": 5.0, "enabled": False},
+                    {"id": "base", "kind": "generic_load", "power_w": 500}],
+    })
+    table = simulate(home, days=1, dt_s=300).table
+    assert (table["e.battery"] == 0).all()
+    assert (table["soc.battery"] == table["soc.battery"].iloc[0]).all()
+    assert (table["e.grid"] == 500 * 300).all()  # the grid serves the load alone

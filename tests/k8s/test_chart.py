@@ -6,6 +6,7 @@ and refuse bad values through the generated values.schema.json."""
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 
 import jsonschema
@@ -170,3 +171,36 @@ def test_the_network_policy_covers_the_devices_the_operator_makes():
     device = manifests.objects("oven", "home", {"kind": "oven", "enabled": True}, manifests.settings_from(env), "t")[2]
     pod_labels = device["spec"]["template"]["metadata"]["labels"]
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+
+
+def test_the_recorder_on_an_external_postgresql_and_grafanas_data_source_of_it():
+    """recorder.postgresUrl: the recorder reads the URL from a Secret, Grafana gets the same
+    database (host, database, user, password, sslmode) as the homeowner dashboard's data
+    source, and the homeowner dashboard ships; without it, SQLite and no homeowner dashboard."""
+    url = "postgresql://homesim:s3cret-Pw_1@db.example:5432/homes?sslmode=require"
+    docs = render({"recorder": {"postgresUrl": url}})
+    secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+    assert secrets["home-recorder-db"]["stringData"]["url"] == url
+    recorder = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("recorder"))
+    env = {e["name"]: e for e in recorder["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["HOMESIM_DB"]["valueFrom"]["secretKeyRef"] == {"name": "home-recorder-db", "key": "url"}
+    datasource_secret = secrets["home-grafana-datasource"]
+    assert datasource_secret["metadata"]["labels"]["grafana_datasource"] == "1"
+    (datasource,) = yaml.safe_load(datasource_secret["stringData"]["homesim-recorder.yaml"])["datasources"]
+    dashboard = json.loads((CHART / "dashboards" / "homeowner.json").read_text())
+    assert {p["datasource"]["uid"] for p in dashboard["panels"]} == {datasource["uid"]}
+    assert {p["datasource"]["type"] for p in dashboard["panels"]} == {datasource["type"]}
+    assert (datasource["url"], datasource["user"], datasource["secureJsonData"]["password"]) == \
+        ("db.example:5432", "homesim", "s3cret-Pw_1")
+    assert datasource["jsonData"]["database"] == "homes" and datasource["jsonData"]["sslmode"] == "require"
+    dashboards = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "home-dashboards")
+    assert "homeowner.json" in dashboards["data"]
+
+    plain = render({})
+    names = {d["metadata"]["name"] for d in plain if d["kind"] == "Secret"}
+    assert "home-recorder-db" not in names and "home-grafana-datasource" not in names
+    recorder = next(d for d in plain if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("recorder"))
+    env = {e["name"]: e for e in recorder["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["HOMESIM_DB"]["value"] == "/var/lib/homesim/ledger.sqlite"
+    dashboards = next(d for d in plain if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "home-dashboards")
+    assert "homeowner.json" not in dashboards["data"] and "home-overview.json" in dashboards["data"]

@@ -2,6 +2,11 @@
 
 RPC ``plan.compare(vary, days)``: a what-if on the home as it is now (the controller's desired
 home), run by the fast-forward engine in a worker process so the live home keeps its pace.
+RPC ``plan.purchase(years, baseline)``: ``homesim plan`` on the home as it is now (plan.json),
+its years simulated in worker processes, with progressive results ``[years done, years total]``.
+RPC ``plan.optimize(vary, objective, budget, min_outage_coverage, years)``: ``homesim.optimize``
+on it. Both price with the home's finance section: the desired home's ``finance:``, else
+``finance.yaml`` beside the live home file or in the home's folder (``HOMESIM_HOME_DIR``).
 A bad request gets ``homesim.error.invalid_property`` naming the field.
 """
 
@@ -9,15 +14,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
+from homesim.errors import BadInput
 from homesim.home import Home, HomeFileError, home_from_dict
-from homesim.messages import DesiredHome, PlanRequest, rpc_arguments, valid
+from homesim.messages import DesiredHome, OptimizeRequest, PlanRequest, PurchaseRequest, rpc_arguments, valid
 
 #: Most variants one request may ask for.
 MAX_VARIANTS = 12
@@ -45,18 +51,85 @@ def plan(home: Home, request: PlanRequest, base: Path) -> dict[str, Any]:
     return {"rows": rows, "columns": columns, "days": request.days, "currency": home.currency}
 
 
+def finance_of(home: Home, places: list[Path]) -> Any:
+    """The finance section to price a plan with: the home's ``finance:``, else the first
+    ``finance.yaml`` in ``places``; none -> ``invalid_property`` naming ``finance``."""
+    from homesim import plan as planning
+
+    if home.finance is not None:
+        return home.finance
+    for folder in dict.fromkeys(places):
+        path = folder / "finance.yaml"
+        if path.exists():
+            try:
+                return planning.load_finance(path, path)[0]
+            except HomeFileError as error:
+                raise ApplicationError(INVALID_PROPERTY, f"finance ({path}): " + "; ".join(error.problems)) from None
+    raise ApplicationError(INVALID_PROPERTY, "finance: the home has no finance section: give its prices in the home's "
+                           "'finance:' section or in finance.yaml beside the home file (" +
+                           ", ".join(str(p / "finance.yaml") for p in dict.fromkeys(places)) + ")")
+
+
+def _years(finance: Any, years: int | None) -> Any:
+    from homesim import plan as planning
+
+    try:
+        return planning.with_years(finance, years)
+    except BadInput as error:
+        raise ApplicationError(INVALID_PROPERTY, str(error).replace("--years", "years", 1)) from None
+
+
+def purchase(home: Home, request: PurchaseRequest, base: Path, places: list[Path],
+             on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """``homesim plan`` on ``home`` (blocking; its years run in worker processes): plan.json."""
+    from homesim import plan as planning
+
+    finance = _years(finance_of(home, places), request.years)
+    try:
+        return planning.plan(home, finance, on_progress=on_progress, home_dir=base).to_dict()
+    except HomeFileError as error:
+        raise ApplicationError(INVALID_PROPERTY, "; ".join(error.problems)) from None
+    except BadInput as error:
+        raise ApplicationError(INVALID_PROPERTY, str(error)) from None
+
+
+def optimize(home: Home, request: OptimizeRequest, base: Path, places: list[Path],
+             on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """``homesim.optimize`` on ``home`` (blocking): candidates best first, the best one."""
+    from homesim import optimize as optimizing
+
+    varies = list(request.vary.items())
+    if not varies:
+        raise ApplicationError(INVALID_PROPERTY, "vary: give at least one '<device>.<property>': [values]")
+    for key, values in varies:
+        if not values:
+            raise ApplicationError(INVALID_PROPERTY, f"vary.{key}: give at least one value")
+    finance = _years(finance_of(home, places), request.years)
+    try:
+        return optimizing.optimize(home, finance, varies, objective=request.objective, budget=request.budget,
+                                   min_outage_coverage=request.min_outage_coverage, home_dir=base,
+                                   on_progress=on_progress)
+    except HomeFileError as error:
+        raise ApplicationError(INVALID_PROPERTY, "; ".join(error.problems)) from None
+    except BadInput as error:
+        raise ApplicationError(INVALID_PROPERTY, str(error).replace("--", "", 1)) from None
+
+
 def run_planner() -> None:
     from homesim.device import load_live_home
 
     uris = uris_from_env()
     base = Path(env("HOMESIM_HOME_DIR"))
-    current = {"home": load_live_home(Path(env("HOMESIM_HOME")))}
+    live_home = Path(env("HOMESIM_HOME"))
+    places = [live_home.parent, base]  # where finance.yaml may be
+    current = {"home": load_live_home(live_home)}
+    one_plan = asyncio.Lock()  # a plan keeps two processes busy: one at a time
     ProcessMetrics(uris.home, "planner")  # its /metrics: up, process info
     comp = component()
 
     @comp.on_join
     async def joined(session, details):
-        from autobahn.wamp.types import SubscribeOptions
+        from autobahn.wamp.types import RegisterOptions, SubscribeOptions
 
         def on_devices(message: dict[str, Any]) -> None:
             if valid(DesiredHome, message, uris.devices):
@@ -67,8 +140,40 @@ def run_planner() -> None:
             log.info("what-if %s over %g days", dict(request.vary), request.days)
             return await asyncio.get_running_loop().run_in_executor(None, plan, current["home"], request, base)
 
+        def reporter(details: Any) -> Callable[[int, int], None] | None:
+            """Progressive results to the caller (if it asked for them), from a worker thread."""
+            progress = getattr(details, "progress", None)
+            if progress is None:
+                return None
+            loop = asyncio.get_running_loop()
+            return lambda done, total: loop.call_soon_threadsafe(progress, done, total)
+
+        async def purchase_rpc(years: Any = None, baseline: Any = "grid_only", details: Any = None) -> dict[str, Any]:
+            request = rpc_arguments(PurchaseRequest, years=years, baseline=baseline)
+            home = current["home"]
+            report = reporter(details)
+            async with one_plan:
+                log.info("plan of a purchase over %s years", request.years or "the finance section's")
+                return await asyncio.get_running_loop().run_in_executor(None, purchase, home, request, base, places,
+                                                                        report)
+
+        async def optimize_rpc(vary: Any = None, objective: Any = "npv", budget: Any = None,
+                               min_outage_coverage: Any = None, years: Any = None,
+                               details: Any = None) -> dict[str, Any]:
+            request = rpc_arguments(OptimizeRequest, vary=vary, objective=objective, budget=budget,
+                                    min_outage_coverage=min_outage_coverage, years=years)
+            home = current["home"]
+            report = reporter(details)
+            async with one_plan:
+                log.info("optimize %s for %s", dict(request.vary), request.objective)
+                return await asyncio.get_running_loop().run_in_executor(None, optimize, home, request, base, places,
+                                                                        report)
+
+        with_details = RegisterOptions(details_arg="details")
         await session.subscribe(on_devices, uris.devices, options=SubscribeOptions(get_retained=True))
         await session.register(compare, uris.plan("compare"))
+        await session.register(purchase_rpc, uris.plan("purchase"), options=with_details)
+        await session.register(optimize_rpc, uris.plan("optimize"), options=with_details)
 
     run_component(comp)
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import yaml
 
 from homesim.engine.fastforward import simulate
-from homesim.home import Home, HomeFileError, with_changes
+from homesim.home import Home, HomeFileError, parse_yaml, with_changes
 
 #: Summary figures shown for each variant: (column, summary key path, label).
 METRICS = (
@@ -31,25 +31,46 @@ def parse_vary(spec: str) -> tuple[str, list[Any]]:
     key, sep, values = spec.partition("=")
     if not sep or not key or not values:
         raise HomeFileError([f"--vary {spec!r}: must be <device_id>.<property>=<value>,<value>..."])
-    return key.strip(), [yaml.safe_load(v.strip()) for v in values.split(",")]
+    parsed = []
+    for text in values.split(","):
+        try:
+            parsed.append(parse_yaml(text.strip()))  # read as a home file reads values
+        except (yaml.YAMLError, RecursionError):
+            raise HomeFileError([f"--vary {spec!r}: {text.strip()!r} is not a value (a number, a word, "
+                                 "true/false, or a YAML list/mapping in quotes)"]) from None
+    return key.strip(), parsed
 
 
 def variants(home: Home, varies: list[tuple[str, list[Any]]], home_dir: Path | None = None) -> list[tuple[dict[str, Any], Home]]:
-    """Every combination of the varied values, each validated (errors name the variant)."""
+    """Every combination of the varied values, each validated: the errors name every bad
+    variant, not only the first."""
     keys = [k for k, _ in varies]
-    result = []
+    result, problems = [], []
     for combo in itertools.product(*[v for _, v in varies]):
         changes = dict(zip(keys, combo))
         try:
             result.append((changes, with_changes(home, changes, home_dir)))
         except HomeFileError as error:
             label = ", ".join(f"{k}={v}" for k, v in changes.items())
-            raise HomeFileError([f"variant {label}: {p}" for p in error.problems]) from None
+            problems += [f"variant {label}: {p}" for p in error.problems]
+    if problems:
+        raise HomeFileError(problems)
     return result
 
 
 def _run_one(home: Home, days: float, dt_s: int, start: dt.date | None, seed: int | None) -> dict[str, Any]:
     return simulate(home, days, dt_s, start, seed).summary()
+
+
+def row(changes: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """A variant's row: its varied values, then :data:`METRICS` from its run's summary."""
+    out: dict[str, Any] = dict(changes)
+    for column, path, _ in METRICS:
+        value: Any = summary
+        for part in path:
+            value = value[part]
+        out[column] = value
+    return out
 
 
 def compare(
@@ -71,14 +92,7 @@ def compare(
         futures = {pool.submit(_run_one, variant, days, dt_s, start, seed): i for i, (_, variant) in enumerate(runs)}
         for done, future in enumerate(as_completed(futures), start=1):
             i = futures[future]
-            summary = future.result()
-            row: dict[str, Any] = dict(runs[i][0])
-            for column, path, _ in METRICS:
-                value: Any = summary
-                for part in path:
-                    value = value[part]
-                row[column] = value
-            rows[i] = row
+            rows[i] = row(runs[i][0], future.result())
             if on_progress is not None:
                 on_progress(done, len(runs))
     return [r for r in rows if r is not None]

@@ -8,12 +8,14 @@ arrays.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from homesim.devices import battery as battery_model
 from homesim.devices import behaviour
@@ -27,7 +29,7 @@ class Exogenous:
 
     block: Block
     pv_avail_j: np.ndarray  # [n_pv, n] int64 DC energy available [J]
-    load_allowed: np.ndarray  # [n_loads, n] bool
+    load_allowed: np.ndarray  # [n_loads, n] float64 share of the tick a load may draw [0..1]
     load_profile_j: np.ndarray  # [n_loads, n] int64 profile demand [J]
     load_draw_l: np.ndarray  # [n_loads, n] float64 hot water drawn [L]
     grid_on: np.ndarray  # [n] bool
@@ -54,16 +56,34 @@ class LocalCalendar(NamedTuple):
 
 def local_calendar(unix_s: np.ndarray, timezone: str) -> LocalCalendar:
     """Local time of day, weekday, month and day of instants given in UTC seconds."""
-    local_s = _local_seconds(unix_s, timezone)
-    days = local_s // 86_400
-    dates = days.astype("datetime64[D]")
-    months = dates.astype("datetime64[M]")
-    return LocalCalendar(
-        second_of_day=local_s - days * 86_400,
-        weekday=(days + 3) % 7,  # 1970-01-01 was a Thursday
-        month=months.astype(np.int64) % 12 + 1,
-        day_of_month=(dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
-    )
+    fields = np.empty((4, unix_s.shape[0]), dtype=np.int64)
+    _calendar_fields(_local_seconds(unix_s, timezone), fields)
+    return LocalCalendar(*fields)
+
+
+@njit(cache=True, nogil=True)
+def _calendar_fields(local_s, out):
+    """Second of the day [s], weekday (0 = Monday), month (1..12) and day of the month of local
+    wall-clock seconds since 1970-01-01 into ``out`` [4, n] (proleptic Gregorian calendar; the
+    date from the day number by H. Hinnant's ``civil_from_days``)."""
+    previous = np.int64(-(2**62))
+    month = day = np.int64(0)
+    for i in range(local_s.shape[0]):
+        days = local_s[i] // 86_400
+        if days != previous:
+            z = days + 719_468
+            era = z // 146_097
+            doe = z - era * 146_097
+            yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+            doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+            mp = (5 * doy + 2) // 153
+            day = doy - (153 * mp + 2) // 5 + 1
+            month = mp + 3 if mp < 10 else mp - 9
+            previous = days
+        out[0, i] = local_s[i] - days * 86_400
+        out[1, i] = (days + 3) % 7  # 1970-01-01 was a Thursday
+        out[2, i] = month
+        out[3, i] = day
 
 
 def _local_seconds(unix_s: np.ndarray, timezone: str) -> np.ndarray:
@@ -77,6 +97,16 @@ def _local_seconds(unix_s: np.ndarray, timezone: str) -> np.ndarray:
         return unix_s + int(offset.total_seconds())
     utc = pd.DatetimeIndex(unix_s.astype("datetime64[s]")).tz_localize("UTC")
     return utc.tz_convert(timezone).tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
+
+
+#: Prefix of the exogenous cache's keys that hold for any seed (see ``CompiledHome.exogenous``).
+UNSEEDED = "unseeded:"
+
+
+def keep_unseeded(cache: dict) -> None:
+    """Drop a cache's parts that depend on the seed (before running with another)."""
+    for key in [k for k in cache if not k[1].startswith(UNSEEDED)]:
+        del cache[key]
 
 
 class CompiledHome:
@@ -101,6 +131,10 @@ class CompiledHome:
         )
         self.essential = np.array([load.circuit == "essential" for load in self.loads], dtype=np.bool_)
         self.battery_params = self.battery.params() if self.battery is not None else battery_model.NO_BATTERY
+        if self.battery is not None and not self.battery.enabled:
+            # Switched off: it keeps what it stores and takes no part, as a live battery whose
+            # process is stopped.
+            self.battery_params = self.battery_params._replace(max_charge_w=0.0, max_discharge_w=0.0)
         if self.inverter is not None:
             self.inverter_params = self.inverter.params()
             self.slot_table = self.inverter.program_table()[1]
@@ -158,32 +192,90 @@ class CompiledHome:
             for device in self.environment:
                 device.fill_block(block)
 
-    def exogenous(self, index: int, ticks: int = BLOCK_TICKS) -> Exogenous:
+    def _keys(self) -> tuple[str, list[str], list[str], str]:
+        """What each exogenous part depends on, as text: the environment (location, first
+        day, step, seed, sun and weather), each PV array, each load, the grid."""
+        home = self.home
+        def text(device) -> str:  # noqa: ANN001
+            # its fields and the folder its files are read from (a schedule, a profile)
+            return device.model_dump_json() + str(getattr(device, "_home_dir", ""))
+
+        env = json.dumps([home.location.model_dump(mode="json"), self.start_unix_s, self.dt_s, self.seed,
+                          [text(d) for d in self.environment]], sort_keys=True)
+        # what draws no random numbers and reads no sun or weather needs only the calendar
+        calendar = UNSEEDED + json.dumps([home.location.model_dump(mode="json"), self.start_unix_s, self.dt_s],
+                                         sort_keys=True)
+        pv = [env + text(a) for a in self.pv_arrays]
+        loads = [(env if load.seeded() else calendar) + text(load) for load in self.loads]
+        grid = env + "no grid" if self.grid is None else (env if self.grid.seeded() else calendar) + text(self.grid)
+        return env, pv, loads, grid
+
+    def exogenous(self, index: int, ticks: int = BLOCK_TICKS, cache: dict | None = None) -> Exogenous:
         """Everything exogenous for the first ``ticks`` of block ``index``.
 
         The whole block is always computed and then cut: vectorized maths may round
         differently for arrays of other lengths, and a live device always computes whole blocks.
+
+        ``cache``: a dict shared by homes run on the same blocks (variants of a home): each
+        part (sun and weather, each PV array, each load, the grid) is computed once per block
+        for every home whose devices of that part are the same; the inverter's program slots
+        are always the home's own. Parts are the same arrays, bit for bit, either way.
         """
-        block = self.block(index)
+        def part(key: str, compute):  # noqa: ANN001, ANN202
+            if cache is None:
+                return compute()
+            full = (index, key)
+            if full not in cache:
+                cache[full] = compute()
+            return cache[full]
+
+        env_key, pv_keys, load_keys, grid_key = self._keys() if cache is not None else ("", [""] * len(
+            self.pv_arrays), [""] * len(self.loads), "")
+
+        def environment() -> Block:
+            block = self.block(index)
+            if cache is None:
+                self.fill_environment(block)
+                return block
+            # A device whose values don't depend on the seed (the sun) is kept under a key
+            # without it, marked UNSEEDED: a plan keeps those from year to year.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for device in self.environment:
+                    if device.seeded():
+                        device.fill_block(block)
+                        continue
+                    key = (index, UNSEEDED + json.dumps([self.home.location.model_dump(mode="json"),
+                                                         self.start_unix_s, self.dt_s,
+                                                         device.model_dump(mode="json")], sort_keys=True))
+                    if key not in cache:
+                        before = set(block.values)
+                        device.fill_block(block)
+                        cache[key] = {k: block.values[k] for k in set(block.values) - before}
+                    block.values.update(cache[key])
+            return block
+
+        block = part(env_key, environment)
         n = block.size
-        self.fill_environment(block)
+
+        def pv_of(array):  # noqa: ANN001, ANN202
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return array.available_j(block)
+
         pv = np.zeros((len(self.pv_arrays), n), dtype=np.int64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for i, array in enumerate(self.pv_arrays):
-                pv[i] = array.available_j(block)
-        allowed = np.zeros((len(self.loads), n), dtype=np.bool_)
+        for i, array in enumerate(self.pv_arrays):
+            pv[i] = part(pv_keys[i], lambda array=array: pv_of(array))
+        allowed = np.zeros((len(self.loads), n), dtype=np.float64)
         profile = np.zeros((len(self.loads), n), dtype=np.int64)
         draw = np.zeros((len(self.loads), n), dtype=np.float64)
         for i, load in enumerate(self.loads):
-            allowed[i], profile[i], draw[i] = load.block_inputs(block)
-        if self.grid is not None:
-            grid_on = self.grid.grid_on(block)
-            import_price = self.grid.import_price(block)
-            export_price = self.grid.export_price(block)
-        else:
-            grid_on = np.zeros(n, dtype=np.bool_)
-            import_price = np.zeros(n)
-            export_price = np.zeros(n)
+            allowed[i], profile[i], draw[i] = part(load_keys[i], lambda load=load: load.block_inputs(block))
+
+        def grid_inputs():  # noqa: ANN202
+            if self.grid is not None:
+                return self.grid.grid_on(block), self.grid.import_price(block), self.grid.export_price(block)
+            return np.zeros(n, dtype=np.bool_), np.zeros(n), np.zeros(n)
+
+        grid_on, import_price, export_price = part(grid_key, grid_inputs)
         if self.inverter is not None:
             slot_index = self.inverter.slot_index(block.second_of_day)
         else:

@@ -177,3 +177,60 @@ def device_entry(obj: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     spec = obj["spec"]
     ident = obj["metadata"].get("labels", {}).get("homesim.io/device-id") or device_id(obj["metadata"]["name"])
     return {"id": ident, "kind": spec["kind"], **properties(spec)}, bool(spec.get("enabled", True))
+
+
+#: Environment of a sweep worker: the number of shards, and the database URL (from a Secret).
+SWEEP_COUNT_ENV = "HOMESIM_SWEEP_COUNT"
+DATABASE_ENV = "HOMESIM_DATABASE_URL"
+
+
+def sweep_job(sweep_id: str, shards: int, parallelism: int, image: str = Settings.image,
+              database_secret: str = "homesim-sweep-db", database_key: str = "url", name: str | None = None,
+              namespace: str | None = None, backoff_limit_per_index: int = 2, ttl_seconds_after_finished: int = 86_400,
+              image_pull_policy: str = "IfNotPresent", labels: Mapping[str, str] | None = None,
+              resources: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Indexed Job of a sweep (``homesim.sweep``): ``shards`` pods (completions), at most
+    ``parallelism`` at once, pod ``i`` running ``homesim sweep-worker --sweep ID`` on shard
+    ``i`` (Kubernetes sets ``JOB_COMPLETION_INDEX``) of ``shards`` (``HOMESIM_SWEEP_COUNT``),
+    the database URL read from key ``database_key`` of Secret ``database_secret``. A failed
+    pod is retried up to ``backoff_limit_per_index`` times per index (its rows are upserted:
+    a retry is harmless); the finished Job is deleted after ``ttl_seconds_after_finished``."""
+    pod_labels = {"app.kubernetes.io/name": "homesim", "app.kubernetes.io/component": "sweep",
+                  "homesim.io/sweep": sweep_id, **(labels or {})}
+    metadata: dict[str, Any] = {"name": name or f"sweep-{sweep_id}", "labels": pod_labels}
+    if namespace:
+        metadata["namespace"] = namespace
+    container: dict[str, Any] = {
+        "name": "worker", "image": image, "imagePullPolicy": image_pull_policy,
+        "command": ["homesim", "sweep-worker", "--sweep", sweep_id],
+        "env": [
+            {"name": SWEEP_COUNT_ENV, "value": str(shards)},
+            {"name": DATABASE_ENV, "valueFrom": {"secretKeyRef": {"name": database_secret, "key": database_key}}},
+        ],
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # numba's cache, the home's files
+    }
+    if resources:
+        container["resources"] = dict(resources)
+    return {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
+        "spec": {
+            "completionMode": "Indexed",
+            "completions": shards,
+            "parallelism": max(1, min(parallelism, shards)),
+            "backoffLimitPerIndex": backoff_limit_per_index,
+            "ttlSecondsAfterFinished": ttl_seconds_after_finished,
+            "template": {
+                "metadata": {"labels": dict(pod_labels)},
+                "spec": {
+                    "restartPolicy": "Never",  # backoffLimitPerIndex needs it
+                    "automountServiceAccountToken": False,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001,
+                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [container],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                },
+            },
+        },
+    }
