@@ -53,7 +53,7 @@ def main() -> None:
     t = result.totals
     print(f"home: {home.name}; {os.cpu_count()} cores")
     print(f"  homesim plan, {args.years} years (home + grid-only baseline): {plan_s:8.2f} s "
-          f"({plan_s / args.years:.2f} s a year; payback {t['simple_payback_years']}, NPV {t['npv']:,.0f})")
+          f"({plan_s / args.years:.2f} s a year; payback {t['simple_payback_years'] or float('nan'):.1f} y, NPV {t['npv']:,.0f})")
     print(f"  pvlib ModelChain (PVWatts), PV only, one year:        {pvlib_year_s:8.2f} s")
     print(f"  ratio pvlib x {args.years} years / homesim plan:            {pvlib_year_s * args.years / plan_s:8.1f} x")
     print(f"target: {args.years}-year plan <= 10 s: {'met' if plan_s <= 10 else 'NOT met'}")

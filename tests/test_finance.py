@@ -331,3 +331,16 @@ def test_a_purchase_that_never_pays_back_has_no_payback_here_or_in_sam():
     out = sam.Outputs
     assert simple_payback(values) is None and math.isnan(out.payback)
     assert discounted_payback(0.05, values) is None and math.isnan(out.discounted_payback)
+
+
+@pytest.mark.parametrize("name", [n for n, case in SAM_CASES.items() if case[0].loan is None])
+def test_lcoe_matches_sams_cashloan_for_the_same_costs_and_energy(name):
+    """SAM's nominal LCOE is the NPV of the costs over the NPV of the energy [cents/kWh]; here 1 kW
+    all year (8,760 kWh a year), the capital paid in cash in year 0."""
+    finance, capital, savings, export = SAM_CASES[name]
+    ours = flows(finance, savings, capital, export_revenue=export)
+    expenses = (ours.maintenance + ours.replacements)[1:]
+    sam = sam_cashloan(capital.total, (ours.savings + ours.export_revenue)[1:], expenses, finance.discount_rate, None)
+    costs = [capital.total] + [float(x) for x in expenses]
+    energy = [0.0] + [8760.0] * finance.analysis_years
+    assert lcoe(finance.discount_rate, costs, energy) == pytest.approx(sam.Outputs.lcoe_nom / 100, rel=1e-9)

@@ -342,7 +342,9 @@ def plan_cash_flow(plan: dict, path: Path) -> Path:
     point = payback_point(years, cumulative)
     if point is not None:
         ax.axvline(point, color="#1b5e20", linestyle=":", linewidth=1)
-        ax.annotate(f"pays back after {point:.1f} years", (point, 0), xytext=(8, 12), textcoords="offset points",
+        # At the top of the chart, right of the payback line: clear of the rising curve.
+        ax.annotate(f"pays back after {point:.1f} years", (point, 0.93), xycoords=ax.get_xaxis_transform(),
+                    xytext=(6, 0), textcoords="offset points", va="top",
                     color="#1b5e20", fontsize=10, fontweight="bold")
     else:
         ax.text(0.5, 0.06, f"does not pay back within {plan['years']} years", transform=ax.transAxes,
