@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
 OUT    ?= out/live
 
-.PHONY: run test test-containers images bench bench-load venv router specs ui debian-packages container-packages clean
+.PHONY: lint run test test-containers images bench bench-load venv router specs ui debian-packages container-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,7 +61,12 @@ run: $(STAMP) $(ROUTER_STAMP) $(UI_BUILT)
 	@command -v prometheus >/dev/null || (apt-get install -y -qq prometheus >/dev/null 2>&1 || true)
 	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT) $$(command -v prometheus >/dev/null && echo --prometheus)
 
-test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) debian-packages
+# ruff (pyflakes, pycodestyle errors, bugbear) and the import layers (pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services tests bench infra cd
+	cd services && ../$(VENV)/bin/lint-imports ../pyproject.toml
+
+test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) debian-packages lint
 	$(PY) -m pytest -n 2 --dist loadfile -q --ignore=tests/containers
 	$(MAKE) test-containers
 

@@ -98,7 +98,7 @@ class Homes:
             self.spawn(["-m", "homesim.bus.services", "recorder"],
                        self.env(home_id, "recorder", HOMESIM_DB=str(logs / "ledger.sqlite")), logs / "recorder.log")
             for device in self.home.devices:
-                self.spawn(["-m", "homesim.device", "--kind", device.kind, "--id", device.id, "--home", str(HOME_FILE)],
+                self.spawn(["-m", "homesim.bus.device", "--kind", device.kind, "--id", device.id, "--home", str(HOME_FILE)],
                            self.env(home_id, device.id), logs / f"{device.id}.log")
 
     def start_clocks(self) -> None:
@@ -160,7 +160,7 @@ async def observe(url: str, secret: str, homes: Homes, router_pid: int, realtime
                     break
                 except Exception:  # noqa: BLE001 - not registered yet
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"{uri} never came up; logs in {homes.out}")
+                        raise RuntimeError(f"{uri} never came up; logs in {homes.out}") from None
                     await asyncio.sleep(0.5)
     samples: list[tuple[float, float]] = []  # (received at, latency)
 

@@ -129,7 +129,7 @@ def test_a_boolean_for_a_number_of_the_home_or_location_is_refused(tmp_path):
 def test_a_live_set_refuses_a_boolean_for_a_number():
     from autobahn.wamp.exception import ApplicationError
 
-    from homesim.device import changed_home
+    from homesim.bus.device import changed_home
 
     home = load_home(EXAMPLES / "home.yaml")
     before = home.model_dump(mode="json")

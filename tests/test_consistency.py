@@ -171,7 +171,7 @@ def test_a_live_set_checks_the_controllers_current_home():
     from autobahn.wamp.exception import ApplicationError
 
     from homesim.bus.uris import INVALID_PROPERTY
-    from homesim.device import changed_home
+    from homesim.bus.device import changed_home
 
     stale = home_from_dict(home())
     assert changed_home(stale, "battery", {"soc_max": 0.5}, Path("."), None).battery.soc_max == 0.5  # alone: fine

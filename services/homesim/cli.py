@@ -678,7 +678,6 @@ def _compare_on_kubernetes(args: argparse.Namespace, home, varies) -> int:
     """Store the sweep, write its Job, say how to run and gather it."""
     from homesim import sweep
     from homesim.engine import compare
-    from homesim.k8s import manifests
 
     if not args.database:
         raise BadInput("--kubernetes needs --database URL: the PostgreSQL the pods store their results in")

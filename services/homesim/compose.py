@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from homesim import __version__
-from homesim.bus.router import Credentials, device_ticket
+from homesim.credentials import Credentials, device_ticket
 from homesim.bus.services import SERVICES  # each ``python -m homesim.bus.services NAME``
 from homesim.home import Home, home_from_dict, read_home_file
 
@@ -127,7 +127,7 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
                       else {"HOMESIM_TICKET": need(ticket_variable(device.id))})
         services[container_name(device.id)] = {
             "image": image,
-            "command": ["python", "-m", "homesim.device", "--kind", device.kind, "--id", device.id,
+            "command": ["python", "-m", "homesim.bus.device", "--kind", device.kind, "--id", device.id,
                         "--home", f"/etc/homesim/home/{name}"],
             "environment": {**common_env, "HOMESIM_AUTHID": device.id, **credential},
             "volumes": [home_volume], "depends_on": after_router, **hardened,

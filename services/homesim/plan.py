@@ -24,8 +24,6 @@ battery and inverter size minus the baseline's (never below 0), priced by the fi
 from __future__ import annotations
 
 import dataclasses
-import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

@@ -54,7 +54,7 @@ def check_files(home: Home) -> list[str]:
         where = f"devices[{index}]"
         if device.kind == "weather" and device.model == "file" and device.file:
             path = device.resolved_file()
-            problem = _problem(f"{where}.file", path, lambda: weather._read_weather_file(path))
+            problem = _problem(f"{where}.file", path, lambda path=path: weather._read_weather_file(path))
             if problem and device.file.startswith("pvlib:") and not path.exists():
                 shipped = sorted(p.name for p in path.parent.glob("*") if _WEATHER_NAME.search(p.name))
                 problem = (f"{where}.file: {device.file!r} is not a weather file shipped with pvlib; "
@@ -63,7 +63,7 @@ def check_files(home: Home) -> list[str]:
         elif device.kind == "generic_load" and device.profile_csv is not None:
             path = Path(device.profile_csv)
             path = path if path.is_absolute() else device._home_dir / path
-            problems.append(_problem(f"{where}.profile_csv", path, lambda: generic_load.read_profile(path)))
+            problems.append(_problem(f"{where}.profile_csv", path, lambda path=path: generic_load.read_profile(path)))
         elif device.kind == "grid" and device.load_shedding is not None:
             problems += _load_shedding_problems(where, device, home.location.timezone)
     return [p for p in problems if p]
@@ -83,7 +83,7 @@ def _load_shedding_problems(where: str, grid: Any, timezone: str) -> list[str | 
         name = getattr(shedding, field)
         if name is not None:
             path = base / name
-            problems.append(_problem(f"{where}.load_shedding.{field}", path, lambda: reader(path)))
+            problems.append(_problem(f"{where}.load_shedding.{field}", path, lambda path=path, reader=reader: reader(path)))
     if not any(problems):  # each file reads: now together (a timeline against the rotation)
         problems.append(_problem(f"{where}.load_shedding", None, lambda: grid.all_outages(timezone)))
     return problems

@@ -12,8 +12,9 @@ def test_credentials_are_fresh_and_every_device_ticket_checks_out():
     from homesim.bus.router import ticket_role
     from homesim.home import home_from_dict, read_home_file
 
-    run = lambda: subprocess.run([str(ROOT / ".venv" / "bin" / "homesim"), "credentials", str(EXAMPLES / "home.yaml")],
-                                 capture_output=True, text=True, timeout=60)
+    def run():
+        return subprocess.run([str(ROOT / ".venv" / "bin" / "homesim"), "credentials", str(EXAMPLES / "home.yaml")],
+                              capture_output=True, text=True, timeout=60)
     first, second = run(), run()
     assert first.returncode == 0, first.stderr
     env = dict(line.split("=", 1) for line in first.stdout.splitlines() if not line.startswith("#"))

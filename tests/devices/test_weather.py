@@ -87,7 +87,7 @@ def test_weather_files_tmy3_tmy2_and_epw(tmp_path):
     write_epw(tmp_path / "greensboro.epw", tmy3, meta)
     block = make_block(dt_s=3600, days=365, start=dt.date(2026, 1, 1), timezone="Etc/GMT+5", lat=36.1, lon=-79.95)
     sun.Config(id="sun").fill_block(block)
-    from_csv = weather._from_file(weather.Config(id="w", model="file", file=f"pvlib:723170TYA.CSV").resolved_file(), block.mid_unix_s)
+    from_csv = weather._from_file(weather.Config(id="w", model="file", file="pvlib:723170TYA.CSV").resolved_file(), block.mid_unix_s)
     from_epw = weather._from_file(tmp_path / "greensboro.epw", block.mid_unix_s)
     # Hour-ending values land on the hour's middle exactly: same numbers through both readers.
     np.testing.assert_allclose(from_epw.ghi, from_csv.ghi)

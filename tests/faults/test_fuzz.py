@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from autobahn.wamp.exception import ApplicationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -205,7 +204,7 @@ def test_clock_set_speed_refuses_without_changing_the_pace(speed):
 @FUZZ
 @given(device=st.sampled_from(["battery", "geyser", "inverter", "pv_east", "grid", "nosuch"]), changes=JSONISH)
 def test_device_set_refuses_without_changing_the_home(device, changes):
-    from homesim.device import changed_home
+    from homesim.bus.device import changed_home
 
     home = home_from_dict(copy.deepcopy(REFERENCE), home_dir=EXAMPLES)
     before = home.model_dump(mode="json")

@@ -300,7 +300,7 @@ def check_export_rules(case, ledger) -> None:
         if grid.get("export_limit_w") is not None:
             limit = math.floor(grid["export_limit_w"] * case.step)
             if (k := first(export > limit + 1)) is not None:
-                fail(case, k, f"export <= export_limit_w x dt", f"<= {limit}", int(export[k]))
+                fail(case, k, "export <= export_limit_w x dt", f"<= {limit}", int(export[k]))
         pv = pv_total(case, ledger)
         if (k := first(export > pv)) is not None:
             fail(case, k, "export <= PV used (AC out of DC in)", f"<= {int(pv[k])}", int(export[k]))

@@ -119,7 +119,7 @@ def test_bad_values_are_refused_by_the_values_schema():
 def test_a_device_in_a_cluster_takes_its_own_properties_from_its_config(tmp_path, monkeypatch):
     """The operator mounts a Device's properties as device.yaml; the device process reads them
     over the home file's entry (HOMESIM_DEVICE_CONFIG)."""
-    from homesim.device import load_live_home
+    from homesim.live import load_live_home
 
     overlay = tmp_path / "device.yaml"
     overlay.write_text(yaml.safe_dump({"id": "load", "kind": "generic_load", "power_w": 750}))

@@ -58,7 +58,7 @@ def test_operator_owns_a_devices_objects(cluster):
         assert deployment.spec.replicas == 1
         container = deployment.spec.template.spec.containers[0]
         assert container.image == "homesim:test"
-        assert container.args[:6] == ["python", "-m", "homesim.device", "--kind", "oven", "--id"]
+        assert container.args[:6] == ["python", "-m", "homesim.bus.device", "--kind", "oven", "--id"]
         assert deployment.metadata.owner_references[0].kind == "Device"
         first_hash = deployment.spec.template.metadata.annotations["homesim.io/config-hash"]
         configmap = core.read_namespaced_config_map("device-oven", NAMESPACE)

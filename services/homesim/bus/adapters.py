@@ -1,6 +1,6 @@
 """Thin adapters between the device models and the bus: what each role publishes per tick,
 what it does with a settlement, and what it keeps between ticks. Pure Python, no I/O; the
-session wiring is in ``homesim.device``.
+session wiring is in ``homesim.bus.device``.
 
 Every adapter computes the exogenous arrays of the block its tick falls in with the same code
 the fast-forward engine runs, and steps the same compiled kernels, so both runtimes produce

@@ -94,7 +94,7 @@ def _start_of(home) -> int:
 def run_clock() -> None:
     from pathlib import Path
 
-    from homesim.device import load_live_home
+    from homesim.live import load_live_home
 
     uris = uris_from_env()
     dt_s = int(os.environ.get("HOMESIM_STEP", "60"))

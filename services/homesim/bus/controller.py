@@ -57,7 +57,7 @@ class DesiredHome:
     def open(cls, live_dir: Path, base: Path, template: Path | None = None) -> "DesiredHome":
         """The desired home as ``homesim up`` (or an earlier controller) left it; in a folder
         with none yet (a new Compose volume), ``template``'s devices, all on."""
-        from homesim.device import load_live_home
+        from homesim.live import load_live_home
 
         if not (live_dir / "state.json").exists() and template is not None:
             live_dir.mkdir(parents=True, exist_ok=True)
@@ -212,7 +212,7 @@ def open_desired() -> DesiredHome:
     ``kubernetes`` (Device objects in ``HOMESIM_NAMESPACE``)."""
     base = Path(env("HOMESIM_HOME_DIR"))
     if os.environ.get("HOMESIM_CONTROLLER_BACKEND", "local") == "kubernetes":
-        from homesim.device import load_live_home
+        from homesim.live import load_live_home
         from homesim.k8s import load_client_config
 
         load_client_config()

@@ -47,7 +47,7 @@ def ledger_from_db(target) -> Ledger:
     from pathlib import Path
 
     from homesim.bus.store import open_store
-    from homesim.device import load_live_home
+    from homesim.live import load_live_home
 
     store = open_store(target, read_only=True)
     try:

@@ -116,7 +116,7 @@ def optimize(home: Home, request: OptimizeRequest, base: Path, places: list[Path
 
 
 def run_planner() -> None:
-    from homesim.device import load_live_home
+    from homesim.live import load_live_home
 
     uris = uris_from_env()
     base = Path(env("HOMESIM_HOME_DIR"))

@@ -41,7 +41,7 @@ def home_facts() -> dict[str, str]:
     import json
     from pathlib import Path
 
-    from homesim.device import load_live_home
+    from homesim.live import load_live_home
 
     path = os.environ.get("HOMESIM_HOME")
     if not path:

@@ -19,17 +19,14 @@ router. The router listens on 127.0.0.1 unless told otherwise.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import socket
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from homesim.bus.uris import REALM, Uris
+from homesim.credentials import TICKET_ROLES, Credentials, device_role, device_ticket, ticket_role  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parents[3]
 #: The HTML docs of the bus (cd/process_specs.sh), served by the router at /specs/
@@ -37,50 +34,6 @@ ROOT = Path(__file__).resolve().parents[3]
 SPECS_HTML = Path(os.environ.get("HOMESIM_SPECS_HTML") or ROOT / "specs" / "html")
 #: The built UI (``make ui``), served by the router at / (``$HOMESIM_UI_DIST`` in the image).
 UI_DIST = Path(os.environ.get("HOMESIM_UI_DIST") or ROOT / "ui" / "dist" / "ui" / "browser")
-
-#: Roles that join with a ticket checked by the home's authenticator.
-TICKET_ROLES = ("device", "viewer", "operator")
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """This run's secrets: one WAMP-CRA secret per service, the device ticket key, the
-    viewer's and the operator's tickets."""
-
-    services: dict[str, str]
-    device_key: str = field(default_factory=lambda: secrets.token_hex(32))
-    viewer_ticket: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    operator_ticket: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-
-    @classmethod
-    def generate(cls, services: list[str]) -> "Credentials":
-        return cls({name: secrets.token_urlsafe(24) for name in services})
-
-    def device_ticket(self, device_id: str) -> str:
-        return device_ticket(self.device_key, device_id)
-
-
-def device_ticket(key: str, device_id: str) -> str:
-    """The ticket of device ``device_id`` under the run's device key."""
-    return hmac.new(key.encode(), f"device:{device_id}".encode(), hashlib.sha256).hexdigest()
-
-
-def device_role(device_id: str, own_roles: frozenset[str] | set[str] = frozenset()) -> str:
-    """The role a device joins as: its own if the router has one for it, else ``device``."""
-    return f"device_{device_id}" if device_id in own_roles else "device"
-
-
-def ticket_role(key: str, viewer_ticket: str, operator_ticket: str, authid: str, ticket: str,
-                own_roles: frozenset[str] | set[str] = frozenset()) -> str | None:
-    """The role a ticket grants (``None``: refused). Comparisons take constant time."""
-    if authid == "viewer":
-        return "viewer" if hmac.compare_digest(ticket, viewer_ticket) else None
-    if authid == "operator":
-        return "operator" if hmac.compare_digest(ticket, operator_ticket) else None
-    if authid and hmac.compare_digest(ticket, device_ticket(key, authid)):
-        return device_role(authid, own_roles)
-    return None
-
 
 def permission(uri: str, match: str, **allow: bool) -> dict:
     """A role's permission on ``uri`` (``match``: exact, prefix or wildcard) for the ``allow``ed actions."""

@@ -2,7 +2,7 @@
 
 ``authorizer`` (tickets and device permissions), ``recorder`` (settlements to SQLite),
 ``clock`` (ticks and speed), ``watcher`` (live topology), ``controller`` (devices added,
-removed, switched) and ``planner`` (what-ifs with the fast-forward engine). The inverter is a device process (``python -m homesim.device``) that
+removed, switched) and ``planner`` (what-ifs with the fast-forward engine). The inverter is a device process (``python -m homesim.bus.device``) that
 runs with the service role.
 """
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import yaml
 
 from homesim.bus.store import safe_url
-from homesim.bus.router import Credentials, free_port, router_config, start_router, write_node
+from homesim.credentials import Credentials
+from homesim.bus.router import free_port, router_config, start_router, write_node
 from homesim.bus.uris import Uris
 from homesim.engine.compiled import start_unix_s
 from homesim.home import Home, parse_yaml
@@ -166,7 +167,7 @@ class LiveHome:
                          {"process": name, "kind": "service"})
 
     def add_device(self, device_id: str, kind: str) -> Managed:
-        command = [sys.executable, "-m", "homesim.device", "--kind", kind, "--id", device_id,
+        command = [sys.executable, "-m", "homesim.bus.device", "--kind", kind, "--id", device_id,
                    "--home", str(self.live_home)]
         return self._add(f"device.{device_id}", command, self.device_env(device_id),
                          {"process": device_id, "device": device_id, "kind": kind})

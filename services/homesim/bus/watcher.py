@@ -55,7 +55,7 @@ class Topology:
 
 def run_watcher() -> None:
 
-    from homesim.device import load_live_home
+    from homesim.live import load_live_home
 
     uris = uris_from_env()
     home = load_live_home(Path(env("HOMESIM_HOME")))

@@ -6,9 +6,8 @@ if it must: every boil draws its whole energy, at any step.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from homesim.devices import schedule

@@ -21,7 +21,7 @@ from typing import Any
 import kopf
 from kubernetes import client
 
-from homesim.bus.router import device_ticket
+from homesim.credentials import device_ticket
 from homesim.k8s import load_client_config, manifests
 
 DEVICES = (manifests.GROUP, manifests.VERSION, "devices")

@@ -1,6 +1,6 @@
 """The objects a ``Device`` owns, built in one place (the operator and the container tests use
 this): a ConfigMap with its properties, a Secret with its own ticket (never the key that makes
-tickets), a Deployment running ``python -m homesim.device`` with ``replicas`` 1 or 0 by
+tickets), a Deployment running ``python -m homesim.bus.device`` with ``replicas`` 1 or 0 by
 ``spec.enabled``, and a Service for its metrics. Pure: dicts in, dicts out.
 """
 
@@ -99,7 +99,7 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
                                         "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [{
                         "name": "device", "image": settings.image,
-                        "args": ["python", "-m", "homesim.device", "--kind", kind, "--id", ident,
+                        "args": ["python", "-m", "homesim.bus.device", "--kind", kind, "--id", ident,
                                  "--home", HOME_FILE],
                         "env": [
                             {"name": "HOMESIM_ROUTER_URL", "value": settings.router_url},

@@ -1,4 +1,4 @@
-"""A device as its own process on the bus: ``python -m homesim.device --kind K --id ID --home HOME``.
+"""A device as its own process on the bus: ``python -m homesim.bus.device --kind K --id ID --home HOME``.
 
 The same command a container runs. Connection settings come from the environment (see
 ``homesim.bus.session``); the run's step, start and seed from ``HOMESIM_STEP``,
@@ -21,19 +21,18 @@ import argparse
 import asyncio
 import collections
 import itertools
-import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
-from homesim.home import Home, HomeFileError, home_from_dict, read_home_file, with_changes
+from homesim.home import Home, HomeFileError, home_from_dict, with_changes
+from homesim.live import compile_home, home_dir, load_live_home  # noqa: F401  (home_dir: the process's own)
 from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology, state_model,
                               valid)
 
@@ -41,35 +40,6 @@ from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, D
 BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
 #: Settlements the inverter keeps for a restarted recorder to fetch what it missed.
 RECENT_SETTLEMENTS = 20_000
-
-
-def home_dir(home_path: Path) -> Path:
-    """Where relative paths of the home file resolve."""
-    configured = os.environ.get("HOMESIM_HOME_DIR")
-    return Path(configured) if configured else home_path.resolve().parent
-
-
-def load_live_home(home_path: Path, base: Path | None = None) -> Home:
-    """The home file, its relative paths resolved against ``base`` (default :func:`home_dir`)."""
-    data = read_home_file(home_path)
-    overlay = os.environ.get("HOMESIM_DEVICE_CONFIG")
-    if overlay and isinstance(data, dict):
-        # In a cluster, a device's own properties come from its ConfigMap (edited through its Device)
-        try:
-            device = yaml.safe_load(Path(overlay).read_text())
-        except (OSError, yaml.YAMLError) as error:
-            raise HomeFileError([f"cannot read the device config {overlay}: {error}"]) from None
-        devices = [d for d in data.get("devices", []) if not (isinstance(d, dict) and d.get("id") == device.get("id"))]
-        data = {**data, "devices": devices + [device]}
-    return home_from_dict(data, source=str(home_path), home_dir=base or home_dir(home_path))
-
-
-def compile_home(home: Home) -> CompiledHome:
-    """``home`` compiled with this run's step, start and seed (from the environment)."""
-    start = os.environ.get("HOMESIM_START")
-    seed = os.environ.get("HOMESIM_SEED")
-    return CompiledHome(home, int(os.environ.get("HOMESIM_STEP", "60")),
-                        dt.date.fromisoformat(start) if start else None, int(seed) if seed else None)
 
 
 def property_changes(device_id: str, changes: Any) -> dict[str, Any]:
@@ -122,7 +92,7 @@ def device_view(adapter: Adapter) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m homesim.device", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m homesim.bus.device", description=__doc__.splitlines()[0])
     parser.add_argument("--kind", required=True, help="device kind (must match the home file)")
     parser.add_argument("--id", required=True, help="device id in the home file")
     parser.add_argument("--home", required=True, type=Path, help="home definition file")
