@@ -11,11 +11,13 @@ import os
 import signal
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from autobahn.wamp.exception import ApplicationError
 
 from conftest import EXAMPLES
+from homesim.devices import config_class
 from live import BusClient, LiveProcess, wait_until
 
 INVALID = "homesim.error.invalid_property"
@@ -52,6 +54,29 @@ def test_every_device_and_service_is_its_own_process(home):
     topology = wait_until(lambda: (t := latest_topology(client, live)) and
                           all(v["status"] == "present" for v in t.values()) and t, what="all present")
     assert set(topology) == set(ids)
+
+
+#: What a light device process must not load (``homesim.jit``): found by their shared objects
+#: mapped into the process (pvlib is pure Python but loads pandas and SciPy).
+HEAVY_LIBRARIES = ("pandas", "pvlib", "scipy", "numba", "llvmlite", "pyarrow", "matplotlib")
+
+
+def heavy_libraries(pid: int) -> list[str]:
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return sorted(lib for lib in HEAVY_LIBRARIES if f"/{lib}/" in maps or f"/{lib}.libs/" in maps)
+
+
+def test_a_load_grid_battery_or_inverter_process_loads_no_numba_pandas_scipy_or_pvlib(home):
+    live, client = home
+    devices = client.call(uri(live, "controller.list"))
+    wait_until(lambda: all(v["status"] == "present" for v in latest_topology(client, live).values()),
+               what="all present")
+    light = [d for d in devices if not config_class(d["kind"]).COMPILED_KERNELS]
+    assert {"inverter", "battery", "grid", "tv", "geyser"} <= {d["id"] for d in light}
+    for device in light:
+        assert heavy_libraries(live.pid_of(f"device.{device['id']}")) == [], device["id"]
+    # the PV arrays compute the environment's every tick with compiled kernels (and the check sees it)
+    assert "numba" in heavy_libraries(live.pid_of("device.pv_east"))
 
 
 def test_settlements_balance_and_the_recorder_keeps_them(home):

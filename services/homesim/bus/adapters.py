@@ -3,12 +3,15 @@ what it does with a settlement, and what it keeps between ticks. Pure Python, no
 session wiring is in ``homesim.bus.device``.
 
 Every adapter computes the exogenous arrays of the block its tick falls in with the same code
-the fast-forward engine runs, and steps the same compiled kernels, so both runtimes produce
-the same ledger.
+the fast-forward engine runs, and steps the same kernels, so both runtimes produce the same
+ledger. Each computes only what its device needs: a load its own inputs, the grid its state
+and prices, the inverter its program slots, the battery nothing; only the sun, the weather and
+the PV arrays compute the environment (and need compiled kernels, ``homesim.jit``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,8 +19,8 @@ import numpy as np
 from homesim.devices import battery as battery_model
 from homesim.devices import behaviour
 from homesim.devices import inverter as inverter_model
-from homesim.devices.base import BLOCK_TICKS, DeviceConfig
-from homesim.engine.compiled import CompiledHome, Exogenous
+from homesim.devices.base import BLOCK_TICKS, Block, DeviceConfig
+from homesim.engine.compiled import CompiledHome
 from homesim.engine.core import tick_cost
 
 #: Roles whose devices report energy each tick (the inverter waits for them).
@@ -25,6 +28,21 @@ ENERGY_ROLES = ("source", "load", "storage", "grid")
 
 #: The grid's schedule carried from its energy event into the settlement (the UI reads it there).
 GRID_STATUS_KEYS = ("stage", "outage_end", "next_outage_start", "next_outage_end", "next_outage_stage")
+
+
+@dataclass
+class Inputs:
+    """What one device needs of a block: its time arrays and its own exogenous arrays (the
+    same values, bit for bit, as the engine's ``Exogenous`` for that device)."""
+
+    block: Block
+    load_allowed: np.ndarray | None = None  # [1, n]
+    load_profile_j: np.ndarray | None = None  # [1, n]
+    load_draw_l: np.ndarray | None = None  # [1, n]
+    grid_on: np.ndarray | None = None
+    import_price: np.ndarray | None = None
+    export_price: np.ndarray | None = None
+    slot_index: np.ndarray | None = None
 
 
 class Adapter:
@@ -41,16 +59,20 @@ class Adapter:
         self.compiled = compiled
         self.device: DeviceConfig = compiled.home.device(self.device_id)
         self._block_index = -1
-        self._exo: Exogenous | None = None
+        self._exo: Any = None
 
-    def exo(self, tick: int) -> tuple[Exogenous, int]:
+    def exo(self, tick: int) -> tuple[Any, int]:
         """The exogenous arrays of ``tick``'s block and the tick's column in them."""
         index = tick // BLOCK_TICKS
         if index != self._block_index:
-            self._exo = self.compiled.exogenous(index)
+            self._exo = self.compute(index)
             self._block_index = index
         assert self._exo is not None
         return self._exo, tick - index * BLOCK_TICKS
+
+    def compute(self, index: int) -> Any:
+        """What this device needs of block ``index`` (by default, everything exogenous)."""
+        return self.compiled.exogenous(index)
 
     def on_tick(self, tick: int) -> dict[str, Any] | None:
         return None
@@ -111,6 +133,12 @@ class SourceAdapter(Adapter):
 class GridAdapter(Adapter):
     """The grid: on or off, and its prices this tick."""
 
+    def compute(self, index: int) -> Inputs:
+        block = self.compiled.block(index)
+        grid = self.device
+        return Inputs(block, grid_on=grid.grid_on(block), import_price=grid.import_price(block),
+                      export_price=grid.export_price(block))
+
     def on_tick(self, tick: int) -> dict[str, Any]:
         exo, t = self.exo(tick)
         status = self.device.status_at(int(exo.block.unix_s[t]), self.compiled.home.location.timezone)
@@ -128,6 +156,9 @@ class StorageAdapter(Adapter):
     def bind(self, compiled: CompiledHome) -> None:
         super().bind(compiled)
         self.params = compiled.battery_params
+
+    def compute(self, index: int) -> Inputs:
+        return Inputs(self.compiled.block(index))  # (a battery reads nothing exogenous)
 
     def on_tick(self, tick: int) -> dict[str, Any]:
         return {"tick": tick, "stored_j": int(self.stored_j)}
@@ -166,10 +197,19 @@ class LoadAdapter(Adapter):
         self.kind = compiled.load_behaviour[self.rows].copy()
         self.params = compiled.load_params[self.rows].copy()
 
+    def compute(self, index: int) -> Inputs:
+        """This load's own inputs, converted as the engine converts them (``CompiledHome.exogenous``)."""
+        block = self.compiled.block(index)
+        allowed = np.zeros((1, block.size), dtype=np.float64)
+        profile = np.zeros((1, block.size), dtype=np.int64)
+        draw = np.zeros((1, block.size), dtype=np.float64)
+        allowed[0], profile[0], draw[0] = self.device.block_inputs(block)
+        return Inputs(block, load_allowed=allowed, load_profile_j=profile, load_draw_l=draw)
+
     def on_tick(self, tick: int) -> dict[str, Any]:
         exo, t = self.exo(tick)
-        behaviour.loads_demand(self.kind, self.params, self.load_state, exo.load_allowed[self.rows],
-                               exo.load_profile_j[self.rows], t, self.grid_on_prev, self.soc_prev,
+        behaviour.loads_demand(self.kind, self.params, self.load_state, exo.load_allowed,
+                               exo.load_profile_j, t, self.grid_on_prev, self.soc_prev,
                                self.surplus_w_prev, self.compiled.dt_s, self.demand)
         self.tick = tick
         return {"tick": tick, "demand_j": int(self.demand[0])}
@@ -179,7 +219,7 @@ class LoadAdapter(Adapter):
             exo, t = self.exo(self.tick)
             served = np.array([-int(settlement["e"][self.device_id])], dtype=np.int64)
             behaviour.loads_advance(self.kind, self.params, self.load_state, self.demand, served,
-                                    exo.load_draw_l[self.rows], t, self.compiled.dt_s)
+                                    exo.load_draw_l, t, self.compiled.dt_s)
         self.grid_on_prev = bool(settlement["grid_on"])
         if settlement.get("soc") is not None:
             self.soc_prev = float(settlement["soc"])
@@ -212,6 +252,12 @@ class InverterAdapter(Adapter):
         self.served = np.zeros(len(compiled.loads), dtype=np.int64)
         #: Devices of the home that report energy each tick (asked on every event: kept, not rebuilt).
         self.energy_ids = [d.id for d in compiled.home.devices if d.ROLE in ENERGY_ROLES]
+
+    def compute(self, index: int) -> Inputs:
+        block = self.compiled.block(index)
+        inverter = self.compiled.inverter
+        slots = inverter.slot_index(block.second_of_day) if inverter is not None else np.zeros(block.size, dtype=np.int64)
+        return Inputs(block, slot_index=slots)
 
     def energy_devices(self) -> list[str]:
         """Devices of the home that report energy each tick."""

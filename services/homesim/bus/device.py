@@ -27,7 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+if __name__ == "__main__":
+    # A device process steps a tick at a time: its kernels stay plain Python (no numba, LLVM or
+    # SciPy in the process) unless its kind computes the environment (``homesim.jit``;
+    # ``main`` decides once it has read the home). Set before the kernels' modules load.
+    os.environ.setdefault("HOMESIM_JIT", "0")
 
+from homesim import jit
 from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
@@ -112,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     if device.kind != args.kind:
         print(f"homesim: device {args.id!r} is a {device.kind}, not a {args.kind}", file=sys.stderr)
         return 2
+    if device.COMPILED_KERNELS:
+        jit.enable()
     run_device(home, args.id, home_dir(args.home))
     return 0
 
@@ -122,6 +130,9 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
 
     uris = uris_from_env()
     adapter = adapter_for(compile_home(home), device_id)
+    # The first block before joining: ``homesim up`` starts the clock once every device answers
+    # ``get``, so no first tick waits for a block being computed (seconds for the PV arrays).
+    adapter.exo(0)
     metrics = DeviceMetrics.start(uris.home, adapter.device, home.currency)
     #: The inverter's last settlements, for the recorder's backfill: kept across sessions (after a
     #: router restart the recorder asks for the ticks it lost while the router went down).
@@ -162,6 +173,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         state = await retained(session, uris.state(device_id))
         if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
             adapter.restore(state)
+            adapter.exo(adapter.applied_tick + 1)  # the block it resumes in, before the ticks come
             log.info("resumed from the retained state of tick %d", adapter.applied_tick)
 
         def publish_state() -> None:

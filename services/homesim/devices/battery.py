@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, ClassVar, Literal, NamedTuple
 
-from numba import njit
+from homesim.jit import njit
 from pydantic import Field, model_validator
 
 from homesim.devices.base import J_PER_KWH, DeviceConfig

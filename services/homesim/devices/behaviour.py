@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from homesim.jit import njit
 
 PROFILE = 0
 THERMOSTAT = 1

@@ -36,7 +36,7 @@ import math
 from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import numpy as np
-from numba import njit
+from homesim.jit import njit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homesim.devices import battery as battery_model

@@ -18,13 +18,15 @@ import functools
 from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import numpy as np
-import pvlib
-from numba import njit
+from homesim.jit import njit
 from pydantic import Field, model_validator
 
 from homesim.devices.base import Block, DeviceConfig, joules
 
-TEMPERATURE_MOUNTS = tuple(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"])
+#: pvlib's SAPM cell-temperature mounts (``pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]``,
+#: written out so that loading a home needs no pvlib; tests/devices/test_pv_array.py checks them).
+TEMPERATURE_MOUNTS = ("open_rack_glass_glass", "close_mount_glass_glass", "open_rack_glass_polymer",
+                      "insulated_back_glass_polymer")
 
 #: Sky diffuse models, in the order the compiled chain numbers them.
 TRANSPOSITIONS = ("perez", "haydavies", "isotropic")
@@ -185,6 +187,8 @@ def _pvwatts_chain(zenith, cos_zenith, sin_zenith, cos_azimuth, sin_azimuth, air
 @functools.lru_cache(maxsize=1)
 def cec_modules():
     """pvlib's CEC module database (a pandas DataFrame, one column per module)."""
+    import pvlib
+
     return pvlib.pvsystem.retrieve_sam("CECMod")
 
 
@@ -195,6 +199,7 @@ class Config(DeviceConfig):
     LABEL: ClassVar[str] = "Solar panels"
     ICON: ClassVar[str] = "\N{BLACK SUN WITH RAYS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 10
+    COMPILED_KERNELS: ClassVar[bool] = True  # the environment over every tick of a block
 
     kind: Literal["pv_array"] = "pv_array"
     rated_power_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
@@ -270,6 +275,8 @@ class Config(DeviceConfig):
         power = np.zeros(block.size)
         if day.index.size == 0:
             return power
+        import pvlib
+
         mount = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][self.mount]
         dc = np.empty(day.index.size)
         _pvwatts_chain(day.zenith, day.cos_zenith, day.sin_zenith, day.cos_azimuth, day.sin_azimuth, day.airmass,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from numba import njit
+from homesim.jit import njit
 
 #: Seconds in a day [s].
 DAY_S = 86_400

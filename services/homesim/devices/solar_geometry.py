@@ -17,8 +17,7 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
-from pvlib import atmosphere, spa
+from homesim.jit import njit
 
 #: Spacing of the grid the slow terms are evaluated on [s]; grid points are multiples of it.
 GRID_S = 43200.0
@@ -54,6 +53,8 @@ class ClearSky(NamedTuple):
 def _slow_terms(unix_s: np.ndarray, delta_t: float):
     """Geocentric right ascension and declination, the nutation correction of sidereal time
     and the equatorial horizontal parallax [degrees] at ``unix_s``."""
+    from pvlib import spa  # here, not at the top: a light device process imports this module
+
     jd = spa.julian_day(unix_s)
     jde = spa.julian_ephemeris_day(jd, delta_t)
     jce = spa.julian_ephemeris_century(jde)
@@ -112,6 +113,8 @@ def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 
     -------
     SolarPosition
     """
+    from pvlib import atmosphere, spa
+
     times = np.asarray(unix_s, dtype=np.float64)
     if times.size == 0:
         empty = np.zeros(0)
@@ -241,6 +244,8 @@ def clear_sky(apparent_zenith, dni_extra, altitude: float, linke_turbidity: floa
     linke_turbidity : float
         Atmospheric turbidity (transparency): 2 very clear .. 5+ hazy.
     """
+    from pvlib import atmosphere
+
     zenith = np.asarray(apparent_zenith, dtype=np.float64)
     out = np.zeros((3, zenith.shape[0]))
     _ineichen(zenith, np.broadcast_to(np.asarray(dni_extra, dtype=np.float64), zenith.shape),

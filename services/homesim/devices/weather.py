@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import numpy as np
-import pandas as pd
-from numba import njit
+from homesim.jit import njit
 from pydantic import Field, PrivateAttr, model_validator
 
 from homesim.devices.base import Block, DeviceConfig
@@ -52,6 +51,7 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "environment"
     ORDER: ClassVar[int] = 1
+    COMPILED_KERNELS: ClassVar[bool] = True  # the environment over every tick of a block
 
     LABEL: ClassVar[str] = "Weather"
     ICON: ClassVar[str] = "\N{SUN BEHIND CLOUD}"
@@ -97,9 +97,12 @@ class Config(DeviceConfig):
     def resolved_file(self) -> Path:
         assert self.file is not None
         if self.file.startswith("pvlib:"):
-            import pvlib
+            import importlib.util
 
-            return Path(pvlib.__file__).parent / "data" / self.file.removeprefix("pvlib:")
+            # where pvlib is installed, without importing it (and pandas and SciPy with it)
+            spec = importlib.util.find_spec("pvlib")
+            assert spec is not None and spec.origin is not None
+            return Path(spec.origin).parent / "data" / self.file.removeprefix("pvlib:")
         path = Path(self.file)
         return path if path.is_absolute() else self._home_dir / path
 
@@ -245,6 +248,7 @@ def _read_weather_file(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def _parse_weather_file(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    import pandas as pd
     import pvlib.iotools as iotools
 
     suffix = path.suffix.lower()

@@ -14,8 +14,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
-from numba import njit
+from homesim.jit import njit
 
 from homesim.devices import battery as battery_model
 from homesim.devices import behaviour
@@ -87,16 +86,33 @@ def _calendar_fields(local_s, out):
 
 
 def _local_seconds(unix_s: np.ndarray, timezone: str) -> np.ndarray:
-    """Local wall-clock seconds since 1970-01-01 of UTC instants."""
+    """Local wall-clock seconds since 1970-01-01 of UTC instants (``unix_s`` sorted).
+
+    The zone's offset is asked (``zoneinfo``) at both ends of a span: the same offset at both
+    ends of at most 60 days means it held throughout (offsets change at most twice a year,
+    months apart); otherwise the span is halved, down to the pair of ticks a change falls
+    between. A week's block asks 2 offsets, or about 30 across a change."""
+    if unix_s.size == 0:
+        return unix_s.copy()
     zone = ZoneInfo(timezone)
-    first, last = (dt.datetime.fromtimestamp(int(t), dt.timezone.utc) for t in (unix_s[0], unix_s[-1]))
-    offset = first.astimezone(zone).utcoffset()
-    # Offsets change at most twice a year, months apart: over at most 60 days the same offset at
-    # both ends means it held throughout.
-    if last - first <= dt.timedelta(days=60) and last.astimezone(zone).utcoffset() == offset:
-        return unix_s + int(offset.total_seconds())
-    utc = pd.DatetimeIndex(unix_s.astype("datetime64[s]")).tz_localize("UTC")
-    return utc.tz_convert(timezone).tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
+
+    def offset(i: int) -> int:
+        moment = dt.datetime.fromtimestamp(int(unix_s[i]), dt.timezone.utc).astimezone(zone)
+        return int(moment.utcoffset().total_seconds())
+
+    out = np.empty_like(unix_s)
+    spans = [(0, unix_s.size - 1, offset(0), offset(unix_s.size - 1))]
+    while spans:
+        lo, hi, first, last = spans.pop()
+        if first == last and int(unix_s[hi]) - int(unix_s[lo]) <= 60 * 86_400:
+            out[lo:hi + 1] = unix_s[lo:hi + 1] + first
+        elif hi - lo <= 1:
+            out[lo], out[hi] = unix_s[lo] + first, unix_s[hi] + last
+        else:
+            mid = (lo + hi) // 2
+            middle = offset(mid)
+            spans += [(lo, mid, first, middle), (mid, hi, middle, last)]
+    return out
 
 
 #: Prefix of the exogenous cache's keys that hold for any seed (see ``CompiledHome.exogenous``).

@@ -4,7 +4,7 @@ kernels a live device service calls once per tick."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from homesim.jit import njit
 
 from homesim.devices import battery as battery_model
 from homesim.devices import behaviour, inverter

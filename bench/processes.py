@@ -1,0 +1,145 @@
+"""Benchmark: what a live home weighs and how long it takes to start, light device processes
+(``homesim.jit``: plain-Python kernels, no numba, pandas, SciPy or pvlib in a load, grid,
+battery or inverter process) side by side with the same home whose every device process
+compiles its kernels (``HOMESIM_JIT=1``, as before), in the same run, alternating.
+
+For each start of ``homesim up examples/home.yaml``: the time from launching it to the first
+settlement a viewer receives (retained: if tick 0 settled before the viewer joined, the time it
+joined: an upper bound), then, once ``--settle`` ticks have settled (every process past its
+first block), each process's PSS and RSS from ``/proc/<pid>/smaps_rollup``, grouped by kind.
+
+    python bench/processes.py [--rounds 2] [--settle 30]
+
+Targets (issue 16): a load, grid or battery process <= 40 MB PSS, sun/weather/PV <= 60 MB,
+the home <= 800 MB PSS, start to first settled tick <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "services"))
+sys.path.insert(0, str(ROOT / "tests" / "bus"))
+
+from live import LiveProcess  # noqa: E402
+
+HOME = ROOT / "examples" / "home.yaml"
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of a process [kB]."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value)
+    return fields["Pss"], fields["Rss"]
+
+
+def processes_of(live_dir: Path) -> dict[int, str]:
+    """pid -> what it is (``device:<kind>``, ``service:<name>``, ``router``, ``up``) for every
+    process of the home whose environment names its live folder."""
+    found = {}
+    marker = f"HOMESIM_LIVE_DIR={live_dir}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            argv = (entry / "cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        if marker not in environ.split(b"\0"):
+            continue
+        if "homesim.bus.device" in argv:
+            found[int(entry.name)] = f"device:{argv[argv.index('--kind') + 1]}"
+        elif "homesim.bus.services" in argv:
+            found[int(entry.name)] = f"service:{argv[argv.index('homesim.bus.services') + 1]}"
+        elif any("crossbar" in a for a in argv):
+            found[int(entry.name)] = "router"
+    return found
+
+
+def one_start(mode: str, settle: int, out: Path) -> dict:
+    env = {"HOMESIM_JIT": "1"} if mode == "compiled" else {}
+    began = time.perf_counter()
+    live = LiveProcess(HOME, out, "--speed", "20", env=env)
+    client = live.client("viewer")
+    first: list[float] = []
+    settled = threading.Event()
+
+    def on_settlement(*args, **_):
+        if not first:
+            first.append(time.perf_counter())
+        if args[0]["tick"] >= settle:
+            settled.set()
+
+    from autobahn.wamp.types import SubscribeOptions
+
+    client._run(lambda: client.session.subscribe(on_settlement, f"home.{live.home_id}.settlement",
+                                                 options=SubscribeOptions(get_retained=True)))
+    try:
+        if not settled.wait(600):
+            raise RuntimeError(f"{mode}: {settle} ticks did not settle:\n{live.output()}")
+        memory: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
+        for pid, what in processes_of(out / "live").items():
+            memory[what].append(memory_kb(pid))
+    finally:
+        client.close()
+        live.stop()
+    return {"start_s": first[0] - began, "memory": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2, help="starts of each mode (alternating)")
+    parser.add_argument("--settle", type=int, default=30, help="ticks settled before memory is read")
+    args = parser.parse_args()
+    runs: dict[str, list[dict]] = {"light": [], "compiled": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(args.rounds):
+            for mode in ("light", "compiled"):
+                run = one_start(mode, args.settle, Path(tmp) / f"{mode}-{round_}")
+                runs[mode].append(run)
+                total = sum(p for ps in run["memory"].values() for p, _ in ps) / 1024
+                print(f"  {mode:8s} round {round_ + 1}: first settled tick after {run['start_s']:.1f} s, "
+                      f"{sum(len(v) for v in run['memory'].values())} processes, {total:,.0f} MB PSS", flush=True)
+
+    def median(mode: str, key) -> float:
+        return statistics.median(key(run) for run in runs[mode])
+
+    groups = sorted({what for run in runs["light"] + runs["compiled"] for what in run["memory"]})
+    print(f"\nreference home, {len(groups)} kinds of process; medians of {args.rounds} starts each "
+          "(PSS per process [MB], mean over the processes of that kind)")
+    print(f"{'process':28s} {'light':>9s} {'compiled':>9s}")
+    for what in groups:
+        cells = []
+        for mode in ("light", "compiled"):
+            def mean_pss(run, what=what):
+                values = run["memory"].get(what) or [(0, 0)]
+                return statistics.mean(p for p, _ in values) / 1024
+            cells.append(median(mode, mean_pss))
+        print(f"{what:28s} {cells[0]:9.1f} {cells[1]:9.1f}")
+    light_total = median("light", lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
+    compiled_total = median("compiled", lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
+    light_rss = median("light", lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
+    compiled_rss = median("compiled", lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
+    light_start = median("light", lambda r: r["start_s"])
+    compiled_start = median("compiled", lambda r: r["start_s"])
+    print(f"{'whole home, PSS':28s} {light_total:9.0f} {compiled_total:9.0f}   ratio {compiled_total / light_total:.2f}x")
+    print(f"{'whole home, RSS':28s} {light_rss:9.0f} {compiled_rss:9.0f}")
+    print(f"{'start to first settlement':28s} {light_start:8.1f}s {compiled_start:8.1f}s   ratio "
+          f"{compiled_start / light_start:.2f}x")
+    print(f"targets: home <= 800 MB PSS: {'met' if light_total <= 800 else 'NOT met'}; "
+          f"first settled tick <= 5 s: {'met' if light_start <= 5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
