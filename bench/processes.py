@@ -1,14 +1,16 @@
-"""Benchmark: what a live home weighs and how long it takes to start, light device processes
+"""Benchmark: what a live home weighs and how long it takes to start, light processes
 (``homesim.jit``: plain-Python kernels, no numba, pandas, SciPy or pvlib in a load, grid,
-battery or inverter process) side by side with the same home whose every device process
-compiles its kernels (``HOMESIM_JIT=1``, as before), in the same run, alternating.
+battery, inverter or service process) side by side, in the same run and alternating, with an
+anchor: ``--before SRC`` (the ``services`` folder of an earlier checkout, e.g. a worktree of
+the commit before the light processes) or, without it, this code with every process
+compiling its kernels (``HOMESIM_JIT=1``).
 
 For each start of ``homesim up examples/home.yaml``: the time from launching it to the first
 settlement a viewer receives (retained: if tick 0 settled before the viewer joined, the time it
 joined: an upper bound), then, once ``--settle`` ticks have settled (every process past its
 first block), each process's PSS and RSS from ``/proc/<pid>/smaps_rollup``, grouped by kind.
 
-    python bench/processes.py [--rounds 2] [--settle 30]
+    python bench/processes.py [--rounds 2] [--settle 30] [--before SRC]
 
 Targets (issue 16): a load, grid or battery process <= 40 MB PSS, sun/weather/PV <= 60 MB,
 the home <= 800 MB PSS, start to first settled tick <= 5 s.
@@ -58,7 +60,7 @@ def processes_of(live_dir: Path) -> dict[int, str]:
             continue
         if marker not in environ.split(b"\0"):
             continue
-        if "homesim.bus.device" in argv:
+        if "homesim.bus.device" in argv or "homesim.device" in argv:  # (before: python -m homesim.device)
             found[int(entry.name)] = f"device:{argv[argv.index('--kind') + 1]}"
         elif "homesim.bus.services" in argv:
             found[int(entry.name)] = f"service:{argv[argv.index('homesim.bus.services') + 1]}"
@@ -67,8 +69,13 @@ def processes_of(live_dir: Path) -> dict[int, str]:
     return found
 
 
-def one_start(mode: str, settle: int, out: Path) -> dict:
-    env = {"HOMESIM_JIT": "1"} if mode == "compiled" else {}
+def one_start(mode: str, settle: int, out: Path, before: Path | None = None) -> dict:
+    if mode == "light":
+        env = {}
+    elif before is not None:
+        env = {"PYTHONPATH": str(before)}
+    else:
+        env = {"HOMESIM_JIT": "1"}
     began = time.perf_counter()
     live = LiveProcess(HOME, out, "--speed", "20", env=env)
     client = live.client("viewer")
@@ -101,12 +108,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="starts of each mode (alternating)")
     parser.add_argument("--settle", type=int, default=30, help="ticks settled before memory is read")
+    parser.add_argument("--before", type=Path, help="the services folder of the version to compare with")
     args = parser.parse_args()
-    runs: dict[str, list[dict]] = {"light": [], "compiled": []}
+    anchor = "before" if args.before else "compiled"
+    runs: dict[str, list[dict]] = {"light": [], anchor: []}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
-            for mode in ("light", "compiled"):
-                run = one_start(mode, args.settle, Path(tmp) / f"{mode}-{round_}")
+            for mode in ("light", anchor):
+                run = one_start(mode, args.settle, Path(tmp) / f"{mode}-{round_}", args.before)
                 runs[mode].append(run)
                 total = sum(p for ps in run["memory"].values() for p, _ in ps) / 1024
                 print(f"  {mode:8s} round {round_ + 1}: first settled tick after {run['start_s']:.1f} s, "
@@ -115,24 +124,24 @@ def main() -> None:
     def median(mode: str, key) -> float:
         return statistics.median(key(run) for run in runs[mode])
 
-    groups = sorted({what for run in runs["light"] + runs["compiled"] for what in run["memory"]})
+    groups = sorted({what for run in runs["light"] + runs[anchor] for what in run["memory"]})
     print(f"\nreference home, {len(groups)} kinds of process; medians of {args.rounds} starts each "
           "(PSS per process [MB], mean over the processes of that kind)")
-    print(f"{'process':28s} {'light':>9s} {'compiled':>9s}")
+    print(f"{'process':28s} {'light':>9s} {anchor:>9s}")
     for what in groups:
         cells = []
-        for mode in ("light", "compiled"):
+        for mode in ("light", anchor):
             def mean_pss(run, what=what):
                 values = run["memory"].get(what) or [(0, 0)]
                 return statistics.mean(p for p, _ in values) / 1024
             cells.append(median(mode, mean_pss))
         print(f"{what:28s} {cells[0]:9.1f} {cells[1]:9.1f}")
     light_total = median("light", lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
-    compiled_total = median("compiled", lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
+    compiled_total = median(anchor, lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
     light_rss = median("light", lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
-    compiled_rss = median("compiled", lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
+    compiled_rss = median(anchor, lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
     light_start = median("light", lambda r: r["start_s"])
-    compiled_start = median("compiled", lambda r: r["start_s"])
+    compiled_start = median(anchor, lambda r: r["start_s"])
     print(f"{'whole home, PSS':28s} {light_total:9.0f} {compiled_total:9.0f}   ratio {compiled_total / light_total:.2f}x")
     print(f"{'whole home, RSS':28s} {light_rss:9.0f} {compiled_rss:9.0f}")
     print(f"{'start to first settlement':28s} {light_start:8.1f}s {compiled_start:8.1f}s   ratio "

@@ -17,7 +17,6 @@ import pytest
 from autobahn.wamp.exception import ApplicationError
 
 from conftest import EXAMPLES
-from homesim.devices import config_class
 from live import BusClient, LiveProcess, wait_until
 
 INVALID = "homesim.error.invalid_property"
@@ -66,17 +65,23 @@ def heavy_libraries(pid: int) -> list[str]:
     return sorted(lib for lib in HEAVY_LIBRARIES if f"/{lib}/" in maps or f"/{lib}.libs/" in maps)
 
 
-def test_a_load_grid_battery_or_inverter_process_loads_no_numba_pandas_scipy_or_pvlib(home):
+def test_no_device_or_service_process_loads_numba_pandas_scipy_or_pvlib_but_the_planner(home):
     live, client = home
     devices = client.call(uri(live, "controller.list"))
     wait_until(lambda: all(v["status"] == "present" for v in latest_topology(client, live).values()),
                what="all present")
-    light = [d for d in devices if not config_class(d["kind"]).COMPILED_KERNELS]
-    assert {"inverter", "battery", "grid", "tv", "geyser"} <= {d["id"] for d in light}
-    for device in light:
-        assert heavy_libraries(live.pid_of(f"device.{device['id']}")) == [], device["id"]
-    # the PV arrays compute the environment's every tick with compiled kernels (and the check sees it)
-    assert "numba" in heavy_libraries(live.pid_of("device.pv_east"))
+    ids = {d["id"] for d in devices}
+    assert {"sun", "weather", "pv_east", "inverter", "battery", "grid", "tv", "geyser"} <= ids
+    seen = settlements_of(client, live)
+    wait_until(lambda: len(seen) >= 2, what="settled ticks")  # every device has computed its block
+    for device_id in ids:
+        assert heavy_libraries(live.pid_of(f"device.{device_id}")) == [], device_id
+    for service in ("clock", "recorder", "watcher", "controller"):
+        assert heavy_libraries(live.pid_of(service)) == [], service
+    # the check sees them where they are: this test's process runs the compiled engine
+    import homesim.engine.fastforward  # noqa: F401
+
+    assert {"numba", "pandas", "scipy"} <= set(heavy_libraries(os.getpid()))
 
 
 def test_settlements_balance_and_the_recorder_keeps_them(home):

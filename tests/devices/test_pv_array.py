@@ -101,3 +101,11 @@ def test_pv_is_zero_without_sun_and_when_switched_off():
 
     off = simulate(with_changes(home, {"pv.enabled": False}), days=2, dt_s=600)
     assert off.table["e.pv"].sum() == 0 and np.all(off.table["curtailed_j"] == 0)
+
+
+def test_the_sapm_mount_parameters_written_here_are_pvlibs():
+    import pvlib
+
+    from homesim.devices.pv_array import SAPM_MOUNTS
+
+    assert SAPM_MOUNTS == pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]

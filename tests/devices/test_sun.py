@@ -66,3 +66,41 @@ def test_the_sun_device_fills_the_block_at_tick_middles():
     noon = int(np.argmin(position.zenith))
     assert 11 <= noon <= 14 and sky.ghi[noon] > 900  # Cape Town, January
     assert sky.ghi[0] == 0  # midnight
+
+
+def test_standard_atmosphere_pressure_is_pvlibs_alt2pres_to_the_last_bit():
+    import pvlib
+
+    from homesim.devices.solar_geometry import alt2pres
+
+    for altitude in (-120.0, 0.0, 12.5, 1500.0, 4321.0):
+        assert alt2pres(altitude) == pvlib.atmosphere.alt2pres(altitude)
+
+
+def test_the_sun_is_computed_without_importing_the_pvlib_package():
+    """SPA's module is loaded from pvlib's file alone: no pvlib package, pandas or SciPy in a sun
+    process; its plain-Python kernels give the compiled positions here to a few units in the last
+    place (numba's and numpy's transcendental functions round a few ulps apart; measured: 8)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from conftest import ROOT
+    from homesim.devices.solar_geometry import solar_position
+
+    script = ("import sys, json, numpy as np\n"
+              "from homesim.devices.solar_geometry import solar_position\n"
+              "p = solar_position(np.arange(1767225600, 1767225600 + 86400, 60), -33.9, 18.4, 10.0)\n"
+              "print(json.dumps({'zenith': p.apparent_zenith.tolist(), 'azimuth': p.azimuth.tolist(),\n"
+              "  'heavy': [m for m in ('pvlib', 'pandas', 'scipy', 'numba') if m in sys.modules]}))\n")
+    env = {**os.environ, "HOMESIM_JIT": "0", "PYTHONPATH": str(ROOT / "services")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    there = json.loads(done.stdout)
+    assert there["heavy"] == []
+    here = solar_position(np.arange(1767225600, 1767225600 + 86400, 60), -33.9, 18.4, 10.0)
+    for plain, compiled in ((there["zenith"], here.apparent_zenith), (there["azimuth"], here.azimuth)):
+        assert np.all(np.abs(np.asarray(plain) - compiled) <= 16 * np.spacing(np.abs(compiled)))

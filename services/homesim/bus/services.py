@@ -9,6 +9,7 @@ runs with the service role.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 SERVICES = ("authorizer", "recorder", "clock", "watcher", "controller", "planner")
@@ -28,4 +29,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] != ["planner"]:  # only the planner runs the engine; the others stay light (homesim.jit)
+        os.environ.setdefault("HOMESIM_JIT", "0")
     sys.exit(main())

@@ -134,7 +134,7 @@ class LiveHome:
             "HOMESIM_DB": str(self.db_path),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
         })
-        for key in ("HOMESIM_LOGLEVEL", "HOMESIM_BARRIER_TIMEOUT_S", "HOMESIM_WAMP_LOGLEVEL"):
+        for key in ("HOMESIM_LOGLEVEL", "HOMESIM_BARRIER_TIMEOUT_S", "HOMESIM_WAMP_LOGLEVEL", "HOMESIM_JIT"):
             if key in os.environ:
                 env[key] = os.environ[key]
         return env

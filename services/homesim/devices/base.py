@@ -155,10 +155,6 @@ class DeviceConfig(BaseModel):
     LABEL: ClassVar[str] = ""
     ICON: ClassVar[str] = ""
     PALETTE_ORDER: ClassVar[int | None] = None
-    #: Its process on the bus compiles the kernels (numba) because it computes the environment
-    #: over every tick of a block (the sun, the weather, the PV arrays); every other kind's
-    #: process runs them as plain Python and stays light (``homesim.jit``).
-    COMPILED_KERNELS: ClassVar[bool] = False
 
     id: DeviceId = Field(title="Id", description="unique in the home: lower-case letters, digits and _")
     name: str | None = Field(default=None, max_length=80, title="Name", description="a name for people")

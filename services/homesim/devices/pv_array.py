@@ -23,10 +23,18 @@ from pydantic import Field, model_validator
 
 from homesim.devices.base import Block, DeviceConfig, joules
 
-#: pvlib's SAPM cell-temperature mounts (``pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]``,
-#: written out so that loading a home needs no pvlib; tests/devices/test_pv_array.py checks them).
-TEMPERATURE_MOUNTS = ("open_rack_glass_glass", "close_mount_glass_glass", "open_rack_glass_polymer",
-                      "insulated_back_glass_polymer")
+#: The Sandia Array Performance Model's cell-temperature parameters per mount: ``a`` [-], ``b``
+#: [s/m] and ``deltaT`` [K] (King, Boyson & Kratochvil, "Photovoltaic Array Performance Model",
+#: SAND2004-3535, table 1; as ``pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]``, which
+#: tests/devices/test_pv_array.py checks them against). Written here so that a PV array's process
+#: needs no pvlib (and no pandas or SciPy with it).
+SAPM_MOUNTS = {
+    "open_rack_glass_glass": {"a": -3.47, "b": -0.0594, "deltaT": 3},
+    "close_mount_glass_glass": {"a": -2.98, "b": -0.0471, "deltaT": 1},
+    "open_rack_glass_polymer": {"a": -3.56, "b": -0.075, "deltaT": 3},
+    "insulated_back_glass_polymer": {"a": -2.81, "b": -0.0455, "deltaT": 0},
+}
+TEMPERATURE_MOUNTS = tuple(SAPM_MOUNTS)
 
 #: Sky diffuse models, in the order the compiled chain numbers them.
 TRANSPOSITIONS = ("perez", "haydavies", "isotropic")
@@ -199,7 +207,6 @@ class Config(DeviceConfig):
     LABEL: ClassVar[str] = "Solar panels"
     ICON: ClassVar[str] = "\N{BLACK SUN WITH RAYS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 10
-    COMPILED_KERNELS: ClassVar[bool] = True  # the environment over every tick of a block
 
     kind: Literal["pv_array"] = "pv_array"
     rated_power_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
@@ -275,9 +282,7 @@ class Config(DeviceConfig):
         power = np.zeros(block.size)
         if day.index.size == 0:
             return power
-        import pvlib
-
-        mount = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][self.mount]
+        mount = SAPM_MOUNTS[self.mount]
         dc = np.empty(day.index.size)
         _pvwatts_chain(day.zenith, day.cos_zenith, day.sin_zenith, day.cos_azimuth, day.sin_azimuth, day.airmass,
                        day.dni_extra, day.dni, day.ghi, day.dhi, day.temp_air, day.wind_speed,

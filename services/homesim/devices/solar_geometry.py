@@ -14,6 +14,10 @@ more than 0.5 degrees from the zenith).
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
@@ -50,10 +54,34 @@ class ClearSky(NamedTuple):
     dhi: np.ndarray
 
 
+@functools.lru_cache(maxsize=1)
+def pvlib_spa() -> ModuleType:
+    """pvlib's SPA module (``pvlib/spa.py``: numpy only), loaded from its file without importing
+    the ``pvlib`` package, which loads pandas and SciPy: a sun process stays light."""
+    if "pvlib.spa" in sys.modules:
+        return sys.modules["pvlib.spa"]
+    found = importlib.util.find_spec("pvlib")
+    assert found is not None and found.submodule_search_locations, "pvlib is not installed"
+    spec = importlib.util.spec_from_file_location("homesim_pvlib_spa",
+                                                  Path(found.submodule_search_locations[0]) / "spa.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def alt2pres(altitude: float) -> float:
+    """Air pressure of the standard atmosphere at ``altitude`` [m] [Pa]: ``100 ((44331.514 - h)
+    / 11880.516) ^ (1 / 0.1902632)`` (the U.S. Standard Atmosphere 1976 below 11 km, as
+    ``pvlib.atmosphere.alt2pres``; tests/devices/test_solar_geometry.py checks it is the same
+    number)."""
+    return 100 * ((44331.514 - altitude) / 11880.516) ** (1 / 0.1902632)
+
+
 def _slow_terms(unix_s: np.ndarray, delta_t: float):
     """Geocentric right ascension and declination, the nutation correction of sidereal time
     and the equatorial horizontal parallax [degrees] at ``unix_s``."""
-    from pvlib import spa  # here, not at the top: a light device process imports this module
+    spa = pvlib_spa()
 
     jd = spa.julian_day(unix_s)
     jde = spa.julian_ephemeris_day(jd, delta_t)
@@ -113,13 +141,13 @@ def solar_position(unix_s, latitude: float, longitude: float, altitude: float = 
     -------
     SolarPosition
     """
-    from pvlib import atmosphere, spa
+    spa = pvlib_spa()
 
     times = np.asarray(unix_s, dtype=np.float64)
     if times.size == 0:
         empty = np.zeros(0)
         return SolarPosition(empty, empty, empty, empty, empty)
-    pressure_mbar = (atmosphere.alt2pres(altitude) if pressure is None else pressure) / 100.0
+    pressure_mbar = (alt2pres(altitude) if pressure is None else pressure) / 100.0
     # The exact direction every POSITION_STEP_S (absolute multiples, so any instant is always
     # interpolated between the same directions), from one step before the first instant to two
     # after the last.
@@ -244,12 +272,10 @@ def clear_sky(apparent_zenith, dni_extra, altitude: float, linke_turbidity: floa
     linke_turbidity : float
         Atmospheric turbidity (transparency): 2 very clear .. 5+ hazy.
     """
-    from pvlib import atmosphere
-
     zenith = np.asarray(apparent_zenith, dtype=np.float64)
     out = np.zeros((3, zenith.shape[0]))
     _ineichen(zenith, np.broadcast_to(np.asarray(dni_extra, dtype=np.float64), zenith.shape),
-              float(atmosphere.alt2pres(altitude)), float(altitude), float(linke_turbidity), out)
+              float(alt2pres(altitude)), float(altitude), float(linke_turbidity), out)
     return ClearSky(*out)
 
 

@@ -37,7 +37,6 @@ class Config(DeviceConfig):
     ROLE: ClassVar[str] = "environment"
     #: Environment devices fill the block in this order (sun before weather).
     ORDER: ClassVar[int] = 0
-    COMPILED_KERNELS: ClassVar[bool] = True  # the environment over every tick of a block
 
     LABEL: ClassVar[str] = "Sun"
     ICON: ClassVar[str] = "\N{SUN WITH FACE}"

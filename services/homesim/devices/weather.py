@@ -51,7 +51,6 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "environment"
     ORDER: ClassVar[int] = 1
-    COMPILED_KERNELS: ClassVar[bool] = True  # the environment over every tick of a block
 
     LABEL: ClassVar[str] = "Weather"
     ICON: ClassVar[str] = "\N{SUN BEHIND CLOUD}"
