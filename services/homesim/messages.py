@@ -141,14 +141,6 @@ class Settlement(Message):
                                    default=None)
 
 
-class BatterySetpoint(Message):
-    """The inverter's decision for the battery this tick."""
-
-    tick: BusInt = TickNumber
-    battery_j: BusInt = unit("Battery flow, + discharge into the bus, - charge", "J")
-    power_w: float = unit("Battery power, + discharge, - charge", "W")
-
-
 class DeviceStateBase(Message):
     """What a device keeps between ticks (retained; a restarted device resumes from it)."""
 
@@ -515,8 +507,6 @@ TOPICS = (
           "A device's energy event for a tick, by role: PV, load, battery, grid."),
     Topic("settlement", "home.{home}.settlement", (Settlement,), True, "inverter",
           "The settlement of a tick, once every present device has reported or the barrier timed out."),
-    Topic("setpoint", "home.{home}.device.{device}.setpoint", (BatterySetpoint,), False, "inverter",
-          "The inverter's decision for the battery this tick."),
     Topic("state", "home.{home}.device.{device}.state", STATE_MESSAGES, True, "each device",
           "A device's state after each settlement; a restarted device resumes from it."),
     Topic("config", "home.{home}.device.{device}.config", (DeviceView,), True, "each device",

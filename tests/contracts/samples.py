@@ -52,7 +52,6 @@ def samples() -> dict[str, list[dict]]:
         "BatteryEnergy": [by_role["storage"]],
         "GridEnergy": [by_role["grid"]],
         "Settlement": settlements,
-        "BatterySetpoint": [{"tick": 5, "battery_j": -30000, "power_w": -500.0}],
         "DeviceView": [view],
         "ClockState": [{"tick": 12, "dt_s": 60, "speed": 20.0, "paused": False, "simulated_s_per_wall_s": 1200.0},
                        {"tick": 0, "dt_s": 60, "speed": "max", "paused": True, "simulated_s_per_wall_s": None}],

@@ -92,6 +92,12 @@ class Adapter:
         """What the device keeps between ticks (published retained; restored after a restart)."""
         return {"tick": self.applied_tick}
 
+    def keeps_state(self) -> bool:
+        """Its state moves every tick in a way no settlement repeats (stored energy, a mass's
+        temperature): it is published every tick. Otherwise it is the last tick and what the
+        last settlement said, which a restarted device reads from the retained settlement."""
+        return False
+
     def restore(self, state: dict[str, Any]) -> None:
         """Resume from a retained ``state()``."""
         self.applied_tick = int(state.get("tick", -1))
@@ -160,6 +166,9 @@ class StorageAdapter(Adapter):
     def compute(self, index: int) -> Inputs:
         return Inputs(self.compiled.block(index))  # (a battery reads nothing exogenous)
 
+    def keeps_state(self) -> bool:
+        return True
+
     def on_tick(self, tick: int) -> dict[str, Any]:
         return {"tick": tick, "stored_j": int(self.stored_j)}
 
@@ -196,6 +205,9 @@ class LoadAdapter(Adapter):
         self.rows = slice(row, row + 1)
         self.kind = compiled.load_behaviour[self.rows].copy()
         self.params = compiled.load_params[self.rows].copy()
+
+    def keeps_state(self) -> bool:
+        return bool(self.kind[0] == behaviour.THERMOSTAT)
 
     def compute(self, index: int) -> Inputs:
         """This load's own inputs, converted as the engine converts them (``CompiledHome.exogenous``)."""
@@ -315,6 +327,9 @@ class InverterAdapter(Adapter):
             "missing": missing,
             "off": sorted(off),
         }
+
+    def keeps_state(self) -> bool:
+        return True
 
     def state(self) -> dict[str, Any]:
         return {**super().state(), "tripped": bool(self.tripped)}

@@ -45,6 +45,11 @@ from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, D
 BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
 #: Settlements the inverter keeps for a restarted recorder to fetch what it missed.
 RECENT_SETTLEMENTS = 20_000
+#: A device whose state is only its last tick and what the last settlement said (PV, grid, sun,
+#: weather, a load with a profile) publishes its retained state every this many ticks, not every
+#: tick: restarted, it takes the rest from the retained settlement. A battery, a thermostat and
+#: the inverter publish theirs every tick (what they store or how warm they are moves each tick).
+STATE_EVERY_TICKS = 60
 
 
 def property_changes(device_id: str, changes: Any) -> dict[str, Any]:
@@ -159,6 +164,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             adapter.bind(compile_home(new_home))
             view = device_view(adapter)
             session.publish(uris.config(device_id), view, options=retain())
+            publish_state(force=True)
             log.info("properties changed: %s", changes)
             return view
 
@@ -170,11 +176,17 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         state = await retained(session, uris.state(device_id))
         if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
             adapter.restore(state)
+            if not adapter.keeps_state() and not isinstance(adapter, InverterAdapter):
+                # its state is the last settlement's: take the newest (its retained state may be older)
+                last = await retained(session, uris.settlement)
+                if last and valid(Settlement, last, uris.settlement):
+                    adapter.on_settlement(last)
             adapter.exo(adapter.applied_tick + 1)  # the block it resumes in, before the ticks come
             log.info("resumed from the retained state of tick %d", adapter.applied_tick)
 
-        def publish_state() -> None:
-            session.publish(uris.state(device_id), adapter.state(), options=retain())
+        def publish_state(force: bool = False) -> None:
+            if force or adapter.keeps_state() or adapter.applied_tick % STATE_EVERY_TICKS == 0:
+                session.publish(uris.state(device_id), adapter.state(), options=retain())
 
         if isinstance(adapter, InverterAdapter):
             await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent)
@@ -243,11 +255,6 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
         session.publish(uris.settlement, settlement, options=retain())
         recent.append(settlement)
-        battery = adapter.compiled.battery
-        if battery is not None and battery.id in settlement["e"]:
-            flow = settlement["e"][battery.id]  # + discharge into the bus, - charge
-            session.publish(uris.setpoint(battery.id), {"tick": tick, "battery_j": flow,
-                                                        "power_w": flow / settlement["dt_s"]})
         publish_state()
         metrics.settled(settlement, time.monotonic() - began)
         for table in (events, started, sent):

@@ -63,10 +63,6 @@ class Uris:
         """The clock's speed and pause state (retained), published on every change."""
         return f"home.{self.home}.clock"
 
-    def setpoint(self, device_id: str) -> str:
-        """The inverter's decision for a battery this tick."""
-        return f"home.{self.home}.device.{device_id}.setpoint"
-
     def clock(self, procedure: str) -> str:
         return f"home.{self.home}.clock.{procedure}"
 

@@ -2,7 +2,6 @@
 export * from './AddDevice';
 export * from './AddResult';
 export * from './BatteryEnergy';
-export * from './BatterySetpoint';
 export * from './BatteryState';
 export * from './By';
 export * from './ClockState';
