@@ -9,8 +9,9 @@ home file's (how a device in a cluster gets the properties of its Device object)
 
 Per tick it receives ``tick``, publishes its energy event on ``device.<id>.energy`` and takes
 the settlement; the inverter instead collects the events and publishes the ``settlement``.
-Its state is kept on the retained ``device.<id>.state`` topic, and a restarted device resumes
-from it. ``device.<id>.get`` returns its properties and state; ``device.<id>.set`` changes
+Its state is kept on the retained ``device.<id>.state`` topic (every tick for a battery, a
+thermostat and the inverter; every ``STATE_EVERY_TICKS`` ticks for the others, whose state the
+settlement carries), and a restarted device resumes from it and the retained settlement. ``device.<id>.get`` returns its properties and state; ``device.<id>.set`` changes
 properties (validated; from the next tick on) and publishes them retained on
 ``device.<id>.config``.
 """
@@ -37,7 +38,7 @@ from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, with_changes
-from homesim.live import compile_home, home_dir, load_live_home  # noqa: F401  (home_dir: the process's own)
+from homesim.live import compile_home, home_dir, load_live_home
 from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology, state_model,
                               valid)
 
