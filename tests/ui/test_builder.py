@@ -4,30 +4,25 @@ a drop into a circuit, keyboard adding, YAML save and load, no clipped labels.""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import sys
 
 from conftest import EXAMPLES, ROOT
 from homesim.home import home_from_dict, parse_yaml
 
 sys.path.insert(0, str(ROOT / "tests" / "bus"))
+from e2e_script import run_script, ui_urls  # noqa: E402
 from live import LiveProcess  # noqa: E402
 
-UI = ROOT / "ui"
 ARTIFACTS = ROOT / "out" / "e2e-builder"
 
 
 def test_builder_forms_timers_circuits_yaml(tmp_path):
     live = LiveProcess(EXAMPLES / "home.yaml", tmp_path / "up", "--speed", "5")
     try:
-        urls = dict(re.findall(r"UI \((operator|viewer)[^)]*\): (\S+)", live.output()))
+        urls = ui_urls(live.output())
         assert "operator" in urls, live.output()
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        result = subprocess.run(["node", "e2e/builder.mjs"], cwd=UI, capture_output=True, text=True, timeout=600,
-                                env={**os.environ, "UI_URL": urls["operator"], "OUT_DIR": str(ARTIFACTS)})
+        result = run_script("builder.mjs", urls["operator"], ARTIFACTS, 600)
         assert result.returncode == 0, result.stdout + result.stderr
         out = result.stdout
         assert "builder: ok" in out

@@ -3,18 +3,16 @@ mode) and end to end against a live home started here."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 
 from conftest import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "bus"))
+from e2e_script import UI, run_script, ui_urls  # noqa: E402
 from live import LiveProcess  # noqa: E402
 
-UI = ROOT / "ui"
 ARTIFACTS = ROOT / "out" / "e2e"
 
 
@@ -31,12 +29,9 @@ def test_ui_unit_tests_pass_in_chromium():
 def test_end_to_end_drag_switch_invalid_property_speed(tmp_path):
     live = LiveProcess(EXAMPLES / "home.yaml", tmp_path / "up", "--speed", "5")
     try:
-        urls = dict(re.findall(r"UI \((operator|viewer)[^)]*\): (\S+)", live.output()))
+        urls = ui_urls(live.output())
         assert set(urls) == {"operator", "viewer"}, live.output()
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        result = subprocess.run(["node", "e2e/e2e.mjs"], cwd=UI, capture_output=True, text=True, timeout=600,
-                                env={**os.environ, "UI_URL": urls["operator"], "VIEWER_URL": urls["viewer"],
-                                     "OUT_DIR": str(ARTIFACTS)})
+        result = run_script("e2e.mjs", urls["operator"], ARTIFACTS, 600, VIEWER_URL=urls["viewer"])
         assert result.returncode == 0, result.stdout + result.stderr
         assert "e2e: ok" in result.stdout
         shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))

@@ -5,29 +5,24 @@ back after a reload. Screenshots in out/e2e-watch/ (laptop 1280x900 and phone 39
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import sys
 
 from conftest import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "bus"))
+from e2e_script import run_script, ui_urls  # noqa: E402
 from live import LiveProcess  # noqa: E402
 
-UI = ROOT / "ui"
 ARTIFACTS = ROOT / "out" / "e2e-watch"
 
 
 def test_watch_noon_curtailment_outage_today_and_reload(tmp_path):
     live = LiveProcess(EXAMPLES / "home.yaml", tmp_path / "up", "--speed", "5")
     try:
-        urls = dict(re.findall(r"UI \((operator|viewer)[^)]*\): (\S+)", live.output()))
+        urls = ui_urls(live.output())
         assert "operator" in urls, live.output()
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        result = subprocess.run(["node", "e2e/watch.mjs"], cwd=UI, capture_output=True, text=True, timeout=900,
-                                env={**os.environ, "UI_URL": urls["operator"], "OUT_DIR": str(ARTIFACTS)})
+        result = run_script("watch.mjs", urls["operator"], ARTIFACTS, 900)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output
         assert "watch: ok" in result.stdout

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { start, watts } from './common.mjs';
+import { dragKindInto, start, watts } from './common.mjs';
 
 const { url, out, browser, log } = await start('builder');
 let step = 0;
@@ -135,16 +135,7 @@ try {
 
   // 3. An oven from the palette into the non-essential circuit (the drop sets its circuit).
   const before = await ids(page);
-  // the palette at the top of the view, the room's top part below it
-  await page.evaluate(() => window.scrollTo(0, document.querySelector('.palette').getBoundingClientRect().top + window.scrollY - 8));
-  const source = await page.locator('[data-kind="oven"]').boundingBox();
-  const target = await page.locator('[data-zone="non_essential"].zone').boundingBox();
-  const dropY = Math.min(target.y + 40, page.viewportSize().height - 10);
-  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(source.x + 20, source.y + 20, { steps: 10 });
-  await page.mouse.move(target.x + target.width / 2, dropY, { steps: 20 });
-  await page.mouse.up();
+  await dragKindInto(page, 'oven', 'non_essential');
   const oven = await until(page, 'a new oven', async () => (await ids(page)).find((id) => !before.includes(id) && id.startsWith('oven')));
   await until(page, `${oven} present`, async () =>
     (await page.locator(`[data-device="${oven}"]`).getAttribute('data-status')) === 'present', 60000);

@@ -1,6 +1,6 @@
 // What every end-to-end script shares: its environment (UI_URL, OUT_DIR, CHROME_BIN), Debian's
 // headless Chromium launched the same way, a log prefixed with the script's name, and reading a
-// power figure ("3.20 kW", "90 W") back as watts.
+// power figure ("3.20 kW", "90 W") back as watts, and dragging a kind from the palette into a room.
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -29,4 +29,24 @@ export async function start(name) {
 export function watts(text) {
   const m = /(-?[\d.]+)\s*(kW|W)/.exec(text ?? '');
   return m ? Number(m[1]) * (m[2] === 'kW' ? 1000 : 1) : null;
+}
+
+/**
+ * Drag a kind from the builder's palette into a room of the house, as a mouse does (the drop
+ * zone's top part, inside the viewport).
+ * @param {import('playwright-core').Page} page
+ * @param {string} kind e.g. 'oven'
+ * @param {string} zone 'essential' or 'non_essential'
+ */
+export async function dragKindInto(page, kind, zone) {
+  // the palette at the top of the view, the room's top part below it
+  await page.evaluate(() => window.scrollTo(0, document.querySelector('.palette').getBoundingClientRect().top + window.scrollY - 8));
+  const source = await page.locator(`[data-kind="${kind}"]`).boundingBox();
+  const target = await page.locator(`[data-zone="${zone}"].zone`).boundingBox();
+  const dropY = Math.min(target.y + 40, page.viewportSize().height - 10);
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(source.x + 20, source.y + 20, { steps: 10 });
+  await page.mouse.move(target.x + target.width / 2, dropY, { steps: 20 });
+  await page.mouse.up();
 }

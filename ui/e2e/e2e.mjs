@@ -4,7 +4,7 @@
 // Usage: UI_URL=http://127.0.0.1:PORT/#home=...&authid=operator&ticket=... OUT_DIR=dir node e2e/e2e.mjs
 import { join } from 'node:path';
 
-import { start, watts } from './common.mjs';
+import { dragKindInto, start, watts } from './common.mjs';
 
 const { url, out, browser, log } = await start('e2e');
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -39,16 +39,7 @@ try {
   const before = await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
 
   // 1. Drag an oven from the palette into the house: the controller starts a new process.
-  // the palette at the top of the view, the room's top part below it
-  await page.evaluate(() => window.scrollTo(0, document.querySelector('.palette').getBoundingClientRect().top + window.scrollY - 8));
-  const source = await page.locator('[data-kind="oven"]').boundingBox();
-  const target = await page.locator('[data-zone="non_essential"].zone').boundingBox();
-  const dropY = Math.min(target.y + 40, page.viewportSize().height - 10);
-  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(source.x + 20, source.y + 20, { steps: 10 });
-  await page.mouse.move(target.x + target.width / 2, dropY, { steps: 20 });
-  await page.mouse.up();
+  await dragKindInto(page, 'oven', 'non_essential');
   const oven = await until('a new oven', async () => {
     const ids = await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
     return ids.find((id) => !before.includes(id) && id.startsWith('oven'));
