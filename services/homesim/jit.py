@@ -19,7 +19,7 @@ kernels plain (device processes and the bus services but the planner set it by d
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any
 
 #: ``False``: the kernels are plain Python.
 COMPILED = os.environ.get("HOMESIM_JIT", "1") != "0"
@@ -27,15 +27,12 @@ COMPILED = os.environ.get("HOMESIM_JIT", "1") != "0"
 
 def njit(*args: Any, **options: Any) -> Any:
     """numba's ``njit`` (``@njit`` or ``@njit(cache=True, ...)``), or the function itself while
-    kernels stay plain."""
+    the kernels are plain."""
     if COMPILED:
         from numba import njit as numba_njit
 
         return numba_njit(*args, **options)
 
-    def keep(function: Callable) -> Callable:
-        return function
-
     if len(args) == 1 and callable(args[0]) and not options:
-        return keep(args[0])
-    return keep
+        return args[0]  # @njit
+    return lambda function: function  # @njit(cache=True, ...)
