@@ -67,6 +67,36 @@ def images() -> dict[str, str]:
     return {"homesim": f"homesim:{VERSION}", "router": f"homesim-router:{VERSION}"}
 
 
+def logs(container: str) -> str:
+    return podman("logs", "--tail", "60", container, check=False)
+
+
+def wait_until_healthy(container: str, timeout_s: float = 120) -> None:
+    """Run the container's health check until it passes (a container on a loaded machine may
+    take a while to start, or be restarted once): raise with its logs after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        problem = health_problem(container)
+        if problem is None:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{container} not healthy after {timeout_s:.0f} s ({problem}):\n" + logs(container))
+        time.sleep(1)
+
+
+def wait_for_ticks(recorder_container: str, count: int, timeout_s: float = 180) -> list[dict[str, Any]]:
+    """The recorder's settlements once it holds at least ``count`` of them (polled)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = recorded(recorder_container)
+        if len(rows) >= count:
+            return rows
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {len(rows)} ticks recorded after {timeout_s:.0f} s (wanted {count}):\n"
+                               + logs(recorder_container))
+        time.sleep(2)
+
+
 def recorded(recorder_container: str) -> list[dict[str, Any]]:
     """Every settlement the recorder in ``recorder_container`` has stored, by tick."""
     dump = ("import json; from homesim.bus.store import open_store; "
@@ -169,17 +199,12 @@ class PodmanHome:
 
     def wait_until_healthy(self, container: str, timeout_s: float = 120) -> str:
         """Run the image's HEALTHCHECK until it passes; the container's address."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if health_problem(container) is None:
-                return ip_of(container)
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{container} not healthy after {timeout_s:.0f} s:\n" + self.logs(container))
-            time.sleep(1)
+        wait_until_healthy(container, timeout_s)
+        return ip_of(container)
 
     @staticmethod
     def logs(container: str) -> str:
-        return podman("logs", "--tail", "60", container, check=False)
+        return logs(container)
 
     def down(self) -> None:
         for path in reversed(self.played):
