@@ -4,7 +4,8 @@
 #   -> HTML docs (specs/html/index.html) -> Device CRD and values.schema.json (charts/home/)
 #   and the device kinds' form schemas for the UI (ui/src/app/generated/device-kinds.json);
 #   and the Grafana dashboards, provisioning and ConfigMap (infra/grafana/); the Compose file
-#   of the reference home (docker-compose.yml, infra/prometheus/targets/compose.json).
+#   of the reference home (docker-compose.yml, infra/prometheus/targets/compose.json); the
+#   engine's loops over the load kinds' behaviours (services/homesim/engine/dispatch.py).
 # Usage: cd/process_specs.sh [OUT_ROOT]   (default: the repository; tests pass a temp folder)
 # Idempotent: the same sources give the same bytes.
 set -euo pipefail
@@ -17,6 +18,8 @@ if [ ! -d "$here/node_modules/@asyncapi/modelina" ]; then
   (cd "$here" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 cd "$root"
+mkdir -p "$out/services/homesim/engine"
+PYTHONPATH="$root/services" "$python" -m homesim.engine.gen_dispatch --out "$out/services/homesim/engine/dispatch.py"
 PYTHONPATH="$root/services" "$python" -m homesim.cli specs --out "$out/specs"
 node "$here/modelina.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/ui/src/app/generated"
 node "$here/html_docs.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/specs/html" 2>&1 | grep -v '^\[BABEL\]' || true

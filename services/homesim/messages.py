@@ -173,9 +173,9 @@ class BatteryState(DeviceStateBase):
 
 
 class LoadState(DeviceStateBase):
-    temp_c: float = unit("Temperature of a thermal load (0 for others)", "degC")
-    calling: bool = Field(description="Whether its thermostat calls for heat or cold")
-    load_state: list[float] = Field(description="The behaviour kernel's state row (opaque)")
+    values: dict[str, float] = Field(
+        description="Its behaviour's state by name, in SI units (a thermostat's temp_c [degC] and calling (1/0); "
+        "none for a profile load; see the kind's reference)")
     grid_on_prev: bool = Field(description="Grid state in the previous settlement")
     soc_prev: float = Field(ge=0, le=1, description="Battery SoC in the previous settlement")
     surplus_w_prev: float = unit("PV surplus in the previous settlement", "W")

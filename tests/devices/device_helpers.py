@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from homesim.devices import behaviour
 from homesim.devices.base import Block
+from homesim.devices.kernel import Home
+from homesim.engine import loads
 from homesim.engine.compiled import local_calendar
 
 
@@ -23,23 +24,27 @@ def make_block(dt_s: int = 60, days: float = 1.0, start: dt.date = dt.date(2026,
                  latitude=lat, longitude=lon, altitude=0.0, timezone=timezone)
 
 
-def run_load(config, block: Block, served_fraction: float = 1.0):
-    """Drive a load's kernel over a block with everything served (or a fraction).
+def run_load(config, block: Block, served_fraction: float = 1.0, home: Home | None = None,
+             state_name: str = "temp_c"):
+    """Drive a load's kernels over a block with everything served (or a fraction), the
+    engine's way (``homesim.engine.loads``: tables of one row).
 
-    Returns ``(demand_j, temperatures)`` per tick.
+    Returns ``(demand_j, values)`` per tick: what it asked for, and its state ``state_name``
+    after each tick (zeros for a kind without it).
     """
-    params = config.params().reshape(1, -1)
-    state = config.initial_state().reshape(1, -1)
-    allowed, profile, draw = (a.reshape(1, -1) for a in config.block_inputs(block))
-    kind = np.array([config.BEHAVIOUR], dtype=np.int64)
+    tables = loads.load_tables([config], np.array([True]))
+    state = loads.initial_state([config])
+    inputs = config.block_inputs(block)[np.newaxis]
+    home = home or Home(True, 1.0, 0.0)
+    layout = config.BEHAVIOUR.state
+    column = getattr(layout, state_name) if state_name in layout.names else None
     demand = np.zeros(block.size, dtype=np.int64)
-    temps = np.zeros(block.size)
+    values = np.zeros(block.size)
     asked = np.zeros(1, dtype=np.int64)
     for t in range(block.size):
-        behaviour.loads_demand(kind, params, state, allowed, profile, t, True, 1.0, 0.0, block.dt_s, asked)
+        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked)
         served = (asked * served_fraction).astype(np.int64)
-        behaviour.loads_advance(kind, params, state, asked, served, draw, t, block.dt_s)
+        loads.loads_advance(tables, state, inputs, t, asked, served, home, block.dt_s)
         demand[t] = asked[0]
-        temps[t] = state[0, behaviour.S_TEMP_C]
-    return demand, temps
-
+        values[t] = state[0, column] if column is not None else 0.0
+    return demand, values

@@ -170,7 +170,7 @@ def test_an_oven_window_off_the_step_grid_still_cooks(dt_s):
 @pytest.mark.parametrize("dt_s", [60, 420, 900, 3600, 7200])
 def test_a_geyser_draws_its_daily_volume_at_any_step(dt_s):
     config = geyser.Config(id="geyser", draw_l_per_day=140, draw_profile=[1.0] * 24)
-    _, _, draw = config.block_inputs(make_block(dt_s=dt_s, days=3))
+    draw = config.block_inputs(make_block(dt_s=dt_s, days=3))[config.BEHAVIOUR.inputs.draw_l]
     covered_s = draw.size * dt_s  # 420 s ticks don't end at midnight: the run is a little short
     assert draw.sum() == pytest.approx(140 * covered_s / 86_400, rel=1e-9)
 

@@ -33,7 +33,7 @@ def test_the_blocks_are_the_compiled_homes_blocks(reference, blocks):
     assert len(blocks) == 2 and blocks[1].grid_on.shape[0] == total - BLOCK_TICKS
     for index, exo in enumerate(blocks):
         again = compiled.exogenous(index, exo.grid_on.shape[0])
-        for name in ("pv_avail_j", "load_allowed", "load_profile_j", "load_draw_l", "grid_on", "import_price",
+        for name in ("pv_avail_j", "load_inputs", "grid_on", "import_price",
                      "export_price", "slot_index"):
             np.testing.assert_array_equal(getattr(exo, name), getattr(again, name), err_msg=name)
 
@@ -42,7 +42,7 @@ def test_one_thread_and_two_give_the_same_blocks(reference, blocks):
     alone = exogenous_blocks(reference, days=DAYS, dt_s=60, workers=1)
     for a, b in zip(alone, blocks):
         np.testing.assert_array_equal(a.pv_avail_j, b.pv_avail_j)
-        np.testing.assert_array_equal(a.load_profile_j, b.load_profile_j)
+        np.testing.assert_array_equal(a.load_inputs, b.load_inputs)
 
 
 def test_a_run_given_its_own_blocks_settles_the_same_ledger(reference, blocks):

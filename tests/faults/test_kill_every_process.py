@@ -136,7 +136,7 @@ def test_the_home_survives_a_sigkill_of_every_process(home):
             assert abs(state_after["soc"] - after["soc"]) < 0.01, (state_after, after["soc"])
             assert abs(state_after["soc"] - 0.6) > 0.02, "the battery's SoC should have moved from its initial 0.6"
         if device == "geyser":  # resumed its water temperature, not its initial one
-            assert abs(state_after["temp_c"] - state_before["temp_c"]) < 1.0, (state_before, state_after)
+            assert abs(state_after["values"]["temp_c"] - state_before["values"]["temp_c"]) < 1.0, (state_before, state_after)
 
     for service in SERVICES:
         before = watch.last()["tick"]

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from homesim.devices import battery as battery_model
-from homesim.devices import behaviour
 from homesim.devices import inverter as inverter_model
 from homesim.devices.base import BLOCK_TICKS, Block, DeviceConfig
+from homesim.devices.kernel import Home
+from homesim.engine import loads as loads_model
 from homesim.engine.compiled import CompiledHome
 from homesim.engine.core import tick_cost
 
@@ -36,9 +37,7 @@ class Inputs:
     same values, bit for bit, as the engine's ``Exogenous`` for that device)."""
 
     block: Block
-    load_allowed: np.ndarray | None = None  # [1, n]
-    load_profile_j: np.ndarray | None = None  # [1, n]
-    load_draw_l: np.ndarray | None = None  # [1, n]
+    load_inputs: np.ndarray | None = None  # [1, rows, n] a load's behaviour inputs
     grid_on: np.ndarray | None = None
     import_price: np.ndarray | None = None
     export_price: np.ndarray | None = None
@@ -187,11 +186,14 @@ class StorageAdapter(Adapter):
 
 
 class LoadAdapter(Adapter):
-    """A load: asks for energy by its behaviour kernel, advances by what it was served."""
+    """A load: asks for energy by its behaviour's kernels, advances by what it was served.
+
+    It steps tables of one row (its own) with the engine's loops (``homesim.engine.loads``):
+    the same kernels, the same arithmetic."""
 
     def __init__(self, compiled: CompiledHome, device_id: str) -> None:
         super().__init__(compiled, device_id)
-        self.load_state = compiled.initial_load_state()[self.rows].copy()
+        self.load_state = loads_model.initial_state([self.device])
         self.demand = np.zeros(1, dtype=np.int64)
         # What the previous settlement said (before the first: grid as present, SoC as initial).
         self.grid_on_prev = compiled.grid is not None
@@ -202,27 +204,25 @@ class LoadAdapter(Adapter):
     def bind(self, compiled: CompiledHome) -> None:
         super().bind(compiled)
         row = [d.id for d in compiled.loads].index(self.device_id)
-        self.rows = slice(row, row + 1)
-        self.kind = compiled.load_behaviour[self.rows].copy()
-        self.params = compiled.load_params[self.rows].copy()
+        self.tables = loads_model.load_tables([self.device], compiled.essential[row:row + 1])
 
     def keeps_state(self) -> bool:
-        return bool(self.kind[0] == behaviour.THERMOSTAT)
+        return len(self.device.BEHAVIOUR.state) > 0
 
     def compute(self, index: int) -> Inputs:
-        """This load's own inputs, converted as the engine converts them (``CompiledHome.exogenous``)."""
+        """This load's own inputs, as the engine computes them (``CompiledHome.exogenous``)."""
         block = self.compiled.block(index)
-        allowed = np.zeros((1, block.size), dtype=np.float64)
-        profile = np.zeros((1, block.size), dtype=np.int64)
-        draw = np.zeros((1, block.size), dtype=np.float64)
-        allowed[0], profile[0], draw[0] = self.device.block_inputs(block)
-        return Inputs(block, load_allowed=allowed, load_profile_j=profile, load_draw_l=draw)
+        if self.device.READS_ENVIRONMENT:
+            self.compiled.fill_environment(block)
+        return Inputs(block, load_inputs=self.device.block_inputs(block)[np.newaxis])
+
+    def home_now(self) -> Home:
+        return Home(self.grid_on_prev, self.soc_prev, self.surplus_w_prev)
 
     def on_tick(self, tick: int) -> dict[str, Any]:
         exo, t = self.exo(tick)
-        behaviour.loads_demand(self.kind, self.params, self.load_state, exo.load_allowed,
-                               exo.load_profile_j, t, self.grid_on_prev, self.soc_prev,
-                               self.surplus_w_prev, self.compiled.dt_s, self.demand)
+        loads_model.loads_demand(self.tables, self.load_state, exo.load_inputs, t, self.home_now(),
+                                 self.compiled.dt_s, self.demand)
         self.tick = tick
         return {"tick": tick, "demand_j": int(self.demand[0])}
 
@@ -230,22 +230,22 @@ class LoadAdapter(Adapter):
         if settlement["tick"] == self.tick and self.device_id in settlement["e"]:
             exo, t = self.exo(self.tick)
             served = np.array([-int(settlement["e"][self.device_id])], dtype=np.int64)
-            behaviour.loads_advance(self.kind, self.params, self.load_state, self.demand, served,
-                                    exo.load_draw_l, t, self.compiled.dt_s)
+            loads_model.loads_advance(self.tables, self.load_state, exo.load_inputs, t, self.demand, served,
+                                      self.home_now(), self.compiled.dt_s)
         self.grid_on_prev = bool(settlement["grid_on"])
         if settlement.get("soc") is not None:
             self.soc_prev = float(settlement["soc"])
         self.surplus_w_prev = float(settlement["pv_surplus_w"])
 
     def state(self) -> dict[str, Any]:
-        return {**super().state(), "temp_c": float(self.load_state[0, behaviour.S_TEMP_C]),
-                "calling": bool(self.load_state[0, behaviour.S_CALLING] > 0),
-                "load_state": [float(v) for v in self.load_state[0]],
+        return {**super().state(), "values": self.device.BEHAVIOUR.state.named(self.load_state[0]),
                 "grid_on_prev": self.grid_on_prev, "soc_prev": self.soc_prev, "surplus_w_prev": self.surplus_w_prev}
 
     def restore(self, state: dict[str, Any]) -> None:
         super().restore(state)
-        self.load_state[0, :] = np.asarray(state["load_state"], dtype=np.float64)
+        values = state["values"]
+        for name, index in zip(self.device.BEHAVIOUR.state.names, self.device.BEHAVIOUR.state):
+            self.load_state[0, index] = float(values[name])
         self.grid_on_prev = bool(state["grid_on_prev"])
         self.soc_prev = float(state["soc_prev"])
         self.surplus_w_prev = float(state["surplus_w_prev"])

@@ -27,7 +27,8 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
-from homesim.devices import behaviour, schedule
+from homesim.devices import schedule
+from homesim.devices.kernel import SWITCH
 from homesim.devices.schedule import LocalDays, Steps
 
 #: Ticks per block; a block is the unit of exogenous (vectorized) computation.
@@ -169,22 +170,28 @@ class DeviceConfig(BaseModel):
 
 
 class LoadConfig(DeviceConfig):
-    """Fields every load has, and how a load kind compiles into a behaviour kernel.
+    """Fields every load has, and how a load kind compiles into its behaviour's kernels.
 
-    A load kind overrides what differs: ``BEHAVIOUR``, :meth:`fill_params`,
-    :meth:`initial_state`, :meth:`usage`, :meth:`power`, :meth:`draw`. Each says what the load
-    does as a function of real time (:class:`~homesim.devices.schedule.Steps`), and
-    :meth:`block_inputs` integrates it exactly over every tick: an activity delivers its whole
-    energy at any step, across midnight, DST changes and block ends.
+    A load kind names its :class:`~homesim.devices.kernel.Behaviour` (``BEHAVIOUR``: the shared
+    profile and thermostat ones in :mod:`homesim.devices.behaviour`, or one of its own) and
+    gives, by name, what the behaviour's kernels read: :meth:`parameters`,
+    :meth:`initial_values` and :meth:`inputs`. Each says what the load does as a function of
+    real time (:class:`~homesim.devices.schedule.Steps`), and :meth:`block_inputs` integrates
+    it exactly over every tick: an activity delivers its whole energy at any step, across
+    midnight, DST changes and block ends.
     """
 
     ROLE: ClassVar[str] = "load"
 
     def seeded(self) -> bool:
-        return False  # no random numbers, no weather: its inputs follow the calendar alone
+        return self.READS_ENVIRONMENT  # no random numbers; the weather only if it reads it
 
-    #: ``behaviour.PROFILE`` or ``behaviour.THERMOSTAT``.
-    BEHAVIOUR: ClassVar[int] = behaviour.PROFILE
+    #: Its behaviour (``homesim.devices.kernel.Behaviour``); set by every load kind.
+    BEHAVIOUR: ClassVar[Any] = None
+    #: Its inputs read the sun's or the weather's block values (``block.values``): the
+    #: runtimes compute the environment for it (a live process of it then needs numpy's
+    #: share of the sun and weather, not only the calendar).
+    READS_ENVIRONMENT: ClassVar[bool] = False
 
     #: The circuit this kind of load is usually wired to, and why (the UI adds it there).
     USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
@@ -198,35 +205,33 @@ class LoadConfig(DeviceConfig):
     switch: Switch = Field(default_factory=Switch, title="Smart switch",
                            description="timers and conditions in front of the load")
 
-    def params(self) -> np.ndarray:
-        """The behaviour kernel's parameter vector (switch conditions included)."""
-        params = behaviour.new_params()
-        params[behaviour.P_NEEDS_GRID] = 1.0 if self.switch.only_when_grid_on else 0.0
-        if self.switch.min_battery_soc is not None:
-            params[behaviour.P_MIN_SOC] = self.switch.min_battery_soc
-        if self.switch.min_pv_surplus_w is not None:
-            params[behaviour.P_MIN_SURPLUS_W] = self.switch.min_pv_surplus_w
-        self.fill_params(params)
-        return params
+    def switch_params(self) -> np.ndarray:
+        """The smart switch's conditions (``homesim.devices.kernel.SWITCH``)."""
+        switch = self.switch
+        return SWITCH.vector(
+            needs_grid=1.0 if switch.only_when_grid_on else 0.0,
+            min_soc=-1.0 if switch.min_battery_soc is None else switch.min_battery_soc,
+            min_surplus_w=-1.0 if switch.min_pv_surplus_w is None else switch.min_pv_surplus_w)
 
-    def fill_params(self, params: np.ndarray) -> None:
-        """Set the kind's own entries of the parameter vector."""
+    def parameters(self) -> dict[str, float]:
+        """The behaviour's parameters by name [SI units]."""
+        return {}
+
+    def initial_values(self) -> dict[str, float]:
+        """The behaviour's state at the start, by name."""
+        return {}
+
+    def params(self) -> np.ndarray:
+        """The behaviour kernel's parameter vector."""
+        return self.BEHAVIOUR.params.vector(**self.parameters())
 
     def initial_state(self) -> np.ndarray:
         """The behaviour kernel's state vector at the start."""
-        return np.zeros(behaviour.N_STATE, dtype=np.float64)
+        return self.BEHAVIOUR.state.vector(**self.initial_values())
 
     def usage(self, days: LocalDays) -> Steps | None:
         """1 while the load is in use (e.g. an oven's cooking windows); None: always."""
         return None
-
-    def power(self, days: LocalDays) -> Steps:
-        """Power of a profile load over time [W]."""
-        return Steps.empty()
-
-    def draw(self, days: LocalDays) -> Steps:
-        """Hot water drawn over time [L/s]."""
-        return Steps.empty()
 
     def gate(self, days: LocalDays) -> Steps | None:
         """1 while the load may draw power: inside its switch's timers and its usage; None: always."""
@@ -236,22 +241,22 @@ class LoadConfig(DeviceConfig):
             gate = usage if gate is None else gate * usage
         return gate
 
-    def block_inputs(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(allowed, profile_j, draw_l)`` per tick: float64 share of the tick the load may
-        draw power [0..1], int64 profile demand [J], float64 hot water drawn [L]."""
-        days = block.local_days
-        bounds = block.relative_bounds
-        gate = self.gate(days)
-        power = self.power(days)
+    def inputs(self, block: Block, gate: Steps | None) -> dict[str, np.ndarray]:
+        """The behaviour's inputs but ``allowed``, per tick of the block, by name; ``gate`` is
+        :meth:`gate` of the block's days."""
+        return {}
+
+    def block_inputs(self, block: Block) -> np.ndarray:
+        """The behaviour's inputs for every tick of a block, ``[inputs, ticks]`` float64: first
+        ``allowed``, the share of the tick the load may draw power [0..1] (0 when disabled)."""
+        gate = self.gate(block.local_days)
         if gate is None:
             allowed = np.ones(block.size, dtype=np.float64)
         else:
-            allowed = np.clip(gate.per_tick(bounds) / block.dt_s, 0.0, 1.0)
-            power = power * gate
-        profile_w = power.per_tick(bounds) / block.dt_s
+            allowed = np.clip(gate.per_tick(block.relative_bounds) / block.dt_s, 0.0, 1.0)
         if not self.enabled:
             allowed[:] = 0.0
-        return allowed, joules(profile_w, block.dt_s), self.draw(days).per_tick(bounds)
+        return self.BEHAVIOUR.inputs.table({"allowed": allowed, **self.inputs(block, gate)}, block.size)
 
 
 @dataclass

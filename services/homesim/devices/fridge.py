@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
-from homesim.devices import behaviour
-from homesim.devices.base import LoadConfig
+from homesim.devices.behaviour import ThermostatLoad, thermostat
 
 
-class Config(LoadConfig):
+class Config(ThermostatLoad):
     """A fridge or freezer."""
 
-    BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
     LABEL: ClassVar[str] = "Fridge"
     ICON: ClassVar[str] = "\N{SNOWFLAKE}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 80
@@ -38,12 +35,12 @@ class Config(LoadConfig):
     ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Kitchen temperature",
                                       description="the air around the fridge [°C]")] = 22.0
 
-    def fill_params(self, params: np.ndarray) -> None:
-        behaviour.set_thermostat(
-            params, power_w=self.compressor_w, heat_per_j=-self.cop, capacity_j_per_k=self.heat_capacity_j_per_k,
+    def parameters(self) -> dict[str, float]:
+        return thermostat(
+            power_w=self.compressor_w, heat_per_j=-self.cop, capacity_j_per_k=self.heat_capacity_j_per_k,
             loss_w_per_k=self.loss_w_per_k, setpoint_c=self.setpoint_c, hysteresis_k=self.hysteresis_k,
             ambient_c=self.ambient_c,
         )
 
-    def initial_state(self) -> np.ndarray:
-        return np.array([self.setpoint_c, 0.0])
+    def start_temp_c(self) -> float:
+        return self.setpoint_c

@@ -19,7 +19,8 @@ import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
 from homesim.devices import schedule
-from homesim.devices.base import LoadConfig, seconds_of_day, _check_time_of_day
+from homesim.devices.behaviour import ProfileLoad
+from homesim.devices.base import seconds_of_day, _check_time_of_day
 from homesim.devices.schedule import LocalDays, Steps
 
 Power = Annotated[float, Field(ge=0.0, le=1e6)]
@@ -66,7 +67,7 @@ def read_profile(path: Path) -> tuple[str, list, np.ndarray]:
     return ("daily" if daily else "series", [keys[i] for i in order], np.array([powers[i] for i in order]))
 
 
-class Config(LoadConfig):
+class Config(ProfileLoad):
     """Any load given by its power over time."""
 
     LABEL: ClassVar[str] = "Other load"

@@ -13,8 +13,9 @@ from typing import Annotated, ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from homesim.devices import behaviour, schedule
-from homesim.devices.base import J_PER_KWH, SECONDS_PER_DAY, WATER_J_PER_KG_K, LoadConfig
+from homesim.devices import schedule
+from homesim.devices.base import J_PER_KWH, SECONDS_PER_DAY, WATER_J_PER_KG_K
+from homesim.devices.behaviour import ThermostatLoad, thermostat
 from homesim.devices.schedule import LocalDays, Steps
 
 #: A South African household's hot water use by hour of day (fractions of the daily volume).
@@ -24,10 +25,9 @@ DEFAULT_DRAW_PROFILE = [
 ]
 
 
-class Config(LoadConfig):
+class Config(ThermostatLoad):
     """An electric geyser."""
 
-    BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
     LABEL: ClassVar[str] = "Geyser"
     ICON: ClassVar[str] = "\N{SHOWER}"
     PALETTE_ORDER: ClassVar[int | None] = 60
@@ -75,16 +75,15 @@ class Config(LoadConfig):
         """Heat loss coefficient from the rated standing loss [W/K]."""
         return self.standing_loss_kwh_per_day * J_PER_KWH / SECONDS_PER_DAY / (self.setpoint_c - 20.0)
 
-    def fill_params(self, params: np.ndarray) -> None:
-        behaviour.set_thermostat(
-            params, power_w=self.element_w, heat_per_j=1.0, capacity_j_per_k=self.heat_capacity_j_per_k(),
+    def parameters(self) -> dict[str, float]:
+        return thermostat(
+            power_w=self.element_w, heat_per_j=1.0, capacity_j_per_k=self.heat_capacity_j_per_k(),
             loss_w_per_k=self.loss_w_per_k(), setpoint_c=self.setpoint_c, hysteresis_k=self.hysteresis_k,
             ambient_c=self.ambient_c, inlet_c=self.inlet_c, volume_l=self.tank_l,
         )
 
-    def initial_state(self) -> np.ndarray:
-        start = self.setpoint_c if self.initial_temp_c is None else self.initial_temp_c
-        return np.array([start, 0.0])
+    def start_temp_c(self) -> float:
+        return self.setpoint_c if self.initial_temp_c is None else self.initial_temp_c
 
     def draw(self, days: LocalDays) -> Steps:
         """Hot water drawn [L/s]: each local hour's share of the day's volume, spread over the hour."""

@@ -11,12 +11,13 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from homesim.devices import schedule
-from homesim.devices.base import (SECONDS_PER_DAY, WATER_J_PER_KG_K, WEEKDAYS, LoadConfig, TimeOfDay, field_error,
+from homesim.devices.behaviour import ProfileLoad
+from homesim.devices.base import (SECONDS_PER_DAY, WATER_J_PER_KG_K, WEEKDAYS, TimeOfDay, field_error,
                                   seconds_of_day)
 from homesim.devices.schedule import LocalDays, Steps
 
 
-class Config(LoadConfig):
+class Config(ProfileLoad):
     """An electric kettle."""
 
     LABEL: ClassVar[str] = "Kettle"

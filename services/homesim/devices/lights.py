@@ -6,11 +6,12 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from homesim.devices.base import LoadConfig, Window, windows_steps
+from homesim.devices.behaviour import ProfileLoad
+from homesim.devices.base import Window, windows_steps
 from homesim.devices.schedule import LocalDays, Steps
 
 
-class Config(LoadConfig):
+class Config(ProfileLoad):
     """The lights of a home (or a room)."""
 
     LABEL: ClassVar[str] = "Lights"

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
-from homesim.devices import behaviour
-from homesim.devices.base import LoadConfig, Window, windows_steps
+from homesim.devices.base import Window, windows_steps
+from homesim.devices.behaviour import ThermostatLoad, thermostat
 from homesim.devices.schedule import LocalDays, Steps
 
 
-class Config(LoadConfig):
+class Config(ThermostatLoad):
     """An electric oven used in daily cooking windows."""
 
-    BEHAVIOUR: ClassVar[int] = behaviour.THERMOSTAT
     LABEL: ClassVar[str] = "Oven"
     ICON: ClassVar[str] = "\N{COOKING}"
     PALETTE_ORDER: ClassVar[int | None] = 50
@@ -44,15 +42,15 @@ class Config(LoadConfig):
         description="when the oven is on (local time, by weekday)",
     )
 
-    def fill_params(self, params: np.ndarray) -> None:
-        behaviour.set_thermostat(
-            params, power_w=self.rated_power_w, heat_per_j=1.0, capacity_j_per_k=self.heat_capacity_j_per_k,
+    def parameters(self) -> dict[str, float]:
+        return thermostat(
+            power_w=self.rated_power_w, heat_per_j=1.0, capacity_j_per_k=self.heat_capacity_j_per_k,
             loss_w_per_k=self.loss_w_per_k, setpoint_c=self.setpoint_c, hysteresis_k=self.hysteresis_k,
             ambient_c=self.ambient_c,
         )
 
-    def initial_state(self) -> np.ndarray:
-        return np.array([self.ambient_c, 0.0])
+    def start_temp_c(self) -> float:
+        return self.ambient_c
 
     def usage(self, days: LocalDays) -> Steps:
         return windows_steps(self.cooking, days)

@@ -7,11 +7,12 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from homesim.devices import schedule
-from homesim.devices.base import LoadConfig, Window, windows_steps
+from homesim.devices.behaviour import ProfileLoad
+from homesim.devices.base import Window, windows_steps
 from homesim.devices.schedule import LocalDays, Steps
 
 
-class Config(LoadConfig):
+class Config(ProfileLoad):
     """A television (or any appliance with an on power and a standby power)."""
 
     LABEL: ClassVar[str] = "TV"

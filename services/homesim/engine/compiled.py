@@ -17,8 +17,8 @@ import numpy as np
 from homesim.jit import njit
 
 from homesim.devices import battery as battery_model
-from homesim.devices import behaviour
 from homesim.devices.base import BLOCK_TICKS, Block
+from homesim.engine import loads as loads_model
 from homesim.home import Home
 
 
@@ -28,9 +28,9 @@ class Exogenous:
 
     block: Block
     pv_avail_j: np.ndarray  # [n_pv, n] int64 DC energy available [J]
-    load_allowed: np.ndarray  # [n_loads, n] float64 share of the tick a load may draw [0..1]
-    load_profile_j: np.ndarray  # [n_loads, n] int64 profile demand [J]
-    load_draw_l: np.ndarray  # [n_loads, n] float64 hot water drawn [L]
+    #: [n_loads, rows, n] float64 each load's behaviour inputs by its layout; row 0 ``allowed``
+    #: (the share of the tick a load may draw [0..1]), rows beyond a load's own are 0
+    load_inputs: np.ndarray
     grid_on: np.ndarray  # [n] bool
     import_price: np.ndarray  # [n] float64 [currency/kWh]
     export_price: np.ndarray  # [n] float64 [currency/kWh]
@@ -141,10 +141,6 @@ class CompiledHome:
         self.grid = home.grid
         self.battery = home.battery
         self.inverter = home.inverter
-        self.load_behaviour = np.array([load.BEHAVIOUR for load in self.loads], dtype=np.int64)
-        self.load_params = np.array([load.params() for load in self.loads], dtype=np.float64).reshape(
-            len(self.loads), behaviour.N_PARAMS
-        )
         self.essential = np.array([load.circuit == "essential" for load in self.loads], dtype=np.bool_)
         self.battery_params = self.battery.params() if self.battery is not None else battery_model.NO_BATTERY
         if self.battery is not None and not self.battery.enabled:
@@ -162,6 +158,8 @@ class CompiledHome:
             self.inverter_params = bare.params()
             self.slot_table = bare.program_table()[1]
             self.essential = np.zeros(len(self.loads), dtype=np.bool_)
+        self.load_tables = loads_model.load_tables(self.loads, self.essential)
+        self.load_input_rows = loads_model.input_width(self.loads)
         self.export_limit_w = -1.0
         self.import_limit_w = -1.0
         if self.grid is not None:
@@ -171,10 +169,17 @@ class CompiledHome:
                 self.import_limit_w = float(self.grid.max_import_w)
 
     def initial_load_state(self) -> np.ndarray:
-        """``[n_loads, N_STATE]`` state of every load at the start."""
-        return np.array([load.initial_state() for load in self.loads], dtype=np.float64).reshape(
-            len(self.loads), behaviour.N_STATE
-        )
+        """``[n_loads, width]`` behaviour state of every load at the start."""
+        return loads_model.initial_state(self.loads)
+
+    def load_inputs(self, load_index: int, block: Block) -> np.ndarray:
+        """``[rows, n]`` inputs of one load for a block, as wide as the home's widest load."""
+        own = self.loads[load_index].block_inputs(block)
+        if own.shape[0] == self.load_input_rows:
+            return own
+        table = np.zeros((self.load_input_rows, own.shape[1]), dtype=np.float64)
+        table[: own.shape[0]] = own
+        return table
 
     def initial_stored_j(self) -> int:
         return self.battery.initial_stored_j() if self.battery is not None else 0
@@ -280,11 +285,10 @@ class CompiledHome:
         pv = np.zeros((len(self.pv_arrays), n), dtype=np.int64)
         for i, array in enumerate(self.pv_arrays):
             pv[i] = part(pv_keys[i], lambda array=array: pv_of(array))
-        allowed = np.zeros((len(self.loads), n), dtype=np.float64)
-        profile = np.zeros((len(self.loads), n), dtype=np.int64)
-        draw = np.zeros((len(self.loads), n), dtype=np.float64)
+        inputs = np.zeros((len(self.loads), self.load_input_rows, n), dtype=np.float64)
         for i, load in enumerate(self.loads):
-            allowed[i], profile[i], draw[i] = part(load_keys[i], lambda load=load: load.block_inputs(block))
+            own = part(load_keys[i], lambda load=load: load.block_inputs(block))
+            inputs[i, : own.shape[0]] = own
 
         def grid_inputs():  # noqa: ANN202
             if self.grid is not None:
@@ -297,6 +301,5 @@ class CompiledHome:
         else:
             slot_index = np.zeros(n, dtype=np.int64)
         cut = slice(0, ticks)
-        return Exogenous(block, np.ascontiguousarray(pv[:, cut]), np.ascontiguousarray(allowed[:, cut]),
-                         np.ascontiguousarray(profile[:, cut]), np.ascontiguousarray(draw[:, cut]),
+        return Exogenous(block, np.ascontiguousarray(pv[:, cut]), np.ascontiguousarray(inputs[:, :, cut]),
                          grid_on[cut], import_price[cut], export_price[cut], slot_index[cut])

@@ -1,15 +1,71 @@
 """The fast-forward loop: every tick of a block, in compiled code, calling the same device
-kernels a live device service calls once per tick."""
+kernels a live device service calls once per tick.
+
+Its arguments are named parts: what the run's ticks share (:class:`Setup`), a block's
+exogenous drivers (:class:`Drivers`), what carries from tick to tick (:class:`Carry`, and the
+loads' state table) and where the flows go (:class:`Flows`).
+"""
 
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import numpy as np
 from homesim.jit import njit
 
 from homesim.devices import battery as battery_model
-from homesim.devices import behaviour, inverter
+from homesim.devices import inverter
+from homesim.devices.kernel import Home
+from homesim.engine.loads import loads_advance, loads_demand
 
 J_PER_KWH = 3_600_000.0
+
+
+class Setup(NamedTuple):
+    """What every tick of a run shares."""
+
+    inv: Any  # inverter.InverterParams
+    bat: Any  # battery.BatteryParams
+    slot_table: np.ndarray  # [slots, 3] program slots: soc, power_w, grid_charge
+    export_limit_w: float  # [W]; negative: none
+    import_limit_w: float  # [W]; negative: none
+    dt_s: int  # tick length [s]
+    loads: Any  # loads.LoadTables
+
+
+class Drivers(NamedTuple):
+    """A block's exogenous inputs, per tick."""
+
+    pv_avail: np.ndarray  # [n_pv, n] int64 DC energy available [J]
+    load_inputs: np.ndarray  # [n_loads, rows, n] float64 each load's behaviour inputs
+    grid_on: np.ndarray  # [n] bool
+    import_price: np.ndarray  # [n] float64 [currency/kWh]
+    export_price: np.ndarray  # [n] float64 [currency/kWh]
+    slot_index: np.ndarray  # [n] int64 active program slot
+
+
+class Carry(NamedTuple):
+    """What the next tick needs of the last one (beside the loads' state)."""
+
+    stored_j: int  # battery energy stored [J]
+    tripped: bool  # the battery is shut down until its restart SoC
+    grid_on_prev: bool  # the grid as last settled
+    surplus_w_prev: float  # PV power the loads left in the last settlement [W]
+
+
+class Flows(NamedTuple):
+    """Where a block's settlements go, tick-major (rows are ticks)."""
+
+    pv_used: np.ndarray  # [n, n_pv] int64 [J]
+    demand: np.ndarray  # [n, n_loads] int64 [J]
+    served: np.ndarray  # [n, n_loads] int64 [J]
+    battery: np.ndarray  # [n] int64 terminal energy, + discharge [J]
+    grid_import: np.ndarray  # [n] int64 [J]
+    grid_export: np.ndarray  # [n] int64 [J]
+    loss: np.ndarray  # [n] int64 conversion loss [J]
+    curtailed: np.ndarray  # [n] int64 PV left unused [J]
+    soc: np.ndarray  # [n] float64 battery SoC at the tick's end [0..1]
+    cost: np.ndarray  # [n] float64 grid cost of the tick [currency]
 
 
 @njit(cache=True)
@@ -18,34 +74,38 @@ def tick_cost(grid_import_j, grid_export_j, import_price, export_price):
     return grid_import_j * import_price / J_PER_KWH - grid_export_j * export_price / J_PER_KWH
 
 
-@njit(cache=True, nogil=True)
-def run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s,
-              load_behaviour, load_params, load_state, essential,
-              pv_avail, load_allowed, load_profile, load_draw, grid_on, import_price, export_price, slot_index,
-              stored_j, tripped, grid_on_prev, surplus_w_prev,
-              out_pv_used, out_demand, out_served, out_battery, out_import, out_export,
-              out_loss, out_curtailed, out_soc, out_cost):
-    """Step every tick of a block; fills the ``out_*`` arrays (tick-major) and updates
-    ``load_state`` in place.
+def run_block(setup: Setup, drivers: Drivers, carry: Carry, load_state: np.ndarray, out: Flows) -> Carry:
+    """Step every tick of a block: fills ``out``, updates ``load_state`` (``[n_loads, width]``)
+    in place and returns the :class:`Carry` for the next block.
 
-    Returns the carried state ``(stored_j, tripped, grid_on_prev, surplus_w_prev)``.
-    """
-    n_loads = load_behaviour.shape[0]
-    n_ticks = grid_on.shape[0]
+    The compiled loop takes the parts' fields one by one (a loop over tuples of arrays ran
+    about a third slower): this is the one place that lays them out."""
+    return Carry(*_run_block(*setup, load_state, *drivers, *carry, *out))
+
+
+@njit(cache=True, nogil=True)
+def _run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s, loads, load_state,
+               pv_avail, load_inputs, grid_on, import_price, export_price, slot_index,
+               stored_j, tripped, grid_on_prev, surplus_w_prev,
+               out_pv_used, out_demand, out_served, out_battery, out_import, out_export, out_loss, out_curtailed,
+               out_soc, out_cost):
+    """:func:`run_block` compiled: :class:`Setup`, :class:`Drivers`, :class:`Carry`, the loads'
+    state and :class:`Flows`, field by field in their order."""
+    essential = loads.essential
+    n_loads = essential.shape[0]
     demand = np.zeros(n_loads, dtype=np.int64)
     served = np.zeros(n_loads, dtype=np.int64)
     pv_used = np.zeros(pv_avail.shape[0], dtype=np.int64)
-    for t in range(n_ticks):
-        soc_start = battery_model.soc(bat, stored_j)
-        behaviour.loads_demand(load_behaviour, load_params, load_state, load_allowed, load_profile, t,
-                               grid_on_prev, soc_start, surplus_w_prev, dt_s, demand)
+    for t in range(grid_on.shape[0]):
+        home = Home(grid_on_prev, battery_model.soc(bat, stored_j), surplus_w_prev)
+        loads_demand(loads, load_state, load_inputs, t, home, dt_s, demand)
         slot = slot_index[t]
         battery_j, grid_import, grid_export, loss, curtailed, surplus_j, stored_j, tripped = inverter.settle(
             inv, bat, stored_j, tripped, pv_avail[:, t], demand, essential, grid_on[t],
             slot_table[slot, 0], slot_table[slot, 1], slot_table[slot, 2], export_limit_w, import_limit_w,
             dt_s, pv_used, served,
         )
-        behaviour.loads_advance(load_behaviour, load_params, load_state, demand, served, load_draw, t, dt_s)
+        loads_advance(loads, load_state, load_inputs, t, demand, served, home, dt_s)
         for i in range(n_loads):
             out_demand[t, i] = demand[i]
             out_served[t, i] = served[i]

@@ -13,7 +13,7 @@ import numpy as np
 
 from homesim.devices.base import BLOCK_TICKS
 from homesim.engine.compiled import CompiledHome, Exogenous
-from homesim.engine.core import run_block
+from homesim.engine.core import Carry, Drivers, Flows, Setup, run_block
 from homesim.engine.exogenous import block_count, block_ticks as ticks_of_block, horizon_ticks
 from homesim.home import Home
 from homesim.ledger import Ledger, LedgerArrays
@@ -115,25 +115,19 @@ def step(compiled: CompiledHome, exogenous: Iterable[Exogenous], total: int,
     """
     arrays = LedgerArrays.empty(compiled, total)
     load_state = compiled.initial_load_state()
-    stored_j = compiled.initial_stored_j()
-    tripped = False
-    grid_on_prev = compiled.grid is not None
-    surplus_w_prev = 0.0
+    setup = Setup(compiled.inverter_params, compiled.battery_params, compiled.slot_table,
+                  compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s, compiled.load_tables)
+    carry = Carry(compiled.initial_stored_j(), False, compiled.grid is not None, 0.0)
     first = 0
     for exo in exogenous:
         ticks = exo.grid_on.shape[0]
         part = slice(first, first + ticks)
-        stored_j, tripped, grid_on_prev, surplus_w_prev = run_block(
-            compiled.inverter_params, compiled.battery_params, compiled.slot_table,
-            compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s,
-            compiled.load_behaviour, compiled.load_params, load_state, compiled.essential,
-            exo.pv_avail_j, exo.load_allowed, exo.load_profile_j, exo.load_draw_l, exo.grid_on,
-            exo.import_price, exo.export_price, exo.slot_index,
-            stored_j, tripped, grid_on_prev, surplus_w_prev,
-            arrays.pv_used[part], arrays.demand[part], arrays.served[part], arrays.battery[part],
-            arrays.grid_import[part], arrays.grid_export[part], arrays.loss[part], arrays.curtailed[part],
-            arrays.soc[part], arrays.cost[part],
-        )
+        drivers = Drivers(exo.pv_avail_j, exo.load_inputs, exo.grid_on, exo.import_price, exo.export_price,
+                          exo.slot_index)
+        flows = Flows(arrays.pv_used[part], arrays.demand[part], arrays.served[part], arrays.battery[part],
+                      arrays.grid_import[part], arrays.grid_export[part], arrays.loss[part], arrays.curtailed[part],
+                      arrays.soc[part], arrays.cost[part])
+        carry = run_block(setup, drivers, carry, load_state, flows)
         arrays.grid_on[part] = exo.grid_on
         first += ticks
         if on_progress is not None:
@@ -158,7 +152,7 @@ def _check_exogenous(compiled: CompiledHome, exogenous: Sequence[Exogenous], tot
         if exo.grid_on.shape[0] != ticks_of_block(index, total):
             raise ValueError(f"exogenous block {index} has {exo.grid_on.shape[0]} ticks; "
                              f"this horizon needs {ticks_of_block(index, total)}")
-        if exo.pv_avail_j.shape[0] != len(compiled.pv_arrays) or exo.load_allowed.shape[0] != len(compiled.loads):
+        if exo.pv_avail_j.shape[0] != len(compiled.pv_arrays) or exo.load_inputs.shape[0] != len(compiled.loads):
             raise ValueError(f"exogenous block {index} is for {exo.pv_avail_j.shape[0]} PV arrays and "
-                             f"{exo.load_allowed.shape[0]} loads; this home has {len(compiled.pv_arrays)} "
+                             f"{exo.load_inputs.shape[0]} loads; this home has {len(compiled.pv_arrays)} "
                              f"and {len(compiled.loads)}")
