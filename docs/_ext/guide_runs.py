@@ -57,11 +57,19 @@ class Run:
     test: str
     output: bool = False
     files: list[str] = field(default_factory=list)
+    #: Figures the page quotes in its text: each must be in the output (checked by tests/docs).
+    quoted: list[str] = field(default_factory=list)
     timeout_s: float = 300.0
 
     @property
     def output_path(self) -> Path:
-        return OUTPUT / f"{self.guide}.{self.id}.txt"
+        return OUTPUT / f"{self.guide.replace('/', '.')}.{self.id}.txt"
+
+    @property
+    def page(self) -> Path:
+        """The page that shows the command: ``docs/guides/<guide>.md``, or ``docs/<guide>.md``
+        for a group named after another page (``user/commands``)."""
+        return DOCS / (f"{self.guide}.md" if "/" in self.guide else f"guides/{self.guide}.md")
 
     def argv(self) -> tuple[list[str], str | None]:
         """The command's words and the file its output is redirected to (``> FILE``), if any."""
@@ -130,7 +138,7 @@ def update(only: list[str] | None = None) -> int:
         for guide, runs in load().items():
             if only and guide not in only:
                 continue
-            cwd = workspace(Path(tmp) / guide)
+            cwd = workspace(Path(tmp) / guide.replace("/", "-"))
             for run in runs.values():
                 if run.test != "real":
                     continue

@@ -31,8 +31,18 @@ def shown_in_pages() -> set[tuple[str, str]]:
 def test_every_command_of_runs_yaml_is_in_a_guide_and_every_guide_run_exists():
     declared = {(guide, run_id) for guide, runs in GUIDES.items() for run_id in runs}
     assert declared == shown_in_pages()
-    for guide in GUIDES:
-        assert (ROOT / "docs" / "guides" / f"{guide}.md").exists(), guide
+    for guide, runs in GUIDES.items():
+        for run in runs.values():
+            assert f"{{guide-run}} {guide} " in run.page.read_text(), f"{guide}.{run.id} is not on {run.page}"
+
+
+def test_the_figures_a_page_quotes_are_in_the_output_it_shows():
+    for runs in GUIDES.values():
+        for run in runs.values():
+            page = run.page.read_text()
+            for figure in run.quoted:
+                assert figure in guide_runs.shown_output(run), f"{run.guide}.{run.id}: {figure} is not in its output"
+                assert figure in page, f"{run.page}: does not quote {figure}"
 
 
 def test_every_shown_output_belongs_to_a_command_that_shows_it():
@@ -43,7 +53,7 @@ def test_every_shown_output_belongs_to_a_command_that_shows_it():
 
 @pytest.mark.parametrize("guide", [g for g, runs in GUIDES.items() if any(r.test == "real" for r in runs.values())])
 def test_the_real_commands_of_a_guide_run_and_print_what_it_shows(guide, tmp_path):
-    cwd = guide_runs.workspace(tmp_path / guide)
+    cwd = guide_runs.workspace(tmp_path / guide.replace("/", "-"))
     for run in GUIDES[guide].values():
         if run.test != "real":
             continue
