@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOME_FILE ?= examples/home.yaml
 OUT    ?= out/live
 
-.PHONY: lint run test test-containers images bench bench-load venv router specs ui debian-packages container-packages clean
+.PHONY: lint run test test-containers images bench bench-load venv router specs ui docs debian-packages container-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The Crossbar router lives in its own virtualenv: it pins old libraries
-# that must not meet the services' ones (see README, "Live home").
+# that must not meet the services' ones (see docs/engineering/live-home.md).
 ROUTER_VENV ?= .venv-router
 ROUTER_STAMP := $(ROUTER_VENV)/.installed
 $(ROUTER_STAMP): infra/router/crossbar_tcp_nodelay.py infra/router/install_patches.py infra/docker/router.lock
@@ -61,12 +61,21 @@ run: $(STAMP) $(ROUTER_STAMP) $(UI_BUILT)
 	@command -v prometheus >/dev/null || (apt-get install -y -qq prometheus >/dev/null 2>&1 || true)
 	$(VENV)/bin/homesim up $(HOME_FILE) --out $(OUT) $$(command -v prometheus >/dev/null && echo --prometheus)
 
+# The documentation site (docs/) into docs/_build/html, served by a live home's router at /docs/:
+# the reference generated from the code (docs/generate.py), warnings as errors, nothing fetched.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W -n --keep-going -q -b html docs docs/_build/html
+
 # ruff (pyflakes, pycodestyle errors, bugbear) and the import layers (pyproject.toml).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check services tests bench infra cd
+	$(VENV)/bin/ruff check services tests bench infra cd docs
 	cd services && ../$(VENV)/bin/lint-imports ../pyproject.toml
 
-test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) debian-packages lint
+test: $(STAMP) $(ROUTER_STAMP) $(CD_STAMP) $(UI_BUILT) debian-packages lint docs
 	$(PY) -m pytest -n 2 --dist loadfile -q --ignore=tests/containers
 	$(MAKE) test-containers
 
@@ -97,4 +106,4 @@ bench-load: $(STAMP) $(ROUTER_STAMP)
 	$(PY) bench/load.py
 
 clean:
-	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules ui/node_modules ui/dist out .pytest_cache
+	rm -rf $(VENV) $(ROUTER_VENV) cd/node_modules ui/node_modules ui/dist out .pytest_cache docs/_build docs/_generated

@@ -3,7 +3,7 @@
 Pure functions over yearly cash flows; the ``homesim plan`` command that feeds them the
 yearly simulations is not built yet.
 
-Conventions (the README's "Money" section says the same):
+Conventions (the docs' "Money and ageing" page says the same):
 
 * Year 0 is the purchase: its flow is minus the capital, or minus the deposit with a loan.
   Years 1..N are end-of-year flows: savings, minus maintenance, replacements and loan

@@ -39,8 +39,9 @@ class Location(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     latitude: Annotated[float, Field(ge=-90.0, le=90.0, description="[degrees], south negative")]
     longitude: Annotated[float, Field(ge=-180.0, le=180.0, description="[degrees], west negative")]
-    altitude_m: Annotated[float, Field(ge=-500.0, le=9000.0, description="[m]")] = 0.0
-    timezone: str = "UTC"
+    altitude_m: Annotated[float, Field(ge=-500.0, le=9000.0, description="height above sea level [m]")] = 0.0
+    timezone: str = Field(default="UTC", description="IANA time zone name, e.g. Africa/Johannesburg: schedules "
+                          "are local wall-clock time")
 
     @field_validator("timezone")
     @classmethod
@@ -56,14 +57,14 @@ class Home(NoBooleansForNumbers):
     """A home: the single source of truth for what runs, in both runtimes."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
-    name: str = Field(default="home", max_length=80)
-    location: Location
+    name: str = Field(default="home", max_length=80, description="a name for people")
+    location: Location = Field(description="where the home is: latitude, longitude, altitude and time zone")
     start: dt.date = Field(ge=FIRST_START, le=LAST_START, description="first simulated day, local midnight")
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "ZAR"
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 1
-    devices: list[Device] = Field(min_length=1)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the prices, e.g. ZAR")] = "ZAR"
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="the weather model's seed: runs are deterministic")] = 1
+    devices: list[Device] = Field(min_length=1, description="every device, each with a unique id and a kind")
     finance: Finance | None = Field(default=None, description="prices and money for `homesim plan` "
-                                    "(README, Plan a purchase); or finance.yaml beside the home file")
+                                    "(docs: guide, Planning a purchase); or finance.yaml beside the home file")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Home":

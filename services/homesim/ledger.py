@@ -1,6 +1,6 @@
 """The ledger: one settlement per tick, the fact of record; its checks, summary and files.
 
-Columns (the contract; see README "The ledger"):
+Columns (the contract; described as data in :data:`LEDGER_COLUMNS`):
 
 ``tick``, ``time`` (tick start, UTC), ``dt_s``;
 ``e.<device_id>`` signed integer Joules at the device's connection to the inverter (+ into the
@@ -29,6 +29,76 @@ if TYPE_CHECKING:
     from homesim.engine.compiled import CompiledHome
 
 LEDGER_FORMATS = ("parquet", "csv")
+
+#: The ledger's columns, the contract (the docs' reference is generated from this): a column name
+#: or pattern (``<device_id>`` stands for a device's id), its unit and what it means.
+#: ``tests/docs`` checks that every column of a real ledger matches one of these.
+LEDGER_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("tick", "", "tick number, from 0"),
+    ("time", "UTC", "tick start"),
+    ("dt_s", "s", "tick length"),
+    ("e.<device_id>", "J", "the device's signed energy at its connection to the inverter, integer J: + into the "
+     "home's system (PV generation, battery discharge, grid import), - out of it (served consumption, battery "
+     "charge, grid export); sun, weather and the inverter have none (the sun is the infinite source PV draws on; "
+     "the inverter's share is loss_j)"),
+    ("demand.<load_id>", "J", "what the load asked for"),
+    ("unmet.<load_id>", "J", "what the load asked for and did not get: -e.<load_id> + unmet.<load_id> == "
+     "demand.<load_id>"),
+    ("loss_j", "J", "inverter conversion loss: every row has sum(e.*) - loss_j == 0 exactly"),
+    ("curtailed_j", "J", "PV available but not used"),
+    ("soc.<battery_id>", "0..1", "battery state of charge at the tick's end"),
+    ("grid_on", "", "the grid was on"),
+    ("cost", "currency", "grid cost of the tick: import x tariff - export x export price"),
+    ("missing", "", "devices absent from the tick, comma-separated (only in homesim ledger's export of a "
+     "recorder database)"),
+)
+
+#: The keys of ``summary.json`` (:meth:`Ledger.summary`), the contract: key, unit, meaning.
+#: ``energy_kwh.<part>`` are the parts of ``energy_kwh``. ``tests/docs`` checks that these are
+#: exactly the summary's keys.
+SUMMARY_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("summary_version", "", "version of these keys (2 added the split of unmet energy by cause, demand_kwh and "
+     "demand_served; every key of version 1 keeps its meaning)"),
+    ("home", "", "the home's name"),
+    ("currency", "", "the home's currency, ISO 4217"),
+    ("start", "ISO 8601", "the first tick's start, local time"),
+    ("dt_s", "s", "tick length"),
+    ("seed", "", "the weather model's seed"),
+    ("energy_kwh.pv", "kWh", "PV generated and used"),
+    ("energy_kwh.load", "kWh", "load served"),
+    ("energy_kwh.grid_import", "kWh", "bought from the grid"),
+    ("energy_kwh.grid_export", "kWh", "sold to the grid"),
+    ("energy_kwh.battery_charge", "kWh", "into the battery, at its terminals"),
+    ("energy_kwh.battery_discharge", "kWh", "out of the battery, at its terminals"),
+    ("energy_kwh.loss", "kWh", "inverter conversion loss"),
+    ("energy_kwh.unmet", "kWh", "not served, all loads, any cause"),
+    ("energy_kwh.curtailed", "kWh", "PV available but not used"),
+    ("cost", "currency", "grid cost"),
+    ("self_sufficiency", "0..1", "share of the load served not bought from the grid: 1 - grid import / load "
+     "served (energy not served does not lower it; see demand_served)"),
+    ("outage_hours", "h", "hours the grid was off"),
+    ("outage_coverage", "0..1", "share of the outage time in which every essential load was fully served"),
+    ("unmet_hours", "h", "hours with any load short, for any cause"),
+    ("unmet_hours_in_outages", "h", "hours of outage with an essential load short (= "
+     "essential_short_in_outages_hours; non-essential loads shed by design do not count)"),
+    ("demand_kwh", "kWh", "what the loads asked for: served + unmet"),
+    ("demand_served", "0..1", "share of demand_kwh served"),
+    ("shed_in_outages_kwh", "kWh", "non-essential loads not served during outages: off by design (they are on "
+     "the grid side of the inverter)"),
+    ("shed_in_outages_hours", "h", "hours with a non-essential load shed in an outage"),
+    ("essential_short_kwh", "kWh", "essential loads not served (the battery and PV could not): the two parts "
+     "below"),
+    ("essential_short_hours", "h", "hours with an essential load short"),
+    ("essential_short_in_outages_kwh", "kWh", "essential loads short during outages"),
+    ("essential_short_in_outages_hours", "h", "hours of outage with an essential load short"),
+    ("essential_short_outside_outages_kwh", "kWh", "essential loads short with the grid on"),
+    ("essential_short_outside_outages_hours", "h", "hours with the grid on and an essential load short"),
+    ("non_essential_short_outside_outages_kwh", "kWh", "non-essential loads short with no outage (an import "
+     "limit, or a home without a grid)"),
+    ("non_essential_short_outside_outages_hours", "h", "hours of the above"),
+    ("ticks", "", "ticks simulated"),
+    ("engine_wall_s", "s", "wall time of the engine's loop"),
+)
 
 
 @dataclass
@@ -191,7 +261,7 @@ class Ledger:
         }
 
     def summary(self) -> dict[str, Any]:
-        """Totals of the run (see README "summary.json")."""
+        """Totals of the run; every key is described in :data:`SUMMARY_KEYS`."""
         t = self.table
         dt_s = self.meta["dt_s"]
         kwh = lambda joules: float(joules) / J_PER_KWH  # noqa: E731

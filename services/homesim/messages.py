@@ -421,7 +421,7 @@ class PlanYear(Message):
 
 
 class PurchasePlan(Message):
-    """``plan.purchase``'s result: plan.json of ``homesim plan`` (README, Plan a purchase)."""
+    """``plan.purchase``'s result: plan.json of ``homesim plan`` (docs: guide, Planning a purchase)."""
 
     plan_version: int = Field(ge=1, description="Version of the layout")
     home: str = Field(description="The home's name")
@@ -429,7 +429,7 @@ class PurchasePlan(Message):
     years: int = unit("Years planned", "year", ge=1)
     baseline: str = Field(description="What the purchase is compared with (grid_only: the grid alone)")
     assumptions: list[str]
-    finance: dict[str, Any] = Field(description="The finance section the plan ran with (README, Money)")
+    finance: dict[str, Any] = Field(description="The finance section the plan ran with (docs: Money and ageing)")
     size: PlanSize
     baseline_size: PlanSize
     capital: PlanCapital

@@ -417,7 +417,7 @@ _YEAR_COLUMNS = ("battery_kwh", "battery_share", "battery_cycles", "pv_share", "
                  "export_kwh", "baseline_import_kwh", "baseline_export_kwh", "bill", "baseline_bill",
                  "outage_hours", "unmet_hours_in_outages", "baseline_unmet_hours_in_outages")
 
-#: What every plan assumes, written into plan.json (and the README's "Plan a purchase").
+#: What every plan assumes, written into plan.json (and the docs' guide "Planning a purchase").
 ASSUMPTIONS = [
     "each year is simulated at 60 s steps; year k uses seed home.seed + k - 1 (weather, random loads)",
     "every year repeats the first year's calendar: outages, load-shedding, tariff periods",

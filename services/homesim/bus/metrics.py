@@ -66,9 +66,9 @@ class ProcessMetrics:
         self.registry = CollectorRegistry()
         self.home = home
         self.process = process
-        self.tick = Gauge("homesim_tick", "Last tick this process handled", ["home", "process"],
+        self.tick = Gauge("homesim_tick", "Last tick this process handled (every service too)", ["home", "process"],
                           registry=self.registry).labels(home, process)
-        Gauge("homesim_bus_connected", "1 while this process has a session on the router", ["home", "process"],
+        Gauge("homesim_bus_connected", "1 while this process has a session on the router (the images' health check)", ["home", "process"],
               registry=self.registry).labels(home, process).set_function(lambda: 1.0 if BUS["connected"] else 0.0)
         port = metrics_port()
         if port:
@@ -91,35 +91,39 @@ class DeviceMetrics(ProcessMetrics):
         labels = [home, device_id, kind]
         self.power = self.energy_in = self.energy_out = None
         if kind not in NO_FLOW_KINDS:
-            self.power = Gauge("homesim_device_power_watts", "Power of the device's flow in the last tick [W]",
+            self.power = Gauge("homesim_device_power_watts", "Power of the device's flow in the last tick, + into the home's bus [W]; devices "
+                               "with an energy flow only (not the sun, weather or inverter)",
                                ["home", "device", "kind"], registry=self.registry).labels(*labels)
-            energy = Counter("homesim_device_energy_joules", "Energy by direction [J]",
+            energy = Counter("homesim_device_energy_joules", "Energy into (direction in) and out of (out) the home's bus [J]; "
+                             "energy devices only",
                              ["home", "device", "kind", "direction"], registry=self.registry)
             self.energy_in = energy.labels(*labels, "in")
             self.energy_out = energy.labels(*labels, "out")
-        self.lag = Gauge("homesim_tick_lag_seconds", "Wall time from tick to settlement [s]",
+        self.lag = Gauge("homesim_tick_lag_seconds", "Wall time from the clock's tick to this process taking its settlement [s]",
                          ["home", "device"], registry=self.registry).labels(home, device_id)
         self.soc = self.grid_on = self.cost = self.settled_ticks = self.missing = self.barrier_timeouts = None
         self.curtailed_power = self.curtailed_energy = None
         if kind == "battery":
-            self.soc = Gauge("homesim_battery_soc_ratio", "Battery state of charge (0..1)", ["home", "device"],
+            self.soc = Gauge("homesim_battery_soc_ratio", "Battery state of charge [0..1]", ["home", "device"],
                              registry=self.registry).labels(home, device_id)
         if kind == "grid":
-            self.grid_on = Gauge("homesim_grid_on", "1 while the grid is up", ["home", "device"],
+            self.grid_on = Gauge("homesim_grid_on", "1 while the grid is up, 0 in an outage or load-shedding", ["home", "device"],
                                  registry=self.registry).labels(home, device_id)
         if kind == "inverter":
             # A gauge: export credit can make it fall.
-            self.cost = Gauge("homesim_cost_total", "Cost of grid energy so far [currency]", ["home", "currency"],
+            self.cost = Gauge("homesim_cost_total", "Cost of grid energy so far, import cost minus export credit "
+                              "(a gauge: export credit lowers it); the currency label is the home's ISO 4217 code [currency]", ["home", "currency"],
                               registry=self.registry).labels(home, currency)
             self.curtailed_power = Gauge("homesim_pv_curtailed_watts", "PV power available but not used in the "
-                                         "last tick [W]", ["home"], registry=self.registry).labels(home)
-            self.curtailed_energy = Counter("homesim_pv_curtailed_joules", "PV energy curtailed [J]", ["home"],
+                                         "last tick: the settlement's curtailed_j / dt_s [W]", ["home"], registry=self.registry).labels(home)
+            self.curtailed_energy = Counter("homesim_pv_curtailed_joules", "PV energy curtailed so far: the sum of curtailed_j [J]", ["home"],
                                             registry=self.registry).labels(home)
-            self.settled_ticks = Counter("homesim_settled_ticks", "Ticks settled", ["home"],
+            self.settled_ticks = Counter("homesim_settled_ticks", "Ticks the inverter settled", ["home"],
                                          registry=self.registry).labels(home)
             self.missing = Gauge("homesim_missing_devices", "Devices missing from the last settlement", ["home"],
                                  registry=self.registry).labels(home)
-            self.barrier_timeouts = Counter("homesim_barrier_timeouts", "Ticks settled when the barrier ran out",
+            self.barrier_timeouts = Counter("homesim_barrier_timeouts", "Ticks the inverter settled when its barrier ran out before "
+                                            "every present device reported (a device marked missing is no longer waited for)",
                                             ["home"], registry=self.registry).labels(home)
 
     @classmethod

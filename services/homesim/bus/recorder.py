@@ -166,7 +166,7 @@ class Writer:
         self.paused_clock = False
         self.session = None
         self.uris = None
-        Gauge("homesim_recorder_pending_settlements", "Settlements kept because the database refuses writes",
+        Gauge("homesim_recorder_pending_settlements", "Settlements the recorder keeps because its database refuses writes (0 normally)",
               ["home"], registry=metrics.registry).labels(metrics.home).set_function(self.backlog)
         self.errors = Counter("homesim_recorder_write_errors", "Failed writes to the recorder's database",
                               ["home"], registry=metrics.registry).labels(metrics.home)

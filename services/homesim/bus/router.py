@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SPECS_HTML = Path(os.environ.get("HOMESIM_SPECS_HTML") or ROOT / "specs" / "html")
 #: The built UI (``make ui``), served by the router at / (``$HOMESIM_UI_DIST`` in the image).
 UI_DIST = Path(os.environ.get("HOMESIM_UI_DIST") or ROOT / "ui" / "dist" / "ui" / "browser")
+#: The documentation site (``make docs``), served by the router at /docs/ when it is built
+#: (``$HOMESIM_DOCS_HTML`` elsewhere).
+DOCS_HTML = Path(os.environ.get("HOMESIM_DOCS_HTML") or ROOT / "docs" / "_build" / "html")
 
 def permission(uri: str, match: str, **allow: bool) -> dict:
     """A role's permission on ``uri`` (``match``: exact, prefix or wildcard) for the ``allow``ed actions."""
@@ -87,6 +90,9 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
                     # the bus's own documentation, generated from homesim/messages.py
                     "/": {"type": "static", "directory": str(UI_DIST if (UI_DIST / "index.html").exists() else SPECS_HTML)},
                     "specs": {"type": "static", "directory": str(SPECS_HTML)},
+                    # these docs (make docs), when they are built
+                    **({"docs": {"type": "static", "directory": str(DOCS_HTML)}}
+                       if (DOCS_HTML / "index.html").exists() else {}),
                     "ws": {
                         "type": "websocket",
                         # A peer that stops answering pings (a stalled or frozen client) is

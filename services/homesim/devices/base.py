@@ -158,7 +158,8 @@ class DeviceConfig(BaseModel):
     PALETTE_ORDER: ClassVar[int | None] = None
 
     id: DeviceId = Field(title="Id", description="unique in the home: lower-case letters, digits and _")
-    name: str | None = Field(default=None, max_length=80, title="Name", description="a name for people")
+    name: str | None = Field(default=None, max_length=80, title="Name", description="a name for people",
+                             examples=["Kitchen"])
     enabled: bool = Field(default=True, title="Enabled", description="off: the device's process does not run")
 
     def seeded(self) -> bool:

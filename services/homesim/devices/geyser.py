@@ -54,7 +54,7 @@ class Config(ThermostatLoad):
                                            description="hot water used in a day [L/day]")] = 140.0
     draw_profile: list[Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: list(DEFAULT_DRAW_PROFILE), min_length=24, max_length=24, title="Hot water by hour",
-        description="relative use in each hour of the day, 00:00 to 23:00 (weights, scaled to the daily use)",
+        description="relative use in each hour of the day, 00:00 to 23:00, scaled to the daily use [weight]",
     )
     initial_temp_c: Annotated[float, Field(ge=0.0, le=100.0)] | None = Field(
         default=None, title="Starting temperature", description="the water at the start [°C]; empty: the set point")

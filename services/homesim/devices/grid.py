@@ -31,8 +31,11 @@ class Tariff(BaseModel):
     """Import tariff: time-of-use periods, first match wins, else the flat price."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    flat_per_kwh: Price | None = None
-    periods: list[TouPeriod] = Field(default_factory=list)
+    flat_per_kwh: Price | None = Field(
+        default=None, description="price outside every period, or always without periods [currency/kWh]")
+    periods: list[TouPeriod] = Field(
+        default_factory=list, description="time-of-use periods, each a daily window with its price; the first that "
+        "covers a tick sets its price")
 
     @model_validator(mode="after")
     def _has_price(self) -> "Tariff":
@@ -68,8 +71,8 @@ class OutageWindow(BaseModel):
     """A grid outage; times without an offset are local to the home."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    start: datetime
-    end: datetime
+    start: datetime = Field(description="the grid goes off, local time unless an offset is given [YYYY-MM-DDTHH:MM]")
+    end: datetime = Field(description="the grid comes back, after the start [YYYY-MM-DDTHH:MM]")
 
     @model_validator(mode="after")
     def _ordered(self) -> "OutageWindow":
@@ -82,9 +85,9 @@ class StageInterval(BaseModel):
     """A national load-shedding stage over an interval (local times)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    stage: Annotated[int, Field(ge=0, le=8)]
-    start: datetime
-    end: datetime
+    stage: Annotated[int, Field(ge=0, le=8, description="national load-shedding stage, 0 (none) to 8")]
+    start: datetime = Field(description="the stage starts, local time [YYYY-MM-DDTHH:MM]")
+    end: datetime = Field(description="the stage ends, local time [YYYY-MM-DDTHH:MM]")
 
 
 class LoadShedding(BaseModel):
@@ -97,13 +100,18 @@ class LoadShedding(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    events_csv: str | None = None
-    area: str | None = None
-    area_schedule_csv: str | None = None
-    stage_timeline: str | None = None
-    stages: list[StageInterval] = Field(default_factory=list)
-    esp_area_json: str | None = None
-    esp_status_json: str | None = None
+    events_csv: str | None = Field(
+        default=None, description="CSV of expanded outage events, area_name,start,finsh,stage,source [path]")
+    area: str | None = Field(default=None, description="the home's area_name in events_csv")
+    area_schedule_csv: str | None = Field(
+        default=None, description="the area's rotation, date_of_month,start_time,finsh_time,stage; stages "
+        "cumulative [path]")
+    stage_timeline: str | None = Field(
+        default=None, description="the national stage over time, CSV or JSON stage,start,finsh [path]")
+    stages: list[StageInterval] = Field(
+        default_factory=list, description="the national stage over time, inline (instead of stage_timeline)")
+    esp_area_json: str | None = Field(default=None, description="a saved EskomSePush /area response [path]")
+    esp_status_json: str | None = Field(default=None, description="a saved EskomSePush /status response [path]")
 
     @model_validator(mode="after")
     def _one_source(self) -> "LoadShedding":

@@ -59,18 +59,18 @@ class PvwattsEfficiency(BaseModel):
     """The PVWatts inverter curve (Dobos 2014), as ``pvlib.inverter.pvwatts``."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    curve: Literal["pvwatts"]
-    nominal: Annotated[float, Field(gt=0.5, le=1.0)] = 0.96
-    reference: Annotated[float, Field(gt=0.5, le=1.0)] = 0.9637
+    curve: Literal["pvwatts"] = Field(description="the PVWatts curve")
+    nominal: Annotated[float, Field(gt=0.5, le=1.0, description="nominal efficiency, AC out per DC in [0..1]")] = 0.96
+    reference: Annotated[float, Field(gt=0.5, le=1.0, description="reference efficiency of the curve [0..1]")] = 0.9637
 
 
 class PointsEfficiency(BaseModel):
     """Efficiency interpolated from ``[load_fraction, efficiency]`` points (fraction of rated power)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    curve: Literal["points"]
+    curve: Literal["points"] = Field(description="a curve through points")
     points: list[tuple[Annotated[float, Field(ge=0.0, le=2.0)], Annotated[float, Field(gt=0.05, le=1.0)]]] = Field(
-        min_length=2
+        min_length=2, description="[load fraction of the rated power, efficiency] pairs, load fractions increasing [0..1]"
     )
 
     @model_validator(mode="after")
@@ -85,10 +85,10 @@ class ProgramSlot(BaseModel):
     """One time-of-use program slot; it lasts until the next slot's start (wrapping)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    start: TimeOfDay
+    start: TimeOfDay = Field(description="the slot starts, local time; it lasts until the next slot's start [HH:MM]")
     power_w: Annotated[float, Field(ge=0.0, le=1e7, description="max battery power in this slot [W]")]
     soc: Annotated[Ratio, Field(description="discharge floor, and grid-charge target [0..1]")]
-    grid_charge: bool = False
+    grid_charge: bool = Field(default=False, description="charge the battery from the grid up to soc at power_w")
 
 
 class InverterParams(NamedTuple):
