@@ -447,6 +447,13 @@ def format_summary(summary: dict) -> str:
     if summary["non_essential_short_outside_outages_kwh"] > 0:
         lines.append(f"    non-essential   {summary['non_essential_short_outside_outages_kwh']:10.2f} kWh "
                      f"{summary['non_essential_short_outside_outages_hours']:7.2f} h  short outside outages")
+    for load_id, d in summary.get("deadlines", {}).items():
+        plural = "" if d["activities"] == 1 else "s"
+        line = (f"  {load_id:<17} {d['delivered_kwh']:10.1f} kWh   of {d['wanted_kwh']:.1f} kWh wanted in "
+                f"{d['activities']} {d['activity']}{plural}")
+        if d["short_activities"]:
+            line += f"; {d['short_activities']} ended {d['short_kwh']:.1f} kWh short"
+        lines.append(line)
     return "\n".join(lines)
 
 

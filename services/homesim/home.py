@@ -29,9 +29,6 @@ Device = Annotated[Union[tuple(module.Config for module in KINDS.values())], Fie
 #: The range of first days a home (and ``--start``) may have.
 FIRST_START, LAST_START = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
-#: Kinds a home has at most one of.
-SINGLETON_KINDS = ("sun", "weather", "grid", "battery", "inverter")
-
 
 class Location(BaseModel):
     """Where the home is."""
@@ -72,18 +69,18 @@ class Home(NoBooleansForNumbers):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"device ids must be unique; repeated: {', '.join(duplicates)}")
-        for kind in SINGLETON_KINDS:
+        for kind in sorted({d.kind for d in self.devices if d.ONE_PER_HOME}):
             count = sum(d.kind == kind for d in self.devices)
             if count > 1:
                 raise ValueError(f"a home has at most one {kind} device, this one has {count}")
+        # What a device needs beside it (PV: a sun, the weather and an inverter), added with its
+        # defaults where the home lists none: the environment first, as the engine runs it.
         kinds = {d.kind for d in self.devices}
+        wanted = [kind for d in self.devices for kind in d.requires() if kind not in kinds]
         defaults: list[DeviceConfig] = []
-        if "pv_array" in kinds:
-            for kind in ("sun", "weather"):
-                if kind not in kinds:
-                    defaults.append(KINDS[kind].Config(id=free_id(kind, ids)))
-        if ("pv_array" in kinds or "battery" in kinds) and "inverter" not in kinds:
-            defaults.append(KINDS["inverter"].Config(id=free_id("inverter", ids)))
+        for kind in sorted(dict.fromkeys(wanted), key=lambda k: (KINDS[k].Config.ROLE != "environment",
+                                                                  getattr(KINDS[k].Config, "ORDER", 0))):
+            defaults.append(KINDS[kind].Config(id=free_id(kind, ids)))
         if defaults:
             # Bypass assignment validation: this runs inside validation already.
             object.__setattr__(self, "devices", list(self.devices) + defaults)
@@ -100,20 +97,23 @@ class Home(NoBooleansForNumbers):
         """Devices with a role: environment, source, grid, storage, inverter, load."""
         return [d for d in self.devices if d.ROLE == role]
 
-    def _one(self, kind: str) -> Any:
-        found = [d for d in self.devices if d.kind == kind]
+    def _one(self, role: str) -> Any:
+        found = self.of_role(role)
         return found[0] if found else None
 
     @property
     def grid(self) -> Any:
+        """The grid connection (role ``grid``), or None."""
         return self._one("grid")
 
     @property
     def battery(self) -> Any:
-        return self._one("battery")
+        """The battery (role ``storage``), or None."""
+        return self._one("storage")
 
     @property
     def inverter(self) -> Any:
+        """The hybrid inverter (role ``inverter``), or None."""
         return self._one("inverter")
 
     @property

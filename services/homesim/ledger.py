@@ -5,7 +5,8 @@ Columns (the contract; described as data in :data:`LEDGER_COLUMNS`):
 ``tick``, ``time`` (tick start, UTC), ``dt_s``;
 ``e.<device_id>`` signed integer Joules at the device's connection to the inverter (+ into the
 home's system: PV generation, battery discharge, grid import; - out: served consumption,
-battery charge, grid export); ``demand.<load_id>`` and ``unmet.<load_id>`` [J];
+battery charge, grid export); ``demand.<load_id>`` and ``unmet.<load_id>`` [J]; ``short.<load_id>``
+for a load with deadlines (an EV charger, a pool pump) [J];
 ``loss_j`` conversion loss [J]; ``curtailed_j`` PV left unused [J]; ``soc.<battery_id>`` at the
 tick's end [0..1]; ``grid_on``; ``cost`` grid cost of the tick [currency].
 
@@ -15,15 +16,17 @@ Every row satisfies exactly ``sum(e.*) - loss_j == 0`` and, per load,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from homesim.devices.base import J_PER_KWH
+from homesim.devices.base import BLOCK_TICKS, J_PER_KWH, Deadlines, LoadConfig
 
 if TYPE_CHECKING:
     from homesim.engine.compiled import CompiledHome
@@ -44,6 +47,9 @@ LEDGER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("demand.<load_id>", "J", "what the load asked for"),
     ("unmet.<load_id>", "J", "what the load asked for and did not get: -e.<load_id> + unmet.<load_id> == "
      "demand.<load_id>"),
+    ("short.<load_id>", "J", "only for a load whose activities have deadlines (an EV charger's sessions, a pool "
+     "pump's daily hours): the energy an activity still wanted when its deadline passed, at its last tick; 0 "
+     "elsewhere"),
     ("loss_j", "J", "inverter conversion loss: every row has sum(e.*) - loss_j == 0 exactly"),
     ("curtailed_j", "J", "PV available but not used"),
     ("soc.<battery_id>", "0..1", "battery state of charge at the tick's end"),
@@ -58,7 +64,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str, str], ...] = (
 #: exactly the summary's keys.
 SUMMARY_KEYS: tuple[tuple[str, str, str], ...] = (
     ("summary_version", "", "version of these keys (2 added the split of unmet energy by cause, demand_kwh and "
-     "demand_served; every key of version 1 keeps its meaning)"),
+     "demand_served; 3 added deadlines; every key of version 1 keeps its meaning)"),
     ("home", "", "the home's name"),
     ("currency", "", "the home's currency, ISO 4217"),
     ("start", "ISO 8601", "the first tick's start, local time"),
@@ -74,6 +80,10 @@ SUMMARY_KEYS: tuple[tuple[str, str, str], ...] = (
     ("energy_kwh.unmet", "kWh", "not served, all loads, any cause"),
     ("energy_kwh.curtailed", "kWh", "PV available but not used"),
     ("cost", "currency", "grid cost"),
+    ("deadlines", "", "per load whose activities have deadlines (EV charger sessions, pool pump days), by id: "
+     "kind, activity (what one is called: session, day), activities (how many), wanted_kwh, delivered_kwh, "
+     "short_kwh, short_activities (how many ended short) and rows "
+     "(each activity's start and end, local time, and its kWh); empty without such loads"),
     ("self_sufficiency", "0..1", "share of the load served not bought from the grid: 1 - grid import / load "
      "served (energy not served does not lower it; see demand_served)"),
     ("outage_hours", "h", "hours the grid was off"),
@@ -123,6 +133,8 @@ class LedgerArrays:
     soc: np.ndarray
     cost: np.ndarray
     grid_on: np.ndarray
+    #: The compiled home the arrays are of (for its loads' deadlines), if known.
+    compiled: Any = None
 
     @classmethod
     def empty(cls, compiled: "CompiledHome", ticks: int) -> "LedgerArrays":
@@ -157,7 +169,31 @@ class LedgerArrays:
             soc=np.zeros(ticks),
             cost=np.zeros(ticks),
             grid_on=np.zeros(ticks, dtype=bool),
+            compiled=compiled,
         )
+
+    def deadlines(self) -> dict[str, Deadlines]:
+        """Each load with deadlines (``LoadConfig.deadlines``): what its activities got."""
+        compiled = self.compiled
+        if compiled is None:
+            return {}
+        ticks = self.battery.shape[0]
+        unix_s = self.meta["start_unix_s"] + np.arange(ticks, dtype=np.int64) * self.meta["dt_s"]
+        found: dict[str, Deadlines] = {}
+        for i, load in enumerate(compiled.loads):
+            if type(load).deadlines is LoadConfig.deadlines:
+                continue  # no deadlines: skip computing its inputs
+            parts = []
+            for index in range((ticks + BLOCK_TICKS - 1) // BLOCK_TICKS):
+                block = compiled.block(index)
+                if load.READS_ENVIRONMENT:
+                    compiled.fill_environment(block)
+                parts.append(load.block_inputs(block)[:, : min(BLOCK_TICKS, ticks - index * BLOCK_TICKS)])
+            inputs = np.concatenate(parts, axis=1) if parts else np.zeros((len(load.BEHAVIOUR.inputs), 0))
+            got = load.deadlines(inputs, self.served[:, i], unix_s, self.meta["dt_s"])
+            if got is not None:
+                found[load.id] = got
+        return found
 
     def to_ledger(self, engine_wall_s: float = 0.0) -> "Ledger":
         ticks = self.battery.shape[0]
@@ -179,6 +215,9 @@ class LedgerArrays:
         for i, load_id in enumerate(self.load_ids):
             columns[f"demand.{load_id}"] = column(self.demand, i)
             columns[f"unmet.{load_id}"] = columns[f"demand.{load_id}"] + columns[f"e.{load_id}"]
+        deadlines = self.deadlines()
+        for load_id, got in deadlines.items():
+            columns[f"short.{load_id}"] = got.short_j
         columns["loss_j"] = self.loss
         columns["curtailed_j"] = self.curtailed
         if meta["battery_id"] is not None:
@@ -186,7 +225,31 @@ class LedgerArrays:
         columns["grid_on"] = self.grid_on
         columns["cost"] = self.cost
         # copy=False keeps one array per column (no consolidation copy of the whole table).
-        return Ledger(pd.DataFrame(columns, copy=False), dict(meta), engine_wall_s=engine_wall_s)
+        loads = {load.id: load for load in self.compiled.loads} if self.compiled is not None else {}
+        return Ledger(pd.DataFrame(columns, copy=False), dict(meta), engine_wall_s=engine_wall_s,
+                      extra={"deadlines": {load_id: deadline_summary(got, loads[load_id], meta["timezone"])
+                                           for load_id, got in deadlines.items()}})
+
+
+def deadline_summary(got: Deadlines, load: LoadConfig, timezone: str) -> dict[str, Any]:
+    """summary.json's ``deadlines`` entry of one load: totals and one row per activity (local
+    times, kWh)."""
+    zone = ZoneInfo(timezone)
+    kwh = lambda joules: round(float(joules) / J_PER_KWH, 6)  # noqa: E731
+    local = lambda unix_s: dt.datetime.fromtimestamp(int(unix_s), zone).isoformat()  # noqa: E731
+    rows = [{**{k: v for k, v in row.items() if k not in ("start", "end", "wanted_j", "delivered_j", "short_j")},
+             "start": local(row["start"]), "end": local(row["end"]), "wanted_kwh": kwh(row["wanted_j"]),
+             "delivered_kwh": kwh(row["delivered_j"]), "short_kwh": kwh(row["short_j"])} for row in got.rows]
+    return {
+        "kind": load.kind,
+        "activity": load.ACTIVITY,
+        "activities": len(rows),
+        "wanted_kwh": kwh(sum(r["wanted_j"] for r in got.rows)),
+        "delivered_kwh": kwh(sum(r["delivered_j"] for r in got.rows)),
+        "short_kwh": kwh(sum(r["short_j"] for r in got.rows)),
+        "short_activities": sum(1 for r in got.rows if r["short_j"] > 0),
+        "rows": rows,
+    }
 
 
 @dataclass
@@ -221,8 +284,9 @@ class Ledger:
 
     #: Version of :meth:`summary`'s keys: 2 added the split of unmet energy by cause
     #: (``shed_in_outages_*``, ``essential_short_*``, ``non_essential_short_outside_outages_*``),
-    #: ``demand_kwh`` and ``demand_served``; every key of version 1 keeps its meaning.
-    SUMMARY_VERSION = 2
+    #: ``demand_kwh`` and ``demand_served``; 3 added ``deadlines``; every key of version 1 keeps
+    #: its meaning.
+    SUMMARY_VERSION = 3
 
     def outage(self) -> np.ndarray:
         """Per tick: the home has a grid and it was off (an outage)."""
@@ -306,6 +370,7 @@ class Ledger:
                 "curtailed": kwh(t["curtailed_j"].sum()),
             },
             "cost": float(t["cost"].sum()),
+            "deadlines": self.extra.get("deadlines", {}),
             # 1 - grid import / load served: the share of the SERVED load not bought from the grid.
             "self_sufficiency": max(0.0, 1.0 - grid_import / served) if served > 0 else 1.0,
             "outage_hours": outage_ticks * dt_s / 3600.0,

@@ -157,10 +157,18 @@ class DeviceConfig(BaseModel):
     ICON: ClassVar[str] = ""
     PALETTE_ORDER: ClassVar[int | None] = None
 
+    #: A home has at most one device of this kind (the sun, the grid, the battery...).
+    ONE_PER_HOME: ClassVar[bool] = False
+
     id: DeviceId = Field(title="Id", description="unique in the home: lower-case letters, digits and _")
     name: str | None = Field(default=None, max_length=80, title="Name", description="a name for people",
                              examples=["Kitchen"])
     enabled: bool = Field(default=True, title="Enabled", description="off: the device's process does not run")
+
+    def requires(self) -> tuple[str, ...]:
+        """Kinds the home must also have for this device to work (PV: a sun, the weather and
+        an inverter); a home that lists none gets each with its defaults, in this order."""
+        return ()
 
     def seeded(self) -> bool:
         """Its block values depend on the run's seed or on the sun and weather (random models
@@ -194,6 +202,8 @@ class LoadConfig(DeviceConfig):
     #: share of the sun and weather, not only the calendar).
     READS_ENVIRONMENT: ClassVar[bool] = False
 
+    #: What one of its activities with a deadline is called, for people ("session", "day").
+    ACTIVITY: ClassVar[str] = "activity"
     #: The circuit this kind of load is usually wired to, and why (the UI adds it there).
     USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
     USUAL_CIRCUIT_WHY: ClassVar[str] = ""
@@ -247,6 +257,13 @@ class LoadConfig(DeviceConfig):
         :meth:`gate` of the block's days."""
         return {}
 
+    def deadlines(self, inputs: np.ndarray, served_j: np.ndarray, unix_s: np.ndarray, dt_s: int) -> Deadlines | None:
+        """What each of its activities with a deadline got (a car's charging session by its
+        departure, a pool pump's daily hours by their deadline), from its inputs and what it
+        was served in a run (``[inputs, ticks]``, ``[ticks]`` [J], the ticks' starts [s]); None
+        for a load without deadlines (most)."""
+        return None
+
     def block_inputs(self, block: Block) -> np.ndarray:
         """The behaviour's inputs for every tick of a block, ``[inputs, ticks]`` float64: first
         ``allowed``, the share of the tick the load may draw power [0..1] (0 when disabled)."""
@@ -258,6 +275,24 @@ class LoadConfig(DeviceConfig):
         if not self.enabled:
             allowed[:] = 0.0
         return self.BEHAVIOUR.inputs.table({"allowed": allowed, **self.inputs(block, gate)}, block.size)
+
+
+@dataclass
+class Deadlines:
+    """What a load's activities with deadlines got in a run (:meth:`LoadConfig.deadlines`).
+
+    Attributes
+    ----------
+    short_j : ndarray of int64
+        Per tick, the energy an activity still wanted when its deadline passed, at its last
+        tick; 0 elsewhere [J] (the ledger's ``short.<id>``).
+    rows : list of dict
+        One per activity: ``start``, ``end`` (its span, seconds since 1970 UTC [s]),
+        ``wanted_j``, ``delivered_j``, ``short_j`` [J], and what the kind adds.
+    """
+
+    short_j: np.ndarray
+    rows: list[dict[str, Any]]
 
 
 @dataclass

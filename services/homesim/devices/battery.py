@@ -39,9 +39,13 @@ class Config(DeviceConfig):
     """A battery (e.g. LFP) on the inverter's DC bus."""
 
     ROLE: ClassVar[str] = "storage"
+    ONE_PER_HOME: ClassVar[bool] = True
     LABEL: ClassVar[str] = "Battery"
     ICON: ClassVar[str] = "\N{BATTERY}"
     PALETTE_ORDER: ClassVar[int | None] = 20
+
+    def requires(self) -> tuple[str, ...]:
+        return ("inverter",)  # on the inverter's DC bus
 
     kind: Literal["battery"] = "battery"
     chemistry: Literal["LFP", "NMC", "lead_acid"] = Field(

@@ -150,6 +150,7 @@ class Config(DeviceConfig):
     """The grid connection."""
 
     ROLE: ClassVar[str] = "grid"
+    ONE_PER_HOME: ClassVar[bool] = True
     LABEL: ClassVar[str] = "Grid connection"
     ICON: ClassVar[str] = "\N{HIGH VOLTAGE SIGN}"
     PALETTE_ORDER: ClassVar[int | None] = 40

@@ -114,6 +114,7 @@ class Config(DeviceConfig):
     """A hybrid inverter and its settings."""
 
     ROLE: ClassVar[str] = "inverter"
+    ONE_PER_HOME: ClassVar[bool] = True
     LABEL: ClassVar[str] = "Inverter"
     ICON: ClassVar[str] = "\N{CONTROL KNOBS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 30

@@ -208,6 +208,9 @@ class Config(DeviceConfig):
     ICON: ClassVar[str] = "\N{BLACK SUN WITH RAYS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 10
 
+    def requires(self) -> tuple[str, ...]:
+        return ("sun", "weather", "inverter")  # sunlight through the weather, into the inverter's DC bus
+
     kind: Literal["pv_array"] = "pv_array"
     rated_power_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
         default=None, title="Array power", description="DC rating of the whole array at STC [W]; or give the modules")

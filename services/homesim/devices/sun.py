@@ -35,6 +35,7 @@ class Config(DeviceConfig):
     """The sun over the home."""
 
     ROLE: ClassVar[str] = "environment"
+    ONE_PER_HOME: ClassVar[bool] = True
     #: Environment devices fill the block in this order (sun before weather).
     ORDER: ClassVar[int] = 0
 

@@ -50,6 +50,7 @@ class Config(DeviceConfig):
     """The weather over the home."""
 
     ROLE: ClassVar[str] = "environment"
+    ONE_PER_HOME: ClassVar[bool] = True
     ORDER: ClassVar[int] = 1
 
     LABEL: ClassVar[str] = "Weather"
