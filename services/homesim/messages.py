@@ -179,6 +179,8 @@ class LoadState(DeviceStateBase):
     grid_on_prev: bool = Field(description="Grid state in the previous settlement")
     soc_prev: float = Field(ge=0, le=1, description="Battery SoC in the previous settlement")
     surplus_w_prev: float = unit("PV surplus in the previous settlement", "W")
+    pv_w_prev: float = unit("PV power available in the previous settlement", "W", ge=0)
+    load_w_prev: float = unit("Power served to all loads in the previous settlement", "W", ge=0)
 
 
 class InverterState(DeviceStateBase):

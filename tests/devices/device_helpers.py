@@ -35,7 +35,7 @@ def run_load(config, block: Block, served_fraction: float = 1.0, home: Home | No
     tables = loads.load_tables([config], np.array([True]))
     state = loads.initial_state([config])
     inputs = config.block_inputs(block)[np.newaxis]
-    home = home or Home(True, 1.0, 0.0)
+    home = home or Home(True, 1.0, 0.0, 0.0, 0.0)
     layout = config.BEHAVIOUR.state
     column = getattr(layout, state_name) if state_name in layout.names else None
     demand = np.zeros(block.size, dtype=np.int64)

@@ -199,6 +199,8 @@ class LoadAdapter(Adapter):
         self.grid_on_prev = compiled.grid is not None
         self.soc_prev = battery_model.soc(compiled.battery_params, compiled.initial_stored_j())
         self.surplus_w_prev = 0.0
+        self.pv_w_prev = 0.0
+        self.load_w_prev = 0.0
         self.tick = -1
 
     def bind(self, compiled: CompiledHome) -> None:
@@ -217,7 +219,7 @@ class LoadAdapter(Adapter):
         return Inputs(block, load_inputs=self.device.block_inputs(block)[np.newaxis])
 
     def home_now(self) -> Home:
-        return Home(self.grid_on_prev, self.soc_prev, self.surplus_w_prev)
+        return Home(self.grid_on_prev, self.soc_prev, self.surplus_w_prev, self.pv_w_prev, self.load_w_prev)
 
     def on_tick(self, tick: int) -> dict[str, Any]:
         exo, t = self.exo(tick)
@@ -236,10 +238,15 @@ class LoadAdapter(Adapter):
         if settlement.get("soc") is not None:
             self.soc_prev = float(settlement["soc"])
         self.surplus_w_prev = float(settlement["pv_surplus_w"])
+        # As the engine carries them: the PV available (used and curtailed) and all loads served.
+        e, dt_s = settlement["e"], self.compiled.dt_s
+        self.pv_w_prev = (sum(int(e.get(a.id, 0)) for a in self.compiled.pv_arrays) + int(settlement["curtailed_j"])) / dt_s
+        self.load_w_prev = -sum(int(e.get(d.id, 0)) for d in self.compiled.loads) / dt_s
 
     def state(self) -> dict[str, Any]:
         return {**super().state(), "values": self.device.BEHAVIOUR.state.named(self.load_state[0]),
-                "grid_on_prev": self.grid_on_prev, "soc_prev": self.soc_prev, "surplus_w_prev": self.surplus_w_prev}
+                "grid_on_prev": self.grid_on_prev, "soc_prev": self.soc_prev, "surplus_w_prev": self.surplus_w_prev,
+                "pv_w_prev": self.pv_w_prev, "load_w_prev": self.load_w_prev}
 
     def restore(self, state: dict[str, Any]) -> None:
         super().restore(state)
@@ -249,6 +256,8 @@ class LoadAdapter(Adapter):
         self.grid_on_prev = bool(state["grid_on_prev"])
         self.soc_prev = float(state["soc_prev"])
         self.surplus_w_prev = float(state["surplus_w_prev"])
+        self.pv_w_prev = float(state["pv_w_prev"])
+        self.load_w_prev = float(state["load_w_prev"])
 
 
 class InverterAdapter(Adapter):

@@ -13,8 +13,8 @@ inputs
     tick inside the load's timers and its own usage windows [0..1].
 home
     What the load may read of the whole home at the start of a tick, from the previous
-    settlement (:class:`Home`): whether the grid was on, the battery's state of charge and the
-    PV power the loads left [W].
+    settlement (:class:`Home`): whether the grid was on, the battery's state of charge, the PV
+    power the loads left, the PV power available and the power all loads were served [W].
 
 Each of parameters, state and inputs is a :func:`layout`: a named tuple of indices, so a
 kernel reads ``s[i, S.temp_c]`` and a kind fills its vectors by name
@@ -96,7 +96,9 @@ class Home(NamedTuple):
 
     grid_on: bool  # the grid was on
     soc: float  # the battery's state of charge at the tick's start [0..1] (0: no battery)
-    pv_surplus_w: float  # PV power the loads left [W]
+    pv_surplus_w: float  # PV power the loads left (to the battery, export or curtailed) [W]
+    pv_w: float  # PV power available, DC [W]
+    load_w: float  # power served to all loads [W]
 
 #: The smart switch in front of every load (``homesim.devices.base.Switch``), compiled:
 #: needs the grid (1/0), the lowest battery SoC (-1: any), the least PV surplus [W] (-1: any).

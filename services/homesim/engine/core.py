@@ -51,6 +51,8 @@ class Carry(NamedTuple):
     tripped: bool  # the battery is shut down until its restart SoC
     grid_on_prev: bool  # the grid as last settled
     surplus_w_prev: float  # PV power the loads left in the last settlement [W]
+    pv_w_prev: float  # PV power available in the last settlement [W]
+    load_w_prev: float  # power served to all loads in the last settlement [W]
 
 
 class Flows(NamedTuple):
@@ -86,7 +88,7 @@ def run_block(setup: Setup, drivers: Drivers, carry: Carry, load_state: np.ndarr
 @njit(cache=True, nogil=True)
 def _run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s, loads, load_state,
                pv_avail, load_inputs, grid_on, import_price, export_price, slot_index,
-               stored_j, tripped, grid_on_prev, surplus_w_prev,
+               stored_j, tripped, grid_on_prev, surplus_w_prev, pv_w_prev, load_w_prev,
                out_pv_used, out_demand, out_served, out_battery, out_import, out_export, out_loss, out_curtailed,
                out_soc, out_cost):
     """:func:`run_block` compiled: :class:`Setup`, :class:`Drivers`, :class:`Carry`, the loads'
@@ -97,7 +99,7 @@ def _run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s, loads
     served = np.zeros(n_loads, dtype=np.int64)
     pv_used = np.zeros(pv_avail.shape[0], dtype=np.int64)
     for t in range(grid_on.shape[0]):
-        home = Home(grid_on_prev, battery_model.soc(bat, stored_j), surplus_w_prev)
+        home = Home(grid_on_prev, battery_model.soc(bat, stored_j), surplus_w_prev, pv_w_prev, load_w_prev)
         loads_demand(loads, load_state, load_inputs, t, home, dt_s, demand)
         slot = slot_index[t]
         battery_j, grid_import, grid_export, loss, curtailed, surplus_j, stored_j, tripped = inverter.settle(
@@ -120,4 +122,12 @@ def _run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s, loads
         out_cost[t] = tick_cost(grid_import, grid_export, import_price[t], export_price[t])
         grid_on_prev = grid_on[t]
         surplus_w_prev = surplus_j / dt_s
-    return stored_j, tripped, grid_on_prev, surplus_w_prev
+        pv_total = 0
+        for j in range(pv_avail.shape[0]):
+            pv_total += pv_avail[j, t]
+        pv_w_prev = pv_total / dt_s
+        load_total = 0
+        for i in range(n_loads):
+            load_total += served[i]
+        load_w_prev = load_total / dt_s
+    return stored_j, tripped, grid_on_prev, surplus_w_prev, pv_w_prev, load_w_prev

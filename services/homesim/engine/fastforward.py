@@ -117,7 +117,7 @@ def step(compiled: CompiledHome, exogenous: Iterable[Exogenous], total: int,
     load_state = compiled.initial_load_state()
     setup = Setup(compiled.inverter_params, compiled.battery_params, compiled.slot_table,
                   compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s, compiled.load_tables)
-    carry = Carry(compiled.initial_stored_j(), False, compiled.grid is not None, 0.0)
+    carry = Carry(compiled.initial_stored_j(), False, compiled.grid is not None, 0.0, 0.0, 0.0)
     first = 0
     for exo in exogenous:
         ticks = exo.grid_on.shape[0]

@@ -5,6 +5,8 @@ class LoadState {
   private _gridOnPrev: boolean;
   private _socPrev: number;
   private _surplusWPrev: number;
+  private _pvWPrev: number;
+  private _loadWPrev: number;
 
   constructor(input: {
     tick: number,
@@ -12,12 +14,16 @@ class LoadState {
     gridOnPrev: boolean,
     socPrev: number,
     surplusWPrev: number,
+    pvWPrev: number,
+    loadWPrev: number,
   }) {
     this._tick = input.tick;
     this._values = input.values;
     this._gridOnPrev = input.gridOnPrev;
     this._socPrev = input.socPrev;
     this._surplusWPrev = input.surplusWPrev;
+    this._pvWPrev = input.pvWPrev;
+    this._loadWPrev = input.loadWPrev;
   }
 
   get tick(): number { return this._tick; }
@@ -35,6 +41,12 @@ class LoadState {
   get surplusWPrev(): number { return this._surplusWPrev; }
   set surplusWPrev(surplusWPrev: number) { this._surplusWPrev = surplusWPrev; }
 
+  get pvWPrev(): number { return this._pvWPrev; }
+  set pvWPrev(pvWPrev: number) { this._pvWPrev = pvWPrev; }
+
+  get loadWPrev(): number { return this._loadWPrev; }
+  set loadWPrev(loadWPrev: number) { this._loadWPrev = loadWPrev; }
+
   public marshal() : string {
     let json = '{'
     if(this.tick !== undefined) {
@@ -51,6 +63,12 @@ class LoadState {
     }
     if(this.surplusWPrev !== undefined) {
       json += `"surplus_w_prev": ${typeof this.surplusWPrev === 'number' || typeof this.surplusWPrev === 'boolean' ? this.surplusWPrev : JSON.stringify(this.surplusWPrev)},`;
+    }
+    if(this.pvWPrev !== undefined) {
+      json += `"pv_w_prev": ${typeof this.pvWPrev === 'number' || typeof this.pvWPrev === 'boolean' ? this.pvWPrev : JSON.stringify(this.pvWPrev)},`;
+    }
+    if(this.loadWPrev !== undefined) {
+      json += `"load_w_prev": ${typeof this.loadWPrev === 'number' || typeof this.loadWPrev === 'boolean' ? this.loadWPrev : JSON.stringify(this.loadWPrev)},`;
     }
   
     //Remove potential last comma 
@@ -75,6 +93,12 @@ class LoadState {
     }
     if (obj["surplus_w_prev"] !== undefined) {
       instance.surplusWPrev = obj["surplus_w_prev"];
+    }
+    if (obj["pv_w_prev"] !== undefined) {
+      instance.pvWPrev = obj["pv_w_prev"];
+    }
+    if (obj["load_w_prev"] !== undefined) {
+      instance.loadWPrev = obj["load_w_prev"];
     }
   
   
