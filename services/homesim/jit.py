@@ -18,17 +18,69 @@ kernels plain (device processes and the bus services but the planner set it by d
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 #: ``False``: the kernels are plain Python.
 COMPILED = os.environ.get("HOMESIM_JIT", "1") != "0"
 
+#: The packages whose modules hold kernels: their sources key the compiled cache.
+KERNEL_PACKAGES = ("devices", "engine")
+#: Caches of other sources kept beside the current one (older ones are removed).
+KEEP_CACHES = 3
+
+_cache_ready = False
+
+
+def kernels_digest() -> str:
+    """A digest of every kernel module's source (and this one's)."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for package in KERNEL_PACKAGES:
+        for path in sorted((here / package).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _use_keyed_cache() -> None:
+    """Point numba's on-disk cache at a folder named by :func:`kernels_digest`.
+
+    numba checks a cached function against its own file only: a kernel it calls that has
+    changed (a load kind's, or the generated dispatcher after a kind was added) would still
+    run in its old compiled form. Keyed by every kernel's source, any change compiles afresh.
+    The folder is under ``NUMBA_CACHE_DIR`` when that is set (containers: ``/tmp/numba``),
+    else beside this module in ``__pycache__/numba``."""
+    global _cache_ready
+    if _cache_ready:
+        return
+    base = Path(os.environ.get("HOMESIM_NUMBA_CACHE_BASE") or os.environ.get("NUMBA_CACHE_DIR")
+                or Path(__file__).parent / "__pycache__" / "numba")
+    os.environ["HOMESIM_NUMBA_CACHE_BASE"] = str(base)  # child processes key from the same base
+    folder = base / kernels_digest()
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    from numba.core import config
+
+    config.CACHE_DIR = str(folder)  # numba may have read the environment already
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)
+        others = sorted((p for p in base.iterdir() if p.is_dir() and p != folder), key=lambda p: p.stat().st_mtime)
+        for stale in others[:-KEEP_CACHES] if len(others) > KEEP_CACHES else []:
+            shutil.rmtree(stale, ignore_errors=True)
+    except OSError:
+        pass  # a read-only place: numba then compiles without caching, as it would anyway
+    _cache_ready = True
+
 
 def njit(*args: Any, **options: Any) -> Any:
     """numba's ``njit`` (``@njit`` or ``@njit(cache=True, ...)``), or the function itself while
-    the kernels are plain."""
+    the kernels are plain. Compiled kernels cache in a folder keyed by every kernel's source
+    (:func:`_use_keyed_cache`)."""
     if COMPILED:
+        _use_keyed_cache()
         from numba import njit as numba_njit
 
         return numba_njit(*args, **options)

@@ -237,9 +237,10 @@ def deadline_summary(got: Deadlines, load: LoadConfig, timezone: str) -> dict[st
     zone = ZoneInfo(timezone)
     kwh = lambda joules: round(float(joules) / J_PER_KWH, 6)  # noqa: E731
     local = lambda unix_s: dt.datetime.fromtimestamp(int(unix_s), zone).isoformat()  # noqa: E731
-    rows = [{**{k: v for k, v in row.items() if k not in ("start", "end", "wanted_j", "delivered_j", "short_j")},
-             "start": local(row["start"]), "end": local(row["end"]), "wanted_kwh": kwh(row["wanted_j"]),
-             "delivered_kwh": kwh(row["delivered_j"]), "short_kwh": kwh(row["short_j"])} for row in got.rows]
+    rows = [{"start": local(row["start"]), "end": local(row["end"]), "wanted_kwh": kwh(row["wanted_j"]),
+             "delivered_kwh": kwh(row["delivered_j"]), "short_kwh": kwh(row["short_j"]),
+             **{k: v for k, v in row.items() if k not in ("start", "end", "wanted_j", "delivered_j", "short_j")}}
+            for row in got.rows]
     return {
         "kind": load.kind,
         "activity": load.ACTIVITY,

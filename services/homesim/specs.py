@@ -15,6 +15,7 @@ import yaml
 from pydantic.json_schema import models_json_schema
 
 from homesim import messages
+from homesim.devices import KINDS
 from homesim.bus.uris import INVALID_PROPERTY, REALM
 
 SPEC_FILE = "homesim.asyncapi.yaml"
@@ -50,7 +51,37 @@ made per run; a device may publish and register only under `home.<home>.device.<
 def _schemas() -> dict[str, Any]:
     models = sorted({*_payload_models()}, key=lambda m: m.__name__)
     _, top = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
-    return dict(sorted(top.get("$defs", {}).items()))
+    schemas = dict(top.get("$defs", {}))
+    kinds = _device_schemas(schemas)
+    # A device's properties, as in the home file: one of the kinds' (by its ``kind``).
+    view = schemas["DeviceView"]["properties"]["properties"]
+    view.pop("additionalProperties", None)
+    view.pop("type", None)
+    view["oneOf"] = [{"$ref": f"#/components/schemas/{name}"} for name in kinds]
+    return dict(sorted(schemas.items()))
+
+
+def properties_schema_name(kind: str) -> str:
+    """The schema of a device kind's properties: ``ev_charger`` -> ``EvChargerProperties``."""
+    return "".join(part.title() for part in kind.split("_")) + "Properties"
+
+
+def _device_schemas(schemas: dict[str, Any]) -> list[str]:
+    """Each device kind's properties (its pydantic config, ``homesim.devices``) added to
+    ``schemas`` with the models they use; their names."""
+    names = []
+    for kind, module in KINDS.items():
+        schema = module.Config.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, part in schema.pop("$defs", {}).items():
+            if schemas.setdefault(name, part) != part:
+                raise ValueError(f"two schemas named {name!r} differ (kind {kind!r}): rename one model")
+        name = properties_schema_name(kind)
+        schema["title"] = name
+        schema["description"] = f"A {module.Config.LABEL or kind} ({kind}) device's properties: " + \
+            (module.Config.__doc__ or "").strip().splitlines()[0]
+        schemas[name] = schema
+        names.append(name)
+    return names
 
 
 def _payload_models() -> list[type[messages.Message]]:

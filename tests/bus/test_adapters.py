@@ -34,7 +34,8 @@ def step_adapters(home, ticks, dt_s, seed=None):
     return compiled, settlements
 
 
-@pytest.mark.parametrize("name, ticks, dt_s", [("home.yaml", 2880, 60), ("no_battery.yaml", 600, 300), ("tiny.yaml", 300, 60)])
+@pytest.mark.parametrize("name, ticks, dt_s", [("home.yaml", 2880, 60), ("no_battery.yaml", 600, 300), ("tiny.yaml", 300, 60),
+                                              ("every_kind.yaml", 1200, 300)])
 def test_adapters_reproduce_the_engine(name, ticks, dt_s):
     home = load_home(EXAMPLES / name)
     compiled, settlements = step_adapters(home, ticks, dt_s)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from conftest import EXAMPLES, ROOT
 from homesim.ledger import read_ledger
@@ -17,20 +18,24 @@ def homesim(*args, cwd=ROOT):
                           timeout=900)
 
 
-def test_live_and_fast_forward_ledgers_are_identical(tmp_path):
-    up = homesim("up", str(EXAMPLES / "home.yaml"), "--ticks", "2880", "--step", "60", "--max", "--out", str(tmp_path / "up"))
+@pytest.mark.parametrize("name, ticks, step", [("home.yaml", 2880, 60), ("every_kind.yaml", 1152, 150)])
+def test_live_and_fast_forward_ledgers_are_identical(tmp_path, name, ticks, step):
+    """The reference home over two days at 60 s; the home with every kind of device (an EV on a
+    PV-surplus charger, a heat pump water heater, a pool pump...) over two days at 150 s."""
+    up = homesim("up", str(EXAMPLES / name), "--ticks", str(ticks), "--step", str(step), "--max",
+                 "--out", str(tmp_path / "up"))
     assert up.returncode == 0, up.stdout + up.stderr
-    assert "2880 ticks settled and recorded" in up.stdout
+    assert f"{ticks} ticks settled and recorded" in up.stdout
     exported = homesim("ledger", str(tmp_path / "up" / "ledger.sqlite"), "--out", str(tmp_path / "bus"))
     assert exported.returncode == 0, exported.stderr
-    simulated = homesim("simulate", str(EXAMPLES / "home.yaml"), "--days", "2", "--step", "60",
+    simulated = homesim("simulate", str(EXAMPLES / name), "--days", str(ticks * step / 86400), "--step", str(step),
                         "--out", str(tmp_path / "ff"))
     assert simulated.returncode == 0, simulated.stderr
     bus = read_ledger(tmp_path / "bus" / "ledger.parquet")
     engine = read_ledger(tmp_path / "ff" / "ledger.parquet")
-    columns = [c for c in engine.table.columns if c.startswith(("e.", "unmet.")) or c == "loss_j"]
+    columns = [c for c in engine.table.columns if c.startswith(("e.", "unmet.", "short.")) or c == "loss_j"]
     assert len(columns) > 15
-    assert len(bus.table) == len(engine.table) == 2880
+    assert len(bus.table) == len(engine.table) == ticks
     pd.testing.assert_frame_equal(bus.table[columns], engine.table[columns])
     pd.testing.assert_frame_equal(bus.table.drop(columns=["missing"]), engine.table)
     assert (bus.table["missing"] == "").all()

@@ -6,11 +6,17 @@ from homesim.jit import njit
 
 from homesim.devices.kernel import ALLOWED, switch_allows
 import homesim.devices.behaviour as _m0
+import homesim.devices.ev_charger as _m1
+import homesim.devices.heat_pump_water_heater as _m2
+import homesim.devices.pool_pump as _m3
 
 #: Behaviour name -> code.
 CODES = {
-    'profile': 0,
-    'thermostat': 1,
+    'ev_charger': 0,
+    'heat_pump_water_heater': 1,
+    'pool_pump': 2,
+    'profile': 3,
+    'thermostat': 4,
 }
 
 
@@ -27,9 +33,15 @@ def loads_demand(loads, state, inputs, t, home, dt_s, demand):
     code = loads.code
     counts = loads.counts
     if counts[0] > 0:
-        _m0.profile_demand(params, state, inputs, code, 0, t, home, dt_s, demand)
+        _m1.demand(params, state, inputs, code, 0, t, home, dt_s, demand)
     if counts[1] > 0:
-        _m0.thermostat_demand(params, state, inputs, code, 1, t, home, dt_s, demand)
+        _m2.demand(params, state, inputs, code, 1, t, home, dt_s, demand)
+    if counts[2] > 0:
+        _m3.demand(params, state, inputs, code, 2, t, home, dt_s, demand)
+    if counts[3] > 0:
+        _m0.profile_demand(params, state, inputs, code, 3, t, home, dt_s, demand)
+    if counts[4] > 0:
+        _m0.thermostat_demand(params, state, inputs, code, 4, t, home, dt_s, demand)
     for i in range(demand.shape[0]):
         if inputs[i, ALLOWED, t] <= 0.0 or not switch_allows(loads.switch, i, home):
             demand[i] = 0
@@ -42,6 +54,12 @@ def loads_advance(loads, state, inputs, t, demand, served, home, dt_s):
     code = loads.code
     counts = loads.counts
     if counts[0] > 0:
-        _m0.profile_advance(params, state, inputs, code, 0, t, demand, served, home, dt_s)
+        _m1.advance(params, state, inputs, code, 0, t, demand, served, home, dt_s)
     if counts[1] > 0:
-        _m0.thermostat_advance(params, state, inputs, code, 1, t, demand, served, home, dt_s)
+        _m2.advance(params, state, inputs, code, 1, t, demand, served, home, dt_s)
+    if counts[2] > 0:
+        _m3.advance(params, state, inputs, code, 2, t, demand, served, home, dt_s)
+    if counts[3] > 0:
+        _m0.profile_advance(params, state, inputs, code, 3, t, demand, served, home, dt_s)
+    if counts[4] > 0:
+        _m0.thermostat_advance(params, state, inputs, code, 4, t, demand, served, home, dt_s)
