@@ -252,9 +252,20 @@ def device_kinds() -> dict[str, Any]:
             field["description"] = f"{field['description']}. Usually {circuit}: {config.USUAL_CIRCUIT_WHY}"
         declared = [name for name in config.model_fields if name in schema["properties"]]
         fields = [name for name in declared if name != "switch"] + [name for name in declared if name == "switch"]
+        _nested_fields(schema["properties"])
         out[kind] = {"role": config.ROLE, "label": config.LABEL or kind, "icon": config.ICON,
                      "order": config.PALETTE_ORDER, "circuit": circuit, "fields": fields, **schema}
     return out
+
+
+def _nested_fields(properties: dict[str, Any]) -> None:
+    """Give every nested object (a list's items too) its ``fields`` in declaration order (the
+    file is written with sorted keys; the forms show a record's fields as the model has them)."""
+    for schema in properties.values():
+        target = schema.get("items", schema) if schema.get("type") == "array" else schema
+        if isinstance(target, dict) and target.get("type") == "object" and "properties" in target:
+            target["fields"] = list(target["properties"])
+            _nested_fields(target["properties"])
 
 
 def write_ui(path: Path) -> Path:

@@ -1,6 +1,8 @@
 import { TestBed } from '@angular/core/testing';
 
-import { SwitchEditor, TimeWindow, WindowEditor, addWindow, describeWindow, normalizeWindows, time24, toggleDay, windowProblems } from './editors';
+import { RecordsEditor, SwitchEditor, TimeWindow, WindowEditor, addRecord, addWindow, describeWindow, normalizeWindows, recordFields,
+  time24, toggleDay, windowProblems } from './editors';
+import deviceKinds from './generated/device-kinds.json';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -99,5 +101,41 @@ describe('SwitchEditor', () => {
     (root.querySelector('.add-row') as HTMLButtonElement).click();
     expect(value).toEqual({ timers: [{ start: '18:00', end: '19:00', days: EVERY_DAY }], only_when_grid_on: true,
       min_battery_soc: 0.6, min_pv_surplus_w: 1500 });
+  });
+});
+
+describe('RecordsEditor', () => {
+  const sessionItems = (deviceKinds as any).ev_charger.properties.sessions.items;
+  const fields = recordFields(sessionItems)!;
+
+  it('adds a record like the last one on the weekdays no record uses yet', () => {
+    const first = { arrive: '17:30', depart: '07:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'], energy_kwh: 12,
+      car_battery_kwh: null, arrival_soc: null, target_soc: null };
+    const next = addRecord([first], fields);
+    expect(next[1]).toEqual({ ...first, days: ['sat', 'sun'] });
+    expect(addRecord([], fields)[0]).toMatchObject({ arrive: '08:00', depart: '08:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] });
+  });
+
+  it('edits a charging session with time, number and percent inputs and weekday toggles, no JSON', async () => {
+    const fixture = TestBed.createComponent(RecordsEditor);
+    fixture.componentRef.setInput('records', [{ arrive: '18:00', depart: '07:00', days: ['mon'], energy_kwh: null,
+      car_battery_kwh: 60, arrival_soc: 0.4, target_soc: 0.8 }]);
+    fixture.componentRef.setInput('fields', fields);
+    fixture.componentRef.setInput('label', 'session');
+    fixture.componentRef.setInput('minimum', 1);
+    const seen: Record<string, unknown>[][] = [];
+    fixture.componentInstance.changed.subscribe((v) => seen.push(v));
+    fixture.detectChanges();
+    const el: HTMLElement = fixture.nativeElement;
+    expect(el.querySelector('textarea')).toBeNull();
+    const input = (name: string) => el.querySelector(`[aria-label="session 1 ${name}"]`) as HTMLInputElement;
+    expect(input('Charge on arrival').value).toBe('40');
+    input('Leaves').value = '6:45';
+    input('Leaves').dispatchEvent(new Event('change'));
+    input('Charge wanted').value = '90';
+    input('Charge wanted').dispatchEvent(new Event('change'));
+    (el.querySelector('[aria-label="session 1 on Sat"]') as HTMLButtonElement).click();
+    expect(seen[seen.length - 1][0]).toMatchObject({ depart: '06:45', target_soc: 0.9, days: ['mon', 'sat'] });
+    expect((el.querySelector('[aria-label="remove session 1"]') as HTMLButtonElement).disabled).toBe(true); // minItems 1
   });
 });

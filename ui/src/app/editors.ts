@@ -379,3 +379,180 @@ export function normalizeSwitch(value: unknown): SwitchValue {
     min_battery_soc: v.min_battery_soc ?? null, min_pv_surplus_w: v.min_pv_surplus_w ?? null,
   };
 }
+
+/** One field of a record in a list (a charging session's arrival, its energy...). */
+export interface RecordField {
+  name: string;
+  label: string;
+  kind: 'time' | 'number' | 'percent' | 'days' | 'enum' | 'text';
+  unit: string;
+  help: string;
+  nullable: boolean;
+  required: boolean;
+  min?: number;
+  max?: number;
+  options?: string[];
+}
+
+/** The fields of a list's items when every one is simple (a time, a number, weekdays, a
+ * choice, text), in the model's order; null when the items need another editor. */
+export function recordFields(items: any): RecordField[] | null {
+  if (!items || items.type !== 'object' || !items.properties) return null;
+  const order: string[] = items.fields ?? Object.keys(items.properties);
+  const required: string[] = items.required ?? [];
+  const out: RecordField[] = [];
+  for (const name of order) {
+    const p = items.properties[name];
+    const description: string = p?.description ?? '';
+    const unit = /\[([^\]]+)\]/.exec(description)?.[1] ?? '';
+    let kind: RecordField['kind'];
+    if (p.type === 'array' && p.items?.enum?.every((d: string) => (WEEKDAYS as readonly string[]).includes(d))) kind = 'days';
+    else if (p.enum) kind = 'enum';
+    else if (p.type === 'number' || p.type === 'integer') kind = unit === '0..1' ? 'percent' : 'number';
+    else if (p.type === 'string') kind = unit === 'HH:MM' ? 'time' : 'text';
+    else return null;
+    out.push({
+      name, label: p.title ?? name, kind, unit: kind === 'percent' ? '%' : kind === 'time' ? '' : unit,
+      help: description.replace(/\s*\[[^\]]+\]/g, '').trim(), nullable: !!p.nullable, required: required.includes(name),
+      min: kind === 'percent' ? (p.minimum ?? 0) * 100 : p.minimum, max: kind === 'percent' ? (p.maximum ?? 1) * 100 : p.maximum,
+      options: p.enum,
+    });
+  }
+  return out;
+}
+
+/** A new record after the others: the last one's values on the weekdays none of them uses
+ * yet (every day if all are taken), so that, say, a second charging session starts out on
+ * other days than the first. */
+export function addRecord(list: Record<string, unknown>[], fields: RecordField[]): Record<string, unknown>[] {
+  const last = list[list.length - 1];
+  const added: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (last && f.name in last) added[f.name] = Array.isArray(last[f.name]) ? [...(last[f.name] as unknown[])] : last[f.name];
+    else if (f.kind === 'time') added[f.name] = f.required ? '08:00' : null;
+    else if (f.kind === 'days') added[f.name] = [...WEEKDAYS];
+    else if (f.kind === 'enum') added[f.name] = f.options?.[0];
+    else added[f.name] = f.nullable ? null : (f.min ?? 0);
+  }
+  for (const f of fields.filter((x) => x.kind === 'days')) {
+    const used = new Set(list.flatMap((r) => (Array.isArray(r[f.name]) ? (r[f.name] as string[]) : [...WEEKDAYS])));
+    const free = WEEKDAYS.filter((d) => !used.has(d));
+    added[f.name] = free.length ? free : [...WEEKDAYS];
+  }
+  return [...list, added];
+}
+
+/** Rows of records: each field its own labelled input, weekday toggles, remove; and add. */
+@Component({
+  selector: 'app-records-editor',
+  template: `
+    <div class="records" role="group" [attr.aria-label]="label()">
+      @for (r of list(); track $index; let i = $index) {
+        <div class="record" [attr.data-record]="i" role="group" [attr.aria-label]="label() + ' ' + (i + 1)">
+          @for (f of fields(); track f.name) {
+            @switch (f.kind) {
+              @case ('days') {
+                <span class="days" [attr.data-field]="f.name">
+                  @for (d of weekdays; track d) {
+                    <button type="button" class="day" [attr.data-day]="d" [attr.aria-pressed]="days(r, f).includes(d)"
+                            [disabled]="disabled()" [attr.aria-label]="label() + ' ' + (i + 1) + ' on ' + dayNames[d]"
+                            (click)="set(i, f, toggled(days(r, f), d))">{{ dayNames[d] }}</button>
+                  }
+                </span>
+              }
+              @case ('enum') {
+                <label [attr.data-field]="f.name">{{ f.label }}
+                  <select [disabled]="disabled()" [attr.aria-label]="label() + ' ' + (i + 1) + ' ' + f.label"
+                          (change)="set(i, f, $any($event.target).value)">
+                    @for (o of f.options; track o) { <option [value]="o" [selected]="o === r[f.name]">{{ o.replaceAll('_', ' ') }}</option> }
+                  </select></label>
+              }
+              @case ('time') {
+                <label [attr.data-field]="f.name" [title]="f.help">{{ f.label }}
+                  <input type="text" class="hhmm" inputmode="numeric" maxlength="5" placeholder="hh:mm" [pattern]="timePattern"
+                         [value]="r[f.name] ?? ''" [disabled]="disabled()" [attr.aria-label]="label() + ' ' + (i + 1) + ' ' + f.label"
+                         (change)="set(i, f, time24($any($event.target).value))" /></label>
+              }
+              @default {
+                <label [attr.data-field]="f.name" [title]="f.help">{{ f.label }}@if (f.unit) { <span class="unit">[{{ f.unit }}]</span> }
+                  <input [type]="f.kind === 'text' ? 'text' : 'number'" step="any" [attr.min]="f.min" [attr.max]="f.max"
+                         [value]="shown(r, f)" [disabled]="disabled()" [attr.aria-label]="label() + ' ' + (i + 1) + ' ' + f.label"
+                         (change)="set(i, f, parsed(f, $any($event.target).value))" /></label>
+              }
+            }
+          }
+          <button type="button" class="remove-row" [disabled]="disabled() || list().length <= minimum()"
+                  (click)="emit(removeAt(list(), i))" [attr.aria-label]="'remove ' + label() + ' ' + (i + 1)">✕</button>
+        </div>
+      }
+      <button type="button" class="add-row" [disabled]="disabled()" (click)="emit(addRecord(list(), fields()))"
+              [attr.aria-label]="'add ' + label()">+ add</button>
+    </div>
+  `,
+  styles: `
+    .records { display: grid; gap: 4px; }
+    .record { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; padding: 4px; background: #f4f6f9; border-radius: 4px; }
+    label { display: inline-flex; gap: 4px; align-items: center; font-size: 0.8rem; color: #445; }
+    input[type="number"] { width: 5.5em; }
+    .hhmm { width: 4.2em; font-variant-numeric: tabular-nums; }
+    .hhmm:invalid { border-color: #b00020; }
+    .unit { color: #667; }
+    .days { display: inline-flex; gap: 2px; flex-wrap: wrap; }
+    .day { padding: 2px 5px; font-size: 0.75rem; border-radius: 10px; border: 1px solid #9aa5b4; background: #fff; color: #445; }
+    .day[aria-pressed="true"] { background: #3d5a80; border-color: #3d5a80; color: #fff; }
+    .remove-row { border: none; color: #b00020; background: none; }
+    .add-row { justify-self: start; font-size: 0.8rem; }
+  `,
+})
+export class RecordsEditor {
+  readonly records = input.required<Record<string, unknown>[]>();
+  readonly fields = input.required<RecordField[]>();
+  readonly label = input('row');
+  readonly disabled = input(false);
+  /** Rows that must stay (the model's minItems). */
+  readonly minimum = input(0);
+  readonly changed = output<Record<string, unknown>[]>();
+  readonly weekdays = WEEKDAYS;
+  readonly dayNames = DAY_NAMES;
+  readonly removeAt = removeAt;
+  readonly addRecord = addRecord;
+  readonly time24 = time24;
+  readonly timePattern = TIME_PATTERN;
+  readonly list = linkedSignal(() => this.records());
+
+  emit(next: Record<string, unknown>[]): void {
+    this.list.set(next);
+    this.changed.emit(next);
+  }
+
+  set(i: number, f: RecordField, value: unknown): void {
+    this.emit(updateAt(this.list(), i, { [f.name]: value }));
+  }
+
+  days(r: Record<string, unknown>, f: RecordField): string[] {
+    return Array.isArray(r[f.name]) ? (r[f.name] as string[]) : [...WEEKDAYS];
+  }
+
+  toggled(days: string[], d: string): string[] {
+    return WEEKDAYS.filter((x) => (x === d ? !days.includes(d) : days.includes(x)));
+  }
+
+  shown(r: Record<string, unknown>, f: RecordField): string {
+    const v = r[f.name];
+    if (v === null || v === undefined) return '';
+    return f.kind === 'percent' && typeof v === 'number' ? toPercentText(v) : String(v);
+  }
+
+  /** What was typed, as the model takes it: blank is "none" where the field may be empty. */
+  parsed(f: RecordField, raw: string): unknown {
+    if (f.kind === 'text') return raw;
+    if (raw.trim() === '') return f.nullable ? null : raw;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) return raw;
+    return f.kind === 'percent' ? Number((n / 100).toPrecision(12)) : n;
+  }
+}
+
+function toPercentText(value: number): string {
+  return String(Number((value * 100).toPrecision(10)));
+}

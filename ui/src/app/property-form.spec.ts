@@ -20,7 +20,8 @@ describe('property form fields from the generated device schemas', () => {
   });
 
   it('has an editor for everything a person sets on a load, and no JSON', () => {
-    for (const kind of ['oven', 'geyser', 'kettle', 'fridge', 'tv', 'lights', 'generic_load', 'battery', 'pv_array']) {
+    for (const kind of ['oven', 'geyser', 'kettle', 'fridge', 'tv', 'lights', 'generic_load', 'battery', 'pv_array',
+      'ev_charger', 'heat_pump_water_heater', 'pool_pump']) {
       expect(fieldsOf(kind).filter((f) => f.json).map((f) => `${kind}.${f.name}`)).toEqual([]);
     }
     const editors = Object.fromEntries(fieldsOf('kettle').map((f) => [f.name, f.editor]));
@@ -29,6 +30,14 @@ describe('property form fields from the generated device schemas', () => {
     expect(fieldsOf('tv').find((f) => f.name === 'watching')!.editor).toBe('windows');
     expect(fieldsOf('generic_load').find((f) => f.name === 'hourly_w')!.editor).toBe('numbers');
     expect(fieldsOf('grid').find((f) => f.name === 'import_tariff')!.editor).toBe('tariff');
+    const sessions = fieldsOf('ev_charger').find((f) => f.name === 'sessions')!;
+    expect(sessions.editor).toBe('records');
+    expect(sessions.minItems).toBe(1);
+    expect(sessions.records!.map((r) => [r.name, r.kind, r.unit])).toEqual([
+      ['arrive', 'time', ''], ['depart', 'time', ''], ['days', 'days', ''], ['energy_kwh', 'number', 'kWh'],
+      ['car_battery_kwh', 'number', 'kWh'], ['arrival_soc', 'percent', '%'], ['target_soc', 'percent', '%']]);
+    expect(fieldsOf('ev_charger').find((f) => f.name === 'charge_windows')!.editor).toBe('windows');
+    expect(fieldsOf('pool_pump').find((f) => f.name === 'deadline')!.editor).toBe('time');
   });
 
   it('shows ratios as percent', () => {

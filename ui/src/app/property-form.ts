@@ -5,14 +5,15 @@
 import { Component, computed, effect, inject, input, output, signal } from '@angular/core';
 
 import { Bus, BusError } from './bus';
-import { DaysEditor, NumbersEditor, SwitchEditor, TimesEditor, WindowEditor, normalizeSwitch, normalizeWindows } from './editors';
+import { DaysEditor, NumbersEditor, RecordField, RecordsEditor, SwitchEditor, TIME_PATTERN, TimesEditor, WindowEditor,
+  normalizeSwitch, normalizeWindows, recordFields, time24 } from './editors';
 import { fieldErrors } from './energy';
 import deviceKinds from './generated/device-kinds.json';
 import { KINDS as KIND_INFO, KindInfo } from './kinds';
 
 /** How a property is edited. */
 export type Editor = 'number' | 'percent' | 'text' | 'enum' | 'boolean' | 'windows' | 'tariff' | 'times' | 'days'
-  | 'numbers' | 'switch' | 'json';
+  | 'numbers' | 'records' | 'switch' | 'time' | 'json';
 
 export interface FieldSpec {
   name: string;
@@ -29,6 +30,9 @@ export interface FieldSpec {
   editor: Editor;
   /** Only properties with no editor of their own (e.g. a grid's outage dates) are JSON. */
   json: boolean;
+  /** A list of records: its items' fields, and the rows it must keep. */
+  records?: RecordField[];
+  minItems?: number;
 }
 
 const KINDS = deviceKinds as Record<string, any>;
@@ -36,7 +40,7 @@ function editorOf(name: string, p: any, unit: string): Editor {
   if (p.enum) return 'enum';
   if (p.type === 'boolean') return 'boolean';
   if (p.type === 'number' || p.type === 'integer') return unit === '0..1' ? 'percent' : 'number';
-  if (p.type === 'string') return 'text';
+  if (p.type === 'string') return unit === 'HH:MM' ? 'time' : 'text';
   if (p.type === 'array') {
     const items = p.items ?? {};
     if (items.properties?.start && items.properties?.end && items.properties?.days) {
@@ -45,6 +49,7 @@ function editorOf(name: string, p: any, unit: string): Editor {
     if (items.enum) return 'days';
     if (items.type === 'string') return 'times';
     if (items.type === 'number' && p.minItems && p.minItems === p.maxItems) return 'numbers';
+    if (recordFields(items)) return 'records';
   }
   if (p.type === 'object' && p.properties?.timers) return 'switch';
   if (p.type === 'object' && p.properties?.periods && p.properties?.flat_per_kwh) return 'tariff';
@@ -73,6 +78,8 @@ export function fieldsOf(kind: string): FieldSpec[] {
         enum: p.enum,
         nullable: !!p.nullable,
         json: editor === 'json',
+        records: editor === 'records' ? recordFields(p.items) ?? undefined : undefined,
+        minItems: p.minItems,
       } as FieldSpec;
     })
     .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
@@ -85,7 +92,7 @@ export function toPercent(value: unknown): string {
 
 @Component({
   selector: 'app-property-form',
-  imports: [WindowEditor, TimesEditor, DaysEditor, NumbersEditor, SwitchEditor],
+  imports: [WindowEditor, TimesEditor, DaysEditor, NumbersEditor, RecordsEditor, SwitchEditor],
   template: `
     <form (submit)="save($event)" novalidate [attr.aria-labelledby]="'props-title'">
       <h3 id="props-title"><span aria-hidden="true">{{ info()?.icon }}</span> {{ deviceId() }}
@@ -137,6 +144,11 @@ export function toPercent(value: unknown): string {
                 <app-numbers-editor [values]="$any(value(f)) ?? []" [label]="f.label" [disabled]="!editable()"
                                     [attr.id]="'prop-' + f.name" (changed)="edit(f, $event)" />
               }
+              @case ('records') {
+                <app-records-editor [records]="$any(value(f)) ?? []" [fields]="f.records ?? []" [label]="f.label"
+                                    [minimum]="f.minItems ?? 0" [disabled]="!editable()" [attr.id]="'prop-' + f.name"
+                                    (changed)="edit(f, $event)" />
+              }
               @case ('switch') {
                 <app-switch-editor [value]="switchValue(f)" [label]="f.label" [disabled]="!editable()"
                                    [attr.id]="'prop-' + f.name" (changed)="edit(f, $event)" />
@@ -144,6 +156,11 @@ export function toPercent(value: unknown): string {
               @case ('json') {
                 <textarea [id]="'prop-' + f.name" [name]="f.name" rows="2" [disabled]="!editable()"
                           [value]="text(f)" (input)="edit(f, $any($event.target).value)"></textarea>
+              }
+              @case ('time') {
+                <input type="text" class="hhmm" inputmode="numeric" maxlength="5" placeholder="hh:mm" [pattern]="timePattern"
+                       [id]="'prop-' + f.name" [name]="f.name" [disabled]="!editable()" [value]="text(f)"
+                       [attr.aria-describedby]="'help-' + f.name" (change)="edit(f, time24($any($event.target).value))" />
               }
               @case ('text') {
                 <input type="text" [id]="'prop-' + f.name" [name]="f.name" [disabled]="!editable()" [value]="text(f)"
@@ -183,6 +200,8 @@ export function toPercent(value: unknown): string {
     .invalid input, .invalid select, .invalid textarea { border-color: #b00020; }
     .unit { color: #667; font-size: 0.8rem; font-weight: normal; margin-left: 0.3em; white-space: nowrap; }
     .input input[type="number"], .input select, .input input[type="text"] { width: 100%; max-width: 14rem; box-sizing: border-box; }
+    .input input.hhmm { max-width: 5rem; font-variant-numeric: tabular-nums; }
+    .input input.hhmm:invalid { border-color: #b00020; }
     .input textarea { width: 100%; box-sizing: border-box; font-family: monospace; font-size: 0.75rem; }
     .tariff { display: grid; gap: 4px; }
     .ok { color: #1b7f3b; }
@@ -200,6 +219,8 @@ export class PropertyForm {
   readonly closed = output<void>();
 
   readonly fields = computed(() => fieldsOf(this.kind()));
+  readonly time24 = time24;
+  readonly timePattern = TIME_PATTERN;
   readonly info = computed<KindInfo | undefined>(() => KIND_INFO[this.kind()]);
   readonly values = signal<Record<string, unknown>>({});
   readonly edits = signal<Record<string, unknown>>({});
@@ -221,7 +242,7 @@ export class PropertyForm {
   /** Its properties (a device just added may need a moment to register: retried). */
   private load(id: string, attempts: number): void {
     this.bus.getDevice(id)
-      .then((view) => { if (id === this.deviceId()) this.values.set(view.properties as Record<string, unknown>); })
+      .then((view) => { if (id === this.deviceId()) this.values.set(view.properties as unknown as Record<string, unknown>); })
       .catch((e: BusError) => {
         if (attempts > 1 && id === this.deviceId()) setTimeout(() => this.load(id, attempts - 1), 300);
         else this.errors.set({ _: e.message });
@@ -229,7 +250,7 @@ export class PropertyForm {
   }
 
   wide(f: FieldSpec): boolean {
-    return ['windows', 'switch', 'numbers', 'tariff', 'times'].includes(f.editor);
+    return ['windows', 'switch', 'numbers', 'tariff', 'times', 'records'].includes(f.editor);
   }
 
   /** The value shown: the edit if any, else the device's. */
@@ -294,7 +315,7 @@ export class PropertyForm {
     }
     try {
       const view = await this.bus.setProperties(this.deviceId(), changes);
-      this.values.set(view.properties as Record<string, unknown>);
+      this.values.set(view.properties as unknown as Record<string, unknown>);
       this.edits.set({});
       this.errors.set({});
       this.saved.set(true);
