@@ -263,15 +263,16 @@ def test_compare_vary_refuses_an_impossible_variant(capsys):
             "below the battery's soc_max 1 (devices[4].soc_max)") in err
 
 
-def test_a_cloud_weather_model_without_a_sun_is_refused_naming_the_field(tmp_path):
+def test_a_cloud_weather_model_without_a_sun_gets_one(tmp_path):
     """Found by the CLI fuzzer: the clouds model scales the sun's clear sky; without a sun the run
-    crashed (KeyError 'clear_sky') instead of naming the field."""
-    from homesim.home import HomeFileError, load_home
+    crashed (KeyError 'clear_sky'). The weather says it needs a sun (``requires``): the home gets
+    one, as a home with PV gets a sun and the weather, and runs."""
+    from homesim.engine.fastforward import simulate
+    from homesim.home import load_home
 
     path = tmp_path / "home.yaml"
     path.write_text("name: h\nlocation: {latitude: -33.9, longitude: 18.4, timezone: Africa/Johannesburg}\n"
                     "start: 2026-01-05\ndevices:\n- {id: d0, kind: weather}\n")
-    with pytest.raises(HomeFileError) as refused:
-        load_home(path)
-    assert any(p.startswith("devices[0].model: 'clouds' is not allowed: the clouds weather model needs a sun")
-               for p in refused.value.problems), refused.value.problems
+    home = load_home(path)
+    assert [d.kind for d in home.devices] == ["weather", "sun"]
+    assert len(simulate(home, days=0.1).table) == 144

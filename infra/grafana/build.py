@@ -61,13 +61,13 @@ def overview() -> dashboard.Dashboard:
         .with_panel(single("Cost so far", "none", query(f"sum by (home, currency) (homesim_cost_total{{{HOME}}})",
                                                         "{{currency}}")))
         .with_panel(single("Loads now", "watt", query(
-            f'-sum by (home) (homesim_device_power_watts{{{HOME}, kind!~"pv_array|battery|grid"}})')))
+            f'-sum by (home) (homesim_device_power_watts{{{HOME}, role="load"}})')))
         .with_panel(series(
             "Power flows", "watt",
-            query(f'sum by (home) (homesim_device_power_watts{{{HOME}, kind="pv_array"}})', "PV"),
-            query(f'sum by (home) (homesim_device_power_watts{{{HOME}, kind="battery"}})', "battery (+ discharge)"),
-            query(f'sum by (home) (homesim_device_power_watts{{{HOME}, kind="grid"}})', "grid (+ import)"),
-            query(f'-sum by (home) (homesim_device_power_watts{{{HOME}, kind!~"pv_array|battery|grid"}})',
+            query(f'sum by (home) (homesim_device_power_watts{{{HOME}, role="source"}})', "PV"),
+            query(f'sum by (home) (homesim_device_power_watts{{{HOME}, role="storage"}})', "battery (+ discharge)"),
+            query(f'sum by (home) (homesim_device_power_watts{{{HOME}, role="grid"}})', "grid (+ import)"),
+            query(f'-sum by (home) (homesim_device_power_watts{{{HOME}, role="load"}})',
                   "loads"),
             query(f"sum by (home) (homesim_pv_curtailed_watts{{{HOME}}})", "PV curtailed"),
             width=24))

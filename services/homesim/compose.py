@@ -43,8 +43,8 @@ def container_name(device_id: str) -> str:
 
 
 def is_service(device) -> bool:
-    """The inverter settles the home: it joins with a service's credential."""
-    return device.kind == "inverter"
+    """It joins with a service's credential (its kind says so: the inverter, which settles the home)."""
+    return device.JOINS_AS == "service"
 
 
 def bus_services(home: Home) -> list[str]:

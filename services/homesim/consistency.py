@@ -104,8 +104,8 @@ class _Parts(NamedTuple):
 def _parts(home: "Home") -> _Parts:
     found: dict[str, tuple[Any, int]] = {}
     for index, device in enumerate(home.devices):
-        found.setdefault(device.kind, (device, index))
-    battery, ib = found.get("battery", (None, -1))
+        found.setdefault(device.ROLE, (device, index))
+    battery, ib = found.get("storage", (None, -1))
     inverter, ii = found.get("inverter", (None, -1))
     grid, ig = found.get("grid", (None, -1))
     return _Parts(battery, ib, inverter, ii, grid, ig)
@@ -122,12 +122,6 @@ def _grid_charge_slots(inverter: Any) -> list[tuple[int, Any]]:
 
 def find_problems(home: "Home") -> list[Finding]:
     found: list[Finding] = []
-    kinds = [d.kind for d in home.devices]
-    for i, device in enumerate(home.devices):  # the clouds model scales the sun's clear sky
-        if device.kind == "weather" and getattr(device, "model", None) != "file" and "sun" not in kinds:
-            found.append(Finding(("devices", i, "model"), device.model,
-                                 "the clouds weather model needs a sun device in the home (kind: sun), "
-                                 "or use model: file with a weather file"))
     p = _parts(home)
     bat, inv = p.battery, p.inverter
     if bat is None:

@@ -187,15 +187,6 @@ class InverterState(DeviceStateBase):
     tripped: bool = Field(description="Whether the battery is cut off after reaching its shutdown SoC")
 
 
-#: The state of each device role (sun and weather: see ``state_model``).
-STATE_BY_ROLE: dict[str, type[Message]] = {
-    "source": SourceState, "grid": GridState, "storage": BatteryState, "load": LoadState, "inverter": InverterState}
-
-
-def state_model(kind: str, role: str) -> type[Message]:
-    if role == "environment":
-        return SunState if kind == "sun" else WeatherState
-    return STATE_BY_ROLE[role]
 
 
 class DeviceView(Message):

@@ -3,7 +3,6 @@ fields null or absent), built from real runs where the model carries real data."
 
 from __future__ import annotations
 
-from homesim import messages as m
 from homesim.bus.adapters import ENERGY_ROLES, adapter_for
 from homesim.engine.compiled import CompiledHome
 from homesim.home import load_home
@@ -34,11 +33,9 @@ def samples() -> dict[str, list[dict]]:
     by_role = {}
     for device_id, event in events[0].items():
         by_role.setdefault(home.device(device_id).ROLE, event)
-    role_of = {d.id: (d.kind, d.ROLE) for d in home.devices}
     state_samples: dict[str, list[dict]] = {}
-    for device_id, state in states.items():
-        kind, role = role_of[device_id]
-        state_samples.setdefault(m.state_model(kind, role).__name__, []).append(state)
+    for device_id, state in states.items():  # each kind names the model of its state
+        state_samples.setdefault(home.device(device_id).STATE_MODEL.__name__, []).append(state)
     view = {"id": "tv", "kind": "tv", "role": "load", "properties": home.device("tv").model_dump(mode="json"),
             "state": states["tv"]}
     topology = {"devices": {"tv": {"kind": "tv", "role": "load", "status": "present", "since": 1.7e9},

@@ -63,6 +63,13 @@ def test_outage_must_end_after_it_starts():
         grid.OutageWindow(start=dt.datetime(2026, 1, 2), end=dt.datetime(2026, 1, 1))
 
 
+def test_an_outage_with_one_time_local_and_one_with_an_offset_is_refused_naming_the_end():
+    """Found by tests/faults/test_fuzz.py: a start of 0 (1970, UTC) against a local end raised a
+    TypeError comparing them."""
+    with pytest.raises(ValueError, match=r"end\n.*must both be local times or both carry an offset"):
+        grid.OutageWindow(start=0, end=dt.datetime(2026, 1, 1))
+
+
 def test_load_shedding_needs_a_source():
     with pytest.raises(ValueError, match="events_csv \\+ area"):
         grid.LoadShedding()

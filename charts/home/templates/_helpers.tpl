@@ -35,11 +35,12 @@ authorizer recorder watcher controller planner clock
 {{- toYaml $home -}}
 {{- end -}}
 
-{{/* Devices with a router role of their own (the inverter joins as a service). */}}
+{{/* Devices with a router role of their own (not the kinds that join as a service: _kinds.tpl). */}}
 {{- define "home.deviceRoles" -}}
 {{- $ids := list -}}
+{{- $services := splitList " " (include "home.serviceKinds" .) -}}
 {{- range .Values.devices -}}
-{{- if ne .kind "inverter" -}}{{- $ids = append $ids .id -}}{{- end -}}
+{{- if not (has .kind $services) -}}{{- $ids = append $ids .id -}}{{- end -}}
 {{- end -}}
 {{- join "," $ids -}}
 {{- end -}}

@@ -107,16 +107,7 @@ class EnvironmentAdapter(Adapter):
 
     def on_tick(self, tick: int) -> None:
         exo, t = self.exo(tick)
-        values = exo.block.values
-        if self.device.kind == "sun":
-            self.seen = {"zenith_deg": float(values["sun"].apparent_zenith[t]),
-                         "azimuth_deg": float(values["sun"].azimuth[t]),
-                         "clear_sky_ghi_w_m2": float(values["clear_sky"].ghi[t])}
-        else:
-            w = values["weather"]
-            cloud = float(w.cloud_cover[t])
-            self.seen = {"ghi_w_m2": float(w.ghi[t]), "temp_air_c": float(w.temp_air[t]),
-                         "cloud_cover": None if np.isnan(cloud) else cloud}
+        self.seen = self.device.observed(exo.block.values, t)
         return None
 
     def state(self) -> dict[str, Any]:

@@ -32,10 +32,6 @@ from homesim.home import Home, HomeFileError, free_id, home_from_dict
 
 from homesim.messages import DeviceView, valid
 
-#: Kinds the home can't run without: they can be neither removed nor switched off.
-ESSENTIAL_KINDS = ("inverter",)
-
-
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` by ``text`` at once (a reader sees the old file or the new one)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -95,9 +91,11 @@ class DesiredHome:
         return device_id
 
     def _not_essential(self, device_id: str, action: str) -> None:
-        kind = self.home.device(device_id).kind
-        if kind in ESSENTIAL_KINDS:
-            raise ApplicationError(INVALID_PROPERTY, f"id: {device_id!r} is the {kind}; it can't be {action}")
+        """Refuse to remove or switch off what the home can't run without (its kind says so:
+        ``REMOVABLE``)."""
+        device = self.home.device(device_id)
+        if not device.REMOVABLE:
+            raise ApplicationError(INVALID_PROPERTY, f"id: {device_id!r} is the {device.kind}; it can't be {action}")
 
     def add(self, device: Any) -> dict[str, Any]:
         if not isinstance(device, dict):

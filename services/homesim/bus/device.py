@@ -39,7 +39,7 @@ from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, with_changes
 from homesim.live import compile_home, home_dir, load_live_home
-from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology, state_model,
+from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology,
                               valid)
 
 #: How long the inverter waits for the devices of a tick before settling without them [s].
@@ -175,7 +175,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         if not isinstance(adapter, InverterAdapter):  # the inverter's own home follows every change
             await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
         state = await retained(session, uris.state(device_id))
-        if state and valid(state_model(adapter.device.kind, adapter.device.ROLE), state, uris.state(device_id)):
+        if state and valid(adapter.device.STATE_MODEL, state, uris.state(device_id)):
             adapter.restore(state)
             if not adapter.keeps_state() and not isinstance(adapter, InverterAdapter):
                 # its state is the last settlement's: take the newest (its retained state may be older)

@@ -78,38 +78,37 @@ class ProcessMetrics:
                 logging.getLogger("homesim.bus").error("metrics: can't serve on port %d: %s", port, error)
 
 
-#: Kinds with no energy flow of their own: no power or energy series (they would be always 0).
-NO_FLOW_KINDS = frozenset({"sun", "weather", "inverter"})
-
-
 class DeviceMetrics(ProcessMetrics):
     """What a device (or the inverter) exposes, updated from each settlement."""
 
-    def __init__(self, home: str, device_id: str, kind: str, currency: str = "") -> None:
+    def __init__(self, home: str, device_id: str, kind: str, currency: str = "",
+                 exports: frozenset[str] = frozenset({"flow"}), role: str = "") -> None:
+        """``exports``: what the device's kind says its process exports (``DeviceConfig.METRICS``);
+        ``role`` labels its power and energy (``source``, ``load``...), what dashboards sum by."""
         super().__init__(home, device_id)
         self.device_id = device_id
-        labels = [home, device_id, kind]
+        labels = [home, device_id, kind, role]
         self.power = self.energy_in = self.energy_out = None
-        if kind not in NO_FLOW_KINDS:
+        if "flow" in exports:
             self.power = Gauge("homesim_device_power_watts", "Power of the device's flow in the last tick, + into the home's bus [W]; devices "
                                "with an energy flow only (not the sun, weather or inverter)",
-                               ["home", "device", "kind"], registry=self.registry).labels(*labels)
+                               ["home", "device", "kind", "role"], registry=self.registry).labels(*labels)
             energy = Counter("homesim_device_energy_joules", "Energy into (direction in) and out of (out) the home's bus [J]; "
                              "energy devices only",
-                             ["home", "device", "kind", "direction"], registry=self.registry)
+                             ["home", "device", "kind", "role", "direction"], registry=self.registry)
             self.energy_in = energy.labels(*labels, "in")
             self.energy_out = energy.labels(*labels, "out")
         self.lag = Gauge("homesim_tick_lag_seconds", "Wall time from the clock's tick to this process taking its settlement [s]",
                          ["home", "device"], registry=self.registry).labels(home, device_id)
         self.soc = self.grid_on = self.cost = self.settled_ticks = self.missing = self.barrier_timeouts = None
         self.curtailed_power = self.curtailed_energy = None
-        if kind == "battery":
+        if "battery_soc" in exports:
             self.soc = Gauge("homesim_battery_soc_ratio", "Battery state of charge [0..1]", ["home", "device"],
                              registry=self.registry).labels(home, device_id)
-        if kind == "grid":
+        if "grid_on" in exports:
             self.grid_on = Gauge("homesim_grid_on", "1 while the grid is up, 0 in an outage or load-shedding", ["home", "device"],
                                  registry=self.registry).labels(home, device_id)
-        if kind == "inverter":
+        if "settlement" in exports:
             # A gauge: export credit can make it fall.
             self.cost = Gauge("homesim_cost_total", "Cost of grid energy so far, import cost minus export credit "
                               "(a gauge: export credit lowers it); the currency label is the home's ISO 4217 code [currency]", ["home", "currency"],
@@ -128,7 +127,7 @@ class DeviceMetrics(ProcessMetrics):
 
     @classmethod
     def start(cls, home: str, device: Any, currency: str = "") -> "DeviceMetrics":
-        return cls(home, device.id, device.kind, currency)
+        return cls(home, device.id, device.kind, currency, device.METRICS, device.ROLE)
 
     def settled(self, settlement: dict[str, Any], _settle_s: float | None = None) -> None:
         """Take one settlement."""

@@ -112,7 +112,7 @@ class LiveHome:
         self.targets_path = self.out / "prometheus" / "targets.json"
         self.home_dir = self.home_path.resolve().parent
         self.seed = self.home.seed if self.seed is None else self.seed
-        inverters = [d.id for d in self.home.devices if d.ROLE == "inverter"]
+        inverters = [d.id for d in self.home.devices if d.JOINS_AS == "service"]  # the inverter settles the home
         self.credentials = Credentials.generate(list(SERVICES) + ["supervisor"] + inverters)
 
     # --- environment -------------------------------------------------------------------

@@ -21,12 +21,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from pathlib import Path
+from typing import Annotated, Any, Callable, ClassVar, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
+from homesim import messages
 from homesim.devices import schedule
 from homesim.devices.kernel import SWITCH
 from homesim.devices.schedule import LocalDays, Steps
@@ -159,6 +161,18 @@ class DeviceConfig(BaseModel):
 
     #: A home has at most one device of this kind (the sun, the grid, the battery...).
     ONE_PER_HOME: ClassVar[bool] = False
+    #: How its process joins the bus: ``device`` (a ticket, a router role of its own that may
+    #: publish only under its ``device.<id>.`` prefix) or ``service`` (a service's credential:
+    #: the inverter, which settles the whole home).
+    JOINS_AS: ClassVar[Literal["device", "service"]] = "device"
+    #: Whether it can be removed or switched off while the home runs (the inverter can't).
+    REMOVABLE: ClassVar[bool] = True
+    #: What its process exports to Prometheus (``homesim.bus.metrics``): ``flow`` (its power and
+    #: energy in and out), ``battery_soc``, ``grid_on``, ``settlement`` (cost, curtailment,
+    #: settled ticks, missing devices).
+    METRICS: ClassVar[frozenset[str]] = frozenset({"flow"})
+    #: The model of its retained state on the bus (``device.<id>.state``).
+    STATE_MODEL: ClassVar[type] = messages.DeviceStateBase
 
     id: DeviceId = Field(title="Id", description="unique in the home: lower-case letters, digits and _")
     name: str | None = Field(default=None, max_length=80, title="Name", description="a name for people",
@@ -170,12 +184,33 @@ class DeviceConfig(BaseModel):
         an inverter); a home that lists none gets each with its defaults, in this order."""
         return ()
 
+    def files(self, timezone: str) -> list[FileCheck]:
+        """The files it names, each with the reader a run uses (``homesim validate`` reads them
+        all before a run: ``homesim.preflight``)."""
+        return []
+
+    def observed(self, values: dict[str, Any], t: int) -> dict[str, Any]:
+        """What an environment device shows watchers of tick ``t`` (its state on the bus), from
+        its block's values."""
+        return {}
+
     def seeded(self) -> bool:
         """Its block values depend on the run's seed or on the sun and weather (random models
         and what reads the weather do; the sun's path and a timer do not). A plan's years share
         what does not: they repeat the calendar with other seeds. A kind that draws random
         numbers or reads the weather says True."""
         return True
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """A file a device names: the field (path below the device, e.g. ``load_shedding.events_csv``),
+    the file, and how a run reads it (raises on a problem). ``path`` None: a check of the files
+    together, made when each of the device's files reads."""
+
+    field: str
+    path: Path | None
+    read: Callable[[], Any]
 
 
 class LoadConfig(DeviceConfig):
@@ -191,6 +226,7 @@ class LoadConfig(DeviceConfig):
     """
 
     ROLE: ClassVar[str] = "load"
+    STATE_MODEL: ClassVar[type] = messages.LoadState
 
     def seeded(self) -> bool:
         return self.READS_ENVIRONMENT  # no random numbers; the weather only if it reads it

@@ -16,6 +16,7 @@ from typing import Annotated, ClassVar, Literal, NamedTuple
 from homesim.jit import njit
 from pydantic import Field, model_validator
 
+from homesim import messages
 from homesim.devices.base import J_PER_KWH, DeviceConfig
 
 
@@ -40,6 +41,8 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "storage"
     ONE_PER_HOME: ClassVar[bool] = True
+    METRICS: ClassVar[frozenset[str]] = frozenset({"flow", "battery_soc"})
+    STATE_MODEL: ClassVar[type] = messages.BatteryState
     LABEL: ClassVar[str] = "Battery"
     ICON: ClassVar[str] = "\N{BATTERY}"
     PALETTE_ORDER: ClassVar[int | None] = 20

@@ -20,7 +20,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from homesim.devices import schedule
 from homesim.devices.behaviour import ProfileLoad
-from homesim.devices.base import seconds_of_day, _check_time_of_day
+from homesim.devices.base import FileCheck, seconds_of_day, _check_time_of_day
 from homesim.devices.schedule import LocalDays, Steps
 
 Power = Annotated[float, Field(ge=0.0, le=1e6)]
@@ -95,6 +95,13 @@ class Config(ProfileLoad):
 
     def bind_home_dir(self, home_dir: Path) -> None:
         self._home_dir = home_dir
+
+    def files(self, timezone: str) -> list[FileCheck]:
+        if self.profile_csv is None:
+            return []
+        path = Path(self.profile_csv)
+        path = path if path.is_absolute() else self._home_dir / path
+        return [FileCheck("profile_csv", path, lambda: read_profile(path))]
 
     def power(self, days: LocalDays) -> Steps:
         if self.power_w is not None:

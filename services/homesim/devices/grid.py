@@ -16,7 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from homesim import loadshedding
-from homesim.devices.base import WEEKDAYS, Block, DeviceConfig, Window
+from homesim import messages
+from homesim.devices.base import WEEKDAYS, Block, DeviceConfig, FileCheck, Window, field_error
 
 Price = Annotated[float, Field(ge=0.0, le=1000.0, description="[currency/kWh]")]
 
@@ -76,6 +77,9 @@ class OutageWindow(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> "OutageWindow":
+        if (self.start.tzinfo is None) != (self.end.tzinfo is None):  # (found by tests/faults/test_fuzz.py)
+            raise field_error("end", str(self.end), f"start {self.start.isoformat()} and end must both be local "
+                              "times or both carry an offset (a number is seconds since 1970 UTC)")
         if self.end <= self.start:
             raise ValueError(f"end {self.end} must be after start {self.start}")
         return self
@@ -151,6 +155,8 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "grid"
     ONE_PER_HOME: ClassVar[bool] = True
+    METRICS: ClassVar[frozenset[str]] = frozenset({"flow", "grid_on"})
+    STATE_MODEL: ClassVar[type] = messages.GridState
     LABEL: ClassVar[str] = "Grid connection"
     ICON: ClassVar[str] = "\N{HIGH VOLTAGE SIGN}"
     PALETTE_ORDER: ClassVar[int | None] = 40
@@ -174,6 +180,27 @@ class Config(DeviceConfig):
 
     def bind_home_dir(self, home_dir: Path) -> None:
         self._home_dir = home_dir
+
+    def files(self, timezone: str) -> list[FileCheck]:
+        """Its load-shedding files, each with its reader, then all of them together (a stage
+        timeline against the area's rotation)."""
+        shedding = self.load_shedding
+        if shedding is None:
+            return []
+        readers = {
+            "events_csv": lambda path: loadshedding.read_outage_events(path, shedding.area),
+            "esp_area_json": loadshedding.read_esp_area,
+            "area_schedule_csv": loadshedding.read_area_schedule,
+            "stage_timeline": loadshedding.read_stage_timeline,
+            "esp_status_json": loadshedding.read_esp_status,
+        }
+        checks = []
+        for field, reader in readers.items():
+            name = getattr(shedding, field)
+            if name is not None:
+                path = self._home_dir / name
+                checks.append(FileCheck(f"load_shedding.{field}", path, lambda path=path, reader=reader: reader(path)))
+        return checks + [FileCheck("load_shedding", None, lambda: self.all_outages(timezone))]
 
     def seeded(self) -> bool:
         return False  # outages and prices follow the calendar and the files alone

@@ -40,6 +40,7 @@ from homesim.jit import njit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homesim.devices import battery as battery_model
+from homesim import messages
 from homesim.devices.base import DeviceConfig, Ratio, TimeOfDay, seconds_of_day
 
 SELLING_FIRST = 0
@@ -115,6 +116,10 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "inverter"
     ONE_PER_HOME: ClassVar[bool] = True
+    JOINS_AS: ClassVar[Literal["device", "service"]] = "service"  # it settles the home
+    REMOVABLE: ClassVar[bool] = False  # the home does not run without it
+    METRICS: ClassVar[frozenset[str]] = frozenset({"settlement"})  # its losses are the settlement's
+    STATE_MODEL: ClassVar[type] = messages.InverterState
     LABEL: ClassVar[str] = "Inverter"
     ICON: ClassVar[str] = "\N{CONTROL KNOBS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 30

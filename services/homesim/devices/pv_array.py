@@ -21,6 +21,7 @@ import numpy as np
 from homesim.jit import njit
 from pydantic import Field, model_validator
 
+from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, joules
 
 #: The Sandia Array Performance Model's cell-temperature parameters per mount: ``a`` [-], ``b``
@@ -204,6 +205,7 @@ class Config(DeviceConfig):
     """An array of identical modules at one tilt and azimuth."""
 
     ROLE: ClassVar[str] = "source"
+    STATE_MODEL: ClassVar[type] = messages.SourceState
     LABEL: ClassVar[str] = "Solar panels"
     ICON: ClassVar[str] = "\N{BLACK SUN WITH RAYS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 10

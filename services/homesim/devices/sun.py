@@ -7,11 +7,12 @@ transparency: 2 very clear, 3 typical, 5+ hazy or polluted).
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
+from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, day_of_year
 from homesim.devices.solar_geometry import clear_sky, solar_position
 
@@ -36,6 +37,8 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "environment"
     ONE_PER_HOME: ClassVar[bool] = True
+    METRICS: ClassVar[frozenset[str]] = frozenset()  # no flow: PV draws on it
+    STATE_MODEL: ClassVar[type] = messages.SunState
     #: Environment devices fill the block in this order (sun before weather).
     ORDER: ClassVar[int] = 0
 
@@ -48,6 +51,10 @@ class Config(DeviceConfig):
 
     def seeded(self) -> bool:
         return False  # the same path every year
+
+    def observed(self, values: dict[str, Any], t: int) -> dict[str, Any]:
+        return {"zenith_deg": float(values["sun"].apparent_zenith[t]), "azimuth_deg": float(values["sun"].azimuth[t]),
+                "clear_sky_ghi_w_m2": float(values["clear_sky"].ghi[t])}
 
     def fill_block(self, block: Block) -> None:
         """Put ``sun`` (a ``SolarPosition``), ``clear_sky`` (ghi, dni, dhi [W/m2]) and

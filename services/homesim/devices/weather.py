@@ -20,14 +20,16 @@ Two models:
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, NamedTuple
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 from homesim.jit import njit
 from pydantic import Field, PrivateAttr, model_validator
 
-from homesim.devices.base import Block, DeviceConfig
+from homesim import messages
+from homesim.devices.base import Block, DeviceConfig, FileCheck
 
 HOURS_PER_CHUNK = 8760
 SECONDS_PER_TYPICAL_YEAR = 365 * 86_400
@@ -51,6 +53,8 @@ class Config(DeviceConfig):
 
     ROLE: ClassVar[str] = "environment"
     ONE_PER_HOME: ClassVar[bool] = True
+    METRICS: ClassVar[frozenset[str]] = frozenset()
+    STATE_MODEL: ClassVar[type] = messages.WeatherState
     ORDER: ClassVar[int] = 1
 
     LABEL: ClassVar[str] = "Weather"
@@ -108,6 +112,21 @@ class Config(DeviceConfig):
 
     def seeded(self) -> bool:
         return self.model != "file"  # a weather file is a typical year: it repeats
+
+    def requires(self) -> tuple[str, ...]:
+        return () if self.model == "file" else ("sun",)  # the clouds model scales the sun's clear sky
+
+    def observed(self, values: dict[str, Any], t: int) -> dict[str, Any]:
+        w = values["weather"]
+        cloud = float(w.cloud_cover[t])
+        return {"ghi_w_m2": float(w.ghi[t]), "temp_air_c": float(w.temp_air[t]),
+                "cloud_cover": None if np.isnan(cloud) else cloud}
+
+    def files(self, timezone: str) -> list[FileCheck]:
+        if self.model != "file" or not self.file:
+            return []
+        path = self.resolved_file()
+        return [FileCheck("file", path, lambda: read_named_weather_file(self.file, path))]
 
     def fill_block(self, block: Block) -> None:
         """Put ``weather`` (a :class:`Weather`) in the block; needs the sun's ``clear_sky``."""
@@ -231,6 +250,20 @@ def _markov_run(keep, fresh, state, out):
 
 class WeatherFileError(ValueError):
     """A weather file that can't be used; the message names the file."""
+
+
+#: pvlib's shipped weather files: TMY3 (``...TY.csv``, ``...TYA.CSV``), TMY2, EPW.
+_SHIPPED = re.compile(r"TYA?\.csv$|\.tm2$|\.epw$", re.IGNORECASE)
+
+
+def read_named_weather_file(name: str, path: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_read_weather_file` of a device's ``file``; a ``pvlib:`` name pvlib does not ship
+    is refused with the names it does."""
+    if name.startswith("pvlib:") and not path.exists():
+        shipped = sorted(p.name for p in path.parent.glob("*") if _SHIPPED.search(p.name))
+        raise WeatherFileError(f"{name!r} is not a weather file shipped with pvlib; it ships: "
+                               f"{', '.join(shipped[:8])}{', ...' if len(shipped) > 8 else ''}")
+    return _read_weather_file(path)
 
 
 @functools.lru_cache(maxsize=8)

@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from homesim.devices import config_class
+
 GROUP = "homesim.io"
 VERSION = "v1alpha1"
 METRICS_PORT = 9100
@@ -73,9 +75,10 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
               "app.kubernetes.io/managed-by": "homesim-operator", "homesim.io/device": name,
               **({"app.kubernetes.io/instance": settings.instance} if settings.instance else {})}
     config_name = f"device-{name}"
-    is_service = kind == "inverter"  # the inverter settles the home: it joins as a service
+    # a kind that settles the home (the inverter) joins with a service's credential, keyed by its kind
+    is_service = config_class(kind).JOINS_AS == "service"
     credential = ({"name": "HOMESIM_SECRET", "valueFrom": {"secretKeyRef": {"name": settings.credentials_secret,
-                                                                             "key": "service-inverter"}}}
+                                                                             "key": f"service-{kind}"}}}
                   if is_service else
                   {"name": "HOMESIM_TICKET", "valueFrom": {"secretKeyRef": {"name": f"device-{name}", "key": "ticket"}}})
     secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",

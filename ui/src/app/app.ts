@@ -15,7 +15,7 @@ import { Plan } from './plan';
 import { Purchase } from './purchase';
 import { Reports } from './reports';
 import { HomeFormat, homeToText, parseHomeFile, planLoad } from './home-file';
-import { KINDS, KindInfo, PALETTE, Zone, newDevice, zoneOfRole } from './kinds';
+import { KINDS, KindInfo, PALETTE, Zone, isRemovable, newDevice, zoneOfRole } from './kinds';
 import { PropertyForm } from './property-form';
 
 /** The house drawing's places, in reading order. */
@@ -75,7 +75,8 @@ export class App implements OnInit {
     }
     return out;
   });
-  readonly inverterId = computed(() => this.devices().find((d) => d.kind === 'inverter')?.id ?? null);
+  readonly inverterId = computed(() => this.devices().find((d) => d.role === 'inverter')?.id ?? null);
+  readonly isRemovable = isRemovable;
   readonly missing = computed(() => flagged(this.bus.topology()));
   readonly timeZone = computed(() => (this.bus.desired()?.home as any)?.location?.timezone ?? 'UTC');
   readonly currency = computed(() => (this.bus.desired()?.home as any)?.currency ?? '');

@@ -14,6 +14,8 @@ export interface KindInfo {
   order: number | null;
   /** A load's usual circuit (where the palette adds it); null for other roles. */
   circuit: Circuit | null;
+  /** It can be removed or switched off while the home runs (the inverter can't). */
+  removable: boolean;
 }
 
 const RAW = deviceKinds as unknown as Record<string, any>;
@@ -21,7 +23,7 @@ const RAW = deviceKinds as unknown as Record<string, any>;
 export const KINDS: Record<string, KindInfo> = Object.fromEntries(
   Object.entries(RAW).map(([kind, k]) => [kind, {
     kind, role: k['role'], label: k['label'] ?? kind, icon: k['icon'] ?? '', description: k['description'] ?? '',
-    order: k['order'] ?? null, circuit: k['circuit'] ?? null,
+    order: k['order'] ?? null, circuit: k['circuit'] ?? null, removable: k['removable'] !== false,
   } as KindInfo]),
 );
 
@@ -48,4 +50,19 @@ export function newDevice(kind: string, zone?: Zone | null): Record<string, unkn
   if (!info || info.role !== 'load') return { kind };
   const circuit = zone === 'essential' || zone === 'non_essential' ? zone : info.circuit ?? 'essential';
   return { kind, circuit };
+}
+
+/** The role of a device in a home file (from its kind). */
+export function roleOf(device: { kind?: string } | null | undefined): string | null {
+  return (device?.kind && KINDS[device.kind]?.role) || null;
+}
+
+/** The first device of a role in a home file's devices (e.g. its battery: ``storage``). */
+export function deviceOfRole<T extends { kind?: string }>(devices: T[], role: string): T | undefined {
+  return devices.find((d) => roleOf(d) === role);
+}
+
+/** Whether a device can be removed or switched off while the home runs (its kind says). */
+export function isRemovable(kind: string): boolean {
+  return KINDS[kind]?.removable ?? true;
 }

@@ -7,6 +7,7 @@ import { Component, computed, inject, signal } from '@angular/core';
 import { Bus, BusError } from './bus';
 import { parseValues } from './plan';
 import { formatPercent, niceTicks, scale } from './watch';
+import { deviceOfRole } from './kinds';
 
 /** One year of plan.json (year 0: the purchase, its energy fields null). */
 export interface PlanYearRow {
@@ -397,7 +398,7 @@ export class Purchase {
 
   readonly currency = computed(() => this.result()?.currency ?? (this.bus.desired()?.home as any)?.currency ?? '');
   readonly batteryId = computed(() =>
-    ((this.bus.desired()?.home as any)?.devices ?? []).find((d: any) => d.kind === 'battery')?.id as string | undefined);
+    deviceOfRole(((this.bus.desired()?.home as any)?.devices ?? []) as any[], 'storage')?.id as string | undefined);
   readonly errorField = computed(() => (this.error() ? fieldOf(this.error() as string) : null));
   readonly cash = computed(() => {
     const r = this.result();

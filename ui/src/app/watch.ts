@@ -2,6 +2,7 @@
 // flow (PV used and available, curtailment and why, battery time to full/empty, outages), the
 // day's totals accumulated from settlements, and the chart's scales.
 import { Settlement } from './generated';
+import { deviceOfRole, roleOf } from './kinds';
 
 /** What the UI needs to know about the home's devices (from the controller's desired home). */
 export interface HomeFacts {
@@ -17,9 +18,9 @@ export interface HomeFacts {
 
 export function homeFacts(home: any): HomeFacts {
   const devices: any[] = home?.devices ?? [];
-  const battery = devices.find((d) => d.kind === 'battery' && d.enabled !== false);
-  const inverter = devices.find((d) => d.kind === 'inverter');
-  const grid = devices.find((d) => d.kind === 'grid');
+  const battery = devices.find((d) => roleOf(d) === 'storage' && d.enabled !== false);
+  const inverter = deviceOfRole(devices, 'inverter');
+  const grid = deviceOfRole(devices, 'grid');
   const circuit: Record<string, string> = {};
   for (const d of devices) if (d.id) circuit[d.id] = d.circuit ?? 'essential';
   const mode = inverter?.work_mode ?? 'selling_first';
