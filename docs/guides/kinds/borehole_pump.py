@@ -36,15 +36,17 @@ X = layout("BoreholeInputs",
 
 @njit(cache=True)
 def demand(p, s, x, code, mine, t, home, dt_s, out):
-    """While the float switch calls: the pump's power for the share of the tick it may run [J]."""
+    """While the float switch calls: the pump's power for the share of the tick it may run, and
+    no longer than the tank takes to fill [J]."""
     for i in range(code.shape[0]):
         if code[i] != mine:
             continue
         out[i] = 0
+        level = s[i, S.level_l]
         # the float switch is a thermostat turned to water: on at or below start_l, off when full
-        if thermostat_calls(s[i, S.level_l], p[i, P.tank_l], p[i, P.tank_l] - p[i, P.start_l], s[i, S.running] > 0.0,
-                            True):
-            out[i] = nearest_j(p[i, P.power_w] * dt_s * x[i, ALLOWED, t])
+        if thermostat_calls(level, p[i, P.tank_l], p[i, P.tank_l] - p[i, P.start_l], s[i, S.running] > 0.0, True):
+            to_fill_s = (p[i, P.tank_l] - level + x[i, X.use_l, t]) / p[i, P.flow_l_s]
+            out[i] = nearest_j(p[i, P.power_w] * min(dt_s * x[i, ALLOWED, t], to_fill_s))
 
 
 @njit(cache=True)
