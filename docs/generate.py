@@ -538,8 +538,9 @@ def metric_families() -> list[dict[str, Any]]:
     from homesim.bus.recorder import Writer
 
     sources: list[tuple[str, Any]] = [("every process", ProcessMetrics("home", "process").registry)]
-    for kind in KINDS:
-        sources.append((f"device `{kind}`", DeviceMetrics("home", kind, kind, "ZAR").registry))
+    for kind, module in KINDS.items():  # what each kind says its process exports (METRICS)
+        metrics = DeviceMetrics("home", kind, kind, "ZAR", module.Config.METRICS, module.Config.ROLE)
+        sources.append((f"device `{kind}`", metrics.registry))
     recorder = ProcessMetrics("home", "recorder")
     Writer(None, "", recorder)
     sources.append(("the recorder", recorder.registry))

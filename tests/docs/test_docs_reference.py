@@ -168,7 +168,7 @@ def test_the_metrics_reference_has_every_metric_the_code_defines():
     page = generate.metrics_md()
     documented = set(re.findall(r"^\| `(homesim_\w+)`", page, re.MULTILINE))
     assert documented == defined
-    assert "| home, device, kind, direction |" in page  # labels read from the series
+    assert "| home, device, kind, role, direction |" in page  # labels read from the series
 
 
 @pytest.fixture(scope="module")
