@@ -32,10 +32,12 @@ def test_builder_forms_timers_circuits_yaml(tmp_path):
         assert re.search(r"lights on all day: 1[45]\d W", out), out
         assert re.search(r"oven_\d+ dropped into the non-essential circuit: circuit non_essential", out)
         assert re.search(r"Tab x\d+ \+ Enter added fridge_\d+ \(essential\)", out)
+        assert re.search(r"ev_charger\w*'s session edited without JSON: leaves 06:45, 15 kWh, on Saturdays too", out), out
         assert re.search(r"loaded back: home\.yaml: 0 added, \d+ updated; tv power_w 321 -> 110 W as saved", out), out
         assert "bad.yaml: devices[0] (oven).rated_power: not a property of oven" in out
         shots = sorted(re.sub(r"^\d+-", "", p.name) for p in ARTIFACTS.glob("*.png"))
         assert shots == sorted(["house.png", "oven-form-laptop.png", "lights-timer-edited.png", "oven-and-fridge-added.png",
+                                "ev-charger-sessions.png",
                                 "loaded-and-bad-file.png", "house-phone.png", "geyser-form-phone.png",
                                 "geyser-switch-phone.png"]), shots
         # the saved YAML is a home file homesim reads, with the dropped oven on the grid side

@@ -146,12 +146,44 @@ try {
   log(`${oven} dropped into the non-essential circuit: circuit ${circuit}`);
   await close(page);
 
+  // 3b. An EV charger from the palette: its charging sessions edited as rows of inputs (no JSON),
+  //     saved and read back from the device.
+  const beforeEv = await ids(page);
+  await dragKindInto(page, 'ev_charger', 'non_essential');
+  const car = await until(page, 'a new EV charger', async () =>
+    (await ids(page)).find((id) => !beforeEv.includes(id) && id.startsWith('ev_charger')));
+  await until(page, `${car} present`, async () =>
+    (await page.locator(`[data-device="${car}"]`).getAttribute('data-status')) === 'present', 60000);
+  await openForm(page, car, laptop);
+  if (await page.locator('dialog[open] textarea').count()) throw new Error(`${car}'s form has a JSON box`);
+  bad = await clipped(page, LABELS);
+  if (bad.length) throw new Error(`clipped labels in the EV charger's form: ${bad.join('; ')}`);
+  await page.getByLabel('Sessions 1 Leaves', { exact: true }).fill('6:45');
+  await page.getByLabel('Sessions 1 Leaves', { exact: true }).dispatchEvent('change');
+  await page.getByLabel('Sessions 1 Energy wanted', { exact: true }).fill('15');
+  await page.getByLabel('Sessions 1 Energy wanted', { exact: true }).dispatchEvent('change');
+  await page.getByRole('button', { name: 'Sessions 1 on Sat', exact: true }).click();
+  await shot(page, 'ev-charger-sessions');
+  await assertAccessible(page, "the EV charger's sessions", log);
+  await save(page);
+  await close(page);
+  await openForm(page, car, laptop);  // as the device has it now
+  const leaves = await until(page, `${car}'s saved session`, async () => {
+    const v = await page.getByLabel('Sessions 1 Leaves', { exact: true }).inputValue();
+    return v === '06:45' ? v : null;
+  });
+  const energy = await page.getByLabel('Sessions 1 Energy wanted', { exact: true }).inputValue();
+  const saturday = await page.getByRole('button', { name: 'Sessions 1 on Sat', exact: true }).getAttribute('aria-pressed');
+  if (energy !== '15' || saturday !== 'true') throw new Error(`${car}'s session read back: ${leaves}, ${energy} kWh, Sat ${saturday}`);
+  log(`${car}'s session edited without JSON: leaves ${leaves}, ${energy} kWh, on Saturdays too`);
+  await close(page);
+
   // 4. The keyboard: Tab along the palette to the fridge, Enter adds one on its usual circuit.
   await page.locator('[data-kind="pv_array"]').focus();
   let presses = 0;
   while ((await page.evaluate(() => document.activeElement?.getAttribute('data-kind'))) !== 'fridge') {
     await page.keyboard.press('Tab');
-    if (++presses > 15) throw new Error('Tab does not reach the fridge in the palette');
+    if (++presses > 25) throw new Error('Tab does not reach the fridge in the palette');
   }
   const beforeKey = await ids(page);
   await page.keyboard.press('Enter');
