@@ -45,7 +45,7 @@ def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
 
         def call(channel, *args, **kwargs):
             address = document["channels"][channel]["address"].replace("{home}", live.home_id)
-            result = client.call_within(600 if channel in ("plan_purchase", "plan_optimize") else 30,
+            result = client.call_within(600 if channel.startswith("plan_") else 30,  # the planner may compile first
                                         address.replace("{device}", kwargs.pop("_device", "battery")), *args, **kwargs)
             replies.setdefault(channel, []).append(result)
             return result
