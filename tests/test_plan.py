@@ -141,10 +141,17 @@ def test_homes_sharing_their_exogenous_work_get_the_years_they_get_alone(referen
 
     base = plan.grid_only(reference, EXAMPLES)
     bigger = with_changes(reference, {"battery.capacity_kwh": 15.0}, EXAMPLES)
-    together = plan.run_years([reference, base, bigger], 2, days=2, home_dirs=[EXAMPLES] * 3)
-    for home, years in zip([reference, base, bigger], together):
+    # its own program slots on the first home's blocks: the night charge from 23:00, to 90 %
+    programs = [p.model_dump(mode="json") for p in reference.inverter.programs]
+    programs[0]["soc"] = programs[5]["soc"] = 0.9
+    programs[5]["start"] = "23:00"
+    later = with_changes(reference, {"inverter.programs": programs}, EXAMPLES)
+    homes = [reference, base, bigger, later]
+    together = plan.run_years(homes, 2, days=2, home_dirs=[EXAMPLES] * len(homes))
+    for home, years in zip(homes, together):
         assert plan.simulate_years(home, 2, days=2, home_dir=EXAMPLES) == years
     assert together[2][1].battery_kwh != together[0][1].battery_kwh
+    assert together[3][0].import_kwh != together[0][0].import_kwh  # its slots, not the first home's
 
 
 def test_a_grid_only_baseline_settles_the_same_every_year(reference):

@@ -16,6 +16,8 @@ Every row satisfies exactly ``sum(e.*) - loss_j == 0`` and, per load,
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -135,6 +137,20 @@ class LedgerArrays:
     grid_on: np.ndarray
     #: The compiled home the arrays are of (for its loads' deadlines), if known.
     compiled: Any = None
+
+    def fits(self, compiled: "CompiledHome", ticks: int) -> bool:
+        """Whether these arrays have the shape a run of ``compiled`` over ``ticks`` fills."""
+        return self.demand.shape == (ticks, len(compiled.loads)) and self.pv_used.shape == (ticks, len(compiled.pv_arrays))
+
+    def recycled(self, compiled: "CompiledHome", ticks: int) -> "LedgerArrays":
+        """These arrays (every tick of which a run overwrites) for another run of the same shape,
+        with that run's description: a plan's years reuse them instead of allocating about
+        100 MB a year (a year at 60 s, 11 loads)."""
+        if not self.fits(compiled, ticks):
+            raise ValueError("the arrays are not of this run's shape")
+        fresh = LedgerArrays.empty(compiled, 0)
+        return dataclasses.replace(self, meta=fresh.meta, pv_ids=fresh.pv_ids, load_ids=fresh.load_ids,
+                                   compiled=compiled)
 
     @classmethod
     def empty(cls, compiled: "CompiledHome", ticks: int) -> "LedgerArrays":

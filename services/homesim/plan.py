@@ -24,6 +24,7 @@ battery and inverter size minus the baseline's (never below 0), priced by the fi
 from __future__ import annotations
 
 import dataclasses
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ import numpy as np
 
 from homesim import ageing, finance as money
 from homesim.errors import BadInput
+from homesim.jit import njit
 from homesim.home import Home, HomeFileError, describe_errors, home_from_dict, read_home_file, with_changes
 
 #: The built-in baseline: the home on the grid alone.
@@ -186,10 +188,39 @@ def essential_load_ids(home: Home) -> list[str]:
     return [load.id for load in home.loads if load.circuit == "essential"]
 
 
+@njit(cache=True, nogil=True)
+def _year_sums(grid_import, grid_export, pv_used, served, demand, grid_on, wanted, has_grid):
+    """A year's energy sums in one pass over its ticks (integers [J], counts [ticks]): grid
+    import and export of the net grid flow, PV used, load served, ticks in outages, and outage
+    ticks with a ``wanted`` load (column indices) served less than it asked for."""
+    import_j = 0
+    export_j = 0
+    pv_j = 0
+    load_j = 0
+    outage = 0
+    unmet = 0
+    for t in range(grid_import.shape[0]):
+        net = grid_import[t] - grid_export[t]
+        if net > 0:
+            import_j += net
+        else:
+            export_j -= net
+        for j in range(pv_used.shape[1]):
+            pv_j += pv_used[t, j]
+        for j in range(served.shape[1]):
+            load_j += served[t, j]
+        if has_grid and not grid_on[t]:
+            outage += 1
+            for k in range(wanted.shape[0]):
+                if demand[t, wanted[k]] > served[t, wanted[k]]:
+                    unmet += 1
+                    break
+    return import_j, export_j, pv_j, load_j, outage, unmet
+
+
 def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int, battery_share: float,
              pv_share: float, essential_ids: list[str] | None) -> Year:
     """A simulated year's figures from the ledger's arrays and the prices of its blocks."""
-    net = arrays.grid_import - arrays.grid_export  # per tick, as the ledger's grid column
     import_cost = export_revenue = 0.0
     first = 0
     for exo in exogenous:
@@ -199,22 +230,20 @@ def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int
         first = part.stop
     ids = [load.id for load in aged.loads]
     wanted = essential_load_ids(aged) if essential_ids is None else essential_ids
-    short = np.zeros(net.size, dtype=bool)
-    for load_id in wanted:
-        if load_id in ids:
-            j = ids.index(load_id)
-            short |= arrays.demand[:, j] > arrays.served[:, j]
-    outage = ~arrays.grid_on if aged.grid is not None else np.zeros(net.size, dtype=bool)
+    columns = np.array([ids.index(load_id) for load_id in wanted if load_id in ids], dtype=np.int64)
+    import_j, export_j, pv_j, load_j, outage, unmet = _year_sums(
+        arrays.grid_import, arrays.grid_export, arrays.pv_used, arrays.served, arrays.demand, arrays.grid_on,
+        columns, aged.grid is not None)
     hours = dt_s / 3600.0
     return Year(
         year=year, battery_share=battery_share,
         battery_kwh=aged.battery.capacity_kwh if aged.battery is not None else 0.0,
-        pv_share=pv_share, pv_kwh=float(arrays.pv_used.sum()) / J_PER_KWH,
-        load_kwh=float(arrays.served.sum()) / J_PER_KWH,
-        import_kwh=float(net[net > 0].sum()) / J_PER_KWH, export_kwh=float(-net[net < 0].sum()) / J_PER_KWH,
+        pv_share=pv_share, pv_kwh=float(pv_j) / J_PER_KWH,
+        load_kwh=float(load_j) / J_PER_KWH,
+        import_kwh=float(import_j) / J_PER_KWH, export_kwh=float(export_j) / J_PER_KWH,
         import_cost=import_cost, export_revenue=export_revenue,
-        outage_hours=int(np.count_nonzero(outage)) * hours,
-        unmet_hours_in_outages=int(np.count_nonzero(short & outage)) * hours,
+        outage_hours=int(outage) * hours,
+        unmet_hours_in_outages=int(unmet) * hours,
     )
 
 
@@ -236,6 +265,26 @@ def same_every_year(home: Home) -> bool:
     if home.pv_arrays or (home.battery is not None and CHEMISTRIES.get(home.battery.chemistry)):
         return False
     return not any(d.seeded() for d in home.devices if d.ROLE != "environment")
+
+
+def _beside_storage_and_inverter(home: Home) -> Any:
+    """A home as data without its battery and inverter: equal for two homes whose exogenous
+    blocks are the same but for the inverter's program slots."""
+    data = home.model_dump(mode="json")
+    data["devices"] = [d for d, device in zip(data["devices"], home.devices) if device.ROLE not in ("storage", "inverter")]
+    return data
+
+
+def _with_own_slots(blocks: list[Any], compiled: Any) -> list[Any]:
+    """Another home's exogenous blocks with this home's inverter program slot per tick."""
+    out = []
+    for exo in blocks:
+        if compiled.inverter is not None:
+            slots = compiled.inverter.slot_index(exo.block.second_of_day)[: exo.grid_on.size]
+        else:
+            slots = np.zeros(exo.grid_on.size, dtype=np.int64)
+        out.append(dataclasses.replace(exo, slot_index=slots))
+    return out
 
 
 def run_years(homes: list[Home], years: int, battery_replacement_year: int | None = None,
@@ -267,6 +316,11 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
         return _exogenous(compiled, total, cache, None)
 
     cache: dict = {}
+    # Homes that differ from the first only in battery and inverter settle on its blocks (with
+    # their own program slots), and the years' ledger arrays are filled again, not reallocated.
+    first_data = _beside_storage_and_inverter(homes[0])
+    shares = [i == 0 or _beside_storage_and_inverter(h) == first_data for i, h in enumerate(homes)]
+    spare: queue.SimpleQueue = queue.SimpleQueue()
     # Next year's sun, weather, PV and loads do not wait for this year's ageing: a thread
     # computes them while this year's homes settle (the compiled loop releases the GIL).
     with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as ahead:
@@ -287,14 +341,18 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
                 pv_share = ageing.pv_degradation(year, pv_rate) if home.pv_arrays else 1.0
                 aged = year_home(home, share, pv_share, dirs[i])
                 compiled = CompiledHome(aged, dt_s, seed=home.seed + year - 1)
-                blocks = first_blocks if i == 0 else _exogenous(compiled, total, year_cache, pool)
                 if i == 0:
-                    first_blocks = None  # settled below; not kept for the year
+                    blocks = first_blocks
+                elif shares[i]:
+                    blocks = _with_own_slots(first_blocks, compiled)
+                else:
+                    blocks = _exogenous(compiled, total, year_cache, pool)
                 if len(pending) >= 2:  # at most two homes' blocks held while they settle
                     pending.pop(0).result()
                 # settle this home on a thread while the next one's blocks are assembled
                 pending.append(pool.submit(_settle, compiled, blocks, total, aged, dt_s, year, share, pv_share,
-                                           essential_ids, chemistry[i], fades, out, i))
+                                           essential_ids, chemistry[i], fades, out, i, spare))
+            first_blocks = None
             for job in pending:
                 job.result()
             for i in range(len(homes)):
@@ -307,16 +365,27 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
 
 def _settle(compiled: Any, blocks: list[Any], total: int, aged: Home, dt_s: int, year: int, share: float,
             pv_share: float, essential_ids: list[str] | None, chemistry: str | None,
-            fades: list[ageing.Fade | None], out: list[list[Year]], i: int) -> None:
+            fades: list[ageing.Fade | None], out: list[list[Year]], i: int,
+            spare: queue.SimpleQueue | None = None) -> None:
     from homesim.engine.fastforward import step
 
-    arrays = step(compiled, blocks, total)
+    reuse = None
+    if spare is not None:
+        try:
+            reuse = spare.get_nowait()
+        except queue.Empty:
+            pass
+    if reuse is not None and not reuse.fits(compiled, total):
+        reuse = None
+    arrays = step(compiled, blocks, total, into=reuse)
     figures = _figures(aged, arrays, blocks, dt_s, year, share, pv_share, essential_ids)
     if chemistry is not None:
         previous = fades[i]
         fades[i] = ageing.capacity_fade(chemistry, arrays.soc, dt_s, start_fade=previous if previous is not None else 0.0)
         figures.efc = fades[i].efc
     out[i].append(figures)  # each home's list is appended by one thread a year, years in order
+    if spare is not None:
+        spare.put(arrays)  # read no more: the next home's settlement fills them again
 
 
 def simulate_year(home: Home, year: int, battery_share: float, pv_share: float, dt_s: int = 60,

@@ -106,14 +106,16 @@ def simulate(
 
 
 def step(compiled: CompiledHome, exogenous: Iterable[Exogenous], total: int,
-         on_progress: Callable[[int, int], None] | None = None) -> LedgerArrays:
+         on_progress: Callable[[int, int], None] | None = None, into: LedgerArrays | None = None) -> LedgerArrays:
     """Settle ``total`` ticks of a compiled home, block after block, on the given exogenous
     blocks (block 0 first, each :data:`BLOCK_TICKS` long but the last); the ledger's arrays.
 
     The blocks may come from another home that differs only in its battery or inverter
-    (:meth:`CompiledHome.exogenous` with a shared cache): the program slots are this home's own.
+    (:meth:`CompiledHome.exogenous` with a shared cache, or another home's blocks with this
+    home's program slots: :func:`homesim.plan.run_years`). ``into``: arrays of an earlier run
+    of the same shape to fill again (:meth:`LedgerArrays.recycled`) rather than new ones.
     """
-    arrays = LedgerArrays.empty(compiled, total)
+    arrays = into.recycled(compiled, total) if into is not None else LedgerArrays.empty(compiled, total)
     load_state = compiled.initial_load_state()
     setup = Setup(compiled.inverter_params, compiled.battery_params, compiled.slot_table,
                   compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s, compiled.load_tables)
