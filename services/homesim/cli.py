@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--max-evaluations", type=_whole(1, 100_000), default=60,
                      help="candidates simulated at most (default 60); a space this small is evaluated whole")
     opt.add_argument("--top", type=_whole(1, 1000), default=5, help="candidates printed (default 5)")
-    opt.add_argument("--workers", type=_whole(1), help="processes (default: all cores)")
+    opt.add_argument("--workers", type=_whole(1), help="candidates settling at once, a thread each (default: all cores)")
     opt.add_argument("--out", type=Path, default=Path("out/optimize"), help="output folder (default out/optimize)")
     okube = opt.add_argument_group(
         "on Kubernetes", "--kubernetes: run nothing here; store every candidate of the space as a sweep in "

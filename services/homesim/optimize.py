@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,8 +33,9 @@ from homesim.home import Home, HomeFileError, with_changes
 OBJECTIVES = ("npv", "payback", "outage_coverage")
 #: Candidates evaluated whole when the space is this small; the search's budget otherwise.
 MAX_EVALUATIONS = 60
-#: Most candidates one process plans together (their years share sun, weather, PV, loads).
-CHUNK = 50
+#: Most candidates planned together (their years share sun, weather, PV and loads; a year's
+#: blocks are held while they settle).
+CHUNK = 200
 #: Most values one --vary may give.
 MAX_VALUES = 1000
 #: Ranked after every feasible candidate [-]: a constraint broken.
@@ -121,21 +121,19 @@ def _row(changes: dict[str, Any], result: plan.PlanResult) -> dict[str, Any]:
 
 
 def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]], reference: list[plan.Year],
-             baseline: Home, baseline_name: str, home_dir: Path | None, days: float) -> list[dict[str, Any]]:
+             baseline: Home, baseline_name: str, home_dir: Path | None, days: float, threads: int = 2,
+             on_year: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Plan candidates (each a dict of changes) against the baseline's simulated years; their rows.
 
-    The candidates' years run together (:func:`homesim.plan.run_years`): what they share of sun,
-    weather, PV and loads is computed once a year.
+    The candidates' years run together (:func:`homesim.plan.run_years`, settling on ``threads``
+    threads): what they share of sun, weather, PV and loads is computed once a year.
     """
     variants = [with_changes(home, changes, home_dir) if changes else home for changes in candidates]
     years = plan.run_years(variants, finance.analysis_years, finance.battery_replacement_year, days=days,
-                           home_dirs=[home_dir] * len(variants), essential_ids=plan.essential_load_ids(home))
+                           home_dirs=[home_dir] * len(variants), essential_ids=plan.essential_load_ids(home),
+                           threads=threads, on_year=on_year)
     return [_row(changes, plan.price(variant, finance, chain, reference, baseline, baseline_name))
             for changes, variant, chain in zip(candidates, variants, years)]
-
-
-def _evaluate_task(args: tuple) -> list[dict[str, Any]]:
-    return evaluate(*args)
 
 
 def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[Any]]], objective: str = "npv",
@@ -162,7 +160,8 @@ def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[An
     baseline, baseline_name, home_dir, days
         As for :func:`homesim.plan.plan`.
     workers : int, optional
-        Processes (default: all cores).
+        Threads settling candidates (default: all cores; the compiled loop releases the GIL,
+        and threads share the year's sun, weather, PV and loads where processes could not).
     max_evaluations : int
         Candidates simulated at most; a space this small is evaluated whole.
     seed : int
@@ -194,27 +193,30 @@ def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[An
     done: dict[tuple[int, ...], dict[str, Any]] = {}
     planned = min(space, max_evaluations)
 
-    def run(indexes: list[tuple[int, ...]], pool: ProcessPoolExecutor) -> None:
+    def run(indexes: list[tuple[int, ...]]) -> None:
         fresh = [i for i in dict.fromkeys(indexes) if i not in done]
-        # one chunk of candidates per process and round, each chunk's years run together
-        size = max(1, min(CHUNK, math.ceil(len(fresh) / workers)))
-        chunks = [fresh[k:k + size] for k in range(0, len(fresh), size)]
-        tasks = [(home, finance, [dict(zip(keys, (values[d][j] for d, j in enumerate(i)))) for i in chunk],
-                  reference, reference_home, baseline_name, home_dir, days) for chunk in chunks]
-        for chunk, rows in zip(chunks, pool.map(_evaluate_task, tasks)):
+        for k in range(0, len(fresh), CHUNK):  # each chunk's years run together
+            chunk = fresh[k:k + CHUNK]
+            before = len(done)
+
+            def on_year(year: int, before: int = before, size: int = len(chunk)) -> None:
+                if on_progress is not None:
+                    on_progress(min(before + (size * year) // finance.analysis_years, planned), planned)
+
+            rows = evaluate(home, finance, [dict(zip(keys, (values[d][j] for d, j in enumerate(i)))) for i in chunk],
+                            reference, reference_home, baseline_name, home_dir, days, workers, on_year)
             for i, row in zip(chunk, rows):
                 row["feasible"] = feasible(row, budget, min_outage_coverage)
                 done[i] = row
             if on_progress is not None:
                 on_progress(min(len(done), planned), planned)
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        if space <= max_evaluations:
-            method = "grid"
-            run(list(itertools.product(*[range(len(v)) for v in values])), pool)
-        else:
-            method = "differential_evolution"
-            _evolve(values, run, pool, objective, budget, min_outage_coverage, max_evaluations, seed, done)
+    if space <= max_evaluations:
+        method = "grid"
+        run(list(itertools.product(*[range(len(v)) for v in values])))
+    else:
+        method = "differential_evolution"
+        _evolve(values, run, objective, budget, min_outage_coverage, max_evaluations, seed, done)
     rows = sorted(done.values(), key=lambda r: rank(r, objective, budget, min_outage_coverage))
     best = next((r for r in rows if r["feasible"]), None)
     return {"objective": objective, "method": method, "space": space, "evaluated": len(done), "rows": rows,
@@ -235,10 +237,10 @@ def check_candidates(home: Home, keys: list[str], values: list[list[Any]], home_
         raise HomeFileError(problems)
 
 
-def _evolve(values: list[list[Any]], run: Callable, pool: ProcessPoolExecutor, objective: str,
+def _evolve(values: list[list[Any]], run: Callable, objective: str,
             budget: float | None, min_cov: float | None, max_evaluations: int, seed: int,
             done: dict[tuple[int, ...], dict[str, Any]]) -> None:
-    """Differential evolution over the value indexes, a generation evaluated at once in the pool."""
+    """Differential evolution over the value indexes, a generation evaluated at once."""
     from scipy.optimize import differential_evolution
 
     dims = len(values)
@@ -256,7 +258,7 @@ def _evolve(values: list[list[Any]], run: Callable, pool: ProcessPoolExecutor, o
             budget_left = evolution_budget - len(done)
             fresh = [p for p in dict.fromkeys(points) if p not in done][:max(0, budget_left)]
             if fresh:
-                run(fresh, pool)
+                run(fresh)
             return [score(done[p], objective, budget, min_cov) if p in done else _INFEASIBLE * 10 for p in points]
 
     def stop(*_: Any, **__: Any) -> bool:
@@ -279,7 +281,7 @@ def _evolve(values: list[list[Any]], run: Callable, pool: ProcessPoolExecutor, o
                         near.append(point)
         if not near:
             break
-        run(near[:max_evaluations - len(done)], pool)
+        run(near[:max_evaluations - len(done)])
         moved = min(done, key=lambda p: score(done[p], objective, budget, min_cov))
         if moved == best:
             break

@@ -290,14 +290,16 @@ def _with_own_slots(blocks: list[Any], compiled: Any) -> list[Any]:
 def run_years(homes: list[Home], years: int, battery_replacement_year: int | None = None,
               pv_rate: float = ageing.PV_RATE_PER_YEAR, dt_s: int = 60, days: float = YEAR_DAYS,
               on_year: Callable[[int], None] | None = None, home_dirs: list[Path | None] | None = None,
-              essential_ids: list[str] | None = None, replace: list[bool] | None = None) -> list[list[Year]]:
+              essential_ids: list[str] | None = None, replace: list[bool] | None = None,
+              threads: int = 2) -> list[list[Year]]:
     """Years ``1..years`` of several homes, each year with the battery its years before left.
 
     The homes of a year share their exogenous work (sun, weather, each PV array, each load, the
     grid: :meth:`CompiledHome.exogenous` with one cache per year): variants that differ in
     battery or inverter settings compute it once. A battery whose chemistry has no ageing model
     (lead-acid) keeps its capacity. ``replace[i]``: home ``i``'s battery is replaced every
-    ``battery_replacement_year`` years (default: every home's).
+    ``battery_replacement_year`` years (default: every home's). ``threads``: homes settling at
+    once (the compiled loop releases the GIL: one a core).
     """
     from homesim.engine.compiled import CompiledHome, keep_unseeded
 
@@ -323,7 +325,8 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
     spare: queue.SimpleQueue = queue.SimpleQueue()
     # Next year's sun, weather, PV and loads do not wait for this year's ageing: a thread
     # computes them while this year's homes settle (the compiled loop releases the GIL).
-    with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as ahead:
+    threads = max(1, threads)
+    with ThreadPoolExecutor(max_workers=threads) as pool, ThreadPoolExecutor(max_workers=1) as ahead:
         coming = ahead.submit(prepare, 1, cache)
         for year in range(1, years + 1):
             first_blocks = coming.result()
@@ -347,7 +350,7 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
                     blocks = _with_own_slots(first_blocks, compiled)
                 else:
                     blocks = _exogenous(compiled, total, year_cache, pool)
-                if len(pending) >= 2:  # at most two homes' blocks held while they settle
+                if len(pending) >= threads:  # at most a home's blocks a thread held while they settle
                     pending.pop(0).result()
                 # settle this home on a thread while the next one's blocks are assembled
                 pending.append(pool.submit(_settle, compiled, blocks, total, aged, dt_s, year, share, pv_share,
