@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Callable
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before it runs (``preexec_fn``): it is sent SIGTERM when the process that
+    started it dies, even by SIGKILL (Linux; elsewhere nothing). A home's processes run in
+    sessions of their own (a Ctrl-C reaches only ``homesim up``, which stops them in order):
+    without this a killed ``homesim up`` would leave them running. (Linux sends it when the
+    *thread* that started the child ends: ``homesim up`` starts them from its main thread.)"""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
 
 
 def start_and_wait(command: list[str], log_path: Path, ready: Callable[[], bool], what: str,

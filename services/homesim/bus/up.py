@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from homesim.bus.starting import die_with_parent
 from homesim.bus.store import safe_url
 from homesim.credentials import Credentials
 from homesim.bus.router import free_port, router_config, start_router, write_node
@@ -51,7 +52,7 @@ class Managed:
         self.started_at = time.monotonic()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=die_with_parent)
         log.close()
 
     def alive(self) -> bool:
