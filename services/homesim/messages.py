@@ -65,6 +65,10 @@ class Tick(Message):
     time: BusInt = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
     dt_s: BusInt = unit("Tick length", "s", gt=0)
     sent: float = unit("Wall-clock time the clock published it, seconds since 1970-01-01 UTC", "s")
+    settled: Settlement | None = Field(
+        default=None, description="The newest settlement the clock has seen (the tick before's): the devices take "
+                                  "it from here rather than from the settlement topic, in order with the tick "
+                                  "(null: none yet)")
 
 
 class PvEnergy(Message):
@@ -139,6 +143,9 @@ class Settlement(Message):
     off: list[str] = Field(description="Devices switched off: they take no part")
     tick_sent: float | None = unit("When the clock published the tick, seconds since 1970-01-01 UTC", "s",
                                    default=None)
+
+
+Tick.model_rebuild()  # its ``settled`` is a Settlement, defined after it
 
 
 class DeviceStateBase(Message):

@@ -1,7 +1,7 @@
 """The clock: ``python -m homesim.bus.services clock``.
 
-Publishes ``tick`` {tick, time, dt_s, sent} (retained), waits for that tick's settlement
-(lockstep), and paces the next by its speed: ``HOMESIM_SPEED`` ticks per wall second, or
+Publishes ``tick`` {tick, time, dt_s, sent, settled} (retained; ``settled``: the newest
+settlement, which the devices take from the tick), waits for that tick's settlement (lockstep), and paces the next by its speed: ``HOMESIM_SPEED`` ticks per wall second, or
 ``max`` (as fast as the home settles). RPCs: ``clock.get``, ``clock.set_speed(speed)``,
 ``clock.pause``, ``clock.resume``, ``clock.step`` (one tick while paused); every change is
 published retained on ``clock`` {tick, dt_s, speed, paused, simulated_s_per_wall_s}. ``HOMESIM_TICKS``
@@ -110,6 +110,8 @@ def run_clock() -> None:
     # The last settled tick, kept across sessions: after the router restarts (its retained
     # topics gone) the clock goes on from where it was, not from tick 0.
     settled = {"tick": -1}
+    # ... and that settlement, which the next tick carries to the devices (Tick.settled)
+    newest: dict[str, Any] = {"settlement": None}
 
     @comp.on_join
     async def joined(session, details):
@@ -118,12 +120,15 @@ def run_clock() -> None:
         def on_settlement(settlement: dict[str, Any]) -> None:
             if not valid(Settlement, settlement, uris.settlement):
                 return
-            settled["tick"] = max(settled["tick"], int(settlement["tick"]))
+            if int(settlement["tick"]) > settled["tick"]:
+                settled["tick"] = int(settlement["tick"])
+                newest["settlement"] = settlement
             progress.set()
 
         last = await retained(session, uris.settlement)
         if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > settled["tick"]:
             settled["tick"] = int(last["tick"])
+            newest["settlement"] = last
         if settled["tick"] < 0 and inverter_id:  # a new clock on a new router (both restarted)
             try:  # the inverter knows the last tick it settled
                 settled["tick"] = int((await session.call(uris.get(inverter_id)))["state"]["tick"])
@@ -146,7 +151,7 @@ def run_clock() -> None:
 
         def publish(tick: int) -> None:
             session.publish(uris.tick, {"tick": tick, "time": start_unix + tick * dt_s, "dt_s": dt_s,
-                                        "sent": time.time()}, options=retain())
+                                        "sent": time.time(), "settled": newest["settlement"]}, options=retain())
 
         clock.next_tick = settled["tick"] + 1
         session.publish(uris.clock_state, clock.view(), options=retain())

@@ -7,8 +7,9 @@ relative paths in the home file resolve against ``HOMESIM_HOME_DIR`` (default: i
 ``HOMESIM_DEVICE_CONFIG`` names a YAML file with this device's own entry, which replaces the
 home file's (how a device in a cluster gets the properties of its Device object).
 
-Per tick it receives ``tick``, publishes its energy event on ``device.<id>.energy`` and takes
-the settlement; the inverter instead collects the events and publishes the ``settlement``.
+Per tick it receives ``tick``, which carries the settlement of the tick before (taken into its
+state first), and publishes its energy event on ``device.<id>.energy``; the inverter instead
+collects the events and publishes the ``settlement`` (to the clock, the recorder and viewers).
 Its state is kept on the retained ``device.<id>.state`` topic (every tick for a battery, a
 thermostat and the inverter; every ``STATE_EVERY_TICKS`` ticks for the others, whose state the
 settlement carries), and a restarted device resumes from it and the retained settlement. ``device.<id>.get`` returns its properties and state; ``device.<id>.set`` changes
@@ -192,9 +193,8 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         if isinstance(adapter, InverterAdapter):
             await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent)
         else:
-            def on_settlement(settlement: dict[str, Any]) -> None:
-                if not valid(Settlement, settlement, uris.settlement):
-                    return
+            def on_settled(settlement: dict[str, Any]) -> None:
+                """A settlement (validated with the tick carrying it) taken into the state once."""
                 if adapter.on_settlement(settlement):
                     metrics.settled(settlement)
                     publish_state()
@@ -202,6 +202,8 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             def on_tick(message: dict[str, Any]) -> None:
                 if not valid(Tick, message, uris.tick):
                     return
+                if message.get("settled") is not None:  # the tick before's, in order with this one
+                    on_settled(message["settled"])
                 tick = int(message["tick"])
                 if tick <= adapter.applied_tick:
                     return  # already settled (a retained or repeated tick)
@@ -212,7 +214,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
                     adapter.applied_tick = tick
                     publish_state()
 
-            await session.subscribe(on_settlement, uris.settlement, options=SubscribeOptions(get_retained=True))
+            # The settlements come with the ticks (Tick.settled): no subscription to each one.
             await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
 
     run_component(comp)
