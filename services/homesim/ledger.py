@@ -17,7 +17,6 @@ Every row satisfies exactly ``sum(e.*) - loss_j == 0`` and, per load,
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import json
 from dataclasses import dataclass, field

@@ -1,7 +1,8 @@
 """The clock: ``python -m homesim.bus.services clock``.
 
 Publishes ``tick`` {tick, time, dt_s, sent, settled} (retained; ``settled``: the newest
-settlement, which the devices take from the tick), waits for that tick's settlement (lockstep), and paces the next by its speed: ``HOMESIM_SPEED`` ticks per wall second, or
+settlement, which the devices take from the tick), waits for that tick's settlement
+(lockstep), and paces the next by its speed: ``HOMESIM_SPEED`` ticks per wall second, or
 ``max`` (as fast as the home settles). RPCs: ``clock.get``, ``clock.set_speed(speed)``,
 ``clock.pause``, ``clock.resume``, ``clock.step`` (one tick while paused); every change is
 published retained on ``clock`` {tick, dt_s, speed, paused, simulated_s_per_wall_s}. ``HOMESIM_TICKS``
