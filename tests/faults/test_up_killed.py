@@ -1,5 +1,5 @@
 """``homesim up`` killed outright (SIGKILL: no chance to stop its processes in order) takes its
-home's devices and services with it: none of them is left running without a supervisor."""
+home's router, devices and services with it: none of them is left running without a supervisor."""
 
 from __future__ import annotations
 
@@ -22,11 +22,30 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has exited (its parent, init, reaps it)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
 def test_a_killed_up_leaves_no_process_of_its_home_running(tmp_path):
     live = LiveProcess(EXAMPLES / "tiny.yaml", tmp_path / "live", "--speed", "20")
     try:
         live.client("viewer").close()  # live: every process started and registered
-        children = [live.pid_of(name) for name in ("device.pv", "device.load", "clock", "recorder", "planner")]
+        named = [live.pid_of(name) for name in ("device.pv", "device.load", "clock", "recorder", "planner")]
+        children = _descendants(live.process.pid)  # the router's controller and worker too
+        assert set(named) <= set(children) and len(children) > len(named)
         assert all(_alive(pid) for pid in children)
         os.kill(live.process.pid, signal.SIGKILL)
         live.process.wait()

@@ -43,7 +43,8 @@ def binary() -> str:
     return found
 
 
-def start(folder: Path, port: int, log_path: Path, timeout_s: float = 30.0) -> subprocess.Popen:
+def start(folder: Path, port: int, log_path: Path, timeout_s: float = 30.0,
+          with_parent: bool = False) -> subprocess.Popen:
     """Start Prometheus on 127.0.0.1:``port`` with its data under ``folder`` and wait until ready."""
     from homesim.bus.starting import start_and_wait
 
@@ -55,4 +56,4 @@ def start(folder: Path, port: int, log_path: Path, timeout_s: float = 30.0) -> s
 
     return start_and_wait([binary(), f"--config.file={path}", f"--storage.tsdb.path={folder / 'data'}",
                            f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                          log_path, ready, "prometheus", timeout_s)
+                          log_path, ready, "prometheus", timeout_s, with_parent)

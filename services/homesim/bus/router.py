@@ -148,13 +148,16 @@ def write_node(cbdir: Path, config: dict) -> Path:
     return path
 
 
-def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen:
-    """Start crossbar on ``cbdir`` and wait until it accepts connections on ``port``."""
+def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0,
+                 with_parent: bool = False) -> subprocess.Popen:
+    """Start crossbar on ``cbdir`` and wait until it accepts connections on ``port``
+    (``with_parent``: as :func:`homesim.bus.starting.start_and_wait`)."""
     from homesim.bus.starting import start_and_wait
     from homesim.health import router_health
 
     return start_and_wait([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"], log_path,
-                          lambda: router_health(port, 0.5) is None, f"the router (port {port})", timeout_s)
+                          lambda: router_health(port, 0.5) is None, f"the router (port {port})", timeout_s,
+                          with_parent)
 
 
 def credentials_from_env(services: list[str]) -> Credentials:

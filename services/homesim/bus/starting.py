@@ -27,11 +27,14 @@ def die_with_parent() -> None:
 
 
 def start_and_wait(command: list[str], log_path: Path, ready: Callable[[], bool], what: str,
-                   timeout_s: float) -> subprocess.Popen:
+                   timeout_s: float, with_parent: bool = False) -> subprocess.Popen:
     """Start ``command`` (output to ``log_path``) and poll ``ready`` until it is true; a clear
-    RuntimeError naming ``what`` and the log if it exits or is not ready in time."""
+    RuntimeError naming ``what`` and the log if it exits or is not ready in time.
+    ``with_parent``: it ends when this process dies (:func:`die_with_parent`; call from the
+    main thread)."""
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   preexec_fn=die_with_parent if with_parent else None)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:

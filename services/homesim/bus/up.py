@@ -244,7 +244,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
     write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices(),
                                     anonymous_role=live.anonymous))
     print_fn(f"homesim: starting the router and {len(live.home.devices)} devices of {live.home.name!r} ...")
-    router = start_router(cbdir, live.port, live.logs / "router.log")
+    router = start_router(cbdir, live.port, live.logs / "router.log", with_parent=True)
     stopping = {"now": False}
     scraper = None
 
@@ -282,7 +282,8 @@ def run_up(live: LiveHome, print_fn=print) -> int:
             from homesim.bus import prometheus
 
             prometheus_port = free_port()
-            scraper = prometheus.start(live.targets_path.parent, prometheus_port, live.logs / "prometheus.log")
+            scraper = prometheus.start(live.targets_path.parent, prometheus_port, live.logs / "prometheus.log",
+                                           with_parent=True)
             print_fn(f"homesim: Prometheus at http://127.0.0.1:{prometheus_port}/ (scraping every process)")
         began = time.monotonic()
         desired_mtime = 0.0
@@ -355,7 +356,7 @@ def _restart_router(old: subprocess.Popen, cbdir: Path, live: LiveHome, last_sta
     time.sleep(max(0.0, 1.0 - (time.monotonic() - last_start)))  # no tight loop if it keeps dying
     while not stopping["now"]:
         try:
-            return start_router(cbdir, live.port, live.logs / "router.log")
+            return start_router(cbdir, live.port, live.logs / "router.log", with_parent=True)
         except RuntimeError as error:
             print_fn(f"homesim: the router did not start again ({error}); retrying in 2 s")
             time.sleep(2.0)
