@@ -147,15 +147,14 @@ class LedgerArrays:
         100 MB a year (a year at 60 s, 11 loads)."""
         if not self.fits(compiled, ticks):
             raise ValueError("the arrays are not of this run's shape")
-        fresh = LedgerArrays.empty(compiled, 0)
-        return dataclasses.replace(self, meta=fresh.meta, pv_ids=fresh.pv_ids, load_ids=fresh.load_ids,
-                                   compiled=compiled)
+        return dataclasses.replace(self, meta=self._meta(compiled), pv_ids=[d.id for d in compiled.pv_arrays],
+                                   load_ids=[d.id for d in compiled.loads], compiled=compiled)
 
-    @classmethod
-    def empty(cls, compiled: "CompiledHome", ticks: int) -> "LedgerArrays":
+    @staticmethod
+    def _meta(compiled: "CompiledHome") -> dict[str, Any]:
+        """What a run of ``compiled`` is: the ledger's metadata."""
         home = compiled.home
-        n_pv, n_loads = len(compiled.pv_arrays), len(compiled.loads)
-        meta = {
+        return {
             "home": home.name,
             "currency": home.currency,
             "timezone": home.location.timezone,
@@ -168,6 +167,11 @@ class LedgerArrays:
             "load_ids": [d.id for d in compiled.loads],
             "essential_ids": [d.id for d, e in zip(compiled.loads, compiled.essential) if e],
         }
+
+    @classmethod
+    def empty(cls, compiled: "CompiledHome", ticks: int) -> "LedgerArrays":
+        n_pv, n_loads = len(compiled.pv_arrays), len(compiled.loads)
+        meta = cls._meta(compiled)
         ints = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
         return cls(
             meta=meta,

@@ -277,14 +277,7 @@ def _beside_storage_and_inverter(home: Home) -> Any:
 
 def _with_own_slots(blocks: list[Any], compiled: Any) -> list[Any]:
     """Another home's exogenous blocks with this home's inverter program slot per tick."""
-    out = []
-    for exo in blocks:
-        if compiled.inverter is not None:
-            slots = compiled.inverter.slot_index(exo.block.second_of_day)[: exo.grid_on.size]
-        else:
-            slots = np.zeros(exo.grid_on.size, dtype=np.int64)
-        out.append(dataclasses.replace(exo, slot_index=slots))
-    return out
+    return [dataclasses.replace(exo, slot_index=compiled.slot_index(exo.block)[: exo.grid_on.size]) for exo in blocks]
 
 
 def run_years(homes: list[Home], years: int, battery_replacement_year: int | None = None,

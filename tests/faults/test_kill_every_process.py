@@ -17,7 +17,7 @@ from autobahn.wamp.exception import ApplicationError
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bus"))
 
 from conftest import EXAMPLES  # noqa: E402
-from live import LiveProcess, wait_until  # noqa: E402
+from live import LiveProcess, process_parents, wait_until  # noqa: E402
 
 SPEED = 20  # ticks per wall second
 #: One device of each kind of the reference home, then the services, then the router.
@@ -37,13 +37,7 @@ def home(tmp_path_factory):
 def router_pids(live: LiveProcess) -> list[int]:
     """Crossbar's processes of this home: the node controller (a child of ``homesim up``; it
     renames itself ``crossbar-controller``) and its router worker(s)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
+    parents = process_parents()
 
     def crossbar(pid: int) -> bool:
         try:

@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bus"))
 
 from conftest import EXAMPLES  # noqa: E402
-from live import LiveProcess, wait_until  # noqa: E402
+from live import LiveProcess, process_parents, wait_until  # noqa: E402
 
 
 def _alive(pid: int) -> bool:
@@ -24,13 +24,7 @@ def _alive(pid: int) -> bool:
 
 def _descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (children, their children, ...)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
+    parents = process_parents()
     found, frontier = [], [pid]
     while frontier:
         below = [child for child, parent in parents.items() if parent in frontier]

@@ -283,7 +283,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
 
             prometheus_port = free_port()
             scraper = prometheus.start(live.targets_path.parent, prometheus_port, live.logs / "prometheus.log",
-                                           with_parent=True)
+                                       with_parent=True)
             print_fn(f"homesim: Prometheus at http://127.0.0.1:{prometheus_port}/ (scraping every process)")
         began = time.monotonic()
         desired_mtime = 0.0

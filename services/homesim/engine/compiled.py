@@ -181,6 +181,12 @@ class CompiledHome:
         table[: own.shape[0]] = own
         return table
 
+    def slot_index(self, block: Block) -> np.ndarray:
+        """The inverter's active program slot at each tick of ``block`` (0 without an inverter)."""
+        if self.inverter is not None:
+            return self.inverter.slot_index(block.second_of_day)
+        return np.zeros(block.size, dtype=np.int64)
+
     def initial_stored_j(self) -> int:
         return self.battery.initial_stored_j() if self.battery is not None else 0
 
@@ -296,10 +302,7 @@ class CompiledHome:
             return np.zeros(n, dtype=np.bool_), np.zeros(n), np.zeros(n)
 
         grid_on, import_price, export_price = part(grid_key, grid_inputs)
-        if self.inverter is not None:
-            slot_index = self.inverter.slot_index(block.second_of_day)
-        else:
-            slot_index = np.zeros(n, dtype=np.int64)
+        slot_index = self.slot_index(block)
         cut = slice(0, ticks)
         return Exogenous(block, np.ascontiguousarray(pv[:, cut]), np.ascontiguousarray(inputs[:, :, cut]),
                          grid_on[cut], import_price[cut], export_price[cut], slot_index[cut])
