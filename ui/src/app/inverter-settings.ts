@@ -61,7 +61,7 @@ export function normalSlots(slots: ProgramSlot[]): ProgramSlot[] {
         }
       </fieldset>
       <div class="table"><table aria-label="time-of-use programs">
-        <thead><tr><th>slot</th><th>from</th><th>battery power [W]</th><th>SoC [%]</th><th>grid charge</th></tr></thead>
+        <thead><tr><th>slot</th><th>from</th><th>battery power [W]</th><th>SoC [%]</th><th>grid<br />charge</th></tr></thead>
         <tbody>
           @for (slot of slots(); track $index) {
             <tr>
@@ -72,7 +72,7 @@ export function normalSlots(slots: ProgramSlot[]): ProgramSlot[] {
               <td><input type="number" min="0" step="100" [attr.aria-label]="'slot ' + ($index + 1) + ' power'"
                          [disabled]="!bus.canChange()" [value]="slot.power_w"
                          (input)="setSlot($index, 'power_w', +$any($event.target).value)" /></td>
-              <td><input type="number" min="0" max="100" [attr.aria-label]="'slot ' + ($index + 1) + ' SoC'"
+              <td><input type="number" class="soc" min="0" max="100" [attr.aria-label]="'slot ' + ($index + 1) + ' SoC'"
                          [disabled]="!bus.canChange()" [value]="percent(slot.soc)"
                          (input)="setSlot($index, 'soc', +$any($event.target).value / 100)" /></td>
               <td><input type="checkbox" [attr.aria-label]="'slot ' + ($index + 1) + ' grid charge'"
@@ -99,6 +99,12 @@ export function normalSlots(slots: ProgramSlot[]): ProgramSlot[] {
     table { border-collapse: collapse; }
     th, td { padding: 2px 6px; text-align: left; font-size: 0.85rem; }
     td input[type="number"] { width: 6rem; }
+    /* a phone: the six slots with their grid-charge boxes in view, no sideways scroll */
+    @media (max-width: 480px) {
+      th, td { padding: 2px 3px; }
+      td input[type="number"] { width: 4.6rem; }
+      td input.soc { width: 3.4rem; }
+    }
     .error { color: #b00020; font-size: 0.8rem; }
     .ok { color: #1b7f3b; }
     .apply { justify-self: start; }
