@@ -148,16 +148,29 @@ def write_node(cbdir: Path, config: dict) -> Path:
     return path
 
 
+def launch_router(cbdir: Path, log_path: Path, with_parent: bool = False) -> subprocess.Popen:
+    """Start crossbar on ``cbdir``, not waited for (see :func:`wait_router`)."""
+    from homesim.bus.starting import launch
+
+    return launch([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"], log_path,
+                  with_parent)
+
+
+def wait_router(router: subprocess.Popen, port: int, log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen:
+    """Wait until a launched router accepts connections on ``port`` (a RuntimeError naming
+    the log if it exits first or is not ready in time)."""
+    from homesim.bus.starting import wait_ready
+    from homesim.health import router_health
+
+    return wait_ready(router, log_path, lambda: router_health(port, 0.5) is None, f"the router (port {port})",
+                      timeout_s)
+
+
 def start_router(cbdir: Path, port: int, log_path: Path, timeout_s: float = 60.0,
                  with_parent: bool = False) -> subprocess.Popen:
     """Start crossbar on ``cbdir`` and wait until it accepts connections on ``port``
-    (``with_parent``: as :func:`homesim.bus.starting.start_and_wait`)."""
-    from homesim.bus.starting import start_and_wait
-    from homesim.health import router_health
-
-    return start_and_wait([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"], log_path,
-                          lambda: router_health(port, 0.5) is None, f"the router (port {port})", timeout_s,
-                          with_parent)
+    (``with_parent``: as :func:`homesim.bus.starting.launch`)."""
+    return wait_router(launch_router(cbdir, log_path, with_parent), port, log_path, timeout_s)
 
 
 def credentials_from_env(services: list[str]) -> Credentials:

@@ -87,10 +87,32 @@ def retain():
     return PublishOptions(retain=True)
 
 
+def wait_for_router(timeout_s: float = 120.0) -> bool:
+    """Wait until the router accepts TCP connections (checked every 50 ms, up to ``timeout_s``):
+    a process started with its router joins the moment it listens, not at the next step of
+    the component's backoff (0.2 s growing to 3 s). False if it did not listen in time (the
+    component then keeps trying)."""
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    url = urlsplit(env("HOMESIM_ROUTER_URL"))
+    address = (url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "wss" else 80))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(address, 0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def run_component(comp: Component) -> None:
-    """Run ``comp`` until it stops (SIGTERM stops it cleanly)."""
+    """Run ``comp`` until it stops (SIGTERM stops it cleanly), once the router listens."""
     from autobahn.asyncio.component import run
 
+    wait_for_router()
     run([comp], log_level=os.environ.get("HOMESIM_WAMP_LOGLEVEL", "error"))
 
 

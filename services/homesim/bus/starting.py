@@ -26,15 +26,19 @@ def die_with_parent() -> None:
             pass
 
 
-def start_and_wait(command: list[str], log_path: Path, ready: Callable[[], bool], what: str,
-                   timeout_s: float, with_parent: bool = False) -> subprocess.Popen:
-    """Start ``command`` (output to ``log_path``) and poll ``ready`` until it is true; a clear
-    RuntimeError naming ``what`` and the log if it exits or is not ready in time.
-    ``with_parent``: it ends when this process dies (:func:`die_with_parent`; call from the
-    main thread)."""
+def launch(command: list[str], log_path: Path, with_parent: bool = False) -> subprocess.Popen:
+    """Start ``command`` in a session of its own, output appended to ``log_path``, not waited
+    for (``with_parent``: it ends when this process dies, :func:`die_with_parent`; call from
+    the main thread)."""
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                   preexec_fn=die_with_parent if with_parent else None)
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=die_with_parent if with_parent else None)
+
+
+def wait_ready(process: subprocess.Popen, log_path: Path, ready: Callable[[], bool], what: str,
+               timeout_s: float) -> subprocess.Popen:
+    """Poll ``ready`` until it is true; a clear RuntimeError naming ``what`` and the log if
+    ``process`` exits or is not ready in time (then it is killed)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -44,6 +48,12 @@ def start_and_wait(command: list[str], log_path: Path, ready: Callable[[], bool]
                 return process
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"{what} was not ready within {timeout_s:.0f} s; see {log_path}")
+
+
+def start_and_wait(command: list[str], log_path: Path, ready: Callable[[], bool], what: str,
+                   timeout_s: float, with_parent: bool = False) -> subprocess.Popen:
+    """:func:`launch` ``command`` and :func:`wait_ready` for it."""
+    return wait_ready(launch(command, log_path, with_parent), log_path, ready, what, timeout_s)
