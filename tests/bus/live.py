@@ -57,9 +57,9 @@ class LiveProcess:
         raise TimeoutError(f"no {pattern!r} within {timeout_s} s:\n{self.output()}")
 
     def pid_of(self, process_name: str) -> int:
-        """The pid of one of the home's processes (``device.<id>``, ``clock``, ...)."""
+        """The pid of one of the home's processes (``device.<id>``, ``clock``, ``forkserver``...)."""
         needle = f"--id {process_name.removeprefix('device.')} " if process_name.startswith("device.") \
-            else f"homesim.bus.services {process_name}"
+            else "-m homesim.bus.forkserver " if process_name == "forkserver" else f"homesim.bus.services {process_name}"
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue

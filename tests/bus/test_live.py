@@ -55,6 +55,30 @@ def test_every_device_and_service_is_its_own_process(home):
     assert set(topology) == set(ids)
 
 
+def test_processes_are_forked_from_one_fork_server_and_share_its_memory(home):
+    """A device or light service is forked from the fork server (``homesim.bus.forkserver``),
+    then a child of ``homesim up`` (which waits for it and restarts it), with its own command
+    line and environment in /proc, and most of its memory shared (copy on write)."""
+    live, _ = home
+    from live import process_parents
+
+    parents = process_parents()
+    server = live.pid_of("forkserver")
+    assert parents[server] == live.process.pid
+    for name in ("device.tv", "device.pv_east", "device.inverter", "clock", "recorder"):
+        pid = live.pid_of(name)
+        assert parents[pid] == live.process.pid, name  # the supervisor's child, not the fork server's
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        module = b"homesim.bus.device" if name.startswith("device.") else b"homesim.bus.services"
+        assert argv[1:3] == [b"-m", module], argv[:6]
+        assert live.env_of(name)["HOMESIM_METRICS_PORT"] != live.env_of("forkserver").get("HOMESIM_METRICS_PORT")
+        rollup = dict(line.split()[:2] for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+        shared = int(rollup["Shared_Clean:"]) + int(rollup["Shared_Dirty:"])
+        assert shared > int(rollup["Rss:"]) / 2, (name, rollup)
+    assert "device_tv" not in "".join(live.env_of("forkserver")), "the fork server holds no process's credential"
+    assert all("HOMESIM_TICKET" not in k and "HOMESIM_SECRET" not in k for k in live.env_of("forkserver"))
+
+
 #: What a light device process must not load (``homesim.jit``): found by their shared objects
 #: mapped into the process (pvlib is pure Python but loads pandas and SciPy).
 HEAVY_LIBRARIES = ("pandas", "pvlib", "scipy", "numba", "llvmlite", "pyarrow", "matplotlib")

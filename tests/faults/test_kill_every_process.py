@@ -1,5 +1,6 @@
-"""SIGKILL every kind of process of a live reference home in turn (every device kind, the
-inverter, clock, recorder, watcher, controller, authorizer, planner, and the router itself):
+"""SIGKILL every kind of process of a live reference home in turn (the fork server, every
+device kind, the inverter, clock, recorder, watcher, controller, authorizer, planner, and the
+router itself):
 the home recovers by itself, state resumes (battery stored energy, geyser temperature, clock
 position), and the recorded ledger has every tick once, each balancing to the Joule, with the
 ticks a device missed marked, not invented."""
@@ -120,6 +121,13 @@ def test_the_home_survives_a_sigkill_of_every_process(home):
     uri = f"home.{home.home_id}"
     wait_until(lambda: (watch.last() or {}).get("tick", -1) >= 5 * SPEED, 60, "the home running")
 
+    # The fork server: nothing it forked goes with it (they are the supervisor's children), and
+    # the processes killed below are forked again from a new one.
+    before = watch.last()["tick"]
+    server = home.pid_of("forkserver")
+    os.kill(server, signal.SIGKILL)
+    watch.wait_for_progress(before, None)
+
     for device in DEVICES:
         if device == "battery":  # its SoC far enough from the initial 0.6 for a reset to show
             wait_until(lambda: abs(watch.last()["soc"] - 0.6) > 0.03, 300, "the battery's SoC moving off 0.6")
@@ -138,6 +146,8 @@ def test_the_home_survives_a_sigkill_of_every_process(home):
         before = watch.last()["tick"]
         kill_and_wait_for_restart(home, service)
         watch.wait_for_progress(before, service)
+    assert home.pid_of("forkserver") != server  # started again when first needed
+    assert process_parents()[home.pid_of("device.tv")] == home.process.pid
 
     # The router: every session drops; the supervisor starts it again and everyone reconnects.
     before = watch.last()["tick"]

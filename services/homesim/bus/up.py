@@ -19,10 +19,11 @@ from pathlib import Path
 
 import yaml
 
+from homesim.bus.forkserver import Forked, ForkServer
 from homesim.bus.starting import die_with_parent
 from homesim.bus.store import safe_url
 from homesim.credentials import Credentials
-from homesim.bus.router import free_port, router_config, start_router, write_node
+from homesim.bus.router import free_port, launch_router, router_config, start_router, wait_router, write_node
 from homesim.bus.uris import Uris
 from homesim.engine.compiled import start_unix_s
 from homesim.home import Home, parse_yaml
@@ -42,7 +43,9 @@ class Managed:
     log_path: Path
     metrics_port: int
     labels: dict[str, str]
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen | Forked | None = None
+    #: Forks it from the home's fork server where it can (light and fast to start), else exec.
+    forkserver: ForkServer | None = None
     restarts: int = 0
     started_at: float = 0.0
     #: Consecutive exits within a minute of starting (restarts back off exponentially).
@@ -50,6 +53,10 @@ class Managed:
 
     def start(self) -> None:
         self.started_at = time.monotonic()
+        if self.forkserver is not None and self.command[1:2] == ["-m"]:
+            self.process = self.forkserver.start(self.command[2], self.command[3:], self.env, self.log_path)
+            if self.process is not None:
+                return
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True, preexec_fn=die_with_parent)
@@ -97,6 +104,7 @@ class LiveHome:
     db: str | None = None
     home_id: str = ""
     processes: dict[str, Managed] = field(default_factory=dict)
+    forkserver: ForkServer | None = None
 
     def __post_init__(self) -> None:
         self.home_id = self.home_id or re.sub(r"[^a-z0-9_]", "_", self.home_path.stem.lower())[:40] or "home"
@@ -176,7 +184,8 @@ class LiveHome:
     def _add(self, name: str, command: list[str], env: dict[str, str], labels: dict[str, str]) -> Managed:
         port = free_port()
         env["HOMESIM_METRICS_PORT"] = str(port)
-        managed = Managed(name, command, env, self.logs / f"{name}.log", port, {"home": self.home_id, **labels})
+        managed = Managed(name, command, env, self.logs / f"{name}.log", port, {"home": self.home_id, **labels},
+                          forkserver=None if name == "planner" else self.forkserver)  # the planner compiles
         self.processes[name] = managed
         return managed
 
@@ -244,7 +253,11 @@ def run_up(live: LiveHome, print_fn=print) -> int:
     write_node(cbdir, router_config(live.uris, live.port, live.credentials, live.initial_devices(),
                                     anonymous_role=live.anonymous))
     print_fn(f"homesim: starting the router and {len(live.home.devices)} devices of {live.home.name!r} ...")
-    router = start_router(cbdir, live.port, live.logs / "router.log", with_parent=True)
+    # The router and the fork server each take seconds to import and start: together, and the
+    # authorizer (forked) meanwhile, so that it joins as soon as the router listens.
+    router = launch_router(cbdir, live.logs / "router.log", with_parent=True)
+    live.forkserver = ForkServer(live.base_env(), live.logs / "forkserver.log", die_with_parent)
+    live.forkserver.launch()
     stopping = {"now": False}
     scraper = None
 
@@ -256,8 +269,9 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         for name in SERVICES:
             live.add_service(name)
         live.processes["authorizer"].start()
+        router = wait_router(router, live.port, live.logs / "router.log")
         asyncio.run(_wait_registered(live, [live.uris.authenticator, live.uris.authorizer]))
-        for name in ("recorder", "watcher", "controller", "planner"):
+        for name in ("recorder", "watcher", "controller"):
             live.processes[name].start()
         running_devices = live.desired_devices()
         for device_id, kind in running_devices.items():
@@ -267,7 +281,10 @@ def run_up(live: LiveHome, print_fn=print) -> int:
                                             live.uris.settlements_since]
                                      + [live.uris.get(d) for d in running_devices]))
         live.processes["clock"].start()
-        asyncio.run(_wait_registered(live, [live.uris.clock("get")]))  # the UI asks it first
+        # The planner (it imports numba and the engine: seconds of CPU) once the home runs: no
+        # first tick waits for it; the home is said live once it answers (the UI's plan panel).
+        live.processes["planner"].start()
+        asyncio.run(_wait_registered(live, [live.uris.clock("get"), live.uris.plan("optimize")]))
         credentials = live.write_credentials()  # before saying it is live: a client reads them then
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
@@ -328,6 +345,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         deadline = time.monotonic() + 5
         for managed in live.processes.values():
             managed.wait(deadline - time.monotonic())
+        live.forkserver.stop()
         if scraper is not None:
             scraper.terminate()
             try:
