@@ -1,16 +1,18 @@
-"""Benchmark: what a live home weighs and how long it takes to start, light processes
-(``homesim.jit``: plain-Python kernels, no numba, pandas, SciPy or pvlib in a load, grid,
-battery, inverter or service process) side by side, in the same run and alternating, with an
-anchor: ``--before SRC`` (the ``services`` folder of an earlier checkout, e.g. a worktree of
-the commit before the light processes) or, without it, this code with every process
-compiling its kernels (``HOMESIM_JIT=1``).
+"""Benchmark: what a live home weighs and how long it takes to start, as ``homesim up`` runs
+it (light processes, ``homesim.jit``: plain-Python kernels, no numba, pandas, SciPy or pvlib in
+a load, grid, battery, inverter or service process; forked from one fork server that imported
+them, ``homesim.bus.forkserver``) side by side, in the same run and alternating, with an
+anchor: ``--anchor exec`` (default: this code with every process started by exec and
+importing for itself, ``HOMESIM_FORKSERVER=0``), ``--anchor compiled`` (exec, and every
+process compiling its kernels, ``HOMESIM_JIT=1``) or ``--before SRC`` (the ``services``
+folder of an earlier checkout, e.g. a worktree of an earlier commit).
 
 For each start of ``homesim up examples/home.yaml``: the time from launching it to the first
 settlement a viewer receives (retained: if tick 0 settled before the viewer joined, the time it
 joined: an upper bound), then, once ``--settle`` ticks have settled (every process past its
 first block), each process's PSS and RSS from ``/proc/<pid>/smaps_rollup``, grouped by kind.
 
-    python bench/processes.py [--rounds 2] [--settle 30] [--before SRC]
+    python bench/processes.py [--rounds 2] [--settle 30] [--anchor exec|compiled] [--before SRC]
 
 Targets (issue 16): a load, grid or battery process <= 40 MB PSS, sun/weather/PV <= 60 MB,
 the home <= 800 MB PSS, start to first settled tick <= 5 s.
@@ -64,18 +66,16 @@ def processes_of(live_dir: Path) -> dict[int, str]:
             found[int(entry.name)] = f"device:{argv[argv.index('--kind') + 1]}"
         elif "homesim.bus.services" in argv:
             found[int(entry.name)] = f"service:{argv[argv.index('homesim.bus.services') + 1]}"
+        elif "homesim.bus.forkserver" in argv:  # what the processes forked from it share
+            found[int(entry.name)] = "forkserver"
         elif any("crossbar" in a for a in argv):
             found[int(entry.name)] = "router"
     return found
 
 
 def one_start(mode: str, settle: int, out: Path, before: Path | None = None) -> dict:
-    if mode == "light":
-        env = {}
-    elif before is not None:
-        env = {"PYTHONPATH": str(before)}
-    else:
-        env = {"HOMESIM_JIT": "1"}
+    env = {"light": {}, "exec": {"HOMESIM_FORKSERVER": "0"}, "compiled": {"HOMESIM_JIT": "1"},
+           "before": {"PYTHONPATH": str(before)}}[mode]
     began = time.perf_counter()
     live = LiveProcess(HOME, out, "--speed", "20", env=env)
     client = live.client("viewer")
@@ -108,9 +108,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="starts of each mode (alternating)")
     parser.add_argument("--settle", type=int, default=30, help="ticks settled before memory is read")
+    parser.add_argument("--anchor", choices=("exec", "compiled"), default="exec",
+                        help="what to compare with (without --before)")
     parser.add_argument("--before", type=Path, help="the services folder of the version to compare with")
     args = parser.parse_args()
-    anchor = "before" if args.before else "compiled"
+    anchor = "before" if args.before else args.anchor
     runs: dict[str, list[dict]] = {"light": [], anchor: []}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
