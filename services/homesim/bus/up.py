@@ -280,11 +280,15 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         asyncio.run(_wait_registered(live, [live.uris.report("count"), live.uris.controller("list"),
                                             live.uris.settlements_since]
                                      + [live.uris.get(d) for d in running_devices]))
-        live.processes["clock"].start()
+        clock = live.processes["clock"]
+        clock.start()
+        began = time.monotonic()
         # The planner (it imports numba and the engine: seconds of CPU) once the home runs: no
         # first tick waits for it; the home is said live once it answers (the UI's plan panel).
         live.processes["planner"].start()
-        asyncio.run(_wait_registered(live, [live.uris.clock("get"), live.uris.plan("optimize")]))
+        # A clock with --ticks may have run them all and left before the planner answers.
+        finished = {live.uris.clock("get"): lambda: bool(live.ticks) and clock.process.poll() == 0}
+        asyncio.run(_wait_registered(live, [live.uris.clock("get"), live.uris.plan("optimize")], finished))
         credentials = live.write_credentials()  # before saying it is live: a client reads them then
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
@@ -302,9 +306,7 @@ def run_up(live: LiveHome, print_fn=print) -> int:
             scraper = prometheus.start(live.targets_path.parent, prometheus_port, live.logs / "prometheus.log",
                                        with_parent=True)
             print_fn(f"homesim: Prometheus at http://127.0.0.1:{prometheus_port}/ (scraping every process)")
-        began = time.monotonic()
         desired_mtime = 0.0
-        clock = live.processes["clock"]
         router_started = time.monotonic()
         while not stopping["now"]:
             time.sleep(0.1)
@@ -458,13 +460,17 @@ async def supervisor_session(live: LiveHome):
     return await asyncio.wait_for(joined, 30)
 
 
-async def _wait_registered(live: LiveHome, procedures: list[str], timeout_s: float = 180.0) -> None:
-    """Wait until every procedure is registered (its process is up and joined)."""
+async def _wait_registered(live: LiveHome, procedures: list[str], finished: dict | None = None,
+                           timeout_s: float = 180.0) -> None:
+    """Wait until every procedure is registered (its process is up and joined), or, for those
+    in ``finished``, until its callable says the process did its work and left."""
+    finished = finished or {}
     session = await supervisor_session(live)
     deadline = time.monotonic() + timeout_s
     try:
         while True:
-            missing = [uri for uri in procedures if await session.call("wamp.registration.lookup", uri) is None]
+            missing = [uri for uri in procedures if not (uri in finished and finished[uri]())
+                       and await session.call("wamp.registration.lookup", uri) is None]
             if not missing:
                 return
             if time.monotonic() > deadline:
