@@ -9,9 +9,11 @@
 2. The wheels of each lock (``homesim.lock``, ``router.lock``: exact versions, archive hashes
    checked when downloaded; fetched again only when the lock changes) and of the homesim
    package, into ``out/images/``.
-3. ``homesim:VERSION`` and ``homesim-router:VERSION`` from ``*.Containerfile``, with no network
-   while building: each context holds only its Containerfile, wheels and pinned requirements
-   (and, for the router, its patches, the built UI and the bus docs).
+3. ``homesim:VERSION``, ``homesim-device:VERSION`` and ``homesim-router:VERSION`` from
+   ``*.Containerfile``, with no network while building: each context holds only its
+   Containerfile, wheels and pinned requirements (the device image: the wheels of
+   ``device.lock``, a part of ``homesim.lock``'s; the router: its patches, the built UI and the
+   bus docs).
 
 Needs root (debootstrap), podman with runc (``containers.conf`` here; see ENVIRONMENT notes in
 the README) and, for the router's UI, ``make ui``. Prints each step and its duration.
@@ -29,6 +31,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from lock import DEVICE_FILES_ONLY, canonical  # noqa: E402
+
 ROOT = HERE.parents[1]
 OUT = ROOT / "out" / "images"
 BASE = "homesim-base:bookworm"
@@ -129,16 +134,34 @@ def app_wheel(into: Path) -> None:
         shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
-def context(name: str, lock: Path, extra: dict[str, Path]) -> Path:
+def wheel_name(path: Path) -> str:
+    """The canonical distribution name of a wheel file (``PyYAML-6.0.4-...whl`` -> ``pyyaml``)."""
+    return canonical(path.name.split("-")[0])
+
+
+def context(name: str, lock: Path, extra: dict[str, Path], wheels_of: str | None = None) -> Path:
     """The build context of image ``name``: Containerfile, locked wheels, requirements, the
-    homesim wheel (``app``) and ``extra``. Files keep their times: the layer cache holds."""
+    homesim wheel (``app``) and ``extra``. Files keep their times: the layer cache holds.
+    ``wheels_of``: take the lock's wheels from that image's (a superset), not its own.
+    The device image's :data:`lock.DEVICE_FILES_ONLY` go in ``files-only.txt``."""
     ctx = OUT / f"context-{name}"
     if ctx.exists():
         shutil.rmtree(ctx)
     ctx.mkdir(parents=True)
     shutil.copy(HERE / f"{name}.Containerfile", ctx / "Containerfile")
-    (ctx / "requirements.txt").write_text(requirements(lock))
-    shutil.copytree(OUT / f"wheels-{name}", ctx / "wheels", ignore=shutil.ignore_patterns(".lock"))
+    pinned = requirements(lock).splitlines(keepends=True)
+    files_only = {canonical(n) for n in DEVICE_FILES_ONLY} if name == "device" else set()
+    (ctx / "requirements.txt").write_text("".join(p for p in pinned if canonical(p.split("==")[0]) not in files_only))
+    if name == "device":
+        (ctx / "files-only.txt").write_text("".join(p for p in pinned if canonical(p.split("==")[0]) in files_only))
+    wanted = {canonical(p.split("==")[0]) for p in pinned}
+    (ctx / "wheels").mkdir()
+    for wheel in sorted((OUT / f"wheels-{wheels_of or name}").glob("*.whl")):
+        if wheel_name(wheel) in wanted:
+            shutil.copy2(wheel, ctx / "wheels" / wheel.name)
+    missing = wanted - {wheel_name(w) for w in (ctx / "wheels").glob("*.whl")}
+    if missing:
+        raise SystemExit(f"no wheel of {', '.join(sorted(missing))} for the {name} image: run build.py again")
     shutil.copytree(OUT / "app", ctx / "app")
     for target, source in extra.items():
         if not source.exists():
@@ -162,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild-base", action="store_true", help="make the Debian base image again")
     parser.add_argument("--mirror", default=MIRROR, help=f"Debian mirror for debootstrap (default {MIRROR})")
-    parser.add_argument("--only", choices=("homesim", "router"), help="build one image only")
+    parser.add_argument("--only", choices=("homesim", "device", "router"), help="build one image only")
     args = parser.parse_args(argv)
     if shutil.which("podman") is None:
         raise SystemExit("podman is not installed: apt-get install podman runc catatonit debootstrap")
@@ -175,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         app_wheel(OUT / "app")
     images = {
         "homesim": (f"homesim:{tag}", {}),
+        "device": (f"homesim-device:{tag}", {}),
         "router": (f"homesim-router:{tag}", {
             "router-patches": ROOT / "infra" / "router",
             "ui": ROOT / "ui" / "dist" / "ui" / "browser",
@@ -184,10 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, (image, extra) in images.items():
         if args.only and name != args.only:
             continue
-        with step(f"wheels of {name}.lock"):
-            wheels(HERE / f"{name}.lock", OUT / f"wheels-{name}")
+        wheels_of = "homesim" if name == "device" else None  # device.lock is a part of homesim.lock
+        with step(f"wheels of {wheels_of or name}.lock"):
+            wheels(HERE / f"{wheels_of or name}.lock", OUT / f"wheels-{wheels_of or name}")
         with step(f"image {image}"):
-            build_image(name, image, context(name, HERE / f"{name}.lock", extra))
+            build_image(name, image, context(name, HERE / f"{name}.lock", extra, wheels_of))
         print(f"    {image}: {size_mb(image):.0f} MB")
     print(f"images built in {time.monotonic() - started:.0f} s")
     return 0

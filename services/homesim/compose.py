@@ -77,6 +77,7 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
         return required(variable, Path(home_file).as_posix())
 
     image = f"homesim:{__version__}"
+    device_image = f"homesim-device:{__version__}"  # light: a device needs no numba, pandas or SciPy
     services_with_secrets = bus_services(home)
     own_roles = ",".join(d.id for d in home.devices if not is_service(d))
     common_env = {
@@ -126,7 +127,7 @@ def compose_file(home: Home, home_file: str) -> dict[str, Any]:
         credential = ({"HOMESIM_SECRET": need(f"HOMESIM_SERVICE_{device.id.upper()}")} if is_service(device)
                       else {"HOMESIM_TICKET": need(ticket_variable(device.id))})
         services[container_name(device.id)] = {
-            "image": image,
+            "image": device_image,
             "command": ["python", "-m", "homesim.bus.device", "--kind", device.kind, "--id", device.id,
                         "--home", f"/etc/homesim/home/{name}"],
             "environment": {**common_env, "HOMESIM_AUTHID": device.id, **credential},

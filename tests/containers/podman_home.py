@@ -64,7 +64,7 @@ def health_problem(container: str) -> str | None:
 def images() -> dict[str, str]:
     """The images, built (or found up to date) by ``infra/docker/build.py``."""
     subprocess.run([sys.executable, str(ROOT / "infra" / "docker" / "build.py")], check=True, timeout=1800)
-    return {"homesim": f"homesim:{VERSION}", "router": f"homesim-router:{VERSION}"}
+    return {"homesim": f"homesim:{VERSION}", "device": f"homesim-device:{VERSION}", "router": f"homesim-router:{VERSION}"}
 
 
 def logs(container: str) -> str:

@@ -30,6 +30,7 @@ TICKS = 83
 def home(images, tmp_path_factory):
     values = {"clock": {"speed": str(SPEED)},
               "image": {"repository": "localhost/homesim", "tag": VERSION},
+              "deviceImage": {"repository": "localhost/homesim-device", "tag": VERSION},
               "routerImage": {"repository": "localhost/homesim-router", "tag": VERSION}}
     chart = render_chart(values)
     objects = [d for d in chart if d["kind"] in ("Deployment", "ConfigMap", "Secret")] + device_manifests(chart)
@@ -57,6 +58,23 @@ def test_images_run_as_non_root_with_a_healthcheck_and_hold_no_secret(images):
                        "-name", "key.pub", "-o", "-name", "credentials.json", "-o", "-name", ".env", "-o", "-path",
                        "*/.crossbar/*", ")", "-print")
         assert found.strip() == "", found
+
+
+def test_the_device_image_holds_no_engine_but_every_kind_the_sun_and_the_weather_files(images):
+    """``homesim-device``: numpy, pydantic, autobahn; no numba, pandas, SciPy, pyarrow,
+    matplotlib, psycopg or kopf (the services' and the engine's), yet every kind's module
+    imports and pvlib's SPA module and weather files are there (pvlib's package itself would
+    not import: it loads pandas)."""
+    script = ("import importlib, importlib.util as u, homesim.devices as d, homesim.bus.device\n"
+              "from homesim.devices.solar_geometry import pvlib_spa\n"
+              "from homesim.devices.weather import read_named_weather_file, Config\n"
+              "pvlib_spa()\n"
+              "w = Config(id='w', kind='weather', model='file', file='pvlib:723170TYA.CSV')\n"
+              "print(read_named_weather_file(w.file, w.resolved_file())[1].shape[0])\n"
+              "print(sorted(m for m in ('numba', 'pandas', 'scipy', 'pyarrow', 'matplotlib', 'psycopg', 'kopf',\n"
+              "                          'click') if u.find_spec(m)))\n")
+    out = podman("run", "--rm", images["device"], "python", "-c", script).split()
+    assert out == ["5", "[]"], out
 
 
 def test_a_home_from_its_manifests_settles_records_and_serves_metrics(home):

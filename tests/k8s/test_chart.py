@@ -204,3 +204,26 @@ def test_the_recorder_on_an_external_postgresql_and_grafanas_data_source_of_it()
     assert env["HOMESIM_DB"]["value"] == "/var/lib/homesim/ledger.sqlite"
     dashboards = next(d for d in plain if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "home-dashboards")
     assert "homeowner.json" not in dashboards["data"] and "home-overview.json" in dashboards["data"]
+
+
+def test_devices_run_the_light_device_image_and_the_services_the_full_one():
+    """The operator makes device Deployments from ``deviceImage`` (no numba, pandas or SciPy);
+    the services, the operator and a sweep's workers run ``image``; Compose says the same."""
+    from homesim.compose import compose_file
+    from homesim.home import load_home
+    from homesim.k8s import manifests
+
+    docs = render(values_of(CHART / "values.yaml") | {"deviceImage": {"repository": "r/dev", "tag": "7"}})
+    deployments = {d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]
+                   for d in docs if d["kind"] == "Deployment"}
+    operator = deployments["home-operator"]
+    env = {e["name"]: e["value"] for e in operator["env"] if "value" in e}
+    assert manifests.settings_from(env).image == "r/dev:7"
+    assert operator["image"] == "homesim:0.1.0"
+    assert {name: c["image"] for name, c in deployments.items() if "homesim.bus.services" in c["args"]} == {
+        f"home-{s}": "homesim:0.1.0" for s in ("authorizer", "clock", "recorder", "watcher", "controller", "planner")}
+    assert manifests.Settings().image.startswith("homesim-device:")
+    services = compose_file(load_home(ROOT / "examples" / "home.yaml"), "examples/home.yaml")["services"]
+    images = {name: s["image"].split(":")[0] for name, s in services.items()}
+    assert {images[n] for n, s in services.items() if "homesim.bus.device" in s.get("command", [])} == {"homesim-device"}
+    assert {images[n] for n, s in services.items() if "homesim.bus.services" in s.get("command", [])} == {"homesim"}

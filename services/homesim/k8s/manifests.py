@@ -28,7 +28,8 @@ HOME_FILE = f"{HOME_DIR}/home.yaml"
 class Settings:
     """How the home's device Deployments are made (from the operator's environment)."""
 
-    image: str = "homesim:0.1.0"
+    #: The devices' image: the light ``homesim-device`` (no numba, pandas or SciPy in it).
+    image: str = "homesim-device:0.1.0"
     home_configmap: str = "home-home"
     credentials_secret: str = "home-credentials"
     router_url: str = "ws://home-router:8080/ws"
@@ -187,7 +188,11 @@ SWEEP_COUNT_ENV = "HOMESIM_SWEEP_COUNT"
 DATABASE_ENV = "HOMESIM_DATABASE_URL"
 
 
-def sweep_job(sweep_id: str, shards: int, parallelism: int, image: str = Settings.image,
+#: The image with the engine (a sweep's workers compute years in one process).
+ENGINE_IMAGE = "homesim:0.1.0"
+
+
+def sweep_job(sweep_id: str, shards: int, parallelism: int, image: str = ENGINE_IMAGE,
               database_secret: str = "homesim-sweep-db", database_key: str = "url", name: str | None = None,
               namespace: str | None = None, backoff_limit_per_index: int = 2, ttl_seconds_after_finished: int = 86_400,
               image_pull_policy: str = "IfNotPresent", labels: Mapping[str, str] | None = None,
