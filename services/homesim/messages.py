@@ -59,7 +59,7 @@ TickNumber = Field(ge=0, description="Tick number from the start of the run (0 i
 
 
 class Tick(Message):
-    """The clock's tick: every device answers it with its energy event (retained)."""
+    """The clock's tick (retained): every device that does not run ahead answers it with its energy event."""
 
     tick: BusInt = TickNumber
     time: BusInt = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
@@ -114,9 +114,39 @@ class GridEnergy(Message):
     next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
 
 
-#: The energy event of each device role.
+#: The energy event of each device role (one a tick on ``energy``, from a device answering
+#: ticks: a load or the battery; PV and the grid always run ahead, their events come on
+#: ``energy_ahead``).
 ENERGY_BY_ROLE: dict[str, type[Message]] = {
     "source": PvEnergy, "load": LoadEnergy, "storage": BatteryEnergy, "grid": GridEnergy}
+
+#: Most energy events in one ``energy_ahead`` message.
+AHEAD_MAX_EVENTS = 2000
+AHEAD_DOC = ("Its energy events for consecutive ticks, in order: the inverter's progress window, or from the next "
+             "tick on after a property change (they replace what the inverter holds for ticks it has not settled)")
+
+
+class PvEnergyAhead(Message):
+    """A PV array's energy events a window of ticks ahead (its energy depends on no settlement)."""
+
+    events: list[PvEnergy] = Field(min_length=1, max_length=AHEAD_MAX_EVENTS, description=AHEAD_DOC)
+
+
+class LoadEnergyAhead(Message):
+    """A load's energy events a window of ticks ahead: a load whose demand is a function of time alone (a
+    profile load without smart-switch conditions)."""
+
+    events: list[LoadEnergy] = Field(min_length=1, max_length=AHEAD_MAX_EVENTS, description=AHEAD_DOC)
+
+
+class GridEnergyAhead(Message):
+    """The grid's energy events a window of ticks ahead (its schedule and prices depend on no settlement)."""
+
+    events: list[GridEnergy] = Field(min_length=1, max_length=AHEAD_MAX_EVENTS, description=AHEAD_DOC)
+
+
+#: The ``energy_ahead`` message of each role whose devices may run ahead.
+AHEAD_BY_ROLE: dict[str, type[Message]] = {"source": PvEnergyAhead, "load": LoadEnergyAhead, "grid": GridEnergyAhead}
 
 
 class Settlement(Message):
@@ -143,6 +173,33 @@ class Settlement(Message):
     off: list[str] = Field(description="Devices switched off: they take no part")
     tick_sent: float | None = unit("When the clock published the tick, seconds since 1970-01-01 UTC", "s",
                                    default=None)
+    tripped: bool = Field(default=False, description="Whether the battery is cut off after the tick, having reached "
+                                                     "its shutdown SoC (until its restart SoC)")
+
+
+class DeviceFlows(Message):
+    """A device's energy over the ticks a progress message covers."""
+
+    in_j: BusInt = unit("Energy into the home's bus", "J", ge=0)
+    out_j: BusInt = unit("Energy out of the home's bus", "J", ge=0)
+
+
+class Progress(Message):
+    """The inverter's progress (retained): published when its window of ticks ahead moves, and otherwise at
+    most a few times a wall second while ticks settle. Devices whose energy depends on no settlement (they
+    *run ahead*: PV, the grid, profile loads) publish their events for the window's ticks on
+    ``energy_ahead`` instead of answering every tick, and take their metrics from the flows; the sun and
+    the weather publish what they see at ``tick``."""
+
+    tick: BusInt = Field(ge=-1, description="Last settled tick (-1: none yet)")
+    holder: BusInt = Field(ge=0, description="The inverter's session: a new one holds no events ahead, and every "
+                                             "device running ahead publishes the window again")
+    window_start: BusInt = Field(ge=0, description="First tick whose energy events the devices running ahead "
+                                                   "publish now")
+    window_end: BusInt = Field(ge=0, description="The tick after the window's last")
+    first_tick: BusInt = Field(ge=0, description="First tick the flows cover (they cover first_tick..tick)")
+    flows: dict[str, DeviceFlows] = Field(description="Each device's energy over the ticks covered")
+    settled: Settlement | None = Field(description="The settlement of tick (null: none yet)")
 
 
 Tick.model_rebuild()  # its ``settled`` is a Settlement, defined after it
@@ -498,17 +555,28 @@ class Procedure:
     description: str
 
 
-ENERGY_MESSAGES = (PvEnergy, LoadEnergy, BatteryEnergy, GridEnergy)
+ENERGY_MESSAGES = (LoadEnergy, BatteryEnergy)  # (PV and the grid always run ahead)
+AHEAD_MESSAGES = (PvEnergyAhead, LoadEnergyAhead, GridEnergyAhead)
 STATE_MESSAGES = (SunState, WeatherState, SourceState, GridState, BatteryState, LoadState, InverterState)
 
 TOPICS = (
-    Topic("tick", "home.{home}.tick", (Tick,), True, "clock", "Published once per tick; devices answer it."),
-    Topic("energy", "home.{home}.device.{device}.energy", ENERGY_MESSAGES, False, "each energy device",
-          "A device's energy event for a tick, by role: PV, load, battery, grid."),
+    Topic("tick", "home.{home}.tick", (Tick,), True, "clock",
+          "Published once per tick; the devices whose energy depends on settlements (the battery, a "
+          "thermostat, a load with a smart-switch condition) and the inverter take it."),
+    Topic("energy", "home.{home}.device.{device}.energy", ENERGY_MESSAGES, False, "each energy device answering ticks",
+          "A device's energy event for a tick, by role: a load or the battery (a device that runs ahead, "
+          "PV, the grid and a profile load, publishes on energy_ahead instead)."),
+    Topic("energy_ahead", "home.{home}.device.{device}.energy_ahead", AHEAD_MESSAGES, False,
+          "each device that runs ahead",
+          "A device whose energy depends on no settlement: its events for the progress window's ticks."),
     Topic("settlement", "home.{home}.settlement", (Settlement,), True, "inverter",
           "The settlement of a tick, once every present device has reported or the barrier timed out."),
+    Topic("progress", "home.{home}.progress", (Progress,), True, "inverter",
+          "The last settled tick, the window of ticks the devices running ahead publish, and every device's "
+          "flows since the last progress."),
     Topic("state", "home.{home}.device.{device}.state", STATE_MESSAGES, True, "each device",
-          "A device's state after each settlement; a restarted device resumes from it."),
+          "A device's state, every 60 settled ticks and after a property change; a restarted device resumes "
+          "from it and the settlements since."),
     Topic("config", "home.{home}.device.{device}.config", (DeviceView,), True, "each device",
           "A device's properties after a successful set."),
     Topic("clock", "home.{home}.clock", (ClockState,), True, "clock", "The clock's pace, on every change."),
@@ -557,7 +625,8 @@ PROCEDURES = (
               "Plan every candidate value (homesim.optimize) and rank them by an objective under a budget and a "
               "least outage coverage; progressive results [candidates done, candidates planned]."),
     Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",
-              "services", "Recent settlements from a tick on (a list of Settlement), for the recorder."),
+              "services, devices", "Recent settlements from a tick on (a list of Settlement), for the recorder "
+              "and a restarted device (it replays those after its last retained state)."),
 )
 
 M = TypeVar("M", bound=Message)

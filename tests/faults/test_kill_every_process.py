@@ -3,7 +3,8 @@ device kind, the inverter, clock, recorder, watcher, controller, authorizer, pla
 router itself):
 the home recovers by itself, state resumes (battery stored energy, geyser temperature, clock
 position), and the recorded ledger has every tick once, each balancing to the Joule, with the
-ticks a device missed marked, not invented."""
+ticks a device missed marked, not invented (a device running ahead misses none: the inverter
+holds the events it sent for the ticks to come)."""
 
 from __future__ import annotations
 
@@ -185,7 +186,12 @@ def test_the_home_survives_a_sigkill_of_every_process(home):
         for absent in row["missing"]:  # marked, not invented
             assert row["e"].get(absent, 0) == 0, (row["tick"], absent)
     marked = {d for row in rows for d in row["missing"]}
-    assert "battery" in marked and "base_load" in marked, marked
+    # A device answering ticks misses the ticks it is down for; one running ahead (a profile
+    # load) had sent its events for the ticks to come: the inverter held them (its window is
+    # 120 or more ticks, 6 s at this speed, ahead of the last settled tick; a load restarts in
+    # well under that).
+    assert {"battery", "geyser", "oven", "fridge"} <= marked, marked
+    assert "base_load" not in marked, marked
 
 
 def test_ticks_the_recorder_lost_with_the_router_are_backfilled(tmp_path):

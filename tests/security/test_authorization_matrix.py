@@ -49,7 +49,7 @@ HOME_TOPICS = {"own device topic", "other device topic", "tick", "settlement"}
 VIEWER_CALLS = {"device get", "clock get", "controller list", "report count", "topology get"}
 #: The design: what each role may do (everything else is refused).
 ALLOWED = {
-    "device": {"publish": {"own device topic"}, "subscribe": HOME_TOPICS, "call": set(),
+    "device": {"publish": {"own device topic"}, "subscribe": HOME_TOPICS, "call": {"settlements since"},
                "register": {"own device procedure"}},
     "service": {"publish": HOME_TOPICS, "subscribe": HOME_TOPICS | {"meta"},
                 "call": set(CALL) - {"other home"},

@@ -76,6 +76,11 @@ class Adapter:
     def on_tick(self, tick: int) -> dict[str, Any] | None:
         return None
 
+    def ahead(self, start: int, end: int) -> list[dict[str, Any]]:
+        """The energy events of ticks ``start`` to ``end - 1`` (a device that runs ahead:
+        ``DeviceConfig.runs_ahead``; each is what :meth:`on_tick` returns for that tick)."""
+        return [self.on_tick(tick) for tick in range(start, end)]
+
     def on_settlement(self, settlement: dict[str, Any]) -> bool:
         """Take a settlement into the state once; ``False`` if it was already taken."""
         if int(settlement["tick"]) <= self.applied_tick:
@@ -326,6 +331,7 @@ class InverterAdapter(Adapter):
             "pv_surplus_w": surplus_j / compiled.dt_s,
             "missing": missing,
             "off": sorted(off),
+            "tripped": bool(self.tripped),
         }
 
     def keeps_state(self) -> bool:

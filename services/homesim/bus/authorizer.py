@@ -3,7 +3,9 @@
 ``authenticate``: the router asks it about every ticket join (devices, viewer, operator).
 ``authorize``: the router asks it about every action of a ``device`` session: a device may
 publish and register only under its own ``home.<home>.device.<id>.`` prefix, subscribe to
-the home, and nothing else (no calls, no control).
+the home, call the inverter's ``settlements.since`` (a restarted device replays the
+settlements after its last retained state: what it could have heard anyway), and nothing else
+(no control).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def authorize(uris: Uris, session: dict[str, Any], uri: str, action: str) -> boo
         return uri.startswith(own)
     if action == "subscribe":
         return uri.startswith(uris.prefix)
+    if action == "call":
+        return uri == uris.settlements_since
     return False
 
 
@@ -53,7 +57,8 @@ def run_authorizer() -> None:
             # Crossbar caches an answer per (realm, role, uri, action), not per session: in the
             # shared "device" role an answer that depends on the device's id must not be cached.
             shared = session_details.get("authrole") == "device"
-            return {"allow": allowed, "disclose": False, "cache": action == "subscribe" or not shared}
+            same_for_all = action == "subscribe" or (action == "call" and uri == uris.settlements_since)
+            return {"allow": allowed, "disclose": False, "cache": same_for_all or not shared}
 
         await session.register(authenticate, uris.authenticator)
         await session.register(check, uris.authorizer)

@@ -7,13 +7,20 @@ relative paths in the home file resolve against ``HOMESIM_HOME_DIR`` (default: i
 ``HOMESIM_DEVICE_CONFIG`` names a YAML file with this device's own entry, which replaces the
 home file's (how a device in a cluster gets the properties of its Device object).
 
-Per tick it receives ``tick``, which carries the settlement of the tick before (taken into its
-state first), and publishes its energy event on ``device.<id>.energy``; the inverter instead
-collects the events and publishes the ``settlement`` (to the clock, the recorder and viewers).
-Its state is kept on the retained ``device.<id>.state`` topic (every tick for a battery, a
-thermostat and the inverter; every ``STATE_EVERY_TICKS`` ticks for the others, whose state the
-settlement carries), and a restarted device resumes from it and the retained settlement. ``device.<id>.get`` returns its properties and state; ``device.<id>.set`` changes
-properties (validated; from the next tick on) and publishes them retained on
+A device whose energy depends on the settlements (a battery, a thermostat, a load with a
+smart-switch condition) receives every ``tick``, which carries the settlement of the tick before
+(taken into its state first), and publishes its energy event on ``device.<id>.energy``. A device
+whose energy depends on no settlement (PV, the grid, a profile load: ``runs_ahead``) answers no
+tick: when the inverter's retained ``progress`` moves its window of ticks, it publishes its
+events for those ticks at once on ``device.<id>.energy_ahead``, and takes its metrics from the
+progress; the sun and the weather, which publish no energy, show what they see at the
+progress's tick. The inverter collects the events, holds those of ticks to come, and publishes
+the ``settlement`` of each tick the clock publishes (to the clock, the recorder and viewers) and
+its ``progress``. A device's state is kept on the retained ``device.<id>.state`` topic every
+``STATE_EVERY_TICKS`` ticks; a restarted device answering ticks resumes from it and replays the
+settlements since (the inverter's ``settlements.since``), exactly. ``device.<id>.get`` returns
+its properties and state; ``device.<id>.set`` changes properties (validated; from the next tick
+on: a device running ahead sends its events again from there) and publishes them retained on
 ``device.<id>.config``.
 """
 
@@ -40,17 +47,23 @@ from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, with_changes
 from homesim.live import compile_home, home_dir, load_live_home
-from homesim.messages import (ENERGY_BY_ROLE, SettlementsSince, rpc_arguments, DesiredHome, DeviceView, Settlement, Tick, Topology,
-                              valid)
+from homesim.messages import (AHEAD_BY_ROLE, ENERGY_BY_ROLE, DesiredHome, DeviceView, Progress, Settlement,
+                              SettlementsSince, Tick, Topology, rpc_arguments, valid)
 
 #: How long the inverter waits for the devices of a tick before settling without them [s].
 BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
+#: The inverter's window: the ticks whose energy events the devices running ahead publish at
+#: once; it moves on (``progress``) when half of it is settled.
+AHEAD_TICKS = 240
+#: The inverter publishes its ``progress`` at least this often while ticks settle [s] (the
+#: devices running ahead take their metrics from it).
+PROGRESS_S = 0.5
 #: Settlements the inverter keeps for a restarted recorder to fetch what it missed.
 RECENT_SETTLEMENTS = 20_000
-#: A device whose state is only its last tick and what the last settlement said (PV, grid, sun,
-#: weather, a load with a profile) publishes its retained state every this many ticks, not every
-#: tick: restarted, it takes the rest from the retained settlement. A battery, a thermostat and
-#: the inverter publish theirs every tick (what they store or how warm they are moves each tick).
+#: A device publishes its retained state every this many settled ticks (and after a property
+#: change): restarted, a device answering ticks replays the settlements since from the
+#: inverter's recent ones; one running ahead takes the progress; the inverter resumes from the
+#: retained settlement (its ``tripped``).
 STATE_EVERY_TICKS = 60
 
 
@@ -138,8 +151,9 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
     # ``get``, so no first tick waits for a block being computed (seconds for the PV arrays).
     adapter.exo(0)
     metrics = DeviceMetrics.start(uris.home, adapter.device, home.currency)
-    #: The inverter's last settlements, for the recorder's backfill: kept across sessions (after a
-    #: router restart the recorder asks for the ticks it lost while the router went down).
+    #: The inverter's last settlements, for the recorder's backfill and a restarted device's
+    #: replay: kept across sessions (after a router restart the recorder asks for the ticks it
+    #: lost while the router went down).
     recent: collections.deque = collections.deque(maxlen=RECENT_SETTLEMENTS)
     comp = component()
 
@@ -148,6 +162,14 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         from autobahn.wamp.types import SubscribeOptions
 
         log.info("joined as %s (%s)", details.authid, details.authrole)
+        inverter = isinstance(adapter, InverterAdapter)
+        environment = adapter.device.ROLE == "environment"
+        # Driven by the inverter's progress, not by every tick: a device whose energy depends on
+        # no settlement (it publishes its events a window ahead) and the sun and the weather.
+        by_progress = not inverter and (environment or adapter.device.runs_ahead())
+        #: What this session published ahead: up to ``sent_to`` (exclusive), to the inverter
+        #: session ``holder`` (a new inverter holds nothing: the window goes again).
+        ahead: dict[str, Any] = {"holder": None, "sent_to": -1, "window": None, "tick": -1}
 
         def get() -> dict[str, Any]:
             return device_view(adapter)
@@ -167,32 +189,57 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             view = device_view(adapter)
             session.publish(uris.config(device_id), view, options=retain())
             publish_state(force=True)
+            if by_progress and not environment and ahead["window"] is not None:
+                # From the next tick the inverter settles on: what it holds of ours is replaced.
+                publish_ahead(max(ahead["window"][0], ahead["tick"] + 1), ahead["window"][1], again=True)
             log.info("properties changed: %s", changes)
             return view
+
+        def publish_state(force: bool = False, before: int | None = None) -> None:
+            """Every ``STATE_EVERY_TICKS`` settled ticks (``before``: the tick taken last, when
+            several came at once), and after a property change."""
+            tick = adapter.applied_tick
+            if force or tick // STATE_EVERY_TICKS != (tick - 1 if before is None else before) // STATE_EVERY_TICKS:
+                session.publish(uris.state(device_id), adapter.state(), options=retain())
+
+        def publish_ahead(start: int, end: int, again: bool = False) -> None:
+            first = start if again else max(start, ahead["sent_to"])
+            if first < end:
+                session.publish(uris.energy_ahead(device_id), {"events": adapter.ahead(first, end)})
+                ahead["sent_to"] = max(ahead["sent_to"], end)
 
         # First of all, so that a device the watcher reports present answers get and set.
         await session.register(get, uris.get(device_id))
         await session.register(set_properties, uris.set(device_id))
-        if not isinstance(adapter, InverterAdapter):  # the inverter's own home follows every change
+        if not inverter:  # the inverter's own home follows every change
             await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
-        state = await retained(session, uris.state(device_id))
-        if state and valid(adapter.device.STATE_MODEL, state, uris.state(device_id)):
-            adapter.restore(state)
-            if not adapter.keeps_state() and not isinstance(adapter, InverterAdapter):
-                # its state is the last settlement's: take the newest (its retained state may be older)
-                last = await retained(session, uris.settlement)
-                if last and valid(Settlement, last, uris.settlement):
-                    adapter.on_settlement(last)
-            adapter.exo(adapter.applied_tick + 1)  # the block it resumes in, before the ticks come
-            log.info("resumed from the retained state of tick %d", adapter.applied_tick)
 
-        def publish_state(force: bool = False) -> None:
-            if force or adapter.keeps_state() or adapter.applied_tick % STATE_EVERY_TICKS == 0:
-                session.publish(uris.state(device_id), adapter.state(), options=retain())
+        if inverter:
+            await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent, details.session)
+        elif by_progress:
+            def on_progress(message: dict[str, Any], details=None) -> None:
+                if not valid(Progress, message, uris.progress):
+                    return
+                if message["holder"] != ahead["holder"]:  # a new inverter session: it holds nothing of ours
+                    ahead["holder"], ahead["sent_to"] = message["holder"], -1
+                before = adapter.applied_tick
+                if message["settled"] is not None:
+                    adapter.on_settlement(message["settled"])
+                # (the retained one: its flows were counted by this device's previous process)
+                metrics.progressed(message, flows=not getattr(details, "retained", False))
+                ahead["window"] = (int(message["window_start"]), int(message["window_end"]))
+                ahead["tick"] = int(message["tick"])
+                if environment:
+                    adapter.on_tick(max(0, ahead["tick"]))  # what it sees at the last settled tick
+                else:
+                    publish_ahead(*ahead["window"])
+                publish_state(before=before)
 
-        if isinstance(adapter, InverterAdapter):
-            await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent)
+            await session.subscribe(on_progress, uris.progress,
+                                    options=SubscribeOptions(get_retained=True, details_arg="details"))
         else:
+            await _resume(session, uris, adapter, retained, log)
+
             def on_settled(settlement: dict[str, Any]) -> None:
                 """A settlement (validated with the tick carrying it) taken into the state once."""
                 if adapter.on_settlement(settlement):
@@ -210,9 +257,6 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
                 event = adapter.on_tick(tick)
                 if event is not None:
                     session.publish(uris.energy(device_id), event)
-                elif adapter.device.ROLE == "environment":
-                    adapter.applied_tick = tick
-                    publish_state()
 
             # The settlements come with the ticks (Tick.settled): no subscription to each one.
             await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
@@ -220,22 +264,86 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
     run_component(comp)
 
 
+async def _resume(session, uris: Uris, adapter: Adapter, retained, log) -> None:
+    """A device answering ticks, restarted: its retained state (published every
+    ``STATE_EVERY_TICKS`` ticks), then every settlement since, replayed as it lived them
+    (each tick's demand, then its settlement), from the inverter's recent settlements: it
+    goes on exactly where it was. Without its retained state it starts afresh."""
+    state = await retained(session, uris.state(adapter.device_id))
+    if not (state and valid(adapter.device.STATE_MODEL, state, uris.state(adapter.device_id))):
+        return
+    adapter.restore(state)
+    last = await retained(session, uris.settlement)
+    if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
+        missed = await _settlements(session, uris, adapter.applied_tick + 1, int(last["tick"]))
+        if missed:
+            for settlement in missed:
+                adapter.on_tick(int(settlement["tick"]))
+                adapter.on_settlement(settlement)
+            log.info("resumed from its state of tick %d and %d settlements since", int(state["tick"]), len(missed))
+        else:
+            log.warning("resumed from its state of tick %d: the inverter no longer holds the settlements since",
+                        int(state["tick"]))
+            if not adapter.keeps_state():  # its state is the last settlement's
+                adapter.on_settlement(last)
+    adapter.exo(adapter.applied_tick + 1)  # the block it resumes in, before the ticks come
+
+
+async def _settlements(session, uris: Uris, first: int, last: int) -> list[dict[str, Any]] | None:
+    """The settlements of ticks ``first``..``last`` from the inverter, or None when it can't
+    give them all (it restarted, or they are older than it keeps)."""
+    found: list[dict[str, Any]] = []
+    while first + len(found) <= last:
+        try:
+            part = await session.call(uris.settlements_since, first + len(found), 5000)
+        except Exception:  # noqa: BLE001 - no inverter now
+            return None
+        part = [s for s in part if valid(Settlement, s, uris.settlements_since)]
+        if not part or int(part[0]["tick"]) != first + len(found):
+            return None
+        found += [s for s in part if int(s["tick"]) <= last]
+        if int(part[-1]["tick"]) >= last:
+            break
+    ticks = [int(s["tick"]) for s in found]
+    return found if ticks == list(range(first, last + 1)) else None
+
+
 async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Path, publish_state, metrics,
-                        recent: collections.deque) -> None:
+                        recent: collections.deque, holder: int) -> None:
     """Collect each tick's energy events; settle when every present device has reported, or
-    when the barrier times out (the absent ones are then listed as missing). ``recent`` holds
-    the last settlements across sessions (``settlements_since`` serves them)."""
+    when the barrier times out (the absent ones are then listed as missing). Devices that run
+    ahead send their events for the window of its ``progress`` (``holder``: this session),
+    held until their ticks come; a tick settles only once the clock published it. ``recent``
+    holds the last settlements across sessions (``settlements_since`` serves them)."""
     from autobahn.wamp.types import SubscribeOptions
 
     from homesim.bus.session import log, retain, retained
 
+    #: tick -> device -> its event: those of ticks to come (ahead) and of ticks being settled
     events: dict[int, dict[str, dict[str, Any]]] = {}
     started: dict[int, float] = {}
+    #: ticks the clock published (when) and not yet settled
     sent: dict[int, float] = {}
     topology: dict[str, dict[str, Any]] = {}
     last = await retained(session, uris.settlement)
     if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
         adapter.applied_tick = int(last["tick"])
+        adapter.tripped = bool(last.get("tripped", False))  # what it settled last (a restart goes on exactly)
+    newest: dict[str, Any] = {"settlement": recent[-1] if recent else last}
+    progress: dict[str, Any] = {"start": 0, "end": 0, "first": adapter.applied_tick + 1, "flows": {}, "at": 0.0,
+                                "pending": False}
+
+    def publish_progress(move: bool = False) -> None:
+        """The progress (retained); ``move``: the window goes on from the next tick."""
+        if move:
+            progress["start"] = adapter.applied_tick + 1
+            progress["end"] = progress["start"] + AHEAD_TICKS
+        flows = {d: {"in_j": f[0], "out_j": f[1]} for d, f in progress["flows"].items()}
+        session.publish(uris.progress, {"tick": adapter.applied_tick, "holder": holder,
+                                        "window_start": progress["start"], "window_end": progress["end"],
+                                        "first_tick": progress["first"], "flows": flows,
+                                        "settled": newest["settlement"]}, options=retain())
+        progress.update(first=adapter.applied_tick + 1, flows={}, at=time.monotonic(), pending=False)
 
     def awaited() -> set[str]:
         """Energy devices that are on and, as far as the watcher knows, present."""
@@ -258,23 +366,38 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
         session.publish(uris.settlement, settlement, options=retain())
         recent.append(settlement)
+        newest["settlement"] = settlement
         publish_state()
         metrics.settled(settlement, time.monotonic() - began)
+        for device_id, flow in settlement["e"].items():
+            totals = progress["flows"].setdefault(device_id, [0, 0])
+            totals[0 if flow > 0 else 1] += abs(flow)
+        if tick + AHEAD_TICKS // 2 >= progress["end"]:
+            publish_progress(move=True)
+        elif time.monotonic() - progress["at"] >= PROGRESS_S:
+            publish_progress()
+        else:
+            progress["pending"] = True
         for table in (events, started, sent):
             for stale in [t for t in table if t <= tick]:
                 table.pop(stale)
 
     def ready(tick: int) -> None:
-        if awaited() <= events.get(tick, {}).keys():
+        """Settle ``tick`` once the clock published it and every awaited device's event is in."""
+        if tick in sent and awaited() <= events.get(tick, {}).keys():
             settle(tick)
 
     def on_energy(event: dict[str, Any], details=None) -> None:
         device_id = Uris.device_of(details.topic)
         try:
-            role = adapter.compiled.home.device(device_id).ROLE
+            device = adapter.compiled.home.device(device_id)
         except KeyError:
             return  # not a device of this home (yet)
-        if role not in ENERGY_BY_ROLE or not valid(ENERGY_BY_ROLE[role], event, details.topic):
+        if device.ROLE not in ENERGY_BY_ROLE or not valid(ENERGY_BY_ROLE[device.ROLE], event, details.topic):
+            return
+        if device.runs_ahead():
+            log.warning("dropped a message on %s: %s runs ahead, its events come on energy_ahead", details.topic,
+                        device_id)
             return
         tick = int(event["tick"])
         if tick <= adapter.applied_tick:
@@ -282,6 +405,30 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         events.setdefault(tick, {})[device_id] = event
         started.setdefault(tick, time.monotonic())
         ready(tick)
+
+    def on_energy_ahead(message: dict[str, Any], details=None) -> None:
+        """A device's events for ticks to come, held until their ticks (those of ticks not
+        settled yet replace what was held: a property change)."""
+        device_id = Uris.device_of(details.topic)
+        try:
+            device = adapter.compiled.home.device(device_id)
+        except KeyError:
+            return
+        if device.ROLE not in AHEAD_BY_ROLE or not valid(AHEAD_BY_ROLE[device.ROLE], message, details.topic):
+            return
+        if not device.runs_ahead():
+            log.warning("dropped a message on %s: %s answers every tick, it does not run ahead", details.topic, device_id)
+            return
+        horizon = adapter.applied_tick + 4 * AHEAD_TICKS  # held at most this far
+        due = []
+        for event in message["events"]:
+            tick = int(event["tick"])
+            if adapter.applied_tick < tick <= horizon:
+                events.setdefault(tick, {})[device_id] = event
+                if tick in sent:
+                    due.append(tick)
+        for tick in sorted(due):
+            ready(tick)
 
     def on_tick(message: dict[str, Any]) -> None:
         if not valid(Tick, message, uris.tick):
@@ -301,7 +448,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             return
         topology.clear()
         topology.update(message.get("devices", {}))
-        for tick in sorted(events):
+        for tick in sorted(sent):
             ready(tick)
 
     def on_config(view: dict[str, Any], details=None) -> None:
@@ -347,6 +494,10 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
                             options=SubscribeOptions(match="wildcard", details_arg="details"))
     await session.subscribe(on_energy, uris.device_topic("energy"),
                             options=SubscribeOptions(match="wildcard", details_arg="details"))
+    await session.subscribe(on_energy_ahead, uris.device_topic("energy_ahead"),
+                            options=SubscribeOptions(match="wildcard", details_arg="details"))
+    # A new session holds no events ahead: the devices running ahead send the window again.
+    publish_progress(move=True)
     await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
     # Last: once this is registered the inverter hears every energy event (up waits for it).
     await session.register(since, uris.settlements_since)
@@ -358,6 +509,8 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             for tick in sorted(started):
                 if now - started[tick] >= BARRIER_TIMEOUT_S:
                     settle(tick, timed_out=True)
+            if progress["pending"] and now - progress["at"] >= PROGRESS_S:
+                publish_progress()  # the flows of the last ticks, when none came for a while
 
     asyncio.ensure_future(barrier())
 

@@ -11,7 +11,9 @@ Metric names follow Prometheus conventions (base units, ``_total`` counters):
 ``homesim_device_power_watts{home,device,kind}``
     Power of the device's flow in the last settled tick [W]; positive into the home's bus
     (PV, battery discharge, grid import), negative out of it (loads, charge, export). Only
-    devices with an energy flow have it: not the sun, the weather or the inverter.
+    devices with an energy flow have it: not the sun, the weather or the inverter. A device
+    running ahead (PV, the grid, a profile load) takes it, its energy counters and its tick
+    from the inverter's ``progress`` (at most 0.5 s behind while ticks settle).
 ``homesim_device_energy_joules_total{home,device,kind,direction}``
     Energy by direction, ``in`` (into the bus) or ``out`` (out of it) [J]; energy devices
     only, as above. Counters start at 0 when a process starts; Prometheus treats the drop as
@@ -130,26 +132,13 @@ class DeviceMetrics(ProcessMetrics):
         return cls(home, device.id, device.kind, currency, device.METRICS, device.ROLE)
 
     def settled(self, settlement: dict[str, Any], _settle_s: float | None = None) -> None:
-        """Take one settlement."""
-        self.tick.set(settlement["tick"])
-        sent = settlement.get("tick_sent")
-        if sent:
-            self.lag.set(max(0.0, time.time() - float(sent)))
+        """Take one settlement (a device answering ticks, and the inverter)."""
         flow = settlement["e"].get(self.device_id)
-        if self.power is None:
-            pass
-        elif flow is not None:
-            self.power.set(flow / settlement["dt_s"])
+        if self.power is not None and flow:
             if flow > 0:
                 self.energy_in.inc(flow)
-            elif flow < 0:
+            else:
                 self.energy_out.inc(-flow)
-        else:
-            self.power.set(0.0)
-        if self.soc is not None and settlement.get("soc") is not None:
-            self.soc.set(settlement["soc"])
-        if self.grid_on is not None:
-            self.grid_on.set(1.0 if settlement["grid_on"] else 0.0)
         if self.cost is not None:
             self.cost.inc(float(settlement["cost"]))
             self.settled_ticks.inc()
@@ -157,3 +146,29 @@ class DeviceMetrics(ProcessMetrics):
             curtailed = int(settlement.get("curtailed_j", 0))
             self.curtailed_power.set(curtailed / settlement["dt_s"])
             self.curtailed_energy.inc(curtailed)
+        self.latest(settlement)
+
+    def progressed(self, progress: dict[str, Any], flows: bool = True) -> None:
+        """Take the inverter's progress (a device that runs ahead, the sun, the weather): the
+        energy counters from its flows (``flows`` False: the retained one a restarted process
+        gets, which its previous process counted), the rest from its last settlement."""
+        mine = progress["flows"].get(self.device_id) if flows else None
+        if self.power is not None and mine:
+            self.energy_in.inc(mine["in_j"])
+            self.energy_out.inc(mine["out_j"])
+        if progress["settled"] is not None:
+            self.latest(progress["settled"])
+
+    def latest(self, settlement: dict[str, Any]) -> None:
+        """The gauges of the last settlement."""
+        self.tick.set(settlement["tick"])
+        sent = settlement.get("tick_sent")
+        if sent:
+            self.lag.set(max(0.0, time.time() - float(sent)))
+        flow = settlement["e"].get(self.device_id)
+        if self.power is not None:
+            self.power.set(0.0 if flow is None else flow / settlement["dt_s"])
+        if self.soc is not None and settlement.get("soc") is not None:
+            self.soc.set(settlement["soc"])
+        if self.grid_on is not None:
+            self.grid_on.set(1.0 if settlement["grid_on"] else 0.0)

@@ -35,6 +35,11 @@ class Uris:
         return f"home.{self.home}.settlement"
 
     @property
+    def progress(self) -> str:
+        """The inverter's progress (retained): settled tick, window ahead, flows."""
+        return f"home.{self.home}.progress"
+
+    @property
     def settlements_since(self) -> str:
         """The inverter's RPC: recent settlements from a tick on (recorder backfill)."""
         return f"home.{self.home}.settlements.since"
@@ -48,6 +53,9 @@ class Uris:
 
     def energy(self, device_id: str) -> str:
         return f"home.{self.home}.device.{device_id}.energy"
+
+    def energy_ahead(self, device_id: str) -> str:
+        return f"home.{self.home}.device.{device_id}.energy_ahead"
 
     def state(self, device_id: str) -> str:
         return f"home.{self.home}.device.{device_id}.state"

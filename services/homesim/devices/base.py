@@ -194,6 +194,14 @@ class DeviceConfig(BaseModel):
         its block's values."""
         return {}
 
+    def runs_ahead(self) -> bool:
+        """Its energy events depend on no settlement, only on time, the environment and its own
+        properties (PV, the grid, a profile load): its live process publishes them a window of
+        ticks ahead (``energy_ahead``, when the inverter's ``progress`` moves the window) instead
+        of answering every tick. A device whose state the settlements move (a battery, a
+        thermostat) or that reads the home (a smart switch's conditions) answers every tick."""
+        return False
+
     def seeded(self) -> bool:
         """Its block values depend on the run's seed or on the sun and weather (random models
         and what reads the weather do; the sun's path and a timer do not). A plan's years share
@@ -251,6 +259,14 @@ class LoadConfig(DeviceConfig):
     )
     switch: Switch = Field(default_factory=Switch, title="Smart switch",
                            description="timers and conditions in front of the load")
+
+    def runs_ahead(self) -> bool:
+        """A load runs ahead when its behaviour's demand is a function of its inputs alone
+        (``Behaviour.exogenous``: a profile) and its smart switch has no condition on the home
+        (timers are inputs: they don't count)."""
+        switch = self.switch
+        conditions = switch.only_when_grid_on or switch.min_battery_soc is not None or switch.min_pv_surplus_w is not None
+        return bool(self.BEHAVIOUR.exogenous) and not conditions
 
     def switch_params(self) -> np.ndarray:
         """The smart switch's conditions (``homesim.devices.kernel.SWITCH``)."""

@@ -48,7 +48,7 @@ def profile_advance(p, s, x, code, mine, t, asked, served, home, dt_s):
 
 
 PROFILE = Behaviour("profile", __name__, "profile_demand", "profile_advance",
-                    PROFILE_PARAMS, PROFILE_STATE, PROFILE_INPUTS)
+                    PROFILE_PARAMS, PROFILE_STATE, PROFILE_INPUTS, exogenous=True)
 
 
 class ProfileLoad(LoadConfig):

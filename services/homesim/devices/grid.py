@@ -178,6 +178,9 @@ class Config(DeviceConfig):
     _home_dir: Path = PrivateAttr(default=Path("."))
     _outages: dict = PrivateAttr(default_factory=dict)
 
+    def runs_ahead(self) -> bool:
+        return True  # its outages, load-shedding and prices are schedules
+
     def bind_home_dir(self, home_dir: Path) -> None:
         self._home_dir = home_dir
 

@@ -122,6 +122,10 @@ class Behaviour:
         Names of the two kernels in ``module`` (see this module's docstring).
     params, state, inputs : Layout
         Their parts; ``inputs`` starts with ``allowed``.
+    exogenous : bool
+        Its demand reads only its inputs (not its state, not the home) and its advance keeps
+        nothing: a load of it without smart-switch conditions runs ahead on the live bus
+        (``LoadConfig.runs_ahead``). Default False.
     """
 
     name: str
@@ -131,6 +135,7 @@ class Behaviour:
     params: Layout
     state: Layout
     inputs: Layout
+    exogenous: bool = False
 
     def __post_init__(self) -> None:
         if not self.inputs.names or self.inputs.names[0] != "allowed":

@@ -210,6 +210,9 @@ class Config(DeviceConfig):
     ICON: ClassVar[str] = "\N{BLACK SUN WITH RAYS}\N{VARIATION SELECTOR-16}"
     PALETTE_ORDER: ClassVar[int | None] = 10
 
+    def runs_ahead(self) -> bool:
+        return True  # what it can deliver depends on the sun and the weather alone
+
     def requires(self) -> tuple[str, ...]:
         return ("sun", "weather", "inverter")  # sunlight through the weather, into the inverter's DC bus
 

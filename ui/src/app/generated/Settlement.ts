@@ -19,6 +19,7 @@ class Settlement {
   private _missing: string[];
   private _off: string[];
   private _tickSent?: number | null;
+  private _tripped?: boolean;
 
   constructor(input: {
     tick: number,
@@ -40,6 +41,7 @@ class Settlement {
     missing: string[],
     off: string[],
     tickSent?: number | null,
+    tripped?: boolean,
   }) {
     this._tick = input.tick;
     this._time = input.time;
@@ -60,6 +62,7 @@ class Settlement {
     this._missing = input.missing;
     this._off = input.off;
     this._tickSent = input.tickSent;
+    this._tripped = input.tripped;
   }
 
   get tick(): number { return this._tick; }
@@ -118,6 +121,9 @@ class Settlement {
 
   get tickSent(): number | null | undefined { return this._tickSent; }
   set tickSent(tickSent: number | null | undefined) { this._tickSent = tickSent; }
+
+  get tripped(): boolean | undefined { return this._tripped; }
+  set tripped(tripped: boolean | undefined) { this._tripped = tripped; }
 
   public marshal() : string {
     let json = '{'
@@ -186,6 +192,9 @@ class Settlement {
     if(this.tickSent !== undefined) {
       json += `"tick_sent": ${typeof this.tickSent === 'number' || typeof this.tickSent === 'boolean' ? this.tickSent : JSON.stringify(this.tickSent)},`;
     }
+    if(this.tripped !== undefined) {
+      json += `"tripped": ${typeof this.tripped === 'number' || typeof this.tripped === 'boolean' ? this.tripped : JSON.stringify(this.tripped)},`;
+    }
   
     //Remove potential last comma 
     return `${json.charAt(json.length-1) === ',' ? json.slice(0, json.length-1) : json}}`;
@@ -251,6 +260,9 @@ class Settlement {
     }
     if (obj["tick_sent"] !== undefined) {
       instance.tickSent = obj["tick_sent"];
+    }
+    if (obj["tripped"] !== undefined) {
+      instance.tripped = obj["tripped"];
     }
   
   
