@@ -7,15 +7,16 @@ importing for itself, ``HOMESIM_FORKSERVER=0``), ``--anchor compiled`` (exec, an
 process compiling its kernels, ``HOMESIM_JIT=1``) or ``--before SRC`` (the ``services``
 folder of an earlier checkout, e.g. a worktree of an earlier commit).
 
-For each start of ``homesim up examples/home.yaml``: the time from launching it to the first
-settlement a viewer receives (retained: if tick 0 settled before the viewer joined, the time it
-joined: an upper bound), then, once ``--settle`` ticks have settled (every process past its
-first block), each process's PSS and RSS from ``/proc/<pid>/smaps_rollup``, grouped by kind.
+For each start of ``homesim up examples/home.yaml``: the time from launching it to tick 0's
+settlement reaching a viewer (which joins as soon as the router listens: ``homesim up`` writes
+the tickets then), then, once ``--settle`` ticks have settled (every process past its first
+block), each process's PSS and RSS from ``/proc/<pid>/smaps_rollup``, grouped by kind: every
+device, service, the fork server and the router (Crossbar's controller and worker).
 
     python bench/processes.py [--rounds 2] [--settle 30] [--anchor exec|compiled] [--before SRC]
 
 Targets (issue 16): a load, grid or battery process <= 40 MB PSS, sun/weather/PV <= 60 MB,
-the home <= 800 MB PSS, start to first settled tick <= 5 s.
+the home <= 800 MB PSS (the router counted), start to first settled tick <= 5 s.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services"))
 sys.path.insert(0, str(ROOT / "tests" / "bus"))
 
-from live import LiveProcess  # noqa: E402
 
 HOME = ROOT / "examples" / "home.yaml"
 
@@ -47,18 +47,24 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return fields["Pss"], fields["Rss"]
 
 
-def processes_of(live_dir: Path) -> dict[int, str]:
-    """pid -> what it is (``device:<kind>``, ``service:<name>``, ``router``, ``up``) for every
-    process of the home whose environment names its live folder."""
+def processes_of(live_dir: Path, up_pid: int | None = None) -> dict[int, str]:
+    """pid -> what it is (``device:<kind>``, ``service:<name>``, ``forkserver``, ``router``) for
+    every process of the home: those whose environment names its live folder, and the router's
+    (Crossbar's controller, a child of ``homesim up`` that renames itself, and its worker)."""
     found = {}
     marker = f"HOMESIM_LIVE_DIR={live_dir}".encode()
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             environ = (entry / "environ").read_bytes()
             argv = (entry / "cmdline").read_bytes().decode().split("\0")
-        except OSError:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if argv[0].startswith("crossbar"):
+            found[int(entry.name)] = "router"  # kept if it is this home's (below)
             continue
         if marker not in environ.split(b"\0"):
             continue
@@ -68,39 +74,63 @@ def processes_of(live_dir: Path) -> dict[int, str]:
             found[int(entry.name)] = f"service:{argv[argv.index('homesim.bus.services') + 1]}"
         elif "homesim.bus.forkserver" in argv:  # what the processes forked from it share
             found[int(entry.name)] = "forkserver"
-        elif any("crossbar" in a for a in argv):
-            found[int(entry.name)] = "router"
-    return found
+    controllers = {pid for pid, what in found.items() if what == "router" and parents.get(pid) == up_pid}
+    return {pid: what for pid, what in found.items()
+            if what != "router" or pid in controllers or parents.get(pid) in controllers}
 
 
 def one_start(mode: str, settle: int, out: Path, before: Path | None = None) -> dict:
+    """Launch ``homesim up`` (at 20 ticks/s), join as a viewer as soon as the router listens
+    (``credentials.json`` is written then) and take the time tick 0's settlement arrives; then,
+    once ``settle`` ticks have settled, every process's memory."""
+    import json
+    import os
+    import subprocess
+
+    from live import BusClient
+
     env = {"light": {}, "exec": {"HOMESIM_FORKSERVER": "0"}, "compiled": {"HOMESIM_JIT": "1"},
            "before": {"PYTHONPATH": str(before)}}[mode]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log = (out.parent / f"{out.name}.up.log").open("w")
     began = time.perf_counter()
-    live = LiveProcess(HOME, out, "--speed", "20", env=env)
-    client = live.client("viewer")
-    first: list[float] = []
+    up = subprocess.Popen([sys.executable, "-m", "homesim.cli", "up", str(HOME), "--out", str(out), "--speed", "20"],
+                          stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env}, cwd=ROOT,
+                          start_new_session=True)
+    first: dict[int, float] = {}
     settled = threading.Event()
-
-    def on_settlement(*args, **_):
-        if not first:
-            first.append(time.perf_counter())
-        if args[0]["tick"] >= settle:
-            settled.set()
-
-    from autobahn.wamp.types import SubscribeOptions
-
-    client._run(lambda: client.session.subscribe(on_settlement, f"home.{live.home_id}.settlement",
-                                                 options=SubscribeOptions(get_retained=True)))
+    client = None
     try:
+        credentials_path = out / "credentials.json"
+        while not credentials_path.exists():
+            if up.poll() is not None or time.perf_counter() - began > 240:
+                raise RuntimeError(f"{mode}: homesim up did not start:\n{(out.parent / f'{out.name}.up.log').read_text()}")
+            time.sleep(0.01)
+        credentials = json.loads(credentials_path.read_text())
+        client = BusClient(credentials["url"], "viewer", ticket=credentials["viewer"]["ticket"])
+
+        def on_settlement(*args, **_):
+            first.setdefault(args[0]["tick"], time.perf_counter())
+            if args[0]["tick"] >= settle:
+                settled.set()
+
+        client._run(lambda: client.session.subscribe(on_settlement, f"home.{credentials['home']}.settlement"))
         if not settled.wait(600):
-            raise RuntimeError(f"{mode}: {settle} ticks did not settle:\n{live.output()}")
+            raise RuntimeError(f"{mode}: {settle} ticks did not settle")
+        if 0 not in first:
+            raise RuntimeError(f"{mode}: the viewer joined after tick 0 settled (the router listened late?)")
         memory: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
-        for pid, what in processes_of(out / "live").items():
+        for pid, what in processes_of(out / "live", up.pid).items():
             memory[what].append(memory_kb(pid))
     finally:
-        client.close()
-        live.stop()
+        if client is not None:
+            client.close()
+        if up.poll() is None:
+            import signal
+
+            os.killpg(up.pid, signal.SIGINT)
+            up.wait(60)
+        log.close()
     return {"start_s": first[0] - began, "memory": memory}
 
 
@@ -137,14 +167,19 @@ def main() -> None:
                 values = run["memory"].get(what) or [(0, 0)]
                 return statistics.mean(p for p, _ in values) / 1024
             cells.append(median(mode, mean_pss))
-        print(f"{what:28s} {cells[0]:9.1f} {cells[1]:9.1f}")
+        count = max(len(run["memory"].get(what, [])) for run in runs["light"] + runs[anchor])
+        print(f"{what + (f' (x{count})' if count > 1 else ''):28s} {cells[0]:9.1f} {cells[1]:9.1f}")
     light_total = median("light", lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
     compiled_total = median(anchor, lambda r: sum(p for ps in r["memory"].values() for p, _ in ps) / 1024)
     light_rss = median("light", lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
     compiled_rss = median(anchor, lambda r: sum(s for ps in r["memory"].values() for _, s in ps) / 1024)
     light_start = median("light", lambda r: r["start_s"])
     compiled_start = median(anchor, lambda r: r["start_s"])
+    def without_router(run) -> float:
+        return sum(p for what, ps in run["memory"].items() if what != "router" for p, _ in ps) / 1024
+
     print(f"{'whole home, PSS':28s} {light_total:9.0f} {compiled_total:9.0f}   ratio {compiled_total / light_total:.2f}x")
+    print(f"{'  of it, all but the router':28s} {median('light', without_router):9.0f} {median(anchor, without_router):9.0f}")
     print(f"{'whole home, RSS':28s} {light_rss:9.0f} {compiled_rss:9.0f}")
     print(f"{'start to first settlement':28s} {light_start:8.1f}s {compiled_start:8.1f}s   ratio "
           f"{compiled_start / light_start:.2f}x")

@@ -465,12 +465,14 @@ def cmd_up(args: argparse.Namespace) -> int:
         raise BadInput(f"--ticks {args.ticks} is not allowed: must be >= 0")
     if not 0 <= args.port <= 65535:
         raise BadInput(f"--port {args.port} is not allowed: must be 0..65535")
-    _preflight(home, args, dt_s=args.step, seed=args.seed)  # before any process starts
+    from homesim.preflight import preflight_files, preflight_run
+
+    preflight_files(home, str(args.home))  # before any process starts (the first block: while the router does)
     live = LiveHome(home, args.home, args.out, step=args.step, seed=args.seed, port=args.port or None,
                     ticks=args.ticks, speed="max" if args.max else str(args.speed), anonymous=args.anonymous, prometheus=args.prometheus,
                     db=args.db)
     try:
-        return run_up(live)
+        return run_up(live, first_block=lambda: preflight_run(home, str(args.home), dt_s=args.step, seed=args.seed))
     except (RuntimeError, FileNotFoundError, TimeoutError) as error:  # the router, Prometheus, a process
         print(f"homesim: {error}", file=sys.stderr)
         return 1

@@ -108,11 +108,25 @@ def wait_for_router(timeout_s: float = 120.0) -> bool:
     return False
 
 
+def wait_for_gate(timeout_s: float = 300.0) -> None:
+    """Wait until the file ``HOMESIM_JOIN_AFTER`` names exists (checked every 20 ms), when it is
+    set: ``homesim up`` starts its devices while the router starts and lets them join once the
+    home's authenticator is there (before, a ticket join fails and waits for the backoff)."""
+    import time
+
+    gate = os.environ.get("HOMESIM_JOIN_AFTER")
+    deadline = time.monotonic() + timeout_s
+    while gate and not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def run_component(comp: Component) -> None:
-    """Run ``comp`` until it stops (SIGTERM stops it cleanly), once the router listens."""
+    """Run ``comp`` until it stops (SIGTERM stops it cleanly), once the router listens (and
+    the gate, if any, is open: :func:`wait_for_gate`)."""
     from autobahn.asyncio.component import run
 
     wait_for_router()
+    wait_for_gate()
     run([comp], log_level=os.environ.get("HOMESIM_WAMP_LOGLEVEL", "error"))
 
 

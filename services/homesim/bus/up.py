@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -118,6 +119,8 @@ class LiveHome:
         self.logs = self.out / "logs"
         self.live_dir = self.out / "live"
         self.live_home = self.live_dir / "home.yaml"
+        #: Written once the authenticator answers: the devices, started with the router, join then.
+        self.gate = self.live_dir / "authenticator.ready"
         self.targets_path = self.out / "prometheus" / "targets.json"
         self.home_dir = self.home_path.resolve().parent
         self.seed = self.home.seed if self.seed is None else self.seed
@@ -166,7 +169,8 @@ class LiveHome:
         if device_id in self.credentials.services:  # the inverter settles: a service
             return self.service_env(device_id)
         env = self.base_env()
-        env.update({"HOMESIM_AUTHID": device_id, "HOMESIM_TICKET": self.credentials.device_ticket(device_id)})
+        env.update({"HOMESIM_AUTHID": device_id, "HOMESIM_TICKET": self.credentials.device_ticket(device_id),
+                    "HOMESIM_JOIN_AFTER": str(self.gate)})
         return env
 
     # --- processes -----------------------------------------------------------------------
@@ -219,6 +223,7 @@ class LiveHome:
     def write_live_home(self) -> None:
         """The desired home the controller takes over: all devices, none switched off."""
         self.live_dir.mkdir(parents=True, exist_ok=True)
+        self.gate.unlink(missing_ok=True)
         self.live_home.write_text(f"# The live home (version 0). Relative paths resolve against {self.home_dir}.\n"
                                   + yaml.safe_dump(self.home.model_dump(mode="json"), sort_keys=False))
         (self.live_dir / "state.json").write_text(json.dumps({"version": 0, "off": []}))
@@ -233,8 +238,10 @@ class LiveHome:
         return {d["id"]: d["kind"] for d in data["devices"] if d["id"] not in state["off"]}
 
 
-def run_up(live: LiveHome, print_fn=print) -> int:
-    """Run the live home until Ctrl-C, or until ``live.ticks`` are settled and recorded."""
+def run_up(live: LiveHome, print_fn=print, first_block: Callable[[], None] | None = None) -> int:
+    """Run the live home until Ctrl-C, or until ``live.ticks`` are settled and recorded.
+    ``first_block``: a check of the home's first block (``homesim.preflight.preflight_run``),
+    run while the router starts; what it raises stops everything and is raised."""
     live.out.mkdir(parents=True, exist_ok=True)
     live.logs.mkdir(parents=True, exist_ok=True)
     for old in live.logs.glob("*.log"):  # a new run, new logs
@@ -268,15 +275,22 @@ def run_up(live: LiveHome, print_fn=print) -> int:
     try:
         for name in SERVICES:
             live.add_service(name)
-        live.processes["authorizer"].start()
-        router = wait_router(router, live.port, live.logs / "router.log")
-        asyncio.run(_wait_registered(live, [live.uris.authenticator, live.uris.authorizer]))
-        for name in ("recorder", "watcher", "controller"):
+        # Everything but the clock and the planner while the router starts: each device computes
+        # its first block meanwhile, and joins once the router listens and (the gate) the
+        # authenticator answers tickets.
+        for name in ("authorizer", "recorder", "watcher", "controller"):
             live.processes[name].start()
         running_devices = live.desired_devices()
         for device_id, kind in running_devices.items():
             live.add_device(device_id, kind).start()
         live.write_targets()
+        if first_block is not None:
+            first_block()
+        router = wait_router(router, live.port, live.logs / "router.log")
+        asyncio.run(_wait_registered(live, [live.uris.authenticator, live.uris.authorizer]))
+        live.gate.touch()
+        # As soon as tickets are checked: a client may join before the first tick (and watch it).
+        credentials = live.write_credentials()
         asyncio.run(_wait_registered(live, [live.uris.report("count"), live.uris.controller("list"),
                                             live.uris.settlements_since]
                                      + [live.uris.get(d) for d in running_devices]))
@@ -289,7 +303,6 @@ def run_up(live: LiveHome, print_fn=print) -> int:
         # A clock with --ticks may have run them all and left before the planner answers.
         finished = {live.uris.clock("get"): lambda: bool(live.ticks) and clock.process.poll() == 0}
         asyncio.run(_wait_registered(live, [live.uris.clock("get"), live.uris.plan("optimize")], finished))
-        credentials = live.write_credentials()  # before saying it is live: a client reads them then
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
         print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
         print_fn(f"homesim: UI (viewer, watch only): {live.ui_url('viewer')}")
