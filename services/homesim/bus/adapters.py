@@ -27,6 +27,13 @@ from homesim.engine.core import tick_cost
 #: Roles whose devices report energy each tick (the inverter waits for them).
 ENERGY_ROLES = ("source", "load", "storage", "grid")
 
+#: Exogenous parts of the home's first block (``CompiledHome.exogenous``'s cache), computed once
+#: by the fork server before it forks the home's processes (``homesim.bus.forkserver``): a
+#: process computing its first block then looks up what is there (the same arrays, bit for bit:
+#: the same code made them) and computes only what differs (a device changed since). Empty in
+#: a process not forked from it.
+WARM: dict = {}
+
 #: The grid's schedule carried from its energy event into the settlement (the UI reads it there).
 GRID_STATUS_KEYS = ("stage", "outage_end", "next_outage_start", "next_outage_end", "next_outage_stage")
 
@@ -70,8 +77,9 @@ class Adapter:
         return self._exo, tick - index * BLOCK_TICKS
 
     def compute(self, index: int) -> Any:
-        """What this device needs of block ``index`` (by default, everything exogenous)."""
-        return self.compiled.exogenous(index)
+        """What this device needs of block ``index`` (by default, everything exogenous; the
+        first block from :data:`WARM` where it holds it)."""
+        return self.compiled.exogenous(index, cache=WARM if index == 0 and WARM else None)
 
     def on_tick(self, tick: int) -> dict[str, Any] | None:
         return None

@@ -269,11 +269,12 @@ async def _resume(session, uris: Uris, adapter: Adapter, retained, log) -> None:
     ``STATE_EVERY_TICKS`` ticks), then every settlement since, replayed as it lived them
     (each tick's demand, then its settlement), from the inverter's recent settlements: it
     goes on exactly where it was. Without its retained state it starts afresh."""
-    state = await retained(session, uris.state(adapter.device_id))
+    barrier = (uris.settlements_since, 0, 1)  # what a device may call
+    state = await retained(session, uris.state(adapter.device_id), barrier)
     if not (state and valid(adapter.device.STATE_MODEL, state, uris.state(adapter.device_id))):
         return
     adapter.restore(state)
-    last = await retained(session, uris.settlement)
+    last = await retained(session, uris.settlement, barrier)
     if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
         missed = await _settlements(session, uris, adapter.applied_tick + 1, int(last["tick"]))
         if missed:

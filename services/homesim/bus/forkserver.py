@@ -65,6 +65,26 @@ def preload() -> None:
     import homesim.bus.watcher  # noqa: F401
 
 
+def warm() -> None:
+    """Compute the home's first block (``HOMESIM_HOME``, with the run's step, start and seed)
+    into :data:`homesim.bus.adapters.WARM`, once for every process forked after: the sun, the
+    weather and each PV array would each compute the sun's path and the clouds of a week for
+    themselves, while the router starts. Nothing on a problem: each process then computes its
+    own and says what is wrong."""
+    from pathlib import Path
+
+    from homesim.bus.adapters import WARM
+    from homesim.live import compile_home, load_live_home
+
+    path = os.environ.get("HOMESIM_HOME")
+    if not path:
+        return
+    try:
+        compile_home(load_live_home(Path(path))).exogenous(0, cache=WARM)
+    except Exception:  # noqa: BLE001 - see above
+        WARM.clear()
+
+
 def subreaper() -> bool:
     """Make this process the reaper of its orphaned descendants (Linux): the processes the fork
     server forks become its children. False where that can't be done."""
@@ -192,6 +212,7 @@ def serve() -> int:
     retitle([sys.executable, "-m", "homesim.bus.forkserver"],
             {k: v for k, v in os.environ.items() if k != ROOM_VARIABLE})
     preload()
+    warm()
     gc.collect()
     gc.freeze()  # the collector never writes to what the forked processes share
     out = sys.stdout

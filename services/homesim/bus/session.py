@@ -61,8 +61,15 @@ def authentication() -> dict:
     return {"ticket": {"authid": authid, "ticket": env("HOMESIM_TICKET")}}
 
 
-async def retained(session, topic: str, wait_s: float = 0.3) -> Any:
-    """The retained event of ``topic`` (its first positional argument), or ``None``."""
+async def retained(session, topic: str, barrier: tuple = ("wamp.session.count",), wait_s: float = 10.0) -> Any:
+    """The retained event of ``topic`` (its first positional argument), or ``None``.
+
+    The router sends a topic's retained event right behind its answer to the subscription, on
+    the same connection: the answer to any call made after it (``barrier``: a procedure and its
+    arguments the session may call; its result or error, even "no such procedure", will do)
+    comes after it, so once that answer is in the event is too, or there is none (no guessing
+    how long to wait for an event that may not exist). A device, which may call nothing but
+    ``settlements.since``, gives that (``(uri, 0, 1)``)."""
     from autobahn.wamp.types import SubscribeOptions
 
     got: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -73,9 +80,12 @@ async def retained(session, topic: str, wait_s: float = 0.3) -> Any:
 
     subscription = await session.subscribe(on_event, topic, options=SubscribeOptions(get_retained=True))
     try:
-        return await asyncio.wait_for(got, wait_s)
-    except asyncio.TimeoutError:
-        return None
+        if not got.done():
+            try:
+                await asyncio.wait_for(session.call(*barrier), wait_s)
+            except Exception:  # noqa: BLE001 - an error answer is an answer
+                pass
+        return got.result() if got.done() else None
     finally:
         await subscription.unsubscribe()
 
