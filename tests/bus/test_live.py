@@ -349,6 +349,8 @@ def test_clock_speed_changes_live(home):
     view = client.call(uri(live, "clock.set_speed"), 100)
     assert view["speed"] == 100 and view["simulated_s_per_wall_s"] == 6000
     assert wait_until(lambda: announced and announced[-1][1])["speed"] == 100  # told to every service
+    fast = client.subscribe(uri(live, "tick"))
+    wait_until(lambda: len(fast) >= 150, 60, "150 ticks at 100 ticks/s")
     # The pace, read from the clock's own send times (not the test's): at 5 ticks/s, 26 ticks take
     # at least 25 / 5 s, less the 1 s the clock may catch up after falling behind (a busy machine
     # only makes it slower); at 20 or 100 ticks/s they would take at most 1.25 + 1 s.
@@ -359,6 +361,11 @@ def test_clock_speed_changes_live(home):
                "28 ticks at 5 ticks/s")
     ticks = sorted(sent)[2:28]  # past the change
     assert sent[ticks[-1]] - sent[ticks[0]] >= (len(ticks) - 1) / 5 - 1.0, [sent[t] for t in ticks]
+    # ... and at once: the pace is taken from the change, not from the ticks before it at 100 a
+    # second (it waited for them to be due at 5 a second: 150 / 5 s = 30 s, the clock still)
+    every = {t["tick"]: t["sent"] for _, t in list(fast)}  # (still subscribed: across the change)
+    ticks = sorted(every)
+    assert max(every[b] - every[a] for a, b in zip(ticks, ticks[1:])) < 5.0
     for bad in ("fast", -1, 0, float("inf")):
         with pytest.raises(ApplicationError) as refused:
             client.call(uri(live, "clock.set_speed"), bad)

@@ -161,17 +161,23 @@ def test_the_router_has_no_docs_path_when_they_are_not_built(tmp_path, monkeypat
 
 def test_the_wampc_guide_session_as_an_anonymous_client(home):
     """What docs/guides/wampc.md does in wampc, done by an anonymous client: set the load to
-    500 W, see 30,000 J a 60 s tick, change the speed, see settlements, and the refusal's message."""
+    500 W, see 30,000 J a 60 s tick in its events ahead and in the settlements, change the speed,
+    see settlements, and the refusal's message."""
     from autobahn.wamp.exception import ApplicationError
 
     assert "is live at ws://127.0.0.1:" in home.output() and "home id tiny" in home.output()
     client = BusClient(home.url, "anyone")  # anonymous, as wampc
     try:
-        energy = client.subscribe("home.tiny.device.load.energy")
+        energy = client.subscribe("home.tiny.device.load.energy_ahead")  # a constant load runs ahead
         settlements = client.subscribe("home.tiny.settlement")
         reply = client.call("home.tiny.device.load.set", power_w=500)
         assert reply["id"] == "load" and reply["kind"] == "generic_load" and reply["properties"]["power_w"] == 500
-        wait_until(lambda: any(e["demand_j"] == 30000 for _, e in energy), 60, "a 30,000 J energy event")
+        # at once: its events again from the next tick, with the new power
+        events = wait_until(lambda: next((m["events"] for _, m in energy if {e["demand_j"] for e in m["events"]}
+                                          == {30000}), None), 60, "the load's events again, 30,000 J each")
+        assert events == [{"tick": events[0]["tick"] + i, "demand_j": 30000} for i in range(len(events))]
+        wait_until(lambda: any(s["demand"].get("load") == 30000 for _, s in settlements), 60,
+                   "a settlement with the load's 30,000 J")
         assert client.call("home.tiny.clock.set_speed", 10)["speed"] == 10
         seen = len(settlements)
         wait_until(lambda: len(settlements) > seen + 2, 60, "settlements")

@@ -54,6 +54,9 @@ class Clock:
         self.steps = 0
         self.next_tick = 0
         self.wake = asyncio.Event()
+        #: Speed changes so far: the pace starts again from each (the ticks before it were paced
+        #: at the old speed).
+        self.changes = 0
 
     def view(self) -> dict[str, Any]:
         return {"tick": self.next_tick, "dt_s": self.dt_s, "speed": "max" if self.speed is None else self.speed,
@@ -61,6 +64,7 @@ class Clock:
 
     def set_speed(self, speed: Any) -> dict[str, Any]:
         self.speed = parse_speed(speed)
+        self.changes += 1
         self.wake.set()
         return self.view()
 
@@ -157,6 +161,7 @@ def run_clock() -> None:
         clock.next_tick = settled["tick"] + 1
         session.publish(uris.clock_state, clock.view(), options=retain())
         paced_from = (time.monotonic(), clock.next_tick)
+        paced_at = clock.changes
         while limit <= 0 or clock.next_tick < limit:
             tick = clock.next_tick
             while True:  # until this tick may go
@@ -171,6 +176,12 @@ def run_clock() -> None:
                 if clock.speed is None:
                     paced_from = (time.monotonic(), tick)
                     break
+                if paced_at != clock.changes:
+                    # The speed changed (perhaps while a tick settled, when no wait was there to
+                    # wake): from now at the new pace, this tick at once. (Paced from the ticks
+                    # before, at the old speed, 150 ticks at 100 a second then 5 a second would
+                    # have waited 30 s for this one.)
+                    paced_from, paced_at = (time.monotonic() - 1.0 / clock.speed, tick), clock.changes
                 delay = paced_from[0] + (tick - paced_from[1]) / clock.speed - time.monotonic()
                 if delay < -1.0:
                     paced_from = (time.monotonic(), tick)  # fell behind: don't race to catch up
@@ -178,8 +189,7 @@ def run_clock() -> None:
                     break
                 clock.wake.clear()
                 try:
-                    await asyncio.wait_for(clock.wake.wait(), delay)
-                    paced_from = (time.monotonic() - 1.0 / clock.speed if clock.speed else time.monotonic(), tick)
+                    await asyncio.wait_for(clock.wake.wait(), delay)  # a pause, a step or a new speed
                 except asyncio.TimeoutError:
                     break
             progress.clear()

@@ -327,7 +327,9 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     sent: dict[int, float] = {}
     topology: dict[str, dict[str, Any]] = {}
     last = await retained(session, uris.settlement)
-    if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
+    if not (last and valid(Settlement, last, uris.settlement)):
+        last = None
+    if last is not None and int(last["tick"]) > adapter.applied_tick:
         adapter.applied_tick = int(last["tick"])
         adapter.tripped = bool(last.get("tripped", False))  # what it settled last (a restart goes on exactly)
     newest: dict[str, Any] = {"settlement": recent[-1] if recent else last}

@@ -43,6 +43,38 @@ export function mergeHistory(a: Settlement[], b: Settlement[], keep: number): Se
   return [...byTick.values()].sort((x, y) => x.tick - y.tick).slice(-keep);
 }
 
+/** How often the view takes in the settlements that arrived [ms]: at max speed hundreds arrive
+ * a wall second, and taking each alone (a copy of the history, every view recomputed) fell
+ * behind them, minutes behind the home. */
+export const FLUSH_MS = 100;
+
+/** What a batch of settlements does to the history: those newer than ``lastTick``, in order
+ * (``fresh``), and the history with them, the last ``keep`` (merged by tick where the history
+ * already reaches them: read back from the recorder). */
+export function takeSettlements(history: Settlement[], lastTick: number, batch: Settlement[], keep: number):
+    { fresh: Settlement[]; history: Settlement[] } {
+  const fresh: Settlement[] = [];
+  for (const s of batch) {
+    if (s.tick > lastTick) {
+      fresh.push(s);
+      lastTick = s.tick;
+    }
+  }
+  if (!fresh.length) return { fresh, history };
+  const overlaps = history.length > 0 && history[history.length - 1].tick >= fresh[0].tick;
+  return { fresh, history: overlaps ? mergeHistory(history, fresh, keep) : [...history, ...fresh].slice(-keep) };
+}
+
+/** Settlements per second over the arrival times [ms] of the last ``windowMs`` before ``now``
+ * (drops the older ones from ``arrivals``, in place). */
+export function arrivalRate(arrivals: number[], now: number, windowMs = 3000): number {
+  let old = 0;
+  while (old < arrivals.length && now - arrivals[old] >= windowMs) old++;
+  arrivals.splice(0, old);
+  const span = arrivals.length ? (now - arrivals[0]) / 1000 : 0;
+  return span > 0 ? (arrivals.length - 1) / span : 0;
+}
+
 export function credentialsFromLocation(location: Location): Credentials | null {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
   const ticket = params.get('ticket');
@@ -78,7 +110,10 @@ export class Bus {
   readonly costSoFar = signal(0);
   /** Settled ticks per wall second, over the last few seconds. */
   readonly tickRate = signal(0);
-  private rateWindow: number[] = [];
+  private arrivals: number[] = [];
+  /** Settlements received and not yet taken in (see FLUSH_MS). */
+  private pending: Settlement[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   readonly canChange = computed(() => this.role() === 'operator');
 
@@ -154,17 +189,23 @@ export class Bus {
   }
 
   private onSettlement(settlement: Settlement): void {
-    const previous = this.settlement();
-    if (previous && settlement.tick <= previous.tick) return;
-    this.settlement.set(settlement);
-    this.costSoFar.update((c) => c + settlement.cost);
-    const keep = keepTicks(settlement.dtS);
-    this.history.update((h) => (h.length && h[h.length - 1].tick >= settlement.tick
-      ? mergeHistory(h, [settlement], keep) : [...h.slice(-(keep - 1)), settlement]));
-    const now = performance.now();
-    this.rateWindow = [...this.rateWindow.filter((t) => now - t < 3000), now];
-    const span = (now - this.rateWindow[0]) / 1000;
-    this.tickRate.set(span > 0 ? (this.rateWindow.length - 1) / span : 0);
+    this.pending.push(settlement);
+    this.arrivals.push(performance.now());
+    if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Take in what arrived since the last flush: each signal updated once. */
+  private flush(): void {
+    this.flushTimer = null;
+    const batch = this.pending;
+    this.pending = [];
+    this.tickRate.set(arrivalRate(this.arrivals, performance.now()));
+    const last = this.settlement()?.tick ?? -1;
+    const { fresh, history } = takeSettlements(this.history(), last, batch, keepTicks(batch[batch.length - 1].dtS));
+    if (!fresh.length) return;
+    this.settlement.set(fresh[fresh.length - 1]);
+    this.costSoFar.update((c) => fresh.reduce((sum, s) => sum + s.cost, c));
+    this.history.set(history);
   }
 
   /** Call a procedure under the home; a WAMP error becomes a BusError with its message.
