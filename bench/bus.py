@@ -43,8 +43,8 @@ def home_rate(ticks: int, warmup: int, out: Path) -> tuple[float, int, int]:
     how many processes the home ran (router not counted)."""
     from live import LiveProcess
 
-    live = LiveProcess(ROOT / "examples" / "home.yaml", out, "--max", "--ticks", str(ticks))
-    client = live.client("viewer")
+    live = LiveProcess(ROOT / "examples" / "home.yaml", out, "--max", "--ticks", str(ticks), early=True)
+    client = live.client("viewer")  # before the clock starts: every settlement is seen
     times: dict[int, float] = {}
     sizes: list[int] = []
     done = threading.Event()
@@ -58,10 +58,10 @@ def home_rate(ticks: int, warmup: int, out: Path) -> tuple[float, int, int]:
             done.set()
 
     client._run(lambda: client.session.subscribe(on_settlement, f"home.{live.home_id}.settlement"))
-    processes = len(json.loads((out / "prometheus" / "targets.json").read_text()))
     if not done.wait(600):
         raise RuntimeError(f"the home did not settle {ticks} ticks:\n{live.output()}")
     client.close()
+    processes = len(json.loads((out / "prometheus" / "targets.json").read_text()))
     live.process.wait(120)
     if warmup not in times:
         raise RuntimeError("the viewer joined after the warm-up ticks: raise --warmup")

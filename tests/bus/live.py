@@ -25,7 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 class LiveProcess:
     """``homesim up HOME ...`` running in the background."""
 
-    def __init__(self, home: Path, out: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Path, out: Path, *args: str, env: dict[str, str] | None = None,
+                 early: bool = False) -> None:
+        """``early``: return as soon as the tickets are written (the authenticator answers; the
+        clock may not have started), not once ``homesim up`` says the home is live."""
         self.out = out
         self.log_path = out.parent / f"{out.name}.up.log"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -35,8 +38,16 @@ class LiveProcess:
             stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT,
             start_new_session=True)
         try:
-            self.url = self.wait_for(r"is live at (ws://\S+)", 240)
-            self.credentials = json.loads((out / "credentials.json").read_text())
+            if early:
+                wait_until(lambda: (out / "credentials.json").exists() or self.process.poll() is not None, 240,
+                           "the tickets written")
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"homesim up exited ({self.process.returncode}):\n{self.output()}")
+                self.credentials = json.loads((out / "credentials.json").read_text())
+                self.url = self.credentials["url"]
+            else:
+                self.url = self.wait_for(r"is live at (ws://\S+)", 240)
+                self.credentials = json.loads((out / "credentials.json").read_text())
             self.home_id = self.credentials["home"]
         except BaseException:  # never leave a home running behind a failed start (it slows every later test)
             self.stop()

@@ -246,6 +246,7 @@ def run_up(live: LiveHome, print_fn=print, first_block: Callable[[], None] | Non
     live.logs.mkdir(parents=True, exist_ok=True)
     for old in live.logs.glob("*.log"):  # a new run, new logs
         old.unlink()
+    (live.out / "credentials.json").unlink(missing_ok=True)  # and new tickets (a client waits for them)
     from homesim.bus.store import is_postgres
 
     if not is_postgres(live.db_path):  # a new run, a new database (PostgreSQL: the caller's to give)
