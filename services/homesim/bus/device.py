@@ -155,6 +155,10 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
     #: replay: kept across sessions (after a router restart the recorder asks for the ticks it
     #: lost while the router went down).
     recent: collections.deque = collections.deque(maxlen=RECENT_SETTLEMENTS)
+    #: The inverter's events of ticks not settled yet (those the devices running ahead sent for
+    #: the ticks to come), kept across sessions too: after a router restart a device still
+    #: reconnecting is not missing from ticks it had sent.
+    held: dict[int, dict[str, dict[str, Any]]] = {}
     comp = component()
 
     @comp.on_join
@@ -215,7 +219,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
 
         if inverter:
-            await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent, details.session)
+            await _run_inverter(session, uris, adapter, base, publish_state, metrics, recent, held, details.session)
         elif by_progress:
             def on_progress(message: dict[str, Any], details=None) -> None:
                 if not valid(Progress, message, uris.progress):
@@ -310,18 +314,18 @@ async def _settlements(session, uris: Uris, first: int, last: int) -> list[dict[
 
 
 async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Path, publish_state, metrics,
-                        recent: collections.deque, holder: int) -> None:
+                        recent: collections.deque, events: dict[int, dict[str, dict[str, Any]]],
+                        holder: int) -> None:
     """Collect each tick's energy events; settle when every present device has reported, or
     when the barrier times out (the absent ones are then listed as missing). Devices that run
     ahead send their events for the window of its ``progress`` (``holder``: this session),
     held until their ticks come; a tick settles only once the clock published it. ``recent``
-    holds the last settlements across sessions (``settlements_since`` serves them)."""
+    holds the last settlements across sessions (``settlements_since`` serves them), ``events``
+    (tick -> device -> its event) the events of ticks not settled yet, across sessions too."""
     from autobahn.wamp.types import SubscribeOptions
 
     from homesim.bus.session import log, retain, retained
 
-    #: tick -> device -> its event: those of ticks to come (ahead) and of ticks being settled
-    events: dict[int, dict[str, dict[str, Any]]] = {}
     started: dict[int, float] = {}
     #: ticks the clock published (when) and not yet settled
     sent: dict[int, float] = {}
