@@ -80,57 +80,38 @@ def processes_of(live_dir: Path, up_pid: int | None = None) -> dict[int, str]:
 
 
 def one_start(mode: str, settle: int, out: Path, before: Path | None = None) -> dict:
-    """Launch ``homesim up`` (at 20 ticks/s), join as a viewer as soon as the router listens
-    (``credentials.json`` is written then) and take the time tick 0's settlement arrives; then,
-    once ``settle`` ticks have settled, every process's memory."""
-    import json
-    import os
-    import subprocess
-
-    from live import BusClient
+    """Launch ``homesim up`` (at 20 ticks/s), join as a viewer as soon as the tickets are written
+    (before the clock starts) and take the time tick 0's settlement arrives; then, once
+    ``settle`` ticks have settled, every process's memory."""
+    from live import LiveProcess
 
     env = {"light": {}, "exec": {"HOMESIM_FORKSERVER": "0"}, "compiled": {"HOMESIM_JIT": "1"},
            "before": {"PYTHONPATH": str(before)}}[mode]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    log = (out.parent / f"{out.name}.up.log").open("w")
     began = time.perf_counter()
-    up = subprocess.Popen([sys.executable, "-m", "homesim.cli", "up", str(HOME), "--out", str(out), "--speed", "20"],
-                          stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env}, cwd=ROOT,
-                          start_new_session=True)
+    live = LiveProcess(HOME, out, "--speed", "20", env=env, early=True)
     first: dict[int, float] = {}
     settled = threading.Event()
     client = None
     try:
-        credentials_path = out / "credentials.json"
-        while not credentials_path.exists():
-            if up.poll() is not None or time.perf_counter() - began > 240:
-                raise RuntimeError(f"{mode}: homesim up did not start:\n{(out.parent / f'{out.name}.up.log').read_text()}")
-            time.sleep(0.01)
-        credentials = json.loads(credentials_path.read_text())
-        client = BusClient(credentials["url"], "viewer", ticket=credentials["viewer"]["ticket"])
+        client = live.client("viewer")
 
         def on_settlement(*args, **_):
             first.setdefault(args[0]["tick"], time.perf_counter())
             if args[0]["tick"] >= settle:
                 settled.set()
 
-        client._run(lambda: client.session.subscribe(on_settlement, f"home.{credentials['home']}.settlement"))
+        client._run(lambda: client.session.subscribe(on_settlement, f"home.{live.home_id}.settlement"))
         if not settled.wait(600):
-            raise RuntimeError(f"{mode}: {settle} ticks did not settle")
+            raise RuntimeError(f"{mode}: {settle} ticks did not settle:\n{live.output()}")
         if 0 not in first:
             raise RuntimeError(f"{mode}: the viewer joined after tick 0 settled (the router listened late?)")
         memory: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
-        for pid, what in processes_of(out / "live", up.pid).items():
+        for pid, what in processes_of(out / "live", live.process.pid).items():
             memory[what].append(memory_kb(pid))
     finally:
         if client is not None:
             client.close()
-        if up.poll() is None:
-            import signal
-
-            os.killpg(up.pid, signal.SIGINT)
-            up.wait(60)
-        log.close()
+        live.stop()
     return {"start_s": first[0] - began, "memory": memory}
 
 

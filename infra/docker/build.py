@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from lock import DEVICE_FILES_ONLY, canonical  # noqa: E402
+from lock import DEVICE_FILES_ONLY, canonical, line_name  # noqa: E402
 
 ROOT = HERE.parents[1]
 OUT = ROOT / "out" / "images"
@@ -151,10 +151,10 @@ def context(name: str, lock: Path, extra: dict[str, Path], wheels_of: str | None
     shutil.copy(HERE / f"{name}.Containerfile", ctx / "Containerfile")
     pinned = requirements(lock).splitlines(keepends=True)
     files_only = {canonical(n) for n in DEVICE_FILES_ONLY} if name == "device" else set()
-    (ctx / "requirements.txt").write_text("".join(p for p in pinned if canonical(p.split("==")[0]) not in files_only))
+    (ctx / "requirements.txt").write_text("".join(p for p in pinned if line_name(p) not in files_only))
     if name == "device":
-        (ctx / "files-only.txt").write_text("".join(p for p in pinned if canonical(p.split("==")[0]) in files_only))
-    wanted = {canonical(p.split("==")[0]) for p in pinned}
+        (ctx / "files-only.txt").write_text("".join(p for p in pinned if line_name(p) in files_only))
+    wanted = {line_name(p) for p in pinned}
     (ctx / "wheels").mkdir()
     for wheel in sorted((OUT / f"wheels-{wheels_of or name}").glob("*.whl")):
         if wheel_name(wheel) in wanted:

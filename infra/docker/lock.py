@@ -71,6 +71,11 @@ def pins(lock: Path) -> dict[str, str]:
     return found
 
 
+def line_name(line: str) -> str:
+    """The canonical distribution name of a lock or requirements line (``PyYAML==6.0.3 ...``)."""
+    return canonical(line.split("==")[0])
+
+
 def closure(names: list[str]) -> set[str]:
     """``names`` and every distribution they require (no extras), as installed here."""
     import importlib.metadata
@@ -102,8 +107,8 @@ def device_lock() -> str:
     and :data:`DEVICE_FILES_ONLY`."""
     wanted = closure(DEVICE_PACKAGES) | {canonical(n) for n in DEVICE_FILES_ONLY}
     lines = [line for line in (HERE / "homesim.lock").read_text().splitlines()
-             if line and not line.startswith("#") and canonical(line.split("==")[0]) in wanted]
-    missing = wanted - {canonical(line.split("==")[0]) for line in lines}
+             if line and not line.startswith("#") and line_name(line) in wanted]
+    missing = wanted - {line_name(line) for line in lines}
     if missing:
         raise SystemExit(f"homesim.lock lacks {', '.join(sorted(missing))} (needed by a device): run lock.py")
     return HEADER + "\n".join(lines) + "\n"
@@ -137,8 +142,9 @@ def main() -> int:
         lines = resolve(requirements)
         (HERE / lock).write_text(HEADER + "\n".join(lines) + "\n")
         print(f"{lock}: {len(lines)} packages")
-    (HERE / "device.lock").write_text(device_lock())
-    print(f"device.lock: {len(device_lock().splitlines()) - 1} packages of homesim.lock")
+    device = device_lock()
+    (HERE / "device.lock").write_text(device)
+    print(f"device.lock: {len(device.splitlines()) - 1} packages of homesim.lock")
     return 0
 
 

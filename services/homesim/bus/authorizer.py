@@ -55,9 +55,10 @@ def run_authorizer() -> None:
             if not allowed:
                 log.warning("refused %s %s to %s", action, uri, session_details.get("authid"))
             # Crossbar caches an answer per (realm, role, uri, action), not per session: in the
-            # shared "device" role an answer that depends on the device's id must not be cached.
+            # shared "device" role an answer that depends on the device's id (a publish or a
+            # registration) must not be cached.
             shared = session_details.get("authrole") == "device"
-            same_for_all = action == "subscribe" or (action == "call" and uri == uris.settlements_since)
+            same_for_all = action in ("subscribe", "call")
             return {"allow": allowed, "disclose": False, "cache": same_for_all or not shared}
 
         await session.register(authenticate, uris.authenticator)

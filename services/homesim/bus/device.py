@@ -394,17 +394,28 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         if tick in sent and awaited() <= events.get(tick, {}).keys():
             settle(tick)
 
-    def on_energy(event: dict[str, Any], details=None) -> None:
+    def sender(payload: Any, details, models: dict[str, type], ahead: bool) -> str | None:
+        """The device that published ``payload`` on ``details.topic``, if it is this home's,
+        the payload is its role's model in ``models``, and it publishes there (``ahead``: a
+        device running ahead, on ``energy_ahead``; else one answering ticks, on ``energy``);
+        else None (dropped, the reason logged)."""
         device_id = Uris.device_of(details.topic)
         try:
             device = adapter.compiled.home.device(device_id)
         except KeyError:
-            return  # not a device of this home (yet)
-        if device.ROLE not in ENERGY_BY_ROLE or not valid(ENERGY_BY_ROLE[device.ROLE], event, details.topic):
-            return
-        if device.runs_ahead():
-            log.warning("dropped a message on %s: %s runs ahead, its events come on energy_ahead", details.topic,
-                        device_id)
+            return None  # not a device of this home (yet)
+        if device.ROLE not in models or not valid(models[device.ROLE], payload, details.topic):
+            return None
+        if device.runs_ahead() != ahead:
+            log.warning("dropped a message on %s: %s %s", details.topic, device_id,
+                        "answers every tick, it does not run ahead" if ahead
+                        else "runs ahead, its events come on energy_ahead")
+            return None
+        return device_id
+
+    def on_energy(event: dict[str, Any], details=None) -> None:
+        device_id = sender(event, details, ENERGY_BY_ROLE, ahead=False)
+        if device_id is None:
             return
         tick = int(event["tick"])
         if tick <= adapter.applied_tick:
@@ -416,15 +427,8 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     def on_energy_ahead(message: dict[str, Any], details=None) -> None:
         """A device's events for ticks to come, held until their ticks (those of ticks not
         settled yet replace what was held: a property change)."""
-        device_id = Uris.device_of(details.topic)
-        try:
-            device = adapter.compiled.home.device(device_id)
-        except KeyError:
-            return
-        if device.ROLE not in AHEAD_BY_ROLE or not valid(AHEAD_BY_ROLE[device.ROLE], message, details.topic):
-            return
-        if not device.runs_ahead():
-            log.warning("dropped a message on %s: %s answers every tick, it does not run ahead", details.topic, device_id)
+        device_id = sender(message, details, AHEAD_BY_ROLE, ahead=True)
+        if device_id is None:
             return
         horizon = adapter.applied_tick + 4 * AHEAD_TICKS  # held at most this far
         due = []
