@@ -82,6 +82,69 @@ def test_irr_of_two_roots_is_the_one_nearest_zero():
     assert irr([-100.0, 230.0, -132.0]) == pytest.approx(0.10, abs=1e-9)  # roots 10 % and 20 %
 
 
+def test_a_negative_irr_is_the_root_not_the_first_grid_step():
+    # -1000 then 10 x 80: NPV 0 at -3.864 % (numpy-financial); the old bisection stopped one
+    # step into its interval on the negative side and said -3.958 %.
+    rate = irr([-1000.0] + [80.0] * 10)
+    assert rate == pytest.approx(-0.0386419053, abs=1e-9)
+    assert npv(rate, [-1000.0] + [80.0] * 10) == pytest.approx(0.0, abs=1e-6)
+
+
+def _roots_in_bracket(values: np.ndarray) -> list[float]:
+    """Every real IRR of ``values`` in -99 % .. 1000 %: the polynomial's roots in 1 / (1 + r)."""
+    found = np.roots(values[::-1])
+    real = found[(np.abs(found.imag) < 1e-9) & (found.real > 0)].real
+    return [r for r in (1.0 / real - 1.0) if -0.99 <= r <= 10.0]
+
+
+def test_irr_matches_numpy_financial_on_random_conventional_cash_flows():
+    import numpy_financial as npf
+
+    rng = np.random.default_rng(24)
+    negative = 0
+    for _ in range(500):
+        n = int(rng.integers(2, 41))
+        values = np.concatenate(([-rng.uniform(1e4, 2e5)], rng.uniform(0.0, 3e4, n)))
+        expected = npf.irr(values)
+        rate = irr(values)
+        if math.isnan(expected) or not -0.99 <= expected <= 10.0:  # none in -99 % .. 1000 %
+            assert rate is None, values
+            continue
+        negative += expected < 0
+        assert rate == pytest.approx(expected, abs=1e-9), values
+    assert negative > 50  # the cases the old bisection got wrong are among them
+
+
+def test_irr_of_random_flows_with_several_sign_changes_is_the_root_nearest_zero():
+    import numpy_financial as npf
+
+    rng = np.random.default_rng(7)
+    several = none = 0
+    for _ in range(400):
+        values = rng.normal(0.0, 1e4, int(rng.integers(3, 21)))
+        values[0] = -abs(values[0])
+        roots = _roots_in_bracket(values)
+        rate = irr(values)
+        if not roots:
+            none += 1
+            assert rate is None, values
+            continue
+        several += len(roots) > 1
+        # a root nearer 0 % than the grid's spacing to another could be missed: none here
+        assert rate == pytest.approx(min(roots, key=abs), abs=1e-8), (values, roots)
+        expected = npf.irr(values)
+        if not math.isnan(expected):
+            assert rate == pytest.approx(expected, abs=1e-8)
+    assert several > 20 and none > 20  # both shapes were drawn
+
+
+def test_irr_is_none_for_flows_that_never_pay_back_and_for_nothing_at_all():
+    assert irr([-1000.0, 10.0, 10.0]) == pytest.approx(-0.8948750780, abs=1e-9)  # pays back a little
+    assert irr([-1000.0, 0.001, 0.001]) is None  # -99.9 % a year: none in the bracket
+    assert irr([0.0] * 21) is None
+    assert irr([-5000.0] + [0.0] * 20) is None
+
+
 def test_annuity_payment_of_10000_at_10_percent_over_5_years_is_2637_97():
     assert annuity_payment(10000.0, 0.10, 5) == pytest.approx(2637.97, abs=0.005)
     assert annuity_payment(10000.0, 0.0, 5) == 2000.0

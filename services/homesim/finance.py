@@ -31,6 +31,10 @@ from homesim.errors import NoBooleansForNumbers
 
 #: Where :func:`irr` looks for a rate [1/year]: from -99 % to +1000 % a year.
 IRR_BRACKET = (-0.99, 10.0)
+#: Rates :func:`irr` tests NPV's sign at, evenly spaced in ``log(1 + r)`` over the bracket.
+IRR_GRID_POINTS = 2000
+#: Width of the interval :func:`irr`'s bisection stops at [1/year].
+IRR_TOLERANCE = 1e-12
 
 Rate = Annotated[float, Field(ge=-0.5, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e12)]
@@ -352,13 +356,18 @@ def npv(rate: float, flows: ArrayLike) -> float:
 
 
 def irr(flows: ArrayLike) -> float | None:
-    """Internal rate of return [1/year]: the rate at which :func:`npv` is zero.
+    """Internal rate of return [1/year]: the rate at which :func:`npv` is zero, None if there is none.
 
-    Found by bisection on the first sign change of NPV over a grid of rates in
-    :data:`IRR_BRACKET` (-99 % .. 1000 %), scanned outwards from 0 % so the root nearest 0 %
-    is the one returned when non-conventional flows have several. None when NPV does not
-    change sign there (no IRR, e.g. flows that never pay back). Definition: e.g. Brealey,
-    Myers & Allen, *Principles of Corporate Finance*, ch. 5.
+    A bracketing root finder: NPV's sign on a grid of :data:`IRR_GRID_POINTS` rates spaced
+    evenly in ``log(1 + r)`` over :data:`IRR_BRACKET` (-99 % .. 1000 %, 0 % one of them);
+    every interval where the sign changes (or a grid rate where NPV is exactly 0) holds a root,
+    found by bisection to :data:`IRR_TOLERANCE`. Bisection keeps a sign change inside its
+    interval at every step, so it converges to a root whichever way the grid runs. Of several
+    roots (flows with more than one sign change), the one nearest 0 % is returned, as
+    numpy-financial's ``irr`` does (tests/test_finance.py compares them). None when NPV has the
+    same sign at every grid rate, or is 0 at every rate (all flows 0): no IRR; two
+    roots closer than a grid step, or a root where NPV touches 0 without changing sign, are
+    not seen. Definition: e.g. Brealey, Myers & Allen, *Principles of Corporate Finance*, ch. 5.
 
     Parameters
     ----------
@@ -366,41 +375,38 @@ def irr(flows: ArrayLike) -> float | None:
         Cash flows, years 0..N [currency].
     """
     values = _as_flows(flows)
+    if not np.any(values):
+        return None  # NPV is 0 at every rate: no rate is the return of nothing
     t = np.arange(values.size, dtype=float)
+    last = float(values.size - 1)
 
-    def f(rate: float) -> float:
-        return float(values @ (1.0 + rate) ** -t)
+    def sign_of_npv(rates: np.ndarray) -> np.ndarray:
+        # NPV(r) times the positive (1 + r) ** N where r < 0: the same sign, and no power
+        # above 1, so nothing overflows whatever N is.
+        rates = np.asarray(rates, dtype=float)[:, None]
+        exponent = np.where(rates < 0, last - t, -t)
+        return np.sign((1.0 + rates) ** exponent @ values)
 
     low, high = IRR_BRACKET
-    # Grid in log(1 + r), fine near 0 %: [0, up...] and [0, down...] scanned outwards.
-    up = np.expm1(np.linspace(0.0, math.log1p(high), 400))
-    down = np.expm1(np.linspace(0.0, math.log1p(low), 400))
-    candidates = []
-    for grid in (up, down):
-        values_on_grid = np.array([f(r) for r in grid])
-        for i in range(len(grid) - 1):
-            a, b, fa, fb = grid[i], grid[i + 1], values_on_grid[i], values_on_grid[i + 1]
-            if fa == 0.0:
-                candidates.append(float(a))
-                break
-            if fb == 0.0:
-                candidates.append(float(b))
-                break
-            if (fa < 0) != (fb < 0):
-                for _ in range(200):  # bisection: the bracket halves each step
-                    mid = 0.5 * (a + b)
-                    fm = f(mid)
-                    if fm == 0.0 or b - a < 1e-14:
-                        break
-                    if (fm < 0) == (fa < 0):
-                        a, fa = mid, fm
-                    else:
-                        b = mid
-                candidates.append(0.5 * (a + b))
-                break
-    if not candidates:
+    grid = np.expm1(np.concatenate((np.linspace(math.log1p(low), 0.0, IRR_GRID_POINTS // 4, endpoint=False),
+                                    np.linspace(0.0, math.log1p(high), IRR_GRID_POINTS - IRR_GRID_POINTS // 4))))
+    signs = sign_of_npv(grid)
+    roots = [float(r) for r in grid[signs == 0]]
+    for i in np.flatnonzero(signs[:-1] * signs[1:] < 0):
+        a, b, sign_a = float(grid[i]), float(grid[i + 1]), signs[i]
+        while b - a > IRR_TOLERANCE:
+            mid = 0.5 * (a + b)
+            sign_mid = sign_of_npv(np.array([mid]))[0]
+            if sign_mid == 0:
+                a = b = mid
+            elif sign_mid == sign_a:
+                a = mid
+            else:
+                b = mid
+        roots.append(0.5 * (a + b))
+    if not roots:
         return None
-    return min(candidates, key=abs)
+    return min(roots, key=abs)
 
 
 def _payback(cumulative: np.ndarray, yearly: np.ndarray) -> float | None:

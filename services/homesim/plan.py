@@ -634,7 +634,7 @@ def format_plan(result: PlanResult) -> str:
         f"(saved {_money(t['bill_without'] - t['bill_with'], cur)})",
         f"  payback            {_years(t['simple_payback_years'])} (discounted: {_years(t['discounted_payback_years'])})",
         f"  {'NPV at ' + format(result.finance.discount_rate, '.1%'):<19}{_money(t['npv'], cur)}",
-        "  IRR                " + ("-" if t["irr"] is None else f"{t['irr']:.1%}"),
+        "  IRR                " + ("none" if t["irr"] is None else f"{t['irr']:.1%}"),
     ]
     if t["lcoe_per_kwh"] is not None:
         lines.append(f"  LCOE of the PV     {cur} {t['lcoe_per_kwh']:.2f}/kWh")
