@@ -134,6 +134,91 @@ def test_a_baseline_with_the_same_pv_prices_only_the_battery(reference):
     assert result.capital.total == pytest.approx(5_000 * 5.24 + 1_000)
 
 
+#: Prices where every cost a purchase can bring is there: installation, maintenance, both
+#: replacements with their own cost, in years 1 and 2 of a 3-year plan.
+EVERY_COST = money.Finance(pv_per_kwp=10_000, battery_per_kwh=5_000, inverter_per_kw=4_000, installation=25_000,
+                           maintenance_per_year=1_000, maintenance_escalation=0.06, inverter_replacement_year=1,
+                           inverter_replacement_cost=9_000, battery_replacement_year=2,
+                           battery_replacement_cost=30_000, import_escalation=0.1, discount_rate=0.11,
+                           analysis_years=3)
+
+
+def test_a_plan_of_a_home_against_itself_is_zero_everywhere(reference):
+    """Nothing bought: no installation, maintenance or replacement, the battery not renewed in
+    the simulation either (it is the baseline's), so the bills are the same: 0 everywhere."""
+    result = plan.plan(reference, EVERY_COST, baseline=reference, baseline_name="home.yaml", home_dir=EXAMPLES,
+                       baseline_dir=EXAMPLES, days=DAYS)
+    assert result.capital == money.Capital(0.0, 0.0, 0.0, 0.0)
+    for row in result.to_dict()["rows"]:
+        for column in ("savings", "export_revenue", "capital", "maintenance", "replacements", "loan_payment", "net",
+                       "cumulative", "discounted_cumulative"):
+            assert row[column] == 0.0, (row["year"], column)
+        if row["year"]:
+            assert row["bill"] == row["baseline_bill"]
+    assert result.system[2].battery_share == result.reference[2].battery_share < 1.0  # not renewed after year 2
+    t = result.totals
+    assert (t["capital"], t["npv"], t["savings"], t["irr"], t["lcoe_per_kwh"]) == (0.0, 0.0, 0.0, None, None)
+    assert t["simple_payback_years"] == t["discounted_payback_years"] == 0.0  # never below 0: nothing to pay back
+    assert t["bill_with"] == t["bill_without"]
+    text = plan.format_plan(result)
+    assert "bought             nothing" in text and "IRR                none" in text
+    assert "capital            ZAR 0  (PV 0, battery 0, inverter 0, installation 0)" in text
+
+
+def test_a_home_without_a_system_against_the_grid_alone_is_zero(reference):
+    bare = plan.grid_only(reference, EXAMPLES)
+    result = plan.plan(bare, EVERY_COST, home_dir=EXAMPLES, days=2)
+    assert plan.system_size(bare) == plan.Size(0.0, 0.0, 0.0)
+    assert result.capital.total == 0.0 and result.totals["npv"] == 0.0 and result.totals["irr"] is None
+    assert all(row.net == 0.0 and row.maintenance == 0.0 and row.replacements == 0.0 for row in result.money.years)
+
+
+def test_a_plan_adding_only_a_battery_pays_the_installation_once_and_replaces_only_the_battery(reference):
+    data = reference.model_dump(mode="json")
+    data["devices"] = [d for d in data["devices"] if d["kind"] != "battery"]
+    for device in data["devices"]:
+        if isinstance(device.get("switch"), dict):
+            device["switch"]["min_battery_soc"] = None
+    from homesim.home import home_from_dict
+
+    today = home_from_dict(data, home_dir=EXAMPLES)  # the same PV and inverter, no battery
+    result = plan.price(reference, EVERY_COST, [_year(k, 1_000.0) for k in (1, 2, 3)],
+                        [_year(k, 5_000.0) for k in (1, 2, 3)], today, "today.yaml")
+    assert result.capital == money.Capital(0.0, 5_000 * 10.24, 0.0, 25_000.0)
+    rows = result.money.years
+    assert rows[0].capital == pytest.approx(5_000 * 10.24 + 25_000)  # the installation once, in year 0
+    assert [r.capital for r in rows[1:]] == [0.0, 0.0, 0.0]
+    assert [r.maintenance for r in rows[1:]] == pytest.approx([1_000, 1_060, 1_123.6])  # the battery is serviced
+    assert [r.replacements for r in rows[1:]] == [0.0, 30_000.0, 0.0]  # the inverter is today's: not this plan's
+
+
+def test_a_loan_deposit_above_what_the_plan_buys_is_refused_before_any_year_runs(reference, tmp_path):
+    deposit = money.Finance.model_validate({**EVERY_COST.model_dump(), "loan": {"rate": 0.1, "term_years": 3,
+                                                                               "deposit": 10_000_000}})
+    with pytest.raises(HomeFileError, match="loan.deposit: 1e[+]07 is not allowed: must be at most the capital"):
+        plan.plan(reference, deposit, home_dir=EXAMPLES, days=DAYS)
+    finance = tmp_path / "finance.yaml"
+    finance.write_text(yaml.safe_dump(deposit.model_dump()))
+    out = tmp_path / "out"
+    done = _homesim("plan", str(EXAMPLES / "home.yaml"), "--finance", str(finance), "--out", str(out))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"{finance}: invalid finance section\n  loan.deposit: 1e+07 is not allowed" in done.stderr
+    assert "years [" not in done.stderr and not out.exists()  # refused at once: no year ran, no folder made
+
+
+def test_optimize_refuses_a_deposit_above_a_candidates_capital_before_any_year_runs(reference):
+    from homesim import optimize
+
+    base = plan.grid_only(reference, EXAMPLES)
+    small = plan.added_size(reference, base)
+    with_one_kwh = money.capital_cost(EVERY_COST, small.pv_kwp, 1.0, small.inverter_kw)
+    loan = {"rate": 0.1, "term_years": 3, "deposit": with_one_kwh + 1_000}  # more than 1 kWh's capital
+    finance = money.Finance.model_validate({**EVERY_COST.model_dump(), "loan": loan})
+    with pytest.raises(HomeFileError, match=r"loan.deposit: .* \(candidate battery.capacity_kwh=1\)"):
+        optimize.optimize(reference, finance, [("battery.capacity_kwh", [1, 5, 10])], home_dir=EXAMPLES, days=1)
+    optimize.check_loan(reference, finance, ["battery.capacity_kwh"], [[5, 10]], base, EXAMPLES)  # all above it
+
+
 def test_homes_sharing_their_exogenous_work_get_the_years_they_get_alone(reference):
     """The home, its grid-only baseline and a bigger battery run together share sun, weather,
     loads and grid (computed once a year), and each gets exactly what it gets on its own."""

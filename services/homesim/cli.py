@@ -576,6 +576,9 @@ def _plan_inputs(args: argparse.Namespace):
         if not path.is_file():
             raise BadInput(f"--baseline {args.baseline!r} is not allowed: must be grid_only or an existing home file")
         baseline, name, baseline_dir = _load(path), str(path), path.parent
+    if args.command == "plan":  # a loan's deposit against what it buys, before any year runs or --out is made
+        plan.check_loan(home, baseline if baseline is not None else plan.grid_only(home, args.home.parent), finance,
+                        source)
     preflight(home, str(args.home), dt_s=60)
     if baseline is not None:
         preflight(baseline, name, dt_s=60)
@@ -585,7 +588,7 @@ def _plan_inputs(args: argparse.Namespace):
 def cmd_optimize(args: argparse.Namespace) -> int:
     import json
 
-    from homesim import optimize
+    from homesim import optimize, plan
     from homesim.progress import ProgressBar
 
     home, finance, source, baseline, name, _ = _plan_inputs(args)
@@ -598,6 +601,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         if baseline is not None:
             raise BadInput("--baseline: on Kubernetes only grid_only is supported")
         optimize.check_candidates(home, [k for k, _ in varies], [v for _, v in varies], args.home.parent)
+        optimize.check_loan(home, finance, [k for k, _ in varies], [v for _, v in varies],
+                            plan.grid_only(home, args.home.parent), args.home.parent)
         keys = [k for k, _ in varies]
         changes = [dict(zip(keys, combo)) for combo in itertools.product(*[v for _, v in varies])]
         return _sweep_on_kubernetes(args, home, "plan", changes, optimize.plan_options(

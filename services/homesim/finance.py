@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Iterable, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -142,6 +142,15 @@ class Capital(NamedTuple):
         return self.pv + self.battery + self.inverter + self.installation
 
 
+#: The parts a purchase may buy, as :class:`Capital` and :func:`flows`' ``bought`` name them.
+PARTS = ("pv", "battery", "inverter")
+
+
+def parts_bought(pv_kwp: float, battery_kwh: float, inverter_kw: float) -> frozenset[str]:
+    """The parts of :data:`PARTS` a purchase of these sizes buys: those above 0."""
+    return frozenset(name for name, size in zip(PARTS, (pv_kwp, battery_kwh, inverter_kw)) if size > 0)
+
+
 def capital_breakdown(finance: Finance, pv_kwp: float, battery_kwh: float, inverter_kw: float) -> Capital:
     """Capital cost of each part [currency].
 
@@ -161,20 +170,23 @@ def capital_breakdown(finance: Finance, pv_kwp: float, battery_kwh: float, inver
     Capital
         ``pv = pv_per_kwp * pv_kwp``, ``battery = battery_per_kwh * battery_kwh``,
         ``inverter = inverter_per_kw * inverter_kw``, ``installation`` [currency]
-        (linear prices: no source beyond the definition).
+        (linear prices: no source beyond the definition). The installation is the work of a
+        purchase: paid once, in full, when anything is bought (a size above 0), and 0 when
+        nothing is.
     """
     for name, value in (("pv_kwp", pv_kwp), ("battery_kwh", battery_kwh), ("inverter_kw", inverter_kw)):
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    installation = finance.installation if parts_bought(pv_kwp, battery_kwh, inverter_kw) else 0.0
     return Capital(pv=finance.pv_per_kwp * pv_kwp, battery=finance.battery_per_kwh * battery_kwh,
-                   inverter=finance.inverter_per_kw * inverter_kw, installation=finance.installation)
+                   inverter=finance.inverter_per_kw * inverter_kw, installation=installation)
 
 
 def capital_cost(finance: Finance, pv_kwp: float, battery_kwh: float, inverter_kw: float) -> float:
     """Total capital cost [currency]: the sum of :func:`capital_breakdown`'s parts.
 
     ``pv_per_kwp * pv_kwp + battery_per_kwh * battery_kwh + inverter_per_kw * inverter_kw
-    + installation``, with ``pv_kwp`` [kWp], ``battery_kwh`` [kWh], ``inverter_kw`` [kW].
+    + installation`` (the installation only when something is bought), with ``pv_kwp`` [kWp], ``battery_kwh`` [kWh], ``inverter_kw`` [kW].
     """
     return capital_breakdown(finance, pv_kwp, battery_kwh, inverter_kw).total
 
@@ -249,7 +261,7 @@ class Flows:
 
 
 def flows(finance: Finance, savings: float | ArrayLike, capital: Capital | float,
-          export_revenue: float | ArrayLike = 0.0) -> Flows:
+          export_revenue: float | ArrayLike = 0.0, bought: Iterable[str] | None = None) -> Flows:
     """The parts of the cash flow, years 0..N (N = ``analysis_years``) [currency].
 
     Parameters
@@ -266,6 +278,11 @@ def flows(finance: Finance, savings: float | ArrayLike, capital: Capital | float
     export_revenue : float or array_like
         Paid for exported energy, like ``savings`` but escalated by ``export_escalation``
         [currency/year].
+    bought : iterable of str, optional
+        The parts the purchase buys (of :data:`PARTS`; :func:`parts_bought`). Maintenance is
+        paid only when something is bought, and a part is replaced only when it is bought (a
+        part already there is the baseline's, replaced whether or not this purchase is made).
+        None: every part (a purchase of unknown sizes).
 
     Returns
     -------
@@ -288,6 +305,10 @@ def flows(finance: Finance, savings: float | ArrayLike, capital: Capital | float
                              f"was given as a total: give a Capital (capital_breakdown) or the cost")
         return getattr(parts, part)
 
+    bought = frozenset(PARTS if bought is None else bought)
+    unknown = bought - set(PARTS)
+    if unknown:
+        raise ValueError(f"bought: {', '.join(sorted(unknown))} is not a part; parts: {', '.join(PARTS)}")
     zero = np.zeros(n + 1)
     paid_now = total
     loan_payment = zero.copy()
@@ -297,15 +318,17 @@ def flows(finance: Finance, savings: float | ArrayLike, capital: Capital | float
             total - paid_now, finance.loan.rate, finance.loan.term_years)
     year0 = zero.copy()
     year0[0] = paid_now
-    inverter = replacement_cost("inverter", finance.inverter_replacement_year, finance.inverter_replacement_cost)
-    battery = replacement_cost("battery", finance.battery_replacement_year, finance.battery_replacement_cost)
+    inverter = replacement_cost("inverter", finance.inverter_replacement_year, finance.inverter_replacement_cost) \
+        if "inverter" in bought else 0.0
+    battery = replacement_cost("battery", finance.battery_replacement_year, finance.battery_replacement_cost) \
+        if "battery" in bought else 0.0
+    maintenance = finance.maintenance_per_year if bought else 0.0
     return Flows(
         savings=np.concatenate(([0.0], _per_year("savings", savings, n, finance.import_escalation))),
         export_revenue=np.concatenate(
             ([0.0], _per_year("export_revenue", export_revenue, n, finance.export_escalation))),
         capital=year0,
-        maintenance=np.concatenate(
-            ([0.0], finance.maintenance_per_year * (1.0 + finance.maintenance_escalation) ** np.arange(n))),
+        maintenance=np.concatenate(([0.0], maintenance * (1.0 + finance.maintenance_escalation) ** np.arange(n))),
         replacements=np.concatenate(([0.0], _replacements(n, finance.inverter_replacement_year, inverter)
                                      + _replacements(n, finance.battery_replacement_year, battery))),
         loan_payment=loan_payment,
@@ -537,19 +560,20 @@ class Plan:
 
 
 def plan(finance: Finance, savings: float | ArrayLike, capital: Capital | float,
-         export_revenue: float | ArrayLike = 0.0, energy_kwh_per_year: float | ArrayLike | None = None) -> Plan:
+         export_revenue: float | ArrayLike = 0.0, energy_kwh_per_year: float | ArrayLike | None = None,
+         bought: Iterable[str] | None = None) -> Plan:
     """A purchase's yearly table and totals.
 
     Parameters
     ----------
-    finance, savings, capital, export_revenue
+    finance, savings, capital, export_revenue, bought
         As for :func:`flows`.
     energy_kwh_per_year : float or array_like, optional
         Energy the system delivers, years 1..N (a number: the same every year) [kWh/year];
         gives the plan's LCOE over what the owner pays (capital or deposit, loan payments,
         maintenance, replacements). None: no LCOE.
     """
-    parts = flows(finance, savings, capital, export_revenue)
+    parts = flows(finance, savings, capital, export_revenue, bought)
     net = parts.net
     rate = finance.discount_rate
     discounted = net * _discount_factors(rate, net.size)

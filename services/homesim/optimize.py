@@ -129,9 +129,12 @@ def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]
     threads): what they share of sun, weather, PV and loads is computed once a year.
     """
     variants = [with_changes(home, changes, home_dir) if changes else home for changes in candidates]
+    for variant in variants:
+        plan.check_loan(variant, baseline, finance)
     years = plan.run_years(variants, finance.analysis_years, finance.battery_replacement_year, days=days,
                            home_dirs=[home_dir] * len(variants), essential_ids=plan.essential_load_ids(home),
-                           threads=threads, on_year=on_year)
+                           threads=threads, on_year=on_year,
+                           replace=["battery" in plan.bought(variant, baseline) for variant in variants])
     return [_row(changes, plan.price(variant, finance, chain, reference, baseline, baseline_name))
             for changes, variant, chain in zip(candidates, variants, years)]
 
@@ -185,6 +188,7 @@ def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[An
     check_candidates(home, keys, values, home_dir)
     space = math.prod(len(v) for v in values)
     reference_home = baseline if baseline is not None else plan.grid_only(home, home_dir)
+    check_loan(home, finance, keys, values, reference_home, home_dir)
     base_dir = home_dir
     workers = max(1, workers or os.cpu_count() or 1)
     essential = plan.essential_load_ids(home)
@@ -235,6 +239,38 @@ def check_candidates(home: Home, keys: list[str], values: list[list[Any]], home_
                 problems += [f"--vary {key}={value}: {p}" for p in error.problems]
     if problems:
         raise HomeFileError(problems)
+
+
+#: Most varied properties whose every corner :func:`check_loan` tries (2 ** this homes).
+LOAN_CORNERS = 6
+
+
+def check_loan(home: Home, finance: money.Finance, keys: list[str], values: list[list[Any]], baseline: Home,
+               home_dir: Path | None) -> None:
+    """Refuse a loan deposit above the capital of a candidate before any year runs.
+
+    The capital grows with each size, so the smallest is at a corner of the varied values: every
+    combination of each property's first and last value is checked (with more than
+    :data:`LOAN_CORNERS` properties, each property's ends with the others as in the home); a
+    candidate missed here is refused when it is priced, naming the field all the same."""
+    if finance.loan is None or finance.loan.deposit is None:
+        return
+    ends = [sorted({options[0], options[-1]}, key=str) for options in values]
+    if len(keys) <= LOAN_CORNERS:
+        corners = [dict(zip(keys, combo)) for combo in itertools.product(*ends)]
+    else:
+        corners = [{key: value} for key, options in zip(keys, ends) for value in options]
+    for changes in corners:
+        try:
+            candidate = with_changes(home, changes, home_dir)
+        except HomeFileError:
+            continue  # a combination the home refuses is not a candidate (check_candidates names single values)
+        try:
+            plan.check_loan(candidate, baseline, finance)
+        except HomeFileError as error:
+            shown = ", ".join(f"{k}={v}" for k, v in changes.items())
+            raise HomeFileError([f"{p} (candidate {shown})" for p in error.problems], error.source,
+                                "finance section") from None
 
 
 def _evolve(values: list[list[Any]], run: Callable, objective: str,

@@ -19,6 +19,11 @@ amount is nominal (see :mod:`homesim.finance`).
 The baseline is the same home on the grid alone (no PV, battery or inverter), or another home
 file (today's system, to price an upgrade). The capital is what the plan adds: the home's PV,
 battery and inverter size minus the baseline's (never below 0), priced by the finance section.
+
+What is bought pays for itself and nothing else: the installation (once, in full) and the
+maintenance (every year) are paid only when the plan adds something (any part above 0); a part
+is replaced (and its replacement paid, and in the simulation a battery renewed) only when the
+plan buys it. A plan of a home against itself buys nothing: capital, savings and NPV 0, no IRR.
 """
 
 from __future__ import annotations
@@ -132,6 +137,32 @@ class Size:
     pv_kwp: float
     battery_kwh: float
     inverter_kw: float
+
+
+def added_size(home: Home, baseline: Home) -> Size:
+    """What a plan buys: the home's size minus the baseline's, part by part, never below 0."""
+    size, base = system_size(home), system_size(baseline)
+    return Size(max(0.0, size.pv_kwp - base.pv_kwp), max(0.0, size.battery_kwh - base.battery_kwh),
+                max(0.0, size.inverter_kw - base.inverter_kw))
+
+
+def bought(home: Home, baseline: Home) -> frozenset[str]:
+    """The parts a plan buys (:func:`homesim.finance.parts_bought` of :func:`added_size`)."""
+    added = added_size(home, baseline)
+    return money.parts_bought(added.pv_kwp, added.battery_kwh, added.inverter_kw)
+
+
+def check_loan(home: Home, baseline: Home, finance: money.Finance, source: str = "") -> None:
+    """Refuse a loan whose deposit is more than the plan's capital, before any year runs
+    (:class:`HomeFileError` naming ``loan.deposit``)."""
+    if finance.loan is None or finance.loan.deposit is None:
+        return
+    added = added_size(home, baseline)
+    capital = money.capital_cost(finance, added.pv_kwp, added.battery_kwh, added.inverter_kw)
+    if finance.loan.deposit > capital:
+        raise HomeFileError([f"loan.deposit: {finance.loan.deposit:g} is not allowed: must be at most the capital "
+                             f"{capital:,.2f} of what {home.name!r} buys (or give loan.deposit_share)"],
+                            source, "finance section")
 
 
 def system_size(home: Home) -> Size:
@@ -491,7 +522,8 @@ ASSUMPTIONS = [
     "PV output falls 0.5 % of its rating a year (Jordan & Kurtz 2013), through its DC losses",
     "prices escalate yearly by import_escalation and export_escalation; every amount is nominal",
     "capital prices what the plan adds over the baseline (PV kWp, battery kWh, inverter kW, never below 0) "
-    "plus the installation",
+    "plus the installation; installation and maintenance are paid only when something is added, and a part is "
+    "replaced (a battery renewed) only when the plan buys it",
 ]
 
 
@@ -521,10 +553,12 @@ def plan(home: Home, finance: money.Finance, baseline: Home | None = None, basel
         baseline_dir = home_dir
     essential = essential_load_ids(home)  # counted in both: what the household keeps on in outages
     report = (lambda year: on_progress(year, years)) if on_progress is not None else None
-    # one run for both: a grid-only baseline shares the home's sun, weather, loads and grid
+    check_loan(home, reference, finance)
+    # one run for both: a grid-only baseline shares the home's sun, weather, loads and grid; the
+    # home's battery is renewed only if the plan buys it (else it is the baseline's, as it ages)
     system, base_years = run_years([home, reference], years, finance.battery_replacement_year, days=days,
                                    on_year=report, home_dirs=[home_dir, baseline_dir], essential_ids=essential,
-                                   replace=[True, False])
+                                   replace=["battery" in bought(home, reference), False])
     return price(home, finance, system, base_years, reference, baseline_name)
 
 
@@ -532,16 +566,17 @@ def price(home: Home, finance: money.Finance, system: list[Year], reference: lis
           baseline_name: str = GRID_ONLY) -> PlanResult:
     """The money of simulated years: savings against the baseline, capital, cash flows, totals."""
     n = finance.analysis_years
-    size, base_size = system_size(home), system_size(baseline)
-    capital = money.capital_breakdown(finance, max(0.0, size.pv_kwp - base_size.pv_kwp),
-                                      max(0.0, size.battery_kwh - base_size.battery_kwh),
-                                      max(0.0, size.inverter_kw - base_size.inverter_kw))
+    size, base_size, added = system_size(home), system_size(baseline), added_size(home, baseline)
+    capital = money.capital_breakdown(finance, added.pv_kwp, added.battery_kwh, added.inverter_kw)
+    parts = money.parts_bought(added.pv_kwp, added.battery_kwh, added.inverter_kw)
     growth_import = (1 + finance.import_escalation) ** np.arange(n)
     growth_export = (1 + finance.export_escalation) ** np.arange(n)
     savings = np.array([b.import_cost - s.import_cost for s, b in zip(system, reference)]) * growth_import
     export = np.array([s.export_revenue - b.export_revenue for s, b in zip(system, reference)]) * growth_export
     pv_energy = np.array([s.pv_kwh for s in system])
-    result = money.plan(finance, savings, capital, export, pv_energy if pv_energy.sum() > 0 else None)
+    # the LCOE prices the PV's energy with what is bought: none when nothing is
+    result = money.plan(finance, savings, capital, export, pv_energy if pv_energy.sum() > 0 and parts else None,
+                        bought=parts)
     hours_without = sum(b.unmet_hours_in_outages for b in reference)
     hours_with = sum(s.unmet_hours_in_outages for s in system)
     avoided = hours_without - hours_with
@@ -636,6 +671,9 @@ def format_plan(result: PlanResult) -> str:
         f"  {'NPV at ' + format(result.finance.discount_rate, '.1%'):<19}{_money(t['npv'], cur)}",
         "  IRR                " + ("none" if t["irr"] is None else f"{t['irr']:.1%}"),
     ]
+    added = [a - b for a, b in zip(asdict(result.size).values(), asdict(result.baseline_size).values())]
+    if not any(a > 0 for a in added):
+        lines.insert(1, "  bought             nothing: no PV, battery or inverter beyond the baseline's")
     if t["lcoe_per_kwh"] is not None:
         lines.append(f"  LCOE of the PV     {cur} {t['lcoe_per_kwh']:.2f}/kWh")
     if result.size.battery_kwh > 0:
