@@ -82,7 +82,7 @@ def test_a_restart_soc_at_soc_max_really_never_restarts_in_the_dispatch():
     for tick in range(2000):  # charge from PV until full, then ask for load, grid on and off
         demand = np.array([0 if tick < 1500 else 60_000], dtype=np.int64)
         result = inverter.settle(inv, bat, stored, tripped, np.array([300_000], dtype=np.int64), demand,
-                                 np.ones(1, dtype=bool), tick % 2 == 0, 0.2, 5000.0, 0.0, -1.0, -1.0, 60,
+                                 np.zeros(1, dtype=np.int64), np.ones(1, dtype=bool), tick % 2 == 0, 0.2, 5000.0, 0.0, -1.0, -1.0, 60,
                                  np.zeros(1, dtype=np.int64), served)
         battery_j, stored, tripped = result[0], result[6], result[7]
         assert battery_j <= 0  # never a discharge

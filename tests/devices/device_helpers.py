@@ -42,7 +42,7 @@ def run_load(config, block: Block, served_fraction: float = 1.0, home: Home | No
     values = np.zeros(block.size)
     asked = np.zeros(1, dtype=np.int64)
     for t in range(block.size):
-        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked)
+        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked, np.zeros(1, dtype=np.int64))
         served = (asked * served_fraction).astype(np.int64)
         loads.loads_advance(tables, state, inputs, t, asked, served, home, block.dt_s)
         demand[t] = asked[0]

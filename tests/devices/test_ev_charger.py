@@ -34,8 +34,8 @@ def drive(config, block, pv_w=0.0, other_w=0.0, soc=1.0):
     out = np.zeros(block.size, dtype=np.int64)
     car_w = 0.0
     for t in range(block.size):
-        home = Home(True, soc, max(0.0, pv_w - other_w - car_w), pv_w, other_w + car_w)
-        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked)
+        home = Home(True, soc, pv_w - other_w - car_w, pv_w, other_w + car_w)  # the PV surplus, signed
+        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked, np.zeros(1, dtype=np.int64))
         loads.loads_advance(tables, state, inputs, t, asked, asked, home, block.dt_s)
         out[t] = asked[0]
         car_w = asked[0] / block.dt_s

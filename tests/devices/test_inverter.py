@@ -24,6 +24,7 @@ def settle(
     stored=None,
     tripped=False,
     dt=DT,
+    pv_only=None,
 ):
     inv_config = inv_config or inverter.Config(id="inverter", efficiency=1.0)
     inv = inv_config.params()
@@ -35,7 +36,8 @@ def settle(
     essential = np.ones(len(demand), dtype=bool) if essential is None else np.array(essential, dtype=bool)
     pv_used = np.zeros(len(pv), dtype=np.int64)
     served = np.zeros(len(demand), dtype=np.int64)
-    result = inverter.settle(inv, bat, stored, tripped, pv, demand, essential, grid_on, slot[0], slot[1], slot[2],
+    pv_only = np.zeros(len(demand), dtype=np.int64) if pv_only is None else np.array(pv_only, dtype=np.int64)
+    result = inverter.settle(inv, bat, stored, tripped, pv, demand, pv_only, essential, grid_on, slot[0], slot[1], slot[2],
                              export_limit_w, import_limit_w, dt, pv_used, served)
     battery_j, imp, exp, loss, curtailed, surplus, stored_new, tripped_new = result
     out = dict(battery=battery_j, grid_import=imp, grid_export=exp, loss=loss, curtailed=curtailed, surplus=surplus,
@@ -193,3 +195,70 @@ def test_program_slots_wrap_past_midnight():
                                                    {"start": "22:00", "power_w": 2, "soc": 0.5}])
     seconds = np.array([0, 6 * 3600 - 1, 6 * 3600, 22 * 3600, 86399])
     assert inv.slot_index(seconds).tolist() == [1, 1, 0, 1, 1]
+
+
+@pytest.mark.parametrize("pv_j", [0, 1, 2, 25, 26, 100, 1000])
+@pytest.mark.parametrize("grid_on", [True, False])
+def test_a_joule_of_pv_left_by_rounding_never_stops_the_battery_discharging(pv_j, grid_on):
+    """A 10 kWh battery at 90 % and 27 kJ of demand in a minute: whatever PV the dawn gives
+    (1 J and 26 J once left a Joule after the DC-to-AC rounding, which "charged" the battery
+    and stopped its discharge), the load is served from PV and the battery, not the grid."""
+    inv = inverter.Config(id="inverter", efficiency=0.96)
+    r = settle(inv, bat(initial_soc=0.9), pv=[pv_j], demand=[27_000], grid_on=grid_on)
+    assert r["served"].tolist() == [27_000]
+    assert r["grid_import"] == 0
+    assert r["battery"] > 0 and r["battery"] + r["pv_used"].sum() >= 27_000
+    assert r["curtailed"] <= 1  # at most the rounding's Joule
+
+
+def test_battery_and_pv_share_the_dc_bus_so_the_battery_gives_only_what_pv_cannot():
+    inv = inverter.Config(id="inverter", efficiency=1.0)
+    r = settle(inv, bat(), pv=[10_000], demand=[27_000])
+    assert r["battery"] == 17_000 and r["pv_used"].tolist() == [10_000] and r["grid_import"] == 0
+
+
+def test_the_battery_never_charges_and_discharges_in_one_tick():
+    rng = np.random.default_rng(3)
+    inv = inverter.Config(id="inverter", efficiency=0.95)
+    for _ in range(300):
+        pv = int(rng.integers(0, 60_000))
+        demand = int(rng.integers(0, 60_000))
+        r = settle(inv, bat(initial_soc=float(rng.uniform(0.25, 0.95))), pv=[pv], demand=[demand],
+                   grid_on=bool(rng.integers(0, 2)))
+        if r["battery"] < 0:  # charging: PV covered the load (as far as the inverter's rating lets it)
+            assert r["served"][0] == demand and r["grid_import"] == 0
+        if r["grid_import"] > 0 or r["served"][0] < demand:  # short: the battery gave what it may
+            assert r["battery"] >= 0 and r["curtailed"] <= 1
+
+
+def test_battery_first_does_not_discharge_while_pv_charges_it():
+    inv = inverter.Config(id="inverter", efficiency=1.0, priority="battery_first")
+    r = settle(inv, bat(), pv=[1], demand=[27_000])
+    assert r["battery"] == -1 and r["grid_import"] == 27_000  # the setting in force: PV to the battery first
+    r = settle(inv, bat(initial_soc=1.0), pv=[1], demand=[27_000])  # full: nothing to charge, so it serves
+    assert r["battery"] == 26_999 and r["grid_import"] == 0
+
+
+def test_pv_only_demand_is_served_from_pv_alone_never_the_battery_or_the_grid():
+    """A PV-surplus charger's demand (``pv_only``) gets what PV still has after the other loads,
+    before the battery charges; the rest is unserved, grid on or off."""
+    inv = inverter.Config(id="inverter", efficiency=1.0)
+    r = settle(inv, bat(), pv=[100_000], demand=[30_000, 120_000], pv_only=[0, 120_000])
+    assert r["served"].tolist() == [30_000, 70_000]
+    assert r["battery"] == 0 and r["grid_import"] == 0 and r["curtailed"] == 0
+    r = settle(inv, bat(), pv=[0], demand=[30_000, 120_000], pv_only=[0, 120_000])
+    assert r["served"].tolist() == [30_000, 0] and r["battery"] == 30_000
+    # pv_surplus_min_rate: the least rate from anywhere, the rest from PV only
+    r = settle(inv, bat(), pv=[20_000], demand=[120_000], pv_only=[36_000], slot=(0.2, 1000.0, 0.0))
+    assert r["served"].tolist() == [84_000] and r["battery"] == 60_000 and r["grid_import"] == 4_000
+
+
+def test_the_inverters_rating_and_losses_bound_the_pv_spare_it_reports():
+    """The spare PV a surplus load reads is AC, after losses and within the AC rating: 7.2 kW
+    of PV on a 5 kW inverter with a 1 kW load leaves 4 kW, not 6.2 kW."""
+    inv = inverter.Config(id="inverter", efficiency=0.96, rated_power_w=5000)
+    r = settle(inv, bat(initial_soc=1.0), pv=[7200 * DT], demand=[1000 * DT])
+    assert r["surplus"] == 4000 * DT
+    inv = inverter.Config(id="inverter", efficiency=0.96, rated_power_w=50_000)
+    r = settle(inv, bat(initial_soc=1.0), pv=[7200 * DT], demand=[1000 * DT])
+    assert r["surplus"] == int((7200 * DT - int(np.ceil(1000 * DT / 0.96))) * 0.96)

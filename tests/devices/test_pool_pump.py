@@ -31,8 +31,8 @@ def drive(config, block, pv_w=None, served_fraction=1.0):
     pump_w = 0.0
     for t in range(block.size):
         pv = 0.0 if pv_w is None else pv_w((t * block.dt_s // 60) % 1440)
-        home = Home(True, 1.0, max(0.0, pv - 300 - pump_w), pv, 300 + pump_w)
-        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked)
+        home = Home(True, 1.0, pv - 300 - pump_w, pv, 300 + pump_w)  # the PV surplus, signed
+        loads.loads_demand(tables, state, inputs, t, home, block.dt_s, asked, np.zeros(1, dtype=np.int64))
         served = (asked * served_fraction).astype(np.int64)
         loads.loads_advance(tables, state, inputs, t, asked, served, home, block.dt_s)
         asked_all[t], served_all[t] = asked[0], served[0]

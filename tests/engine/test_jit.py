@@ -81,7 +81,8 @@ def test_plain_battery_and_inverter_kernels_equal_their_compiled_selves_on_rando
         pv = rng.integers(0, 300_000, n_pv).astype(np.int64)
         demand = rng.integers(0, 200_000, n_loads).astype(np.int64) * rng.integers(0, 2, n_loads)
         slot = int(rng.integers(0, table.shape[0]))
-        args = (inv, bat, stored, bool(rng.integers(0, 2)), pv, demand, compiled.essential, bool(rng.integers(0, 2)),
+        pv_only = (demand * rng.uniform(0, 1, n_loads) * rng.integers(0, 2, n_loads)).astype(np.int64)
+        args = (inv, bat, stored, bool(rng.integers(0, 2)), pv, demand, pv_only, compiled.essential, bool(rng.integers(0, 2)),
                 table[slot, 0], table[slot, 1], table[slot, 2], compiled.export_limit_w, compiled.import_limit_w, dt_s)
         outs = [(np.zeros(n_pv, dtype=np.int64), np.zeros(n_loads, dtype=np.int64)) for _ in range(2)]
         plain_result = inverter_model.settle.py_func(*args, *outs[0])

@@ -21,6 +21,10 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
+import yaml
+
+from homesim.devices import KINDS
+from homesim.devices.base import LoadConfig
 from homesim.home import Home, HomeFileError, home_from_dict
 
 from conftest import EXAMPLES
@@ -132,12 +136,53 @@ def switches(draw, has_battery: bool) -> dict[str, Any]:
     return switch
 
 
+def load_kinds() -> list[str]:
+    """Every load kind in the kinds' registry (a new kind is drawn by itself)."""
+    return sorted(kind for kind, module in KINDS.items() if issubclass(module.Config, LoadConfig))
+
+
+def every_kind_example(kind: str) -> dict[str, Any]:
+    """The kind's entry in ``examples/every_kind.yaml`` (which holds every kind; a test says so)."""
+    data = yaml.safe_load((EXAMPLES / "every_kind.yaml").read_text())
+    found = [d for d in data["devices"] if d["kind"] == kind]
+    assert found, f"examples/every_kind.yaml has no {kind!r}: add one"
+    return {k: v for k, v in found[0].items() if k not in ("id", "circuit", "switch", "enabled")}
+
+
+@st.composite
+def scaled(draw, example: dict[str, Any]) -> dict[str, Any]:
+    """A kind's example with its top-level numbers scaled (0.5x to 1.5x, then checked by the
+    model: a drawn home the model refuses is discarded)."""
+    out = dict(example)
+    for key, value in example.items():
+        if isinstance(value, float | int) and not isinstance(value, bool) and draw(st.booleans()):
+            out[key] = type(value)(value * draw(st.floats(0.5, 1.5))) if isinstance(value, float) else value
+    return out
+
+
 @st.composite
 def loads(draw, index: int, has_battery: bool) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["oven", "geyser", "kettle", "fridge", "tv", "lights", "generic_load"]))
+    kind = draw(st.sampled_from(load_kinds()))
     load: dict[str, Any] = {"id": f"{kind}{index}", "kind": kind,
                             "circuit": draw(st.sampled_from(["essential", "non_essential"]))}
-    if kind == "oven":
+    if kind == "ev_charger":
+        # A car that arrives in the morning and leaves in the evening, so the sun meets it.
+        arrive = draw(st.integers(0, 12 * 60))
+        load.update(max_power_w=draw(st.floats(1500, 11000)), min_power_w=draw(st.floats(200, 1500)),
+                    mode=draw(st.sampled_from(["immediate", "timed", "pv_surplus", "pv_surplus_min_rate"])),
+                    min_rate_w=draw(st.floats(100, 3000)),
+                    sessions=[{"arrive": hhmm(arrive), "depart": hhmm((arrive + draw(st.integers(60, 1400))) % 1440),
+                               "energy_kwh": draw(st.floats(1.0, 60.0))}])
+        if has_battery and draw(st.booleans()):
+            load["stop_below_battery_soc"] = draw(st.floats(0.0, 0.55))
+    elif kind == "pool_pump":
+        earliest = draw(st.integers(0, 12 * 60))
+        load.update(power_w=draw(st.floats(200, 2500)), earliest=hhmm(earliest),
+                    deadline=hhmm(earliest + draw(st.integers(120, 12 * 60))),
+                    hours_per_day=draw(st.floats(0.5, 2.0)), surplus_share=draw(st.floats(0.0, 1.0)))
+    elif kind not in ("oven", "geyser", "kettle", "fridge", "tv", "lights", "generic_load"):
+        load.update(draw(scaled(every_kind_example(kind))))
+    elif kind == "oven":
         load.update(rated_power_w=draw(st.floats(800, 4000)), setpoint_c=draw(st.floats(120, 250)),
                     cooking=draw(windows(max_windows=2)))
     elif kind == "geyser":
@@ -319,5 +364,24 @@ def outage_homes(draw, steps: list[int] = STEPS, max_days: float = 3.0) -> Case:
                         "end": (begin + dt.timedelta(hours=draw(st.integers(3, 20)))).isoformat(timespec="minutes")})
     grid["outages"] = outages
     devices.append({"id": "heavy", "kind": "generic_load", "power_w": draw(st.floats(300, 3000))})
+    home = validated(data)
+    return Case(data=data, days=case.days, step=case.step, seed=case.seed, home=home)
+
+
+@st.composite
+def surplus_homes(draw, steps: list[int] = STEPS, max_days: float = 3.0) -> Case:
+    """A random home with PV and a car charging on PV surplus through the day (``pv_surplus`` or
+    ``pv_surplus_min_rate``), the inverter's rating sometimes below the PV's."""
+    case = draw(homes(steps=steps, max_days=max_days))
+    data = json.loads(json.dumps(case.data))
+    devices = data["devices"]
+    if not any(d["kind"] == "pv_array" and d.get("enabled", True) for d in devices):
+        devices.insert(0, {"id": "pv_roof", "kind": "pv_array", "rated_power_w": draw(st.floats(2000, 9000)),
+                           "tilt_deg": 25, "azimuth_deg": draw(st.sampled_from([0, 90, 180, 270]))})
+    devices.append({"id": "car", "kind": "ev_charger", "circuit": draw(st.sampled_from(["essential", "non_essential"])),
+                    "mode": draw(st.sampled_from(["pv_surplus", "pv_surplus_min_rate"])),
+                    "max_power_w": draw(st.floats(3000, 11000)), "min_power_w": draw(st.floats(200, 1500)),
+                    "min_rate_w": draw(st.floats(100, 2000)),
+                    "sessions": [{"arrive": "07:00", "depart": "18:00", "energy_kwh": draw(st.floats(20.0, 80.0))}]})
     home = validated(data)
     return Case(data=data, days=case.days, step=case.step, seed=case.seed, home=home)

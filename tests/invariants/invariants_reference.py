@@ -380,5 +380,151 @@ def check_cost(case, ledger) -> None:
         fail(case, k, f"cost (e.grid {int(flow[k])} J at {price[k]}/kWh)", expected[k], cost[k])
 
 
+def _loads(case) -> list[dict[str, Any]]:
+    from homesim.devices import KINDS
+    from homesim.devices.base import LoadConfig
+
+    return [d for d in case.data["devices"] if issubclass(KINDS[d["kind"]].Config, LoadConfig)
+            and d.get("enabled", True)]
+
+
+def _pv_only_upper(case, load: dict[str, Any], served: np.ndarray) -> np.ndarray | None:
+    """At most how much of a PV-surplus charger's service each tick was its PV-only part [J]
+    (``pv_surplus``: all of it; ``pv_surplus_min_rate``: beyond the least rate); None for other
+    loads."""
+    if load["kind"] != "ev_charger" or load.get("mode") not in ("pv_surplus", "pv_surplus_min_rate"):
+        return None
+    if load["mode"] == "pv_surplus":
+        return served
+    return np.maximum(served - math.floor(load.get("min_rate_w", 1400.0) * case.step + 0.5), 0)  # its nearest Joule
+
+
+def _grid_charging_possible(case, inv, bat, stored_start: np.ndarray) -> np.ndarray:
+    """Ticks whose program slot charges from the grid with the battery below the slot's SoC."""
+    programs = sorted(inv["programs"], key=lambda p: minutes(p["start"]))
+    if not programs:
+        return np.zeros(stored_start.shape[0], dtype=bool)
+    starts = np.array([minutes(p["start"]) for p in programs])
+    sod, _ = local_fields(tick_starts(case), case.timezone)
+    index = np.searchsorted(starts, sod, side="right") - 1
+    charge = np.array([bool(programs[i].get("grid_charge", False)) for i in index])
+    slot_soc = np.array([programs[i]["soc"] for i in index])
+    return charge & (stored_start < slot_soc * bat["capacity_j"])
+
+
+def _stored_at_start(bat, ledger) -> np.ndarray:
+    soc = col(ledger, "soc.battery")
+    after = np.round(soc * bat["capacity_j"]).astype(np.int64)
+    return np.concatenate([[bat["initial_j"]], after[:-1]])
+
+
+#: Rounding allowed per tick [J]: the DC-to-AC floor and ceiling, the efficiencies' ceilings
+#: and the SoC read back from the ledger (a float of up to ~1e11 J of capacity).
+ROUNDING_J = 8
+#: The battery's room below which it is not expected to give more [J]: one DC-to-AC rounding at
+#: the lowest efficiency an inverter curve reaches (0.05: 20 J), with margin (under 1 W for a minute).
+ROOM_J = 50
+
+
+def check_battery_serves_before_the_grid(case, ledger) -> dict[str, int]:
+    """No tick leaves a load unserved, or imports for a load, while the battery could have given
+    more: above the floor that applies then (grid on: program SoC, reserve and low SoC; outage:
+    shutdown SoC; not shut down), below its power limits (the battery's, the program's with the
+    grid on) and the inverter's AC rating, and allowed by the settings in force (battery_first
+    with the grid on keeps the battery charging from PV; zero_export serves non-essential loads
+    from the grid; a PV-surplus charger's PV-only part is for PV alone)."""
+    bat, inv = battery_settings(case), inverter_settings(case)
+    grid = device(case, "grid")
+    if bat is None or inv is None:
+        return {}
+    cap, dt_s = bat["capacity_j"], case.step
+    n = len(ledger.table)
+    grid_on = col(ledger, "grid_on").astype(bool)
+    battery = col(ledger, "e.battery").astype(np.int64)
+    imported = np.maximum(col(ledger, f"e.{grid['id']}").astype(np.int64), 0) if grid is not None else np.zeros(n, np.int64)
+    stored = _stored_at_start(bat, ledger)
+    slot_soc, slot_power = program_slots(case, inv)
+    # the reference's shutdown state machine, on the ledger's own SoC
+    tripped = np.zeros(n, dtype=bool)
+    state = False
+    for k in range(n):
+        if state and stored[k] / cap >= inv["battery_restart_soc"]:
+            state = False
+        tripped[k] = state
+        if not grid_on[k] and (stored[k] - max(battery[k], 0)) / cap <= inv["battery_shutdown_soc"] + 1e-12:
+            after = round(col(ledger, "soc.battery")[k] * cap)
+            if after / cap <= inv["battery_shutdown_soc"]:
+                state = True
+    floor_soc = np.where(grid_on, np.maximum(np.maximum(slot_soc, inv["backup_reserve_soc"]), inv["battery_low_soc"]),
+                         inv["battery_shutdown_soc"])
+    floor_j = np.ceil(np.maximum(floor_soc, bat["soc_min"]) * cap)
+    room = np.floor((stored - floor_j) * bat["discharge_efficiency"])  # terminal energy to the floor [J]
+    room = np.minimum(room, math.floor(bat["max_discharge_w"] * dt_s))
+    room = np.where(grid_on, np.minimum(room, np.floor(slot_power * dt_s)), room)
+    ac_out = pv_total(case, ledger) + battery - col(ledger, "loss_j").astype(np.int64)
+    ac_full = ac_out >= math.floor(inv["rated_power_w"] * dt_s) - ROUNDING_J
+    zero_export = inv["work_mode"] == "zero_export"
+    short = np.zeros(n, dtype=np.int64)
+    direct = np.zeros(n, dtype=np.int64)  # what zero_export serves from the grid by design
+    for load in _loads(case):
+        unmet = col(ledger, f"unmet.{load['id']}").astype(np.int64)
+        served = -col(ledger, f"e.{load['id']}").astype(np.int64)
+        essential = load.get("circuit", "essential") == "essential"
+        if not essential and zero_export:
+            direct += np.where(grid_on, served, 0)
+            continue
+        powered = grid_on | essential
+        flex = _pv_only_upper(case, load, served)
+        if flex is not None:
+            demand = col(ledger, f"demand.{load['id']}").astype(np.int64)
+            firm = demand if load["mode"] == "pv_surplus_min_rate" else np.zeros(n, np.int64)
+            firm = np.minimum(firm, math.floor(load.get("min_rate_w", 1400.0) * dt_s + 0.5))
+            unmet = np.maximum(firm - served, 0)
+        short += np.where(powered, unmet, 0)
+    short += np.maximum(imported - direct, 0)
+    pv_first = grid_on & (inv["priority"] == "battery_first") & (battery < 0)
+    could = (~tripped) & (room - np.maximum(battery, 0) > ROOM_J) & ~ac_full & ~pv_first
+    if grid is not None:
+        could &= ~_grid_charging_possible(case, inv, bat, stored)
+    if (k := first(could & (short > ROUNDING_J))) is not None:
+        fail(case, k, f"no load short or imported for while the battery could give more (room {int(room[k])} J, "
+             f"gave {int(battery[k])} J, soc at start {stored[k] / cap:.4f}, grid_on={bool(grid_on[k])})",
+             "short <= rounding", f"short {int(short[k])} J")
+    return {"ticks the battery could serve": int(could.sum())}
+
+
+def check_surplus_loads_take_no_grid_or_battery(case, ledger) -> dict[str, int]:
+    """A PV-surplus charger's PV-only part comes from PV alone: in a tick where it is served,
+    the battery does not discharge, the grid imports nothing for the loads (beyond zero_export's
+    non-essential loads and a program's grid charge) and it took no more than the PV used."""
+    grid = device(case, "grid")
+    inv, bat = inverter_settings(case), battery_settings(case)
+    n = len(ledger.table)
+    grid_on = col(ledger, "grid_on").astype(bool)
+    imported = np.maximum(col(ledger, f"e.{grid['id']}").astype(np.int64), 0) if grid is not None else np.zeros(n, np.int64)
+    battery = col(ledger, "e.battery").astype(np.int64) if bat is not None else np.zeros(n, np.int64)
+    charging_from_grid = (_grid_charging_possible(case, inv, bat, _stored_at_start(bat, ledger))
+                          if bat is not None and inv is not None else np.zeros(n, dtype=bool))
+    direct = np.zeros(n, dtype=np.int64)
+    flex = np.zeros(n, dtype=np.int64)
+    loads = _loads(case)
+    for load in loads:
+        served = -col(ledger, f"e.{load['id']}").astype(np.int64)
+        if inv is not None and inv["work_mode"] == "zero_export" and load.get("circuit", "essential") != "essential":
+            direct += np.where(grid_on, served, 0)
+        part = _pv_only_upper(case, load, served)
+        if part is not None:
+            flex += part
+    if (k := first(flex > pv_total(case, ledger))) is not None:
+        fail(case, k, "PV-only service <= PV used", f"<= {int(pv_total(case, ledger)[k])}", int(flex[k]))
+    took = flex > ROUNDING_J
+    if (k := first(took & (battery > ROUNDING_J))) is not None:
+        fail(case, k, "no battery discharge while a PV-surplus load is served", 0, int(battery[k]))
+    if (k := first(took & ~charging_from_grid & (imported - direct > ROUNDING_J))) is not None:
+        fail(case, k, "no grid import for the loads while a PV-surplus load is served", 0, int(imported[k] - direct[k]))
+    return {"ticks a PV-surplus load was served": int(took.sum())}
+
+
 LEDGER_CHECKS = [check_balance, check_battery_conservation, check_battery_window_and_shutdown, check_no_grid_flow_while_off, check_export_rules,
-                 check_non_essential_off_in_outages, check_inverter_ac_rating, check_no_pv_at_night, check_cost]
+                 check_non_essential_off_in_outages, check_inverter_ac_rating, check_no_pv_at_night, check_cost,
+                 check_battery_serves_before_the_grid, check_surplus_loads_take_no_grid_or_battery]

@@ -32,7 +32,7 @@ from homesim.devices.base import BLOCK_TICKS
 from homesim.engine.fastforward import simulate
 
 import invariants_reference as ref
-from invariants_homes import homes, outage_homes, report
+from invariants_homes import homes, outage_homes, report, surplus_homes
 
 #: Random homes per test.
 EXAMPLES = 50
@@ -121,6 +121,20 @@ def test_no_pv_while_the_sun_is_below_the_horizon(case):
 @given(case=homes())
 def test_cost_is_the_tariff_applied_to_the_grid_flows(case):
     ref.check_cost(case, run("cost", case))
+
+
+@physics()
+@given(case=st.one_of(homes(), outage_homes(), surplus_homes()))
+def test_no_load_goes_short_or_draws_the_grid_while_the_battery_could_serve_it(case):
+    name = "battery before the grid"
+    COUNTS.setdefault(name, Counter()).update(ref.check_battery_serves_before_the_grid(case, run(name, case)))
+
+
+@physics()
+@given(case=st.one_of(homes(), surplus_homes()))
+def test_a_pv_surplus_load_takes_nothing_from_the_grid_or_the_battery(case):
+    name = "PV-surplus loads from PV"
+    COUNTS.setdefault(name, Counter()).update(ref.check_surplus_loads_take_no_grid_or_battery(case, run(name, case)))
 
 
 @physics(max_examples=BLOCK_EXAMPLES)

@@ -202,6 +202,7 @@ class LoadAdapter(Adapter):
         # What the previous settlement said (before the first: grid as present, SoC as initial).
         self.grid_on_prev = compiled.grid is not None
         self.soc_prev = battery_model.soc(compiled.battery_params, compiled.initial_stored_j())
+        self.pv_only = np.zeros(1, dtype=np.int64)
         self.surplus_w_prev = 0.0
         self.pv_w_prev = 0.0
         self.load_w_prev = 0.0
@@ -228,9 +229,12 @@ class LoadAdapter(Adapter):
     def on_tick(self, tick: int) -> dict[str, Any]:
         exo, t = self.exo(tick)
         loads_model.loads_demand(self.tables, self.load_state, exo.load_inputs, t, self.home_now(),
-                                 self.compiled.dt_s, self.demand)
+                                 self.compiled.dt_s, self.demand, self.pv_only)
         self.tick = tick
-        return {"tick": tick, "demand_j": int(self.demand[0])}
+        event = {"tick": tick, "demand_j": int(self.demand[0])}
+        if self.pv_only[0] > 0:
+            event["pv_only_j"] = int(self.pv_only[0])
+        return event
 
     def apply(self, settlement: dict[str, Any]) -> None:
         if settlement["tick"] == self.tick and self.device_id in settlement["e"]:
@@ -310,10 +314,12 @@ class InverterAdapter(Adapter):
         slot = exo.slot_index[t]
         table = compiled.slot_table
         battery_j, grid_import, grid_export, loss, curtailed, surplus_j, stored_new, self.tripped = inverter_model.settle(
-            compiled.inverter_params, bat, stored, self.tripped, pv, demand,
+            compiled.inverter_params, bat, stored, self.tripped, pv, demand, pv_only,
             compiled.essential, grid_on, table[slot, 0], table[slot, 1], table[slot, 2],
             compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s, self.pv_used, self.served,
         )
+        pv_only = np.minimum(demand, np.array([events.get(d.id, {}).get("pv_only_j", 0) for d in compiled.loads],
+                                              dtype=np.int64))
         e: dict[str, int] = {a.id: int(self.pv_used[i]) for i, a in enumerate(compiled.pv_arrays) if a.id in events}
         if has_battery:
             e[battery.id] = int(battery_j)

@@ -20,8 +20,12 @@ Charging modes (the ones real wallboxes offer: Zappi, Wallbox, openWB, evcc):
 
 In every mode ``stop_below_battery_soc`` stops charging while the home battery is below it,
 keeping the battery for the house. PV "beyond the other loads" is read from the previous
-settlement, as a wallbox reads its meter: the PV power available minus what the other loads
-were served [W].
+settlement, as a wallbox reads its meter: the AC power PV could still have given the loads
+(after the inverter's losses, within its rating), plus what the charger itself drew [W]. The
+surplus part of the charger's demand is served only from PV (``pv_only``: the inverter serves
+it from the PV it can still convert this tick, never from the battery or the grid), so a
+``pv_surplus`` car takes no grid or battery energy even when a cloud comes between two ticks;
+it charges less that tick instead.
 
 Energy not delivered by a session's departure is reported per session: the ledger's
 ``short.<id>`` at the session's last tick, and summary.json's ``deadlines.<id>``.
@@ -62,13 +66,16 @@ X = layout("EvInputs",
 
 
 @njit(cache=True)
-def demand(p, s, x, code, mine, t, home, dt_s, out):
+def demand(p, s, x, code, mine, t, home, dt_s, out, pv_only):
     """What each charger asks for this tick [J]: its rate by mode for the share of the tick the
-    car is plugged in, at most what the session still wants."""
+    car is plugged in, at most what the session still wants; in ``pv_only`` the part the
+    inverter may serve only from PV (all of it in ``pv_surplus``, what is above the least rate
+    in ``pv_surplus_min_rate``)."""
     for i in range(code.shape[0]):
         if code[i] != mine:
             continue
         out[i] = 0
+        pv_only[i] = 0
         session = x[i, X.session, t]
         if session <= 0.0:
             continue
@@ -80,16 +87,22 @@ def demand(p, s, x, code, mine, t, home, dt_s, out):
             continue
         rate = p[i, P.max_power_w]
         mode = p[i, P.mode]
+        firm_w = rate
         if mode != FULL:
-            # PV beyond the home's other loads: what it could take without battery or grid
-            spare = home.pv_w - (home.load_w - s[i, S.last_w])
+            # What PV could give it as AC beyond the home's other loads (the inverter's losses
+            # and rating counted): the last settlement's PV surplus plus its own draw.
+            spare = home.pv_surplus_w + s[i, S.last_w]
             if mode == SURPLUS:
                 if spare < p[i, P.min_power_w]:
                     continue
                 rate = min(rate, spare)
+                firm_w = 0.0
             else:
                 rate = min(rate, max(p[i, P.min_rate_w], spare))
-        out[i] = min(nearest_j(rate * dt_s * x[i, ALLOWED, t]), int(left))
+                firm_w = min(rate, p[i, P.min_rate_w])
+        share = dt_s * x[i, ALLOWED, t]
+        out[i] = min(nearest_j(rate * share), int(left))
+        pv_only[i] = out[i] - min(out[i], nearest_j(firm_w * share))
 
 
 @njit(cache=True)
@@ -108,7 +121,7 @@ def advance(p, s, x, code, mine, t, asked, served, home, dt_s):
         s[i, S.last_w] = served[i] / dt_s
 
 
-BEHAVIOUR = Behaviour("ev_charger", __name__, "demand", "advance", P, S, X)
+BEHAVIOUR = Behaviour("ev_charger", __name__, "demand", "advance", P, S, X, pv_only=True)
 
 
 class Session(BaseModel):

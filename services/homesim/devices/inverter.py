@@ -255,20 +255,38 @@ def _dc_to_ac(dc_available, ac_wanted, eta):
 
 
 @njit(cache=True)
-def _serve(demand, essential, pick_essential, pool, served):
-    """Serve loads of one circuit from ``pool`` in list order; returns what is left [J]."""
-    for i in range(demand.shape[0]):
-        if essential[i] == pick_essential:
-            give = min(demand[i], pool)
-            served[i] = give
-            pool -= give
-    return pool
+def _serve(demand, pv_only, essential, grid_on, firm_pool, flex_pool, flex_others, served):
+    """Serve every load [J]: the firm part of its demand (``demand - pv_only``) from
+    ``firm_pool``, essential loads first (the others only with the grid on), then its PV-only
+    part from ``flex_pool`` (essential first, the others when ``flex_others``), in list order."""
+    for i in range(served.shape[0]):
+        served[i] = 0
+    for pick in (True, False):
+        if pick or grid_on:
+            for i in range(demand.shape[0]):
+                if essential[i] == pick:
+                    give = min(demand[i] - pv_only[i], firm_pool)
+                    served[i] = give
+                    firm_pool -= give
+    for pick in (True, False):
+        if pick or flex_others:
+            for i in range(demand.shape[0]):
+                if essential[i] == pick:
+                    give = min(pv_only[i], flex_pool)
+                    served[i] += give
+                    flex_pool -= give
 
 
 @njit(cache=True)
-def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, slot_soc, slot_power_w,
+def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, grid_on, slot_soc, slot_power_w,
            slot_grid_charge, export_limit_w, import_limit_w, dt_s, pv_used, served):
     """Settle one tick.
+
+    The battery's direction is decided once, from the net: PV (through the inverter) serves
+    the loads; if it leaves loads unserved, the battery serves them together with whatever PV
+    is left (PV and battery share the DC bus, so a rounding remainder of PV never stops the
+    battery); if PV covers the loads, what is left charges the battery. With ``battery_first``
+    (grid on) PV charges the battery first and the battery does not also discharge that tick.
 
     Parameters
     ----------
@@ -283,6 +301,10 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
         DC energy each PV array can deliver this tick [J].
     demand : ndarray of int64
         Energy each load asks for [J].
+    pv_only : ndarray of int64
+        The part of each load's demand that may be served only from PV [J], ``0 <= pv_only <=
+        demand`` (a PV-surplus EV charger): served after the other loads from PV the inverter
+        can still convert, before the battery charges; never from the battery or the grid.
     essential : ndarray of bool
         Whether each load is on the backup (essential) circuit.
     grid_on : bool
@@ -299,9 +321,12 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
     Returns
     -------
     tuple
-        ``(battery_j, grid_import_j, grid_export_j, loss_j, curtailed_j, pv_surplus_j,
+        ``(battery_j, grid_import_j, grid_export_j, loss_j, curtailed_j, pv_spare_j,
         stored_j, tripped)``: battery terminal energy (+ discharge, - charge), grid
-        import and export, conversion loss, curtailed PV, PV not used by loads [J], and the
+        import and export, conversion loss, curtailed PV, the PV spare (the AC energy PV
+        could have given the loads, after the inverter's losses, within its AC rating and,
+        with ``battery_first``, beyond what charged the battery, less what all loads were
+        served: negative when they drew more, from the battery or the grid) [J], and the
         battery's new stored energy and tripped flag.
     """
     soc_now = battery_model.soc(bat, stored_j)
@@ -319,16 +344,24 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
 
     essential_demand = 0
     other_demand = 0
+    essential_flex = 0
+    other_flex = 0
     for i in range(demand.shape[0]):
         if essential[i]:
-            essential_demand += demand[i]
+            essential_demand += demand[i] - pv_only[i]
+            essential_flex += pv_only[i]
         else:
-            other_demand += demand[i]
+            other_demand += demand[i] - pv_only[i]
+            other_flex += pv_only[i]
     selling = grid_on and inv.work_mode == SELLING_FIRST
+    powers_others = grid_on and inv.work_mode != ZERO_EXPORT
     inverter_load = essential_demand
-    if grid_on and inv.work_mode != ZERO_EXPORT:
+    flex_load = essential_flex
+    if powers_others:
         inverter_load += other_demand
+        flex_load += other_flex
     grid_direct = other_demand if (grid_on and inv.work_mode == ZERO_EXPORT) else 0
+    pv_first = grid_on and inv.battery_first
 
     pv_total = 0
     for j in range(pv_avail.shape[0]):
@@ -337,7 +370,7 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
     export_room = 0
     if selling:
         export_room = ac_cap if export_limit_w < 0.0 else math.floor(export_limit_w * dt_s)
-    wanted_ac = min(ac_cap, inverter_load + export_room)
+    wanted_ac = min(ac_cap, inverter_load + flex_load + export_room)
     eta = efficiency(inv, min(pv_total + discharge_cap, wanted_ac) / dt_s)
 
     pv_left = pv_total
@@ -347,9 +380,10 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
     discharge = 0
     converted_dc = 0  # DC -> AC, DC side
     converted_ac = 0  # DC -> AC, AC side
-    if grid_on and inv.battery_first:
+    if pv_first:
         charge = min(pv_left, charge_cap)
         pv_left -= charge
+    # PV serves the loads.
     ac, dc = _dc_to_ac(pv_left, min(load_left, ac_left), eta)
     pv_left -= dc
     pv_to_loads = dc
@@ -357,17 +391,32 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
     converted_ac += ac
     load_left -= ac
     ac_left -= ac
-    if not (grid_on and inv.battery_first):
-        charge = min(pv_left, charge_cap)
-        pv_left -= charge
-    if charge == 0:
-        ac, dc = _dc_to_ac(discharge_cap, min(load_left, ac_left), eta)
-        discharge = dc
+    # The PV-only part of the loads: PV still left, before the battery charges.
+    ac, dc = _dc_to_ac(pv_left, min(flex_load, ac_left), eta)
+    pv_left -= dc
+    pv_to_loads += dc
+    converted_dc += dc
+    converted_ac += ac
+    ac_left -= ac
+    flex_ac = ac
+    if load_left > 0 and ac_left > 0 and not (pv_first and charge > 0):
+        # Short: the battery serves the rest, with the PV left (both on the DC bus).
+        ac, dc = _dc_to_ac(pv_left + discharge_cap, min(load_left, ac_left), eta)
+        from_pv = min(pv_left, dc)
+        pv_left -= from_pv
+        pv_to_loads += from_pv
+        discharge = dc - from_pv
         converted_dc += dc
         converted_ac += ac
         load_left -= ac
         ac_left -= ac
+    if not pv_first and discharge == 0:
+        charge = min(pv_left, charge_cap)
+        pv_left -= charge
     ac_to_loads = inverter_load - load_left
+    # What PV could have given the loads in all, as AC: within the rating, after the losses;
+    # with battery_first, beyond what it gave the battery.
+    pv_for_loads = min(ac_cap, math.floor((pv_total - (charge if pv_first else 0)) * eta))
     export = 0
     if selling:
         ac, dc = _dc_to_ac(pv_left, min(export_room, ac_left), eta)
@@ -402,11 +451,10 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
             charge += charged_dc
             grid_import += charged_ac
 
+    _serve(demand, pv_only, essential, grid_on, to_loads, flex_ac, powers_others, served)
+    pv_spare = pv_for_loads
     for i in range(served.shape[0]):
-        served[i] = 0
-    pool = _serve(demand, essential, True, to_loads, served)
-    if grid_on:
-        _serve(demand, essential, False, pool, served)
+        pv_spare -= served[i]
 
     used_total = pv_total - curtailed
     given = 0
@@ -426,4 +474,4 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, essential, grid_on, sl
     stored_new = battery_model.apply(bat, stored_j, battery_j)
     if not grid_on and bat.capacity_j > 0 and battery_model.soc(bat, stored_new) <= inv.shutdown_soc:
         tripped = True
-    return (battery_j, grid_import, export, loss, curtailed, pv_total - pv_to_loads, stored_new, tripped)
+    return (battery_j, grid_import, export, loss, curtailed, pv_spare, stored_new, tripped)

@@ -14,7 +14,9 @@ inputs
 home
     What the load may read of the whole home at the start of a tick, from the previous
     settlement (:class:`Home`): whether the grid was on, the battery's state of charge, the PV
-    power the loads left, the PV power available and the power all loads were served [W].
+    surplus (the AC power PV could have given the loads, after the inverter's losses and
+    within its rating, less what they drew: negative when they drew more), the PV power
+    available (DC) and the power all loads were served [W].
 
 Each of parameters, state and inputs is a :func:`layout`: a named tuple of indices, so a
 kernel reads ``s[i, S.temp_c]`` and a kind fills its vectors by name
@@ -27,6 +29,11 @@ call per load and tick would cost more than most loads' arithmetic)::
 
     demand(p, s, x, code, mine, t, home, dt_s, out)          out[i]: what load i asks for [J], >= 0
     advance(p, s, x, code, mine, t, asked, served, home, dt_s)   each load's state after the tick
+
+A behaviour declared with ``pv_only=True`` (a PV-surplus charger) takes one more argument,
+``demand(..., out, pv_only)``: ``pv_only[i]`` is the part of ``out[i]`` that may be served only
+from PV [J] (the inverter serves it after the other loads from the PV it can still convert,
+never from the battery or the grid; see ``homesim.devices.inverter.settle``).
 
 for every load ``i`` of the home with ``code[i] == mine`` (the behaviour's own code; loop
 ``for i in range(code.shape[0]): if code[i] != mine: continue``). ``p`` and ``s`` are the
@@ -96,7 +103,7 @@ class Home(NamedTuple):
 
     grid_on: bool  # the grid was on
     soc: float  # the battery's state of charge at the tick's start [0..1] (0: no battery)
-    pv_surplus_w: float  # PV power the loads left (to the battery, export or curtailed) [W]
+    pv_surplus_w: float  # AC power PV could have given the loads less what they drew (< 0: they drew more) [W]
     pv_w: float  # PV power available, DC [W]
     load_w: float  # power served to all loads [W]
 
@@ -122,6 +129,9 @@ class Behaviour:
         Names of the two kernels in ``module`` (see this module's docstring).
     params, state, inputs : Layout
         Their parts; ``inputs`` starts with ``allowed``.
+    pv_only : bool
+        Its demand kernel also fills the PV-only part of its demand (an extra last argument,
+        ``pv_only``). Default False.
     exogenous : bool
         Its demand reads only its inputs (not its state, not the home) and its advance keeps
         nothing: a load of it without smart-switch conditions runs ahead on the live bus
@@ -136,6 +146,7 @@ class Behaviour:
     state: Layout
     inputs: Layout
     exogenous: bool = False
+    pv_only: bool = False
 
     def __post_init__(self) -> None:
         if not self.inputs.names or self.inputs.names[0] != "allowed":

@@ -56,7 +56,8 @@ def demand(p, s, x, code, mine, t, home, dt_s, out):
         inside = x[i, ALLOWED, t] * dt_s
         # Waiting past this tick leaves left_s - inside seconds: too few, and it must run now.
         must = need > x[i, X.left_s, t] - inside
-        spare = home.pv_w - (home.load_w - s[i, S.last_w])
+        # What PV could give it as AC beyond the other loads: the last PV surplus plus its own draw.
+        spare = home.pv_surplus_w + s[i, S.last_w]
         if must or spare >= p[i, P.surplus_share] * p[i, P.power_w]:
             out[i] = nearest_j(p[i, P.power_w] * min(inside, need))
 

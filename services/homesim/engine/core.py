@@ -50,7 +50,7 @@ class Carry(NamedTuple):
     stored_j: int  # battery energy stored [J]
     tripped: bool  # the battery is shut down until its restart SoC
     grid_on_prev: bool  # the grid as last settled
-    surplus_w_prev: float  # PV power the loads left in the last settlement [W]
+    surplus_w_prev: float  # AC power PV could still have given the loads in the last settlement [W]
     pv_w_prev: float  # PV power available in the last settlement [W]
     load_w_prev: float  # power served to all loads in the last settlement [W]
 
@@ -96,14 +96,15 @@ def _run_block(inv, bat, slot_table, export_limit_w, import_limit_w, dt_s, loads
     essential = loads.essential
     n_loads = essential.shape[0]
     demand = np.zeros(n_loads, dtype=np.int64)
+    pv_only = np.zeros(n_loads, dtype=np.int64)
     served = np.zeros(n_loads, dtype=np.int64)
     pv_used = np.zeros(pv_avail.shape[0], dtype=np.int64)
     for t in range(grid_on.shape[0]):
         home = Home(grid_on_prev, battery_model.soc(bat, stored_j), surplus_w_prev, pv_w_prev, load_w_prev)
-        loads_demand(loads, load_state, load_inputs, t, home, dt_s, demand)
+        loads_demand(loads, load_state, load_inputs, t, home, dt_s, demand, pv_only)
         slot = slot_index[t]
         battery_j, grid_import, grid_export, loss, curtailed, surplus_j, stored_j, tripped = inverter.settle(
-            inv, bat, stored_j, tripped, pv_avail[:, t], demand, essential, grid_on[t],
+            inv, bat, stored_j, tripped, pv_avail[:, t], demand, pv_only, essential, grid_on[t],
             slot_table[slot, 0], slot_table[slot, 1], slot_table[slot, 2], export_limit_w, import_limit_w,
             dt_s, pv_used, served,
         )

@@ -33,10 +33,11 @@ CODES = {
 
 
 @njit(cache=True, inline="always")
-def loads_demand(loads, state, inputs, t, home, dt_s, demand):
-    """Energy each load asks for in tick ``t`` [J] (integer, >= 0), into ``demand``: each
-    behaviour's kernel for its loads, then nothing outside a load's timers and windows
-    (``inputs[i, ALLOWED, t]``) or while its smart switch is off.
+def loads_demand(loads, state, inputs, t, home, dt_s, demand, pv_only):
+    """Energy each load asks for in tick ``t`` [J] (integer, >= 0), into ``demand``, and the
+    part of it that may come only from PV into ``pv_only``: each behaviour's kernel for its
+    loads, then nothing outside a load's timers and windows (``inputs[i, ALLOWED, t]``) or
+    while its smart switch is off.
 
     ``loads``: ``homesim.engine.loads.LoadTables``; ``state`` ``[n, width]``; ``inputs``
     ``[n, rows, ticks]``; ``home``: ``homesim.devices.kernel.Home``; ``dt_s`` [s].
@@ -45,8 +46,10 @@ def loads_demand(loads, state, inputs, t, home, dt_s, demand):
     code = loads.code
     counts = loads.counts
     switch = loads.switch
+    for i in range(pv_only.shape[0]):
+        pv_only[i] = 0
     if counts[0] > 0:
-        _demand_0(params, state, inputs, code, 0, t, home, dt_s, demand)
+        _demand_0(params, state, inputs, code, 0, t, home, dt_s, demand, pv_only)
     if counts[1] > 0:
         _demand_1(params, state, inputs, code, 1, t, home, dt_s, demand)
     if counts[2] > 0:
@@ -58,6 +61,7 @@ def loads_demand(loads, state, inputs, t, home, dt_s, demand):
     for i in range(demand.shape[0]):
         if inputs[i, ALLOWED, t] <= 0.0 or not switch_allows(switch, i, home):
             demand[i] = 0
+        pv_only[i] = min(max(pv_only[i], 0), demand[i])
 
 
 @njit(cache=True, inline="always")

@@ -60,10 +60,11 @@ def source() -> str:
     lines += [f"    {name!r}: {code}," for code, name in enumerate(found)]
     lines += ["}", "", "",
               '@njit(cache=True, inline="always")',
-              "def loads_demand(loads, state, inputs, t, home, dt_s, demand):",
-              '    """Energy each load asks for in tick ``t`` [J] (integer, >= 0), into ``demand``: each',
-              "    behaviour's kernel for its loads, then nothing outside a load's timers and windows",
-              "    (``inputs[i, ALLOWED, t]``) or while its smart switch is off.",
+              "def loads_demand(loads, state, inputs, t, home, dt_s, demand, pv_only):",
+              '    """Energy each load asks for in tick ``t`` [J] (integer, >= 0), into ``demand``, and the',
+              "    part of it that may come only from PV into ``pv_only``: each behaviour's kernel for its",
+              "    loads, then nothing outside a load's timers and windows (``inputs[i, ALLOWED, t]``) or",
+              "    while its smart switch is off.",
               "",
               "    ``loads``: ``homesim.engine.loads.LoadTables``; ``state`` ``[n, width]``; ``inputs``",
               "    ``[n, rows, ticks]``; ``home``: ``homesim.devices.kernel.Home``; ``dt_s`` [s].",
@@ -71,13 +72,17 @@ def source() -> str:
               "    params = loads.params",
               "    code = loads.code",
               "    counts = loads.counts",
-              "    switch = loads.switch"]
-    for code in range(len(found)):
+              "    switch = loads.switch",
+              "    for i in range(pv_only.shape[0]):",
+              "        pv_only[i] = 0"]
+    for code, behaviour in enumerate(found.values()):
+        extra = ", pv_only" if behaviour.pv_only else ""
         lines += [f"    if counts[{code}] > 0:",
-                  f"        _demand_{code}(params, state, inputs, code, {code}, t, home, dt_s, demand)"]
+                  f"        _demand_{code}(params, state, inputs, code, {code}, t, home, dt_s, demand{extra})"]
     lines += ["    for i in range(demand.shape[0]):",
               "        if inputs[i, ALLOWED, t] <= 0.0 or not switch_allows(switch, i, home):",
               "            demand[i] = 0",
+              "        pv_only[i] = min(max(pv_only[i], 0), demand[i])",
               "", "",
               '@njit(cache=True, inline="always")',
               "def loads_advance(loads, state, inputs, t, demand, served, home, dt_s):",
