@@ -86,8 +86,6 @@ class LoadEnergy(Message):
 
 
 class BatteryEnergy(Message):
-    pv_only_j: BusInt = unit("The part of demand_j that may be served only from PV (a PV-surplus charger): never "
-                             "from the battery or the grid; absent: none", "J", ge=0, default=0)
     """The battery's energy event: the energy it stores at the start of the tick."""
 
     tick: BusInt = TickNumber
@@ -170,9 +168,7 @@ class Settlement(Message):
     next_outage_end: str | None = Field(default=None, description=NEXT_END_DOC)
     next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
     cost: float = unit("Cost of this tick's grid energy (import cost minus export credit)", "currency")
-    pv_surplus_w: float = unit("PV surplus: the AC power PV could have given the loads (after the inverter's "
-                               "losses, within its rating; with battery_first, beyond what charged the battery) less "
-                               "what all loads drew; negative when they drew more, from the battery or the grid", "W")
+    pv_surplus_w: float = unit("PV power left after the loads and the battery", "W", ge=0)
     missing: list[str] = Field(description="Devices that are on but sent no energy event: they have no flow")
     off: list[str] = Field(description="Devices switched off: they take no part")
     tick_sent: float | None = unit("When the clock published the tick, seconds since 1970-01-01 UTC", "s",
@@ -265,6 +261,10 @@ class DeviceView(Message):
     role: str
     properties: dict[str, Any] = Field(description="Its properties, as in the home file")
     state: dict[str, Any] = Field(description="Its state (see the device state messages)")
+    revision: BusInt = Field(ge=0, description="The revision of its properties, bumped on every accepted change: "
+                             "give it to set (revision=) so that a change based on a stale read is refused")
+    changed: list[str] = Field(default_factory=list, description="The properties the change to this revision set "
+                               "(empty at revision 0)")
 
 
 class ClockState(Message):
@@ -315,7 +315,11 @@ class Empty(Message):
 
 
 class SetProperties(Message):
-    """``device.<id>.set``: the properties to change, as keyword arguments (or one mapping)."""
+    """``device.<id>.set``: the properties to change, as keyword arguments (or one mapping), and
+    optionally ``revision``: the revision of the device's properties (from ``get`` or its
+    ``config`` event) the change is based on. A property it sets that changed since refuses it
+    with ``homesim.error.conflict``; if only other properties changed, it is merged. Without a
+    revision the last writer wins."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -582,7 +586,8 @@ TOPICS = (
           "A device's state, every 60 settled ticks and after a property change; a restarted device resumes "
           "from it and the settlements since."),
     Topic("config", "home.{home}.device.{device}.config", (DeviceView,), True, "each device",
-          "A device's properties after a successful set."),
+          "A device's properties and their revision after every accepted change (and when a restarted device "
+          "finds them changed elsewhere)."),
     Topic("clock", "home.{home}.clock", (ClockState,), True, "clock", "The clock's pace, on every change."),
     Topic("topology", "home.{home}.topology", (Topology,), True, "watcher",
           "Which devices are present, missing or off."),
@@ -593,7 +598,8 @@ PROCEDURES = (
     Procedure("device_get", "home.{home}.device.{device}.get", Empty, DeviceView, "each device",
               "viewer, operator", "A device's properties and state."),
     Procedure("device_set", "home.{home}.device.{device}.set", SetProperties, DeviceView, "each device",
-              "operator", "Change properties from the next tick on; refused with homesim.error.invalid_property."),
+              "operator", "Change properties from the next tick on; refused with homesim.error.invalid_property, or "
+              "with homesim.error.conflict when a property it sets changed since the revision it names."),
     Procedure("clock_get", "home.{home}.clock.get", Empty, ClockState, "clock", "viewer, operator", "The pace."),
     Procedure("clock_set_speed", "home.{home}.clock.set_speed", SetSpeed, ClockState, "clock", "operator",
               "Ticks per wall second or 'max'."),

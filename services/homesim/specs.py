@@ -16,10 +16,13 @@ from pydantic.json_schema import models_json_schema
 
 from homesim import messages
 from homesim.devices import KINDS
-from homesim.bus.uris import INVALID_PROPERTY, REALM
+from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, REALM
 
 SPEC_FILE = "homesim.asyncapi.yaml"
 VERSION = "0.1.0"
+
+#: RPCs that may answer ``homesim.error.conflict`` (a write based on a stale read).
+CONFLICTING = {"device_set", "controller_add", "controller_remove", "controller_switch"}
 
 #: RPC replies that are bare lists: name -> item model.
 LIST_REPLIES = {"controller_list": messages.DeviceSummary, "settlements_since": messages.Settlement,
@@ -41,7 +44,12 @@ the home's bus (PV, battery discharge, grid import) and negative out of it (load
 charge, export); per tick `sum(e.values()) == loss_j` exactly.
 
 **Errors**: a refused property change or malformed request is the WAMP error
-`{INVALID_PROPERTY}`, whose message names the field and what is allowed.
+`{INVALID_PROPERTY}`, whose message names the field and what is allowed. A write based on a
+stale read is `{CONFLICT}`: a `device.<id>.set` naming the `revision` it read (from `get` or
+the retained `config`) when a property it sets changed since ("changed elsewhere since
+revision N (now M): reload"; its keyword arguments `revision` and `fields`), or a controller
+action that kept meeting a concurrent change of the same Device. A `set` without a revision
+is last-writer-wins.
 
 **Security**: services authenticate with WAMP-CRA, devices, viewer and operator with tickets
 made per run; a device may publish and register only under `home.<home>.device.<its id>.`.
@@ -153,7 +161,8 @@ def build() -> dict[str, Any]:
             "address": procedure.address,
             "title": procedure.name,
             "description": f"RPC. {procedure.description} Registered by {procedure.callee}; "
-                           f"callable by {procedure.callers}. Errors: {INVALID_PROPERTY}.",
+                           f"callable by {procedure.callers}. Errors: {INVALID_PROPERTY}"
+                           + (f", {CONFLICT}." if procedure.name in CONFLICTING else "."),
             "parameters": _parameters(procedure.address),
             "messages": channel_messages,
         }

@@ -37,7 +37,7 @@ def samples() -> dict[str, list[dict]]:
     for device_id, state in states.items():  # each kind names the model of its state
         state_samples.setdefault(home.device(device_id).STATE_MODEL.__name__, []).append(state)
     view = {"id": "tv", "kind": "tv", "role": "load", "properties": home.device("tv").model_dump(mode="json"),
-            "state": states["tv"]}
+            "state": states["tv"], "revision": 3, "changed": ["power_w"]}
     topology = {"devices": {"tv": {"kind": "tv", "role": "load", "status": "present", "since": 1.7e9},
                             "oven": {"kind": "oven", "role": "load", "status": "off", "since": 1.7e9 + 0.5}},
                 "time": 1.7e9 + 1}
@@ -66,7 +66,8 @@ def samples() -> dict[str, list[dict]]:
         "DeviceSummary": summaries[:2],
         "DesiredHome": [{"version": 3, "devices": summaries, "home": home.model_dump(mode="json")}],
         "Empty": [{}],
-        "SetProperties": [{"power_w": 2000}, {"switch": {"timers": [{"start": "04:00", "end": "06:00"}]}}],
+        "SetProperties": [{"power_w": 2000}, {"switch": {"timers": [{"start": "04:00", "end": "06:00"}]}},
+                          {"backup_reserve_soc": 0.5, "revision": 3}],
         "SetSpeed": [{"speed": 60.0}, {"speed": "max"}],
         "AddDevice": [{"device": {"kind": "oven", "id": "oven2", "rated_power_w": 2500}}],
         "DeviceId": [{"id": "oven2"}],

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import threading
 
@@ -16,9 +17,34 @@ from kubernetes import config  # noqa: E402
 NAMESPACE = "home"
 
 
+class Emulator(kmock.KubernetesEmulator):
+    """kmock with the API server's optimistic concurrency, which kmock leaves out: every write
+    gives the object a new ``metadata.resourceVersion``, and an update (patch or replace)
+    naming another one is refused with 409 Conflict, as the API server does."""
+
+    versions = itertools.count(1)
+
+    async def _handle(self, request):
+        from kmock._internal import enums
+        from kmock._internal.k8s import KubernetesObjectConflictError
+
+        if request.resource is not None and isinstance(request.data, dict):
+            if request.action == enums.action.UPDATE and request.name is not None:
+                key = (request.resource, request.namespace, request.name)
+                stored = self._objects[key] if key in self._objects else None
+                named = request.data.get("metadata", {}).get("resourceVersion")
+                if stored is not None and not stored.deleted and named is not None and \
+                        named != stored.get("metadata", {}).get("resourceVersion"):
+                    return await self._render_error(KubernetesObjectConflictError(
+                        reason="Conflict", message=f"the object has been modified: {named} is not its resourceVersion"))
+            if request.action in (enums.action.CREATE, enums.action.UPDATE):
+                request.data.setdefault("metadata", {})["resourceVersion"] = str(next(self.versions))
+        return await super()._handle(request)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    emulator = kmock.KubernetesEmulator()
+    emulator = Emulator()
     emulator.resources.load_bundled()
     emulator.resources["homesim.io/v1alpha1/devices"] = {
         "kind": "Device", "singular": "device", "namespaced": True, "subresources": {"status"},

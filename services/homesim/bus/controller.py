@@ -13,12 +13,25 @@ RPCs under ``home.<home>.controller.``: ``list``, ``add(device)``, ``remove(id)`
 and changes nothing. Property changes made on a device (``device.<id>.set``) are written
 into the live home file, so a restarted device keeps them. The desired home is published
 retained on ``home.<home>.devices``.
+
+No lost updates (issue 24): the files (or the API server's Device objects) are the one source
+of truth. Every action re-reads them and writes only what it changes (a device's config event:
+only the properties its change set); the local backend under a lock file, the Kubernetes one
+as a JSON merge patch of the one Device with the ``resourceVersion`` it read, retried on 409
+Conflict and reported as ``homesim.error.conflict`` if it keeps failing. Changes made
+elsewhere (a hand edit, another controller, ``kubectl patch``, ``helm upgrade``) are noticed
+(the files polled every ``POLL_S``; the Devices watched) and published.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import json
 import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +39,16 @@ import yaml
 from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.metrics import ProcessMetrics
+from homesim.bus.revisions import changed_fields
 from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
-from homesim.bus.uris import INVALID_PROPERTY, Uris
+from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
 
 from homesim.messages import DeviceView, valid
+
+#: How often the local controller looks whether the live home's files changed elsewhere [s].
+POLL_S = 1.0
+
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` by ``text`` at once (a reader sees the old file or the new one)."""
@@ -40,7 +58,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 class DesiredHome:
-    """The live home file and the switches, validated on every change (no bus I/O)."""
+    """The live home file and the switches, validated on every change (no bus I/O).
+
+    The files are the one source of truth: every action re-reads them (under a lock, if they
+    changed since this process last read or wrote them: a hand edit, another controller) and
+    changes only what it is about, so that nobody's change is undone by a stale copy."""
 
     def __init__(self, live_dir: Path, home: Home, base: Path, off: set[str], version: int = 0) -> None:
         self.live_dir = live_dir
@@ -48,6 +70,8 @@ class DesiredHome:
         self.home = home
         self.off = set(off)
         self.version = version
+        #: The files' contents as this process last read or wrote them.
+        self._seen: tuple[bytes, bytes] | None = None
 
     @classmethod
     def open(cls, live_dir: Path, base: Path, template: Path | None = None) -> "DesiredHome":
@@ -61,15 +85,75 @@ class DesiredHome:
             desired.save()  # version 0
             return desired
         state = json.loads((live_dir / "state.json").read_text())
-        return cls(live_dir, load_live_home(live_dir / "home.yaml"), base, set(state["off"]), int(state["version"]))
+        desired = cls(live_dir, load_live_home(live_dir / "home.yaml"), base, set(state["off"]), int(state["version"]))
+        desired.reload()
+        return desired
 
     def save(self) -> None:
         self.version += 1
         header = (f"# The live home, written by the controller (version {self.version}).\n"
                   f"# Relative paths resolve against {self.base}.\n")
-        write_atomic(self.live_dir / "home.yaml",
-                     header + yaml.safe_dump(self.home.model_dump(mode="json"), sort_keys=False))
-        write_atomic(self.live_dir / "state.json", json.dumps({"version": self.version, "off": sorted(self.off)}))
+        home_text = header + yaml.safe_dump(self.home.model_dump(mode="json"), sort_keys=False)
+        state_text = json.dumps({"version": self.version, "off": sorted(self.off)})
+        write_atomic(self.live_dir / "home.yaml", home_text)
+        write_atomic(self.live_dir / "state.json", state_text)
+        self._seen = (home_text.encode(), state_text.encode())
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The live dir's lock: one controller at a time reads, changes and writes the files."""
+        with open(self.live_dir / ".controller.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def refresh(self) -> bool:
+        """Re-read the files if they changed since this process last read or wrote them;
+        True if they did. A file that no longer makes a valid home is refused (named), and
+        nothing is written over it."""
+        try:
+            home_bytes = (self.live_dir / "home.yaml").read_bytes()
+            state_bytes = (self.live_dir / "state.json").read_bytes()
+        except FileNotFoundError:
+            return False
+        if (home_bytes, state_bytes) == self._seen:
+            return False
+        from homesim.live import load_live_home
+
+        try:
+            state = json.loads(state_bytes)
+            off, version = set(state["off"]), int(state["version"])
+            home = load_live_home(self.live_dir / "home.yaml", self.base)
+        except HomeFileError as error:
+            raise ApplicationError(INVALID_PROPERTY, f"the live home {self.live_dir / 'home.yaml'} was changed "
+                                                     f"elsewhere and is not valid: {'; '.join(error.problems)}; "
+                                                     "fix it first") from None
+        except (ValueError, KeyError, TypeError, yaml.YAMLError) as error:
+            raise ApplicationError(INVALID_PROPERTY, f"the live home's files in {self.live_dir} were changed "
+                                                     f"elsewhere and can't be read: {error}; fix them first") from None
+        changed = (home.model_dump(mode="json") != self.home.model_dump(mode="json") or off != self.off)
+        self.home, self.off = home, off
+        self.version = max(self.version + (1 if changed else 0), version)
+        self._seen = (home_bytes, state_bytes)
+        return changed
+
+    def reload(self) -> bool:
+        """:meth:`refresh` as a step of its own (the controller polls it): True if the desired
+        home changed elsewhere."""
+        with self._locked():
+            return self.refresh()
+
+    def _transaction(self, change: Callable[[], tuple[Any, set[str]]]) -> Any:
+        """``change`` applied to the desired home as it is now (re-read), and written if it
+        changed a device (it returns its result and the ids of the devices it changed)."""
+        with self._locked():
+            self.refresh()
+            result, touched = change()
+            if touched:
+                self.save()
+            return result
 
     def devices(self) -> list[dict[str, Any]]:
         return [{"id": d.id, "kind": d.kind, "role": d.ROLE, "enabled": d.id not in self.off} for d in self.home.devices]
@@ -101,59 +185,110 @@ class DesiredHome:
         if not isinstance(device, dict):
             raise ApplicationError(INVALID_PROPERTY, "device: must be a mapping with at least 'kind', "
                                                      "e.g. {\"kind\": \"oven\", \"id\": \"oven2\"}")
-        data = self.home.model_dump(mode="json")
-        taken = [d["id"] for d in data["devices"]]
-        if device.get("id") in taken:
-            raise ApplicationError(INVALID_PROPERTY, f"id: {device['id']!r} is taken; pick another id")
-        if "id" not in device and isinstance(device.get("kind"), str):
-            device = {"id": free_id(device["kind"], taken), **device}  # e.g. oven_2
-        data["devices"].append(device)
-        home = self._validated(data)
-        added = [d for d in home.devices if d.id not in [e.id for e in self.home.devices]]
-        self.home = home
-        self.save()
-        return {"id": added[0].id, "kind": added[0].kind, "enabled": True}
+
+        def change() -> tuple[Any, set[str]]:
+            entry = device
+            data = self.home.model_dump(mode="json")
+            taken = [d["id"] for d in data["devices"]]
+            if entry.get("id") in taken:
+                raise ApplicationError(INVALID_PROPERTY, f"id: {entry['id']!r} is taken; pick another id")
+            if "id" not in entry and isinstance(entry.get("kind"), str):
+                entry = {"id": free_id(entry["kind"], taken), **entry}  # e.g. oven_2
+            data["devices"].append(entry)
+            home = self._validated(data)
+            added = [d for d in home.devices if d.id not in taken]
+            self.home = home
+            return {"id": added[0].id, "kind": added[0].kind, "enabled": True}, {added[0].id}
+
+        return self._transaction(change)
 
     def remove(self, device_id: Any) -> dict[str, Any]:
-        device_id = self._known(device_id)
-        self._not_essential(device_id, "removed")
-        data = self.home.model_dump(mode="json")
-        data["devices"] = [d for d in data["devices"] if d["id"] != device_id]
-        self.home = self._validated(data)
-        self.off.discard(device_id)
-        self.save()
-        return {"id": device_id, "removed": True}
+        def change() -> tuple[Any, set[str]]:
+            known = self._known(device_id)
+            self._not_essential(known, "removed")
+            data = self.home.model_dump(mode="json")
+            data["devices"] = [d for d in data["devices"] if d["id"] != known]
+            self.home = self._validated(data)
+            self.off.discard(known)
+            return {"id": known, "removed": True}, {known}
+
+        return self._transaction(change)
 
     def switch(self, device_id: Any, on: Any) -> dict[str, Any]:
-        device_id = self._known(device_id)
         if not isinstance(on, bool):
             raise ApplicationError(INVALID_PROPERTY, f"on: {on!r} is not allowed: must be true or false")
-        if not on:
-            self._not_essential(device_id, "switched off")
-        changed = (device_id in self.off) == on
-        (self.off.discard if on else self.off.add)(device_id)
-        if changed:
-            self.save()
-        return {"id": device_id, "enabled": on}
 
-    def set_properties(self, device_id: str, properties: dict[str, Any]) -> bool:
-        """A device's new properties (already validated by it); ``False`` if unknown."""
-        data = self.home.model_dump(mode="json")
-        if device_id not in [d["id"] for d in data["devices"]]:
-            return False
-        data["devices"] = [properties if d["id"] == device_id else d for d in data["devices"]]
-        self.home = self._validated(data)
-        self.save()
-        return True
+        def change() -> tuple[Any, set[str]]:
+            known = self._known(device_id)
+            if not on:
+                self._not_essential(known, "switched off")
+            changed = (known in self.off) == on
+            (self.off.discard if on else self.off.add)(known)
+            return {"id": known, "enabled": on}, ({known} if changed else set())
+
+        return self._transaction(change)
+
+    def set_properties(self, device_id: str, properties: dict[str, Any], fields: Iterable[str] | None = None) -> bool:
+        """A device's new properties (already validated by it); ``False`` if unknown or
+        unchanged. ``fields``: only these properties are written (those its change set; the
+        others stay as they are in the desired home, which may have changed elsewhere);
+        None: all of them."""
+
+        def change() -> tuple[Any, set[str]]:
+            data = self.home.model_dump(mode="json")
+            entry = next((d for d in data["devices"] if d["id"] == device_id), None)
+            if entry is None:
+                return False, set()
+            new = dict(properties) if fields is None else dict(entry)
+            for name in fields or ():
+                if name in properties:
+                    new[name] = properties[name]
+                else:
+                    new.pop(name, None)
+            if new == entry:
+                return False, set()
+            data["devices"] = [new if d["id"] == device_id else d for d in data["devices"]]
+            self.home = self._validated(data)
+            return True, {device_id}
+
+        return self._transaction(change)
+
+
+def merge_patch(old: Any, new: Any) -> Any:
+    """The JSON merge patch (RFC 7386) that turns ``old`` into ``new`` (two mappings: only the
+    keys that differ; a key gone is ``None``)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return new
+    patch: dict[str, Any] = {key: None for key in old if key not in new}
+    for key, value in new.items():
+        if key not in old:
+            patch[key] = value
+        elif old[key] != value:
+            patch[key] = merge_patch(old[key], value) if isinstance(old[key], dict) and isinstance(value, dict) \
+                else value
+    return patch
 
 
 class KubernetesDesiredHome(DesiredHome):
     """The Kubernetes backend: the desired home is the namespace's ``Device`` objects (the
-    operator turns each into a Deployment with 0 or 1 replicas). Same RPCs, same validation."""
+    operator turns each into a Deployment with 0 or 1 replicas). Same RPCs, same validation.
+
+    The API server is the one source of truth: every action re-reads the Devices, and writes
+    only the one Device it changes, as a JSON merge patch of the fields it changes naming the
+    ``resourceVersion`` it read; on 409 Conflict (someone changed it in between: a ``kubectl
+    patch``, a ``helm upgrade``) it reads again and retries, ``ATTEMPTS`` times, then reports
+    ``homesim.error.conflict``. The controller watches the Devices and publishes the desired
+    home when they change elsewhere."""
+
+    #: Tries of an action whose write meets a concurrent change of the same Device.
+    ATTEMPTS = 5
 
     def __init__(self, namespace: str, home: Home, base: Path, off: set[str]) -> None:
         super().__init__(Path("."), home, base, off)
         self.namespace = namespace
+        self._template = home.model_dump(mode="json")
+        #: resourceVersion of each Device object (by name) as last read.
+        self._versions: dict[str, str | None] = {}
 
     @staticmethod
     def _api():
@@ -165,44 +300,143 @@ class KubernetesDesiredHome(DesiredHome):
     def from_cluster(cls, namespace: str, template: Home, base: Path) -> "KubernetesDesiredHome":
         """Location, start, currency and seed from ``template``; the devices from the Device objects
         (none yet: the template's devices, written as Devices on the first save)."""
+        desired = cls(namespace, template, base, set())
+        desired.refresh()
+        return desired
+
+    def _list(self) -> list[dict[str, Any]]:
         from homesim.k8s import manifests
 
-        found = cls._api().list_namespaced_custom_object(manifests.GROUP, manifests.VERSION, namespace, "devices")
-        entries = [manifests.device_entry(obj) for obj in found.get("items", [])]
-        data = template.model_dump(mode="json")
+        return self._api().list_namespaced_custom_object(manifests.GROUP, manifests.VERSION, self.namespace,
+                                                         "devices").get("items", [])
+
+    def refresh(self) -> bool:
+        """Read the Devices (the template's devices while there are none); True if the desired
+        home changed."""
+        from homesim.k8s import manifests
+
+        found = self._list()
+        entries = [manifests.device_entry(obj) for obj in found]
+        data = dict(self._template)
         off: set[str] = set()
         if entries:
             data["devices"] = [entry for entry, _ in entries]
             off = {entry["id"] for entry, enabled in entries if not enabled}
-        return cls(namespace, home_from_dict(data, home_dir=base), base, off)
+        try:
+            home = home_from_dict(data, home_dir=self.base)
+        except HomeFileError as error:
+            raise ApplicationError(INVALID_PROPERTY, f"the Devices in namespace {self.namespace} were changed "
+                                                     f"elsewhere and don't make a valid home: "
+                                                     f"{'; '.join(error.problems)}; fix them first") from None
+        self._versions = {obj["metadata"]["name"]: obj["metadata"].get("resourceVersion") for obj in found}
+        changed = home.model_dump(mode="json") != self.home.model_dump(mode="json") or off != self.off
+        self.home, self.off = home, off
+        if changed:
+            self.version += 1
+        return changed
+
+    def reload(self) -> bool:
+        return self.refresh()
 
     def save(self) -> None:
-        """Create, patch and delete Device objects until they match the desired home."""
+        """Create the Device objects of the desired home that don't exist (the template's
+        devices, at the first start); existing ones are left as they are."""
+        from kubernetes import client
+
+        from homesim.k8s import manifests
+
+        api = self._api()
+        for device in self.home.model_dump(mode="json")["devices"]:
+            obj = manifests.device_object(device, device["id"] not in self.off, self.namespace)
+            if obj["metadata"]["name"] not in self._versions:
+                try:
+                    api.create_namespaced_custom_object(manifests.GROUP, manifests.VERSION, self.namespace,
+                                                        "devices", obj)
+                except client.ApiException as error:
+                    if error.status != 409:  # created meanwhile: it stays as it is
+                        raise
+        self.refresh()
+
+    def _transaction(self, change: Callable[[], tuple[Any, set[str]]]) -> Any:
+        from kubernetes import client
+
+        touched: set[str] = set()
+        for _ in range(self.ATTEMPTS):
+            self.refresh()
+            before, before_off = self.home, set(self.off)
+            result, touched = change()
+            try:
+                for device_id in sorted(touched):
+                    self._write(device_id, before, before_off)
+            except client.ApiException as error:
+                self.refresh()
+                if error.status == 409:  # changed since it was read: read again, try again
+                    log.info("a Device changed while %s was written: trying again", ", ".join(sorted(touched)))
+                    continue
+                raise
+            if touched:
+                self.version += 1
+            return result
+        raise ApplicationError(CONFLICT, f"{', '.join(sorted(touched))}: changed elsewhere while this change was "
+                                         f"written, {self.ATTEMPTS} times: reload and try again")
+
+    def _write(self, device_id: str, before: Home, before_off: set[str]) -> None:
+        """Create, patch or delete the Device of ``device_id`` as the action changed it."""
         from kubernetes import client
 
         from homesim.k8s import manifests
 
         api = self._api()
         group, version = manifests.GROUP, manifests.VERSION
-        existing = {obj["metadata"]["name"]: obj for obj in
-                    api.list_namespaced_custom_object(group, version, self.namespace, "devices").get("items", [])}
-        wanted = {}
-        for device in self.home.model_dump(mode="json")["devices"]:
-            obj = manifests.device_object(device, device["id"] not in self.off, self.namespace)
-            wanted[obj["metadata"]["name"]] = obj
-        for name, obj in wanted.items():
-            if name not in existing:
-                api.create_namespaced_custom_object(group, version, self.namespace, "devices", obj)
-            elif existing[name].get("spec") != obj["spec"]:
-                api.patch_namespaced_custom_object(group, version, self.namespace, "devices", name,
-                                                   {"spec": obj["spec"]})
-        for name in existing.keys() - wanted.keys():
+        now = {d.id: d for d in self.home.devices}
+        was = {d.id: d for d in before.devices}
+        if device_id in now:
+            entry = now[device_id].model_dump(mode="json")
+            obj = manifests.device_object(entry, device_id not in self.off, self.namespace)
+        else:
+            obj = manifests.device_object(was[device_id].model_dump(mode="json"), True, self.namespace)
+        name = obj["metadata"]["name"]
+        if device_id not in was or name not in self._versions:
+            api.create_namespaced_custom_object(group, version, self.namespace, "devices", obj)
+        elif device_id not in now:
             try:
-                api.delete_namespaced_custom_object(group, version, self.namespace, "devices", name)
+                api.delete_namespaced_custom_object(
+                    group, version, self.namespace, "devices", name,
+                    body=client.V1DeleteOptions(preconditions=client.V1Preconditions(
+                        resource_version=self._versions[name])))
             except client.ApiException as error:
                 if error.status != 404:
                     raise
-        self.version += 1
+        else:
+            old = manifests.device_object(was[device_id].model_dump(mode="json"), device_id not in before_off,
+                                          self.namespace)
+            spec = merge_patch(old["spec"], obj["spec"])
+            if spec:
+                api.patch_namespaced_custom_object(
+                    group, version, self.namespace, "devices", name,
+                    {"metadata": {"resourceVersion": self._versions[name]}, "spec": spec},
+                    _content_type="application/merge-patch+json")
+
+
+def watch_devices(desired: KubernetesDesiredHome, changed: Callable[[], None],
+                  stop: threading.Event | None = None) -> None:
+    """Call ``changed`` on every event of the namespace's Devices (a thread: the stream is
+    blocking), reconnecting after an error, until ``stop`` is set (checked at each event)."""
+    from kubernetes import watch
+
+    from homesim.k8s import manifests
+
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            for _ in watch.Watch().stream(desired._api().list_namespaced_custom_object, manifests.GROUP,
+                                          manifests.VERSION, desired.namespace, "devices", timeout_seconds=300):
+                if stop.is_set():
+                    return
+                changed()
+        except Exception as error:  # noqa: BLE001 - the API server away: watch again
+            log.warning("watching the Devices: %s; again in 2 s", error)
+            stop.wait(2)
 
 
 def open_desired() -> DesiredHome:
@@ -227,18 +461,38 @@ def run_controller() -> None:
     desired = open_desired()
     ProcessMetrics(uris.home, "controller")  # its /metrics: up, process info
     comp = component()
+    #: The session now (a router restart gives a new one), and whether the watch is running.
+    current: dict[str, Any] = {}
+    #: The last config event of each device: what its next one changed is written, nothing else.
+    views: dict[str, dict[str, Any]] = {}
+
+    def publish() -> None:
+        session = current.get("session")
+        if session is not None and session.is_attached():
+            session.publish(uris.devices, desired.message(), options=retain())
+
+    def changed_elsewhere() -> None:
+        """The desired home changed elsewhere (a hand edit or another controller; on Kubernetes
+        a ``kubectl patch``, a ``helm upgrade``): published, so that the UI shows it."""
+        try:
+            if desired.reload():
+                log.info("the desired home changed elsewhere (version %d)", desired.version)
+                publish()
+        except ApplicationError as error:
+            log.warning("%s", error.args[0] if error.args else error)
 
     @comp.on_join
     async def joined(session, details):
         from autobahn.wamp.types import SubscribeOptions
 
-        def publish() -> None:
-            session.publish(uris.devices, desired.message(), options=retain())
+        current["session"] = session
 
         def changing(action):
             def call(*args, **kwargs):
-                result = action(*args, **kwargs)
-                publish()
+                try:
+                    result = action(*args, **kwargs)
+                finally:
+                    publish()  # the home as read for it, even if the action was refused
                 log.info("%s %s -> %s", action.__name__, args or kwargs, result)
                 return result
             return call
@@ -246,8 +500,14 @@ def run_controller() -> None:
         def on_config(view: dict[str, Any], details=None) -> None:
             if not valid(DeviceView, view, details.topic):
                 return
+            device_id = Uris.device_of(details.topic)
+            before = views.get(device_id)
+            views[device_id] = view
+            fields = set(view.get("changed") or [])
+            if before is not None:  # and whatever changed since the last one it saw (one missed)
+                fields |= set(changed_fields(before["properties"], view["properties"]))
             try:
-                if desired.set_properties(Uris.device_of(details.topic), view["properties"]):
+                if desired.set_properties(device_id, view["properties"], fields):
                     publish()
             except (ApplicationError, KeyError, TypeError) as error:
                 log.warning("ignored a device config on %s: %s", details.topic, error)
@@ -258,6 +518,20 @@ def run_controller() -> None:
         await session.register(changing(desired.switch), uris.controller("switch"))
         await session.subscribe(on_config, uris.device_topic("config"),
                                 options=SubscribeOptions(match="wildcard", details_arg="details"))
+        changed_elsewhere()
         publish()
+        if not current.get("watching"):
+            current["watching"] = True
+            loop = asyncio.get_running_loop()
+            if isinstance(desired, KubernetesDesiredHome):
+                threading.Thread(target=watch_devices, args=(desired, lambda: loop.call_soon_threadsafe(
+                    changed_elsewhere)), daemon=True, name="watch-devices").start()
+            else:
+                async def poll() -> None:
+                    while True:
+                        await asyncio.sleep(POLL_S)
+                        changed_elsewhere()
+
+                asyncio.ensure_future(poll())
 
     run_component(comp)

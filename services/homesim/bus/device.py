@@ -43,6 +43,7 @@ if __name__ == "__main__":
     os.environ.setdefault("HOMESIM_JIT", "0")
 
 from homesim.bus.adapters import Adapter, InverterAdapter, adapter_for
+from homesim.bus.revisions import Revisions, changed_fields
 from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, with_changes
@@ -110,10 +111,11 @@ def changed_home(home: Home, device_id: str, changes: Any, base: Path, desired: 
         raise ApplicationError(INVALID_PROPERTY, "; ".join(problems)) from None
 
 
-def device_view(adapter: Adapter) -> dict[str, Any]:
-    """What ``get`` returns and ``config`` retains."""
+def device_view(adapter: Adapter, revisions: Revisions) -> dict[str, Any]:
+    """What ``get`` returns and ``config`` retains (with the properties' revision)."""
     return {"id": adapter.device_id, "kind": adapter.device.kind, "role": adapter.device.ROLE,
-            "properties": adapter.device.model_dump(mode="json"), "state": adapter.state()}
+            "properties": adapter.device.model_dump(mode="json"), "state": adapter.state(),
+            "revision": revisions.revision, "changed": list(revisions.changed)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,6 +161,10 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
     #: the ticks to come), kept across sessions too: after a router restart a device still
     #: reconnecting is not missing from ticks it had sent.
     held: dict[int, dict[str, dict[str, Any]]] = {}
+    #: The properties' revision (``set``'s optimistic concurrency), across sessions; resumed
+    #: from the retained ``config`` of the device's previous process on the first join.
+    revisions = Revisions()
+    resumed: dict[str, bool] = {}
     comp = component()
 
     @comp.on_join
@@ -176,7 +182,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         ahead: dict[str, Any] = {"holder": None, "sent_to": -1, "window": None, "tick": -1}
 
         def get() -> dict[str, Any]:
-            return device_view(adapter)
+            return device_view(adapter, revisions)
 
         desired: dict[str, Any] = {}
 
@@ -185,12 +191,18 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             if valid(DesiredHome, message, uris.devices):
                 desired["home"] = message["home"]
 
-        def set_properties(changes: Any = None, **kwargs: Any) -> dict[str, Any]:
+        def set_properties(changes: Any = None, revision: Any = None, **kwargs: Any) -> dict[str, Any]:
+            """``set(power_w=2000)`` or ``set({"power_w": 2000})``, with ``revision=N`` (the one it
+            read) refused if a property it sets changed since N, else merged; without, the last
+            writer wins."""
             if changes is None:
                 changes = kwargs
+            before = adapter.device.model_dump(mode="json")
             new_home = changed_home(adapter.compiled.home, device_id, changes, base, desired.get("home"))
+            revisions.check(device_id, revision, changes)
             adapter.bind(compile_home(new_home))
-            view = device_view(adapter)
+            revisions.accepted(changed_fields(before, adapter.device.model_dump(mode="json")))
+            view = device_view(adapter, revisions)
             session.publish(uris.config(device_id), view, options=retain())
             publish_state(force=True)
             if by_progress and not environment and ahead["window"] is not None:
@@ -215,6 +227,14 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
         # First of all, so that a device the watcher reports present answers get and set.
         await session.register(get, uris.get(device_id))
         await session.register(set_properties, uris.set(device_id))
+        if not resumed:  # the first join: the revision goes on from the previous process's
+            resumed["done"] = True
+            last = await retained(session, uris.config(device_id), (uris.settlements_since, 0, 1))
+            if (last and revisions.revision == 0 and valid(DeviceView, last, uris.config(device_id))
+                    and revisions.resume(last, adapter.device.model_dump(mode="json"))):
+                session.publish(uris.config(device_id), device_view(adapter, revisions), options=retain())
+                log.info("properties changed elsewhere while down: %s (revision %d)",
+                         ", ".join(revisions.changed), revisions.revision)
         if not inverter:  # the inverter's own home follows every change
             await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
 

@@ -10,6 +10,10 @@ HOME_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 #: Error URI for a refused property change or a malformed request.
 INVALID_PROPERTY = "homesim.error.invalid_property"
+#: Error URI for a write based on a stale read: a ``device.<id>.set`` whose ``revision`` is
+#: older than the properties it writes ("changed elsewhere since revision N (now M): reload"),
+#: or a controller action that kept meeting a concurrent change of the same Device.
+CONFLICT = "homesim.error.conflict"
 
 
 @dataclass(frozen=True)

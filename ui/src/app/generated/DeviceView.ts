@@ -21,6 +21,8 @@ class DeviceView {
   private _role: string;
   private _properties: BatteryProperties | EvChargerProperties | FridgeProperties | GenericLoadProperties | GeyserProperties | GridProperties | HeatPumpWaterHeaterProperties | InverterProperties | KettleProperties | LightsProperties | OvenProperties | PoolPumpProperties | PvArrayProperties | SunProperties | TvProperties | WeatherProperties;
   private _state: Record<string, any>;
+  private _revision: number;
+  private _changed?: string[];
 
   constructor(input: {
     id: string,
@@ -28,12 +30,16 @@ class DeviceView {
     role: string,
     properties: BatteryProperties | EvChargerProperties | FridgeProperties | GenericLoadProperties | GeyserProperties | GridProperties | HeatPumpWaterHeaterProperties | InverterProperties | KettleProperties | LightsProperties | OvenProperties | PoolPumpProperties | PvArrayProperties | SunProperties | TvProperties | WeatherProperties,
     state: Record<string, any>,
+    revision: number,
+    changed?: string[],
   }) {
     this._id = input.id;
     this._kind = input.kind;
     this._role = input.role;
     this._properties = input.properties;
     this._state = input.state;
+    this._revision = input.revision;
+    this._changed = input.changed;
   }
 
   get id(): string { return this._id; }
@@ -50,6 +56,12 @@ class DeviceView {
 
   get state(): Record<string, any> { return this._state; }
   set state(state: Record<string, any>) { this._state = state; }
+
+  get revision(): number { return this._revision; }
+  set revision(revision: number) { this._revision = revision; }
+
+  get changed(): string[] | undefined { return this._changed; }
+  set changed(changed: string[] | undefined) { this._changed = changed; }
 
   public marshal() : string {
     let json = '{'
@@ -71,6 +83,16 @@ class DeviceView {
     }
     if(this.state !== undefined) {
       json += `"state": ${typeof this.state === 'number' || typeof this.state === 'boolean' ? this.state : JSON.stringify(this.state)},`;
+    }
+    if(this.revision !== undefined) {
+      json += `"revision": ${typeof this.revision === 'number' || typeof this.revision === 'boolean' ? this.revision : JSON.stringify(this.revision)},`;
+    }
+    if(this.changed !== undefined) {
+      let changedJsonValues: any[] = [];
+      for (const unionItem of this.changed) {
+        changedJsonValues.push(`${typeof unionItem === 'number' || typeof unionItem === 'boolean' ? unionItem : JSON.stringify(unionItem)}`);
+      }
+      json += `"changed": [${changedJsonValues.join(',')}],`;
     }
   
     //Remove potential last comma 
@@ -95,6 +117,12 @@ class DeviceView {
     }
     if (obj["state"] !== undefined) {
       instance.state = obj["state"];
+    }
+    if (obj["revision"] !== undefined) {
+      instance.revision = obj["revision"];
+    }
+    if (obj["changed"] !== undefined) {
+      instance.changed = obj["changed"];
     }
   
   
