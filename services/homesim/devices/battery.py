@@ -36,6 +36,12 @@ class BatteryParams(NamedTuple):
 NO_BATTERY = BatteryParams(0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0)
 
 
+#: The ageing models a battery can name, with their chemistry (homesim.ageing.MODELS; a test checks
+#: the two agree).
+AGEING_MODELS = {"nrel_blast_lfp_sony_murata": "LFP", "nrel_blast_lfp_250ah_prismatic": "LFP", "naumann_lfp": "LFP",
+                 "nrel_blast_nmc_kokam": "NMC", "sam_nmc": "NMC"}
+
+
 class Config(DeviceConfig):
     """A battery (e.g. LFP) on the inverter's DC bus."""
 
@@ -53,6 +59,12 @@ class Config(DeviceConfig):
     kind: Literal["battery"] = "battery"
     chemistry: Literal["LFP", "NMC", "lead_acid"] = Field(
         default="LFP", title="Chemistry", description="LFP (lithium iron phosphate), NMC or lead-acid")
+    ageing_model: Literal["nrel_blast_lfp_sony_murata", "nrel_blast_lfp_250ah_prismatic", "naumann_lfp",
+                          "nrel_blast_nmc_kokam", "sam_nmc"] | None = Field(
+        default=None, title="Ageing model",
+        description="the published capacity-fade model homesim plan ages it by, of its chemistry: LFP "
+        "nrel_blast_lfp_sony_murata (default), nrel_blast_lfp_250ah_prismatic, naumann_lfp; NMC "
+        "nrel_blast_nmc_kokam (default), sam_nmc (docs: Money and ageing)")
     capacity_kwh: Annotated[float, Field(gt=0.0, le=10_000.0, title="Capacity",
                                          description="nominal capacity, from its label [kWh]")]
     soc_min: Annotated[float, Field(ge=0.0, lt=1.0, title="Lowest charge",
@@ -72,6 +84,11 @@ class Config(DeviceConfig):
 
     @model_validator(mode="after")
     def _window(self) -> "Config":
+        if self.ageing_model is not None and AGEING_MODELS[self.ageing_model] != self.chemistry:
+            allowed = [m for m, chemistry in AGEING_MODELS.items() if chemistry == self.chemistry]
+            raise ValueError(f"ageing_model {self.ageing_model!r} is a model of {AGEING_MODELS[self.ageing_model]} "
+                             f"cells, the battery is {self.chemistry}; allowed: "
+                             + (", ".join(allowed) if allowed else "none (leave ageing_model out)"))
         if self.soc_min >= self.soc_max:
             raise ValueError(f"soc_min {self.soc_min} must be below soc_max {self.soc_max}")
         if not self.soc_min <= self.initial_soc <= self.soc_max:
