@@ -234,8 +234,24 @@ export class Bus {
     return this.call(`device.${id}.get`).then((v) => DeviceView.unmarshal(v));
   }
 
-  setProperties(id: string, changes: Record<string, unknown>): Promise<DeviceView> {
-    return this.call(`device.${id}.set`, [changes]).then((v) => DeviceView.unmarshal(v));
+  /** Change a device's properties: only ``changes``, and, given the revision they were read
+   * at, refused with ``homesim.error.conflict`` if one of them changed since (without one the
+   * last writer wins). */
+  setProperties(id: string, changes: Record<string, unknown>, revision?: number): Promise<DeviceView> {
+    const kwargs = revision === undefined ? {} : { revision };
+    return this.call(`device.${id}.set`, [changes], kwargs).then((v) => DeviceView.unmarshal(v));
+  }
+
+  /** Follow a device's properties (its ``config`` events, each with its revision); the
+   * returned function stops following. */
+  async followDevice(id: string, onView: (view: DeviceView) => void): Promise<() => void> {
+    const session = this.session;
+    if (!session) throw new BusError(`device.${id}.config`, 'not connected');
+    const subscription = await session.subscribe(this.uri(`device.${id}.config`),
+      ([p]: any[]) => onView(DeviceView.unmarshal(p)));
+    return () => {
+      if (this.session === session) session.unsubscribe(subscription).catch(() => undefined);
+    };
   }
 
   addDevice(device: Record<string, unknown>): Promise<any> {
