@@ -86,6 +86,9 @@ class LoadEnergy(Message):
 
 
 class BatteryEnergy(Message):
+    pv_only_j: BusInt = unit("The part of demand_j that may be served only from the PV the other loads and the "
+                             "battery leave (a PV-surplus charger): never from the battery or the grid; absent: none",
+                             "J", ge=0, default=0)
     """The battery's energy event: the energy it stores at the start of the tick."""
 
     tick: BusInt = TickNumber
@@ -168,7 +171,9 @@ class Settlement(Message):
     next_outage_end: str | None = Field(default=None, description=NEXT_END_DOC)
     next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
     cost: float = unit("Cost of this tick's grid energy (import cost minus export credit)", "currency")
-    pv_surplus_w: float = unit("PV power left after the loads and the battery", "W", ge=0)
+    pv_surplus_w: float = unit("PV surplus: the AC power PV could have given the loads beyond what charged the "
+                               "battery (after the inverter's losses, within its rating) less what all loads drew; "
+                               "negative when they drew more, from the battery or the grid", "W")
     missing: list[str] = Field(description="Devices that are on but sent no energy event: they have no flow")
     off: list[str] = Field(description="Devices switched off: they take no part")
     tick_sent: float | None = unit("When the clock published the tick, seconds since 1970-01-01 UTC", "s",

@@ -240,12 +240,14 @@ def test_battery_first_does_not_discharge_while_pv_charges_it():
 
 
 def test_pv_only_demand_is_served_from_pv_alone_never_the_battery_or_the_grid():
-    """A PV-surplus charger's demand (``pv_only``) gets what PV still has after the other loads,
-    before the battery charges; the rest is unserved, grid on or off."""
+    """A PV-surplus charger's demand (``pv_only``) gets what PV still has after the other loads
+    and the battery's charge (what would be curtailed or exported); the rest is unserved."""
     inv = inverter.Config(id="inverter", efficiency=1.0)
-    r = settle(inv, bat(), pv=[100_000], demand=[30_000, 120_000], pv_only=[0, 120_000])
+    r = settle(inv, bat(initial_soc=1.0), pv=[100_000], demand=[30_000, 120_000], pv_only=[0, 120_000])
     assert r["served"].tolist() == [30_000, 70_000]
     assert r["battery"] == 0 and r["grid_import"] == 0 and r["curtailed"] == 0
+    r = settle(inv, bat(max_charge_w=500), pv=[100_000], demand=[30_000, 120_000], pv_only=[0, 120_000])
+    assert r["battery"] == -30_000 and r["served"].tolist() == [30_000, 40_000]  # the battery charges first
     r = settle(inv, bat(), pv=[0], demand=[30_000, 120_000], pv_only=[0, 120_000])
     assert r["served"].tolist() == [30_000, 0] and r["battery"] == 30_000
     # pv_surplus_min_rate: the least rate from anywhere, the rest from PV only

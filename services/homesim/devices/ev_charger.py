@@ -20,12 +20,14 @@ Charging modes (the ones real wallboxes offer: Zappi, Wallbox, openWB, evcc):
 
 In every mode ``stop_below_battery_soc`` stops charging while the home battery is below it,
 keeping the battery for the house. PV "beyond the other loads" is read from the previous
-settlement, as a wallbox reads its meter: the AC power PV could still have given the loads
-(after the inverter's losses, within its rating), plus what the charger itself drew [W]. The
-surplus part of the charger's demand is served only from PV (``pv_only``: the inverter serves
-it from the PV it can still convert this tick, never from the battery or the grid), so a
-``pv_surplus`` car takes no grid or battery energy even when a cloud comes between two ticks;
-it charges less that tick instead.
+settlement, as a wallbox reads its meter: the PV surplus (the AC power PV could have given
+the loads beyond what charged the home battery, after the inverter's losses, within its
+rating, less what the loads drew) plus what the charger itself drew [W]. The surplus part of
+the charger's demand is served only from PV (``pv_only``: the inverter serves it from the PV
+the other loads and the battery left, what would be exported or curtailed, never from the
+battery or the grid), so a ``pv_surplus`` car takes no grid or battery energy, not even when
+a cloud comes between two ticks (it charges less that tick instead), and leaves the home
+battery's charging alone.
 
 Energy not delivered by a session's departure is reported per session: the ledger's
 ``short.<id>`` at the session's last tick, and summary.json's ``deadlines.<id>``.
@@ -89,8 +91,8 @@ def demand(p, s, x, code, mine, t, home, dt_s, out, pv_only):
         mode = p[i, P.mode]
         firm_w = rate
         if mode != FULL:
-            # What PV could give it as AC beyond the home's other loads (the inverter's losses
-            # and rating counted): the last settlement's PV surplus plus its own draw.
+            # What PV could give it as AC beyond the home's other loads and the battery's charge
+            # (the inverter's losses and rating counted): the last PV surplus plus its own draw.
             spare = home.pv_surplus_w + s[i, S.last_w]
             if mode == SURPLUS:
                 if spare < p[i, P.min_power_w]:

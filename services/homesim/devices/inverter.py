@@ -287,6 +287,7 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     is left (PV and battery share the DC bus, so a rounding remainder of PV never stops the
     battery); if PV covers the loads, what is left charges the battery. With ``battery_first``
     (grid on) PV charges the battery first and the battery does not also discharge that tick.
+    The PV-only part of the loads (``pv_only``) gets the PV the loads and the battery left.
 
     Parameters
     ----------
@@ -303,8 +304,8 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         Energy each load asks for [J].
     pv_only : ndarray of int64
         The part of each load's demand that may be served only from PV [J], ``0 <= pv_only <=
-        demand`` (a PV-surplus EV charger): served after the other loads from PV the inverter
-        can still convert, before the battery charges; never from the battery or the grid.
+        demand`` (a PV-surplus EV charger): served from the PV the other loads and the battery
+        left (what would be exported or curtailed); never from the battery or the grid.
     essential : ndarray of bool
         Whether each load is on the backup (essential) circuit.
     grid_on : bool
@@ -323,10 +324,10 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     tuple
         ``(battery_j, grid_import_j, grid_export_j, loss_j, curtailed_j, pv_spare_j,
         stored_j, tripped)``: battery terminal energy (+ discharge, - charge), grid
-        import and export, conversion loss, curtailed PV, the PV spare (the AC energy PV
-        could have given the loads, after the inverter's losses, within its AC rating and,
-        with ``battery_first``, beyond what charged the battery, less what all loads were
-        served: negative when they drew more, from the battery or the grid) [J], and the
+        import and export, conversion loss, curtailed PV, the PV surplus (the AC energy PV
+        could have given the loads beyond what charged the battery, after the inverter's
+        losses, within its AC rating, less what all loads were served: negative when they
+        drew more, from the battery or the grid) [J], and the
         battery's new stored energy and tripped flag.
     """
     soc_now = battery_model.soc(bat, stored_j)
@@ -391,14 +392,6 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     converted_ac += ac
     load_left -= ac
     ac_left -= ac
-    # The PV-only part of the loads: PV still left, before the battery charges.
-    ac, dc = _dc_to_ac(pv_left, min(flex_load, ac_left), eta)
-    pv_left -= dc
-    pv_to_loads += dc
-    converted_dc += dc
-    converted_ac += ac
-    ac_left -= ac
-    flex_ac = ac
     if load_left > 0 and ac_left > 0 and not (pv_first and charge > 0):
         # Short: the battery serves the rest, with the PV left (both on the DC bus).
         ac, dc = _dc_to_ac(pv_left + discharge_cap, min(load_left, ac_left), eta)
@@ -413,10 +406,19 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     if not pv_first and discharge == 0:
         charge = min(pv_left, charge_cap)
         pv_left -= charge
+    # The PV-only part of the loads: the PV the loads and the battery left (what would be
+    # exported or curtailed).
+    ac, dc = _dc_to_ac(pv_left, min(flex_load, ac_left), eta)
+    pv_left -= dc
+    pv_to_loads += dc
+    converted_dc += dc
+    converted_ac += ac
+    ac_left -= ac
+    flex_ac = ac
     ac_to_loads = inverter_load - load_left
-    # What PV could have given the loads in all, as AC: within the rating, after the losses;
-    # with battery_first, beyond what it gave the battery.
-    pv_for_loads = min(ac_cap, math.floor((pv_total - (charge if pv_first else 0)) * eta))
+    # What PV could have given the loads in all, as AC: beyond what it gave the battery, after
+    # the losses, within the rating.
+    pv_for_loads = min(ac_cap, math.floor((pv_total - charge) * eta))
     export = 0
     if selling:
         ac, dc = _dc_to_ac(pv_left, min(export_room, ac_left), eta)

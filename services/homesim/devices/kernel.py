@@ -14,8 +14,9 @@ inputs
 home
     What the load may read of the whole home at the start of a tick, from the previous
     settlement (:class:`Home`): whether the grid was on, the battery's state of charge, the PV
-    surplus (the AC power PV could have given the loads, after the inverter's losses and
-    within its rating, less what they drew: negative when they drew more), the PV power
+    surplus (the AC power PV could have given the loads beyond what charged the battery, after
+    the inverter's losses and within its rating, less what they drew: negative when they drew
+    more), the PV power
     available (DC) and the power all loads were served [W].
 
 Each of parameters, state and inputs is a :func:`layout`: a named tuple of indices, so a
@@ -103,7 +104,7 @@ class Home(NamedTuple):
 
     grid_on: bool  # the grid was on
     soc: float  # the battery's state of charge at the tick's start [0..1] (0: no battery)
-    pv_surplus_w: float  # AC power PV could have given the loads less what they drew (< 0: they drew more) [W]
+    pv_surplus_w: float  # AC power PV could have given the loads beyond the battery's charge, less what they drew [W]
     pv_w: float  # PV power available, DC [W]
     load_w: float  # power served to all loads [W]
 
