@@ -1,4 +1,7 @@
-import { fieldsOf, toPercent } from './property-form';
+import { TestBed } from '@angular/core/testing';
+
+import { Bus, BusError } from './bus';
+import { PropertyForm, fieldsOf, toPercent } from './property-form';
 
 describe('property form fields from the generated device schemas', () => {
   it('lists a kind’s properties with human labels, units, ranges and enums, in the model’s order', () => {
@@ -48,5 +51,55 @@ describe('property form fields from the generated device schemas', () => {
 
   it('knows nothing of an unknown kind', () => {
     expect(fieldsOf('toaster')).toEqual([]);
+  });
+});
+
+describe('PropertyForm saves on the revision it read (issue 24: no lost updates)', () => {
+  it('sends only the edited field with its revision; a conflict shows the message and reloads', async () => {
+    let device = { properties: { id: 'oven', kind: 'oven', name: 'Oven', circuit: 'non_essential', rated_power_w: 2000 },
+      revision: 3 };
+    const sets: unknown[][] = [];
+    let reads = 0;
+    let refuse: BusError | null = null;
+    const bus = {
+      canChange: () => true,
+      getDevice: async () => { reads += 1; return device; },
+      setProperties: async (id: string, changes: Record<string, unknown>, revision?: number) => {
+        sets.push([id, changes, revision]);
+        if (refuse) throw refuse;
+        device = { properties: { ...device.properties, ...changes } as any, revision: device.revision + 1 };
+        return device;
+      },
+    };
+    TestBed.configureTestingModule({ providers: [{ provide: Bus, useValue: bus }] });
+    const fixture = TestBed.createComponent(PropertyForm);
+    fixture.componentRef.setInput('deviceId', 'oven');
+    fixture.componentRef.setInput('kind', 'oven');
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        fixture.detectChanges();
+        await fixture.whenStable();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await settle();
+    const el: HTMLElement = fixture.nativeElement;
+    const power = () => el.querySelector('#prop-rated_power_w') as HTMLInputElement;
+    power().value = '2500';
+    power().dispatchEvent(new Event('input'));
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    await settle();
+    expect(sets).toEqual([['oven', { rated_power_w: 2500 }, 3]]);
+    device = { properties: { ...device.properties, rated_power_w: 3100 }, revision: 5 }; // changed elsewhere
+    power().value = '2600';
+    power().dispatchEvent(new Event('input'));
+    refuse = new BusError('homesim.error.conflict', 'rated_power_w: changed elsewhere since revision 4 (now 5): reload');
+    const before = reads;
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    await settle();
+    expect(sets[1]).toEqual(['oven', { rated_power_w: 2600 }, 4]);
+    expect(reads).toBe(before + 1);
+    expect(el.querySelector('[role="alert"]')?.textContent).toContain('changed elsewhere since revision 4 (now 5)');
+    expect(power().value).toBe('3100');
   });
 });

@@ -226,6 +226,9 @@ export class PropertyForm {
   readonly edits = signal<Record<string, unknown>>({});
   readonly errors = signal<Record<string, string>>({});
   readonly saved = signal(false);
+  /** The revision of the properties read: a save is based on it (refused if a field it sends
+   * changed since: issue 24, no lost updates). */
+  readonly revision = signal<number | undefined>(undefined);
   readonly dirty = computed(() => Object.keys(this.edits()).length > 0);
   readonly editable = computed(() => this.bus.canChange() && this.status() === 'present');
 
@@ -242,7 +245,11 @@ export class PropertyForm {
   /** Its properties (a device just added may need a moment to register: retried). */
   private load(id: string, attempts: number): void {
     this.bus.getDevice(id)
-      .then((view) => { if (id === this.deviceId()) this.values.set(view.properties as unknown as Record<string, unknown>); })
+      .then((view) => {
+        if (id !== this.deviceId()) return;
+        this.values.set(view.properties as unknown as Record<string, unknown>);
+        this.revision.set(view.revision);
+      })
       .catch((e: BusError) => {
         if (attempts > 1 && id === this.deviceId()) setTimeout(() => this.load(id, attempts - 1), 300);
         else this.errors.set({ _: e.message });
@@ -314,13 +321,21 @@ export class PropertyForm {
       if (f.name in this.edits()) changes[f.name] = this.typed(f, this.edits()[f.name]);
     }
     try {
-      const view = await this.bus.setProperties(this.deviceId(), changes);
+      const view = await this.bus.setProperties(this.deviceId(), changes, this.revision());
       this.values.set(view.properties as unknown as Record<string, unknown>);
+      this.revision.set(view.revision);
       this.edits.set({});
       this.errors.set({});
       this.saved.set(true);
     } catch (e) {
-      this.errors.set(fieldErrors((e as BusError).message));
+      const error = e as BusError;
+      if (error.uri === 'homesim.error.conflict') {  // changed elsewhere since it was read
+        this.edits.set({});
+        this.load(this.deviceId(), 1);
+        this.errors.set({ _: `${error.message}. Reloaded: these are its properties now; make your change again.` });
+      } else {
+        this.errors.set(fieldErrors(error.message));
+      }
     }
   }
 }
