@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from homesim.devices import KINDS
+from homesim.echo import SHOWN, shown
 from homesim.errors import NoBooleansForNumbers
 from homesim.finance import Finance
 from homesim.devices.base import DeviceConfig
@@ -66,7 +68,8 @@ class Home(NoBooleansForNumbers):
     @model_validator(mode="after")
     def _consistent(self) -> "Home":
         ids = [d.id for d in self.devices]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        counts = Counter(ids)  # linear: a home of many devices is checked in its own time
+        duplicates = sorted(i for i, n in counts.items() if n > 1)
         if duplicates:
             raise ValueError(f"device ids must be unique; repeated: {', '.join(duplicates)}")
         for kind in sorted({d.kind for d in self.devices if d.ONE_PER_HOME}):
@@ -138,11 +141,30 @@ def free_id(kind: str, taken: list[str]) -> str:
     return candidate
 
 
+#: Problems an error lists at most; the rest are counted (:func:`capped`).
+MAX_PROBLEMS = 20
+
+
+def more_problems(count: int) -> str:
+    """The line that stands for ``count`` problems not listed."""
+    return f"... and {count:,} more problem{'s' if count != 1 else ''}"
+
+
+def capped(problems: list[str]) -> list[str]:
+    """The first :data:`MAX_PROBLEMS` problems and a line counting the rest (a list capped
+    already, ending in such a line, is kept as it is)."""
+    if len(problems) <= MAX_PROBLEMS or (len(problems) == MAX_PROBLEMS + 1 and problems[-1].startswith("... and ")):
+        return list(problems)
+    return list(problems[:MAX_PROBLEMS]) + [more_problems(len(problems) - MAX_PROBLEMS)]
+
+
 class HomeFileError(Exception):
     """A home file that can't be used. ``str()`` is the message a person reads: one line per
-    problem, each naming the field path, the bad value and what is allowed."""
+    problem, each naming the field path, the bad value and what is allowed; at most
+    :data:`MAX_PROBLEMS` of them and a line counting the rest."""
 
     def __init__(self, problems: list[str], source: str = "", what: str = "home definition") -> None:
+        problems = capped(problems)
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
@@ -153,8 +175,76 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-class HomeLoader(yaml.SafeLoader):
-    """YAML's safe loader, for what people write in a home file.
+#: Largest home or finance file read [byte]: a bigger one is refused unread.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Most values (mapping keys and values, list items, each alias counted as all it stands for)
+#: a YAML document read as a home or finance file may hold.
+MAX_VALUES = 50_000
+#: Deepest nesting of mappings and lists such a document may have.
+MAX_DEPTH = 100
+
+#: libyaml's parser (C) where PyYAML was built with it, else PyYAML's own (Python).
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlTooBig(yaml.YAMLError):
+    """A YAML document over :data:`MAX_VALUES` values or :data:`MAX_DEPTH` levels, aliases
+    expanded; ``str()`` says which. Refused before any of it is built."""
+
+
+def check_yaml_size(text: str) -> None:
+    """Raise :class:`YamlTooBig` for a document that would build more than :data:`MAX_VALUES`
+    values (an alias counts as every value it stands for: a "billion laughs" of nested aliases
+    is refused here, before anything is expanded), nests deeper than :data:`MAX_DEPTH`, or
+    holds an alias inside the value it names. One pass over the parser's events, stopped at the
+    limit: linear in the text, at most ``MAX_VALUES`` events. Other YAML errors are left to
+    the loader, which names their line."""
+    loader = _SAFE_LOADER(text)
+    written = expanded = 0
+    sizes: dict[str, int] = {}  # anchor -> values it stands for
+    open_: list[tuple[str | None, int]] = []  # each open collection's anchor and the count before it
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                written += 1
+                if event.anchor in sizes:
+                    expanded += sizes[event.anchor]
+                elif any(anchor == event.anchor for anchor, _ in open_):
+                    raise YamlTooBig(f"the alias *{event.anchor} is inside the value &{event.anchor} it names: "
+                                     "a value that contains itself")
+            elif isinstance(event, yaml.ScalarEvent):
+                written += 1
+                expanded += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                written += 1
+                expanded += 1
+                open_.append((event.anchor, expanded - 1))
+                if len(open_) > MAX_DEPTH:
+                    raise YamlTooBig(f"nested more than {MAX_DEPTH} levels deep: too deep for a home or finance file")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                anchor, before = open_.pop()
+                if anchor is not None:
+                    sizes[anchor] = expanded - before
+            if expanded > MAX_VALUES:
+                if written > MAX_VALUES:
+                    raise YamlTooBig(f"holds more than {MAX_VALUES:,} values (keys, values and list items): "
+                                     "too many for a home or finance file")
+                raise YamlTooBig(f"its aliases (*name) expand to more than {MAX_VALUES:,} values (keys, values "
+                                 "and list items): refused before they are expanded")
+    except yaml.YAMLError as error:
+        if isinstance(error, YamlTooBig):
+            raise
+        return  # a syntax error: the loader reports it with its line
+    finally:
+        loader.dispose()
+
+
+class HomeLoader(_SAFE_LOADER):
+    """YAML's safe loader, for what people write in a home file (libyaml's parser where PyYAML
+    has it: a 10 MB file is parsed in C).
 
     - A date or time that does not exist (``start: 2026-02-30``, ``2026-13-01``) stays the text
       it was written as, so the field's validation names it (PyYAML raises ``ValueError``).
@@ -165,7 +255,8 @@ class HomeLoader(yaml.SafeLoader):
     - A scalar with an explicit tag it can't be (``!!int abc``) is a YAML error, not a crash.
 
     What ``yaml.safe_dump`` writes reads back the same (it quotes strings that look like
-    booleans or dates).
+    booleans or dates). :func:`parse_yaml` refuses documents too big to build first
+    (:func:`check_yaml_size`).
     """
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -194,14 +285,16 @@ HomeLoader.add_constructor("tag:yaml.org,2002:timestamp", HomeLoader.construct_y
 
 def _key_as_text(key: yaml.Node) -> yaml.Node:
     """A plain scalar key YAML 1.1 resolved to a boolean, as the text it was written as."""
-    if isinstance(key, yaml.ScalarNode) and key.tag == _BOOL_TAG and key.style is None:
+    if isinstance(key, yaml.ScalarNode) and key.tag == _BOOL_TAG and not key.style:  # plain: None, or '' (libyaml)
         return yaml.ScalarNode(_STR_TAG, key.value, key.start_mark, key.end_mark, key.style)
     return key
 
 
 def parse_yaml(text: str) -> Any:
-    """Plain data of YAML text as a home file is read (see :class:`HomeLoader`). Raises
-    ``yaml.YAMLError`` (and ``RecursionError`` for absurd nesting), nothing else."""
+    """Plain data of YAML text as a home file is read (see :class:`HomeLoader`), once
+    :func:`check_yaml_size` found it small enough to build. Raises ``yaml.YAMLError``
+    (:class:`YamlTooBig` among them; and ``RecursionError`` for absurd nesting), nothing else."""
+    check_yaml_size(text)
     return yaml.load(text, Loader=HomeLoader)  # noqa: S506 - HomeLoader is a SafeLoader
 
 
@@ -209,13 +302,20 @@ def read_home_file(path: str | Path) -> Any:
     """The plain data of a home file (YAML). Raises :class:`HomeFileError`."""
     path = Path(path)
     try:
-        text = path.read_text()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # no more than that is read, whatever the file's size
+        if len(raw) > MAX_FILE_BYTES:
+            raise HomeFileError([f"larger than {MAX_FILE_BYTES // 2**20} MB: too big for a home or finance file"],
+                                str(path))
+        text = raw.decode("utf-8")
     except OSError as error:
         raise HomeFileError([f"can't read the file: {error.strerror or error}"], str(path)) from None
     except UnicodeDecodeError as error:
         raise HomeFileError([f"not a text file: byte {error.start} is not UTF-8"], str(path)) from None
     try:
         return parse_yaml(text)
+    except YamlTooBig as error:
+        raise HomeFileError([str(error)], str(path)) from None
     except RecursionError:
         raise HomeFileError(["nested too deeply to be a home file"], str(path)) from None
     except yaml.YAMLError as error:
@@ -314,12 +414,11 @@ def _bound(value: Any) -> str:
 
 
 #: A bad value is echoed in an error up to this many characters (a huge one is cut).
-SHOWN_CHARS = 80
+SHOWN_CHARS = SHOWN
 
 
 def _show(value: Any) -> str:
-    shown = repr(value) if isinstance(value, str) else str(value)
-    return shown if len(shown) <= SHOWN_CHARS else f"{shown[:SHOWN_CHARS]}... ({len(shown)} characters)"
+    return shown(value, SHOWN_CHARS)
 
 
 def _allowed_fields(loc: tuple[Any, ...], data: Any, root: Any = None) -> list[str]:
@@ -361,12 +460,24 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def describe_errors(error: ValidationError, data: Any = None, root: Any = None) -> list[str]:
+def describe_errors(error: ValidationError, data: Any = None, root: Any = None,
+                    limit: int = MAX_PROBLEMS) -> list[str]:
     """One clear line per problem: ``path: value is not allowed: reason``; ``root`` is the
-    model validated (default :class:`Home`), to list the fields allowed."""
+    model validated (default :class:`Home`), to list the fields allowed. At most ``limit``
+    lines, then one counting the problems left (:func:`more_problems`): only the lines shown
+    are formatted, so the time is linear in the number of problems, however many."""
     lines: list[str] = []
-    for item in error.errors():
+    listed: set[str] = set()
+    seen: set[tuple[Any, ...]] = set()
+    more = 0
+    for item in error.errors(include_url=False):
         loc, kind, ctx = tuple(item["loc"]), item["type"], item.get("ctx") or {}
+        if (loc, kind) in seen:
+            continue
+        seen.add((loc, kind))
+        if len(lines) >= limit:
+            more += 1
+            continue
         path = _path(loc)
         value = item.get("input")
         if kind in _BOUNDS and isinstance(value, bool):  # a number's bound failed on true/false
@@ -413,6 +524,9 @@ def describe_errors(error: ValidationError, data: Any = None, root: Any = None) 
         else:
             shown = "" if isinstance(value, (dict, list)) else f"{_show(value)} is not allowed: "
             line = f"{path}: {shown}{item['msg']}"
-        if line not in lines:
+        if line not in listed:
+            listed.add(line)
             lines.append(line)
+    if more:
+        lines.append(more_problems(more))
     return lines

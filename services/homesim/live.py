@@ -15,8 +15,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import yaml
-
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, read_home_file
 
@@ -33,10 +31,12 @@ def load_live_home(home_path: Path, base: Path | None = None) -> Home:
     overlay = os.environ.get("HOMESIM_DEVICE_CONFIG")
     if overlay and isinstance(data, dict):
         # In a cluster, a device's own properties come from its ConfigMap (edited through its Device)
-        try:
-            device = yaml.safe_load(Path(overlay).read_text())
-        except (OSError, yaml.YAMLError) as error:
-            raise HomeFileError([f"cannot read the device config {overlay}: {error}"]) from None
+        try:  # read as a home file is: bounded in size, aliases and nesting
+            device = read_home_file(overlay)
+        except HomeFileError as error:
+            raise HomeFileError([f"cannot read the device config {overlay}: {p}" for p in error.problems]) from None
+        if not isinstance(device, dict):
+            raise HomeFileError([f"the device config {overlay} must be a mapping of a device's fields"])
         devices = [d for d in data.get("devices", []) if not (isinstance(d, dict) and d.get("id") == device.get("id"))]
         data = {**data, "devices": devices + [device]}
     return home_from_dict(data, source=str(home_path), home_dir=base or home_dir(home_path))

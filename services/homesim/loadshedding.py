@@ -19,13 +19,18 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from homesim.echo import shown
+
 MAX_STAGE = 8
 MINUTES_PER_DAY = 1440
+#: Most rows an area's monthly rotation may have: a slot for every day of the month, stage and
+#: half hour (real rotations have a few hundred); more is not a rotation, and is refused early.
+MAX_ROTATION_ROWS = 31 * MAX_STAGE * 48
 
 
 class Outage(NamedTuple):
@@ -77,23 +82,54 @@ class AreaSchedule:
 _ALIASES = {"finsh": ("finsh", "finish", "end"), "finsh_time": ("finsh_time", "finish_time", "end_time")}
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> tuple[list[tuple[int, dict[str, str]]], dict[str, str]]:
-    """CSV rows with their line numbers, and the header name found for each required column."""
+def _rows(path: Path, required: tuple[str, ...]) -> tuple[Iterator[tuple[int, dict[str, str]]], dict[str, str]]:
+    """CSV rows with their line numbers (as read: one at a time, each with the required columns
+    only), and the header name found for each required column."""
     if not path.exists():
         raise ScheduleError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
+    handle = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(handle)
+    try:
+        try:
+            first = next(reader, [])
+        except csv.Error as error:
+            raise ScheduleError(f"{path} line 1: not CSV ({error})") from None
+        header = [h.strip() for h in first]
         names: dict[str, str] = {}
         for column in required:
             found = [h for h in _ALIASES.get(column, (column,)) if h in header]
             if not found:
-                raise ScheduleError(f"{path}: missing column {column!r}; the header is {','.join(header) or '(empty)'}")
+                raise ScheduleError(f"{path}: missing column {column!r}; the header is {_header(header)}")
             names[column] = found[0]
-        rows = []
-        for line, raw in enumerate(reader, start=2):
-            rows.append((line, {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}))
-    return rows, names
+    except BaseException:
+        handle.close()
+        raise
+    at = {name: header.index(name) for name in names.values()}
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        with handle:
+            line = 1
+            while True:
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    raise ScheduleError(f"{path} line {reader.line_num}: not CSV ({error})") from None
+                if not fields:
+                    continue  # rows counted as csv.DictReader counts them: blank ones skipped
+                line += 1
+                yield line, {name: fields[i].strip() if i < len(fields) else "" for name, i in at.items()}
+
+    return rows(), names
+
+
+def _header(header: list[str], limit: int = 200) -> str:
+    """A CSV header as an error shows it: its names joined, cut at ``limit`` characters."""
+    text = ",".join(name[: limit + 1] for name in header[:limit])
+    if len(text) <= limit:
+        return text or "(empty)"
+    return f"{text[:limit]}... ({len(header):,} columns)"
 
 
 def _stage(path: Path, line: int, column: str, text: str, allow_zero: bool = False) -> int:
@@ -103,7 +139,7 @@ def _stage(path: Path, line: int, column: str, text: str, allow_zero: bool = Fal
     except ValueError:
         stage = -1
     if not low <= stage <= MAX_STAGE:
-        raise ScheduleError(f"{path} line {line}, column {column!r}: {text!r} is not allowed: must be an integer {low}..{MAX_STAGE}")
+        raise ScheduleError(f"{path} line {line}, column {column!r}: {shown(text)} is not allowed: must be an integer {low}..{MAX_STAGE}")
     return stage
 
 
@@ -111,9 +147,9 @@ def _instant(path: Path, line: int, column: str, text: str, need_offset: bool) -
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ScheduleError(f"{path} line {line}, column {column!r}: {text!r} is not an ISO 8601 date and time") from None
+        raise ScheduleError(f"{path} line {line}, column {column!r}: {shown(text)} is not an ISO 8601 date and time") from None
     if need_offset and value.tzinfo is None:
-        raise ScheduleError(f"{path} line {line}, column {column!r}: {text!r} needs a UTC offset, e.g. +02:00")
+        raise ScheduleError(f"{path} line {line}, column {column!r}: {shown(text)} needs a UTC offset, e.g. +02:00")
     return value
 
 
@@ -123,7 +159,7 @@ _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 def _minute(path: Path, line: int, column: str, text: str) -> int:
     match = _HHMM.match(text)
     if not match or int(match[1]) > 24 or int(match[2]) > 59 or (int(match[1]) == 24 and int(match[2]) > 0):
-        raise ScheduleError(f"{path} line {line}, column {column!r}: {text!r} is not a time of day HH:MM")
+        raise ScheduleError(f"{path} line {line}, column {column!r}: {shown(text)} is not a time of day HH:MM")
     return int(match[1]) * 60 + int(match[2])
 
 
@@ -149,9 +185,12 @@ def read_area_schedule(path: str | Path) -> AreaSchedule:
     rows, names = _rows(path, ("date_of_month", "start_time", "finsh_time", "stage"))
     schedule = AreaSchedule()
     for line, row in rows:
+        if len(schedule.rows) == MAX_ROTATION_ROWS:
+            raise ScheduleError(f"{path} line {line}: more than {MAX_ROTATION_ROWS:,} rows is not allowed: a monthly "
+                                "rotation has at most a row for each day of the month, stage and half hour")
         day_text = row[names["date_of_month"]]
         if not day_text.isdigit() or not 1 <= int(day_text) <= 31:
-            raise ScheduleError(f"{path} line {line}, column 'date_of_month': {day_text!r} is not allowed: must be 1..31")
+            raise ScheduleError(f"{path} line {line}, column 'date_of_month': {shown(day_text)} is not allowed: must be 1..31")
         start = _minute(path, line, names["start_time"], row[names["start_time"]])
         end = _minute(path, line, names["finsh_time"], row[names["finsh_time"]])
         if end <= start:
@@ -166,8 +205,10 @@ def read_stage_timeline(path: str | Path) -> list[StageInterval]:
     if path.suffix.lower() == ".json":
         try:
             items = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as error:
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ScheduleError(f"{path}: not readable JSON: {error}") from None
+        except RecursionError:
+            raise ScheduleError(f"{path}: nested too deeply to be a stage timeline") from None
         if not isinstance(items, list):
             raise ScheduleError(f"{path}: must be a JSON list of {{stage, start, finsh}} objects")
         rows = []
@@ -197,6 +238,8 @@ def _load_json(path: Path) -> Any:
         raise ScheduleError(f"{path}: can't read: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise ScheduleError(f"{path}: not valid JSON: {error}") from None
+    except RecursionError:
+        raise ScheduleError(f"{path}: nested too deeply to be a saved response") from None
 
 
 def read_esp_area(path: str | Path) -> tuple[list[Outage], AreaSchedule]:
@@ -205,8 +248,12 @@ def read_esp_area(path: str | Path) -> tuple[list[Outage], AreaSchedule]:
     data = _load_json(path)
     if not isinstance(data, dict):
         raise ScheduleError(f"{path}: must be the JSON object of an /area response")
+    events, days = data.get("events", []), data.get("schedule", {})
+    days = days.get("days", []) if isinstance(days, dict) else None
+    if not isinstance(events, list) or not isinstance(days, list):
+        raise ScheduleError(f"{path}: events and schedule.days must be lists, as in an /area response")
     outages = []
-    for number, event in enumerate(data.get("events", []), start=1):
+    for number, event in enumerate(events, start=1):
         try:
             start = dt.datetime.fromisoformat(event["start"])
             end = dt.datetime.fromisoformat(event["end"])
@@ -218,18 +265,20 @@ def read_esp_area(path: str | Path) -> tuple[list[Outage], AreaSchedule]:
             raise ScheduleError(f"{path} events[{number - 1}]: start/end must have a UTC offset, end after start, stage 0..8")
         outages.append(Outage(int(start.timestamp()), int(end.timestamp()), stage))
     schedule = AreaSchedule()
-    for number, day in enumerate(data.get("schedule", {}).get("days", [])):
+    for number, day in enumerate(days):
         try:
             date = dt.date.fromisoformat(day["date"])
             stages = day["stages"]
         except (KeyError, TypeError, ValueError):
             raise ScheduleError(f"{path} schedule.days[{number}]: needs date YYYY-MM-DD and stages") from None
+        if not isinstance(stages, list) or not all(isinstance(ranges, list) for ranges in stages):
+            raise ScheduleError(f"{path} schedule.days[{number}].stages: must be a list of lists of HH:MM-HH:MM")
         slots = []
         for index, ranges in enumerate(stages):
             for text in ranges:
                 parts = str(text).split("-")
                 if len(parts) != 2:
-                    raise ScheduleError(f"{path} schedule.days[{number}].stages[{index}]: {text!r} is not HH:MM-HH:MM")
+                    raise ScheduleError(f"{path} schedule.days[{number}].stages[{index}]: {shown(text)} is not HH:MM-HH:MM")
                 where = f"schedule.days[{number}].stages[{index}]"
                 start = _minute(path, 0, where, parts[0])
                 end = _minute(path, 0, where, parts[1])

@@ -22,6 +22,7 @@ from homesim.devices import schedule
 from homesim.devices.behaviour import ProfileLoad
 from homesim.devices.base import FileCheck, seconds_of_day, _check_time_of_day
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.echo import shown
 
 Power = Annotated[float, Field(ge=0.0, le=1e6)]
 
@@ -45,7 +46,7 @@ def read_profile(path: Path) -> tuple[str, list, np.ndarray]:
             try:
                 power = float(row["power_w"])
             except (TypeError, ValueError):
-                raise ProfileError(f"{path} line {line}, column 'power_w': {row['power_w']!r} is not a number") from None
+                raise ProfileError(f"{path} line {line}, column 'power_w': {shown(row['power_w'])} is not a number") from None
             if not 0.0 <= power <= 1e6:
                 raise ProfileError(f"{path} line {line}, column 'power_w': {power} is not allowed: must be 0..1e6 W")
             times.append((line, row["time"]))
@@ -62,7 +63,7 @@ def read_profile(path: Path) -> tuple[str, list, np.ndarray]:
                 keys.append(datetime.fromisoformat(text))
         except ValueError:
             kind = "a time of day HH:MM" if daily else "an ISO 8601 timestamp"
-            raise ProfileError(f"{path} line {line}, column 'time': {text!r} is not {kind}") from None
+            raise ProfileError(f"{path} line {line}, column 'time': {shown(text)} is not {kind}") from None
     order = sorted(range(len(keys)), key=lambda i: keys[i])
     return ("daily" if daily else "series", [keys[i] for i in order], np.array([powers[i] for i in order]))
 

@@ -35,6 +35,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, FileCheck
+from homesim.echo import shown
 
 HOURS_PER_CHUNK = 8760
 SECONDS_PER_TYPICAL_YEAR = 365 * 86_400
@@ -467,13 +468,13 @@ def _read_tmy3(path: Path, lines) -> _Rows:
             try:
                 date = dates[text] = datetime.datetime.strptime(text, "%m/%d/%Y").date()
             except ValueError:
-                raise _file_error(path, f"{text!r} is not a date MM/DD/YYYY", line, _TMY3_DATE) from None
+                raise _file_error(path, f"{shown(text)} is not a date MM/DD/YYYY", line, _TMY3_DATE) from None
         text = fields[time_at]
         parts = text.split(":")
         try:
             hour, minute = int(parts[0]), int(parts[1])
         except (ValueError, IndexError):
-            raise _file_error(path, f"{text!r} is not a time HH:MM", line, _TMY3_TIME) from None
+            raise _file_error(path, f"{shown(text)} is not a time HH:MM", line, _TMY3_TIME) from None
         try:
             if text[:2] == "24":  # the end of the day's last hour: 00:00 of the next day
                 date += _ONE_DAY
@@ -619,11 +620,11 @@ def _utc_offset_s(path: Path, fields: list[str], site: tuple[tuple[int, str, typ
         try:
             number = kind(fields[at])
         except ValueError:
-            raise _file_error(path, f"{fields[at]!r} is not a {'whole ' if kind is int else ''}number", 1, name) from None
+            raise _file_error(path, f"{shown(fields[at])} is not a {'whole ' if kind is int else ''}number", 1, name) from None
         if name == "time zone":
             hours = float(number)
             if not (math.isfinite(hours) and abs(int(hours * 3600)) < 86_400):  # as pvlib: under a day
-                raise _file_error(path, f"{fields[at]!r} is not a number of hours between -24 and 24", 1, name)
+                raise _file_error(path, f"{shown(fields[at])} is not a number of hours between -24 and 24", 1, name)
     return int(round(hours * 3600))
 
 
@@ -634,7 +635,7 @@ def _number(path: Path, text: str, line: int, column: str, missing: frozenset[st
     try:
         return float(text)
     except ValueError:
-        raise _file_error(path, f"{text!r} is not a number", line, column) from None
+        raise _file_error(path, f"{shown(text)} is not a number", line, column) from None
 
 
 def _whole(path: Path, text: str, line: int, column: str) -> int:
@@ -642,7 +643,7 @@ def _whole(path: Path, text: str, line: int, column: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise _file_error(path, f"{text!r} is not a whole number", line, column) from None
+        raise _file_error(path, f"{shown(text)} is not a whole number", line, column) from None
 
 
 def _as_columns(rows: list[list[float]]) -> np.ndarray:
