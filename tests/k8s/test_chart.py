@@ -140,7 +140,7 @@ def test_only_the_operator_and_the_controller_can_use_the_kubernetes_api():
     rules = {d["metadata"]["name"]: d["rules"] for d in docs if d["kind"] == "Role"}
     assert set(rules) == {"home-operator", "home-controller"}
     assert rules["home-controller"] == [{"apiGroups": ["homesim.io"], "resources": ["devices"],
-                                         "verbs": ["get", "list", "create", "patch", "delete"]}]
+                                         "verbs": ["get", "list", "watch", "create", "patch", "delete"]}]
     operator_resources = {r for rule in rules["home-operator"] for r in rule["resources"]}
     assert operator_resources == {"devices", "devices/status", "deployments", "configmaps", "secrets", "services",
                                   "events"}
