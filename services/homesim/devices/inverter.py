@@ -8,13 +8,19 @@ loads passes the inverter's bypass relay without loss.
 
 Dispatch of one tick (integer Joules), in this order:
 
-1. ``battery_first`` (grid on only): PV charges the battery first.
+The battery's direction is decided once, from the net: it charges or discharges, never both.
+
+1. ``battery_first`` (grid on only): PV charges the battery first; the battery does not
+   discharge in a tick PV charges it.
 2. PV serves the loads the inverter powers (through ``eta``, up to the AC rating).
-3. ``load_first``: PV surplus charges the battery.
-4. The battery serves the remaining loads, down to the floor SoC: with the grid on, the
-   largest of the active program's SoC, the backup reserve and the low-battery SoC, and at
-   most the program's power; in an outage, the shutdown SoC. After a shutdown the battery
-   stays off until it is recharged to the restart SoC.
+3. Loads left short: the battery serves them together with the PV left (one DC bus: a
+   rounding remainder of PV never keeps the battery from serving), down to the floor SoC:
+   with the grid on, the largest of the active program's SoC, the backup reserve and the
+   low-battery SoC, and at most the program's power; in an outage, the shutdown SoC. After a
+   shutdown the battery stays off until it is recharged to the restart SoC. Loads covered
+   (``load_first``): the PV left charges the battery.
+4. The PV-only part of the loads (a PV-surplus charger) gets the PV the loads and the
+   battery left; never the battery or the grid.
 5. ``selling_first``: remaining PV is exported up to the export limit; otherwise it is
    curtailed (zero export / limited to home).
 6. The grid (when on) serves what is left; in an outage it is unmet, and non-essential loads
