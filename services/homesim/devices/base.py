@@ -143,7 +143,8 @@ class Switch(BaseModel):
         description="runs only while the battery's state of charge is at least this [0..1]; empty: any")
     min_pv_surplus_w: Annotated[float, Field(ge=0.0)] | None = Field(
         default=None, title="Minimum solar surplus",
-        description="runs only while PV exceeds the other loads by this much [W]; empty: any")
+        description="runs only while the last PV surplus (AC power PV could give beyond the loads and the "
+        "battery's charge) was at least this [W]; empty: any")
 
 
 class DeviceConfig(BaseModel):
