@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 
+#: What a device id looks like (``devices.base.DeviceId``): any other authid is no device.
+_DEVICE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
 #: Roles that join with a ticket checked by the home's authenticator.
 TICKET_ROLES = ("device", "viewer", "operator")
+#: The home's services (each joins with its own WAMP-CRA secret, as its name) and the
+#: supervisor (``homesim up``); the inverter joins as a service too, as its device id.
+SERVICE_NAMES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock", "supervisor")
+#: Names a device may not have: the bus gives them to someone else (an authid or a role: the
+#: viewer's and operator's tickets, the services, the router's own roles and processes, the
+#: log file names of ``homesim up``). A device called ``viewer`` could never join: its ticket
+#: would be checked as the viewer's.
+RESERVED_IDS = frozenset(TICKET_ROLES + SERVICE_NAMES + ("service", "anonymous", "trusted", "router", "forkserver"))
 
 
 @dataclass(frozen=True)
@@ -46,11 +58,14 @@ def device_role(device_id: str, own_roles: frozenset[str] | set[str] = frozenset
 
 def ticket_role(key: str, viewer_ticket: str, operator_ticket: str, authid: str, ticket: str,
                 own_roles: frozenset[str] | set[str] = frozenset()) -> str | None:
-    """The role a ticket grants (``None``: refused). Comparisons take constant time."""
+    """The role a ticket grants (``None``: refused). Comparisons take constant time, on the
+    UTF-8 bytes (any text is a wrong ticket, never an error: ``compare_digest`` refuses str
+    with non-ASCII characters)."""
+    given = ticket.encode("utf-8", "surrogatepass")
     if authid == "viewer":
-        return "viewer" if hmac.compare_digest(ticket, viewer_ticket) else None
+        return "viewer" if hmac.compare_digest(given, viewer_ticket.encode()) else None
     if authid == "operator":
-        return "operator" if hmac.compare_digest(ticket, operator_ticket) else None
-    if authid and hmac.compare_digest(ticket, device_ticket(key, authid)):
+        return "operator" if hmac.compare_digest(given, operator_ticket.encode()) else None
+    if _DEVICE_ID.fullmatch(authid) and hmac.compare_digest(given, device_ticket(key, authid).encode()):
         return device_role(authid, own_roles)
     return None

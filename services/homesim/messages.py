@@ -33,6 +33,9 @@ def unit(description: str, symbol: str, **kwargs: Any) -> Any:
 
 #: The largest integer a JavaScript number (the UI) holds exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
+#: The clock's fastest pace [ticks per wall second] (a home settles a few hundred ticks a second;
+#: beyond this the pace, and the simulated seconds per wall second, would no longer be numbers).
+MAX_SPEED = 1e6
 
 
 def _exact_in_javascript(value: int) -> int:
@@ -277,7 +280,8 @@ class ClockState(Message):
 
     tick: BusInt = Field(ge=0, description="Next tick to publish")
     dt_s: BusInt = unit("Tick length", "s", gt=0)
-    speed: float | Literal["max"] = Field(description="Ticks per wall second, or 'max' (as fast as it settles)")
+    speed: Annotated[float, Field(gt=0, le=MAX_SPEED)] | Literal["max"] = Field(
+        description="Ticks per wall second, or 'max' (as fast as it settles)")
     paused: bool
     simulated_s_per_wall_s: float | None = Field(description="Simulated seconds per wall second (null at max)")
 
@@ -330,7 +334,8 @@ class SetProperties(Message):
 
 
 class SetSpeed(Message):
-    speed: float | Literal["max"] = Field(description="Ticks per wall second (> 0), or 'max'")
+    speed: Annotated[float, Field(gt=0, le=MAX_SPEED)] | Literal["max"] = Field(
+        description=f"Ticks per wall second (> 0, at most {MAX_SPEED:g}), or 'max'")
 
 
 class AddDevice(Message):
@@ -669,6 +674,32 @@ def rpc_arguments(model: type[M], **arguments: Any) -> M:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['input']!r} is not allowed: {e['msg']}"
                              for e in error.errors()[:5])
         raise ApplicationError("homesim.error.invalid_property", problems) from None
+
+
+def call_arguments(model: type[Message], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An RPC's positional and keyword arguments by ``model``'s field names (positional ones in
+    the fields' order, as the bus reference lists them: ``switch("tv", False)`` is
+    ``switch(id="tv", on=False)``), values unchecked; or the WAMP error
+    ``homesim.error.invalid_property`` saying what is wrong (too many, given twice, unknown,
+    missing)."""
+    from autobahn.wamp.exception import ApplicationError
+
+    fields = list(model.model_fields)
+    names = ", ".join(fields) or "none"
+    if len(args) > len(fields):
+        raise ApplicationError("homesim.error.invalid_property",
+                               f"{len(args)} positional arguments given: it takes at most {len(fields)} ({names})")
+    given = dict(zip(fields, args))
+    for name, value in kwargs.items():
+        if name not in model.model_fields:
+            raise ApplicationError("homesim.error.invalid_property", f"{name}: unknown argument; the arguments: {names}")
+        if name in given:
+            raise ApplicationError("homesim.error.invalid_property", f"{name}: given twice (by position and by name)")
+        given[name] = value
+    missing = [name for name, field in model.model_fields.items() if field.is_required() and name not in given]
+    if missing:
+        raise ApplicationError("homesim.error.invalid_property", f"{missing[0]}: missing; the arguments: {names}")
+    return {name: given[name] for name in fields if name in given}  # in the fields' order
 
 
 def valid(model: type[Message], payload: Any, where: str) -> bool:

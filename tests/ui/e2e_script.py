@@ -3,6 +3,7 @@ one of ``ui/e2e/*.mjs`` against a link with its screenshots in a fresh folder.""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -15,8 +16,15 @@ UI = ROOT / "ui"
 
 
 def ui_urls(output: str) -> dict[str, str]:
-    """``{"operator": URL, "viewer": URL}`` from ``homesim up``'s output."""
-    return dict(re.findall(r"UI \((operator|viewer)[^)]*\): (\S+)", output))
+    """``{"operator": URL, "viewer": URL}``: the UI's links with their tickets, from the files
+    (readable by their owner only) whose ``file://`` addresses ``homesim up`` prints."""
+    from urllib.parse import unquote, urlparse
+
+    links = {}
+    for role, printed in re.findall(r"UI \((operator|viewer)[^)]*\): (\S+)", output):
+        page = Path(unquote(urlparse(printed).path)).read_text()
+        links[role] = html.unescape(re.search(r'url=([^"]+)"', page).group(1))
+    return links
 
 
 def run_script(script: str, url: str, artifacts: Path, timeout_s: int, **env: str) -> subprocess.CompletedProcess:

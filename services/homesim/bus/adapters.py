@@ -178,7 +178,10 @@ class StorageAdapter(Adapter):
     def apply(self, settlement: dict[str, Any]) -> None:
         flow = settlement["e"].get(self.device_id)
         if flow is not None:
-            self.stored_j = battery_model.apply(self.params, self.stored_j, int(flow))
+            # (within [0, capacity] whatever the inverter settled: a settlement made on a stored
+            # energy someone else published under this battery's name can't take it outside)
+            stored = battery_model.apply(self.params, self.stored_j, int(flow))
+            self.stored_j = min(max(stored, 0), self.params.capacity_j)
 
     def state(self) -> dict[str, Any]:
         return {**super().state(), "stored_j": int(self.stored_j),
@@ -291,6 +294,17 @@ class InverterAdapter(Adapter):
     def energy_devices(self) -> list[str]:
         """Devices of the home that report energy each tick."""
         return self.energy_ids
+
+    def implausible(self, device_id: str, event: dict[str, Any]) -> str | None:
+        """Why a device's (schema-valid) energy event can't be physically true, by its kind
+        (``DeviceConfig.implausible``: no PV at night nor beyond twice its rating, no load beyond
+        its powers, a battery's stored energy within its capacity); ``None``: plausible. The
+        inverter drops such an event: the device is missing from that tick."""
+        compiled = self.compiled
+        mid = compiled.start_unix_s + (int(event["tick"]) + 0.5) * compiled.dt_s
+        location = compiled.home.location
+        return compiled.home.device(device_id).implausible(event, mid, compiled.dt_s, location.latitude,
+                                                           location.longitude)
 
     def settle(self, tick: int, events: dict[str, dict[str, Any]], off: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The settlement of ``tick`` from the events received.

@@ -22,24 +22,28 @@ from autobahn.wamp.exception import ApplicationError
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import component, env, log, retain, retained, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
-from homesim.messages import Settlement, valid
+from homesim.messages import MAX_SAFE_INTEGER, MAX_SPEED, Empty, SetSpeed, Settlement, call_arguments, valid
 
-#: A tick not settled after this long is published again [s].
-REPUBLISH_S = 5.0
+#: A tick not settled after this long is published again [s] (``$HOMESIM_REPUBLISH_S``) ...
+REPUBLISH_S = float(os.environ.get("HOMESIM_REPUBLISH_S", "5.0"))
+#: ... at most this many times in all (a settlement lost as the router went down comes back at
+#: the first); then the clock says so once and waits without publishing it again.
+REPUBLISH_TRIES = 6
 
 
 def parse_speed(value: Any) -> float | None:
     """``"max"`` -> ``None`` (as fast as possible); else ticks per wall second (> 0)."""
     if value == "max":
         return None
-    problem = f"speed: {value!r} is not allowed: must be 'max' or a number of ticks per second > 0"
-    if isinstance(value, bool):
+    problem = (f"speed: {value!r} is not allowed: must be 'max' or a number of ticks per second > 0 and at most "
+               f"{MAX_SPEED:g}")
+    if isinstance(value, bool) or (isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER):
         raise ApplicationError(INVALID_PROPERTY, problem)
     try:
         speed = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ApplicationError(INVALID_PROPERTY, problem) from None
-    if not 0 < speed < float("inf"):
+    if not 0 < speed <= MAX_SPEED:  # (its view, speed x dt_s, stays finite)
         raise ApplicationError(INVALID_PROPERTY, problem)
     return speed
 
@@ -110,6 +114,11 @@ def run_clock() -> None:
     # the home's inverter (None: a home without one), asked for the run's position after a restart
     inverter_id = next((d.id for d in home.devices if d.ROLE == "inverter"), None)
     metrics = ProcessMetrics(uris.home, "clock")
+    from prometheus_client import Counter
+
+    metrics.unsettled = Counter("homesim_clock_unsettled_ticks", "Ticks the clock gave up publishing again: not "
+                                "settled after REPUBLISH_TRIES tries", ["home"],
+                                registry=metrics.registry).labels(uris.home)
     comp = component()
 
     # The last settled tick, kept across sessions: after the router restarts (its retained
@@ -144,8 +153,10 @@ def run_clock() -> None:
         await session.subscribe(on_settlement, uris.settlement)
         def announcing(change):
             """A control RPC that also tells every service the new speed (retained topic)."""
+            model = SetSpeed if change.__name__ == "set_speed" else Empty
+
             def call(*args, **kwargs):
-                view = change(*args, **kwargs)
+                view = change(*call_arguments(model, args, kwargs).values())
                 session.publish(uris.clock_state, view, options=retain())
                 return view
             return call
@@ -194,12 +205,20 @@ def run_clock() -> None:
                     break
             progress.clear()
             publish(tick)
+            tries = 1
             while settled["tick"] < tick:
                 try:
-                    await asyncio.wait_for(progress.wait(), REPUBLISH_S)
+                    await asyncio.wait_for(progress.wait(), REPUBLISH_S if tries <= REPUBLISH_TRIES else None)
                 except asyncio.TimeoutError:
-                    log.warning("tick %d not settled after %.0f s; publishing it again", tick, REPUBLISH_S)
-                    publish(tick)
+                    if tries < REPUBLISH_TRIES:
+                        log.warning("tick %d not settled after %.0f s; publishing it again", tick, tries * REPUBLISH_S)
+                        publish(tick)
+                    else:  # not forever: what is wrong is elsewhere (the inverter's log says what)
+                        log.error("tick %d not settled after %d tries (%.0f s): not publishing it again; the home "
+                                  "waits for the inverter's settlement of it (see the inverter's log)", tick, tries,
+                                  tries * REPUBLISH_S)
+                        metrics.unsettled.inc()
+                    tries += 1
                 progress.clear()
             metrics.tick.set(tick)
             clock.next_tick = settled["tick"] + 1

@@ -44,10 +44,21 @@ from homesim.bus.session import component, env, log, retain, run_component, uris
 from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
 
-from homesim.messages import DeviceView, valid
+from homesim.messages import AddDevice, DeviceView, SwitchDevice, call_arguments, valid
+from homesim.messages import DeviceId as DeviceIdArgument
 
 #: How often the local controller looks whether the live home's files changed elsewhere [s].
 POLL_S = 1.0
+
+
+def by_name(action: Callable[..., Any], model: type) -> Callable[..., Any]:
+    """``action`` taking its arguments by position or by name, as ``model`` (the bus reference)
+    lists them: ``remove("tv")`` is ``remove(id="tv")`` (``messages.call_arguments``)."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return action(*call_arguments(model, args, kwargs).values())
+
+    call.__name__ = action.__name__
+    return call
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -513,9 +524,9 @@ def run_controller() -> None:
                 log.warning("ignored a device config on %s: %s", details.topic, error)
 
         await session.register(lambda: desired.devices(), uris.controller("list"))
-        await session.register(changing(desired.add), uris.controller("add"))
-        await session.register(changing(desired.remove), uris.controller("remove"))
-        await session.register(changing(desired.switch), uris.controller("switch"))
+        await session.register(changing(by_name(desired.add, AddDevice)), uris.controller("add"))
+        await session.register(changing(by_name(desired.remove, DeviceIdArgument)), uris.controller("remove"))
+        await session.register(changing(by_name(desired.switch, SwitchDevice)), uris.controller("switch"))
         await session.subscribe(on_config, uris.device_topic("config"),
                                 options=SubscribeOptions(match="wildcard", details_arg="details"))
         changed_elsewhere()

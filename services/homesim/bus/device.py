@@ -111,6 +111,24 @@ def changed_home(home: Home, device_id: str, changes: Any, base: Path, desired: 
         raise ApplicationError(INVALID_PROPERTY, "; ".join(problems)) from None
 
 
+def bind_checked(adapter: Adapter, new_home: Home) -> None:
+    """Bind ``adapter`` to ``new_home`` (its device's properties just changed) after checking its
+    present state against them: the kind's ``with_state`` (a battery's stored energy clamped to a
+    smaller capacity, with a line in the log) or its refusal, a clear error naming the field."""
+    from autobahn.wamp.exception import ApplicationError
+
+    from homesim.bus.session import log
+
+    try:
+        state, note = new_home.device(adapter.device_id).with_state(adapter.state())
+    except ValueError as error:
+        raise ApplicationError(INVALID_PROPERTY, str(error)) from None
+    adapter.bind(compile_home(new_home))
+    if note is not None:
+        adapter.restore(state)
+        log.warning("%s", note)
+
+
 def device_view(adapter: Adapter, revisions: Revisions) -> dict[str, Any]:
     """What ``get`` returns and ``config`` retains (with the properties' revision)."""
     return {"id": adapter.device_id, "kind": adapter.device.kind, "role": adapter.device.ROLE,
@@ -200,7 +218,7 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             before = adapter.device.model_dump(mode="json")
             new_home = changed_home(adapter.compiled.home, device_id, changes, base, desired.get("home"))
             revisions.check(device_id, revision, changes)
-            adapter.bind(compile_home(new_home))
+            bind_checked(adapter, new_home)
             revisions.accepted(changed_fields(before, adapter.device.model_dump(mode="json")))
             view = device_view(adapter, revisions)
             session.publish(uris.config(device_id), view, options=retain())
@@ -298,6 +316,10 @@ async def _resume(session, uris: Uris, adapter: Adapter, retained, log) -> None:
     if not (state and valid(adapter.device.STATE_MODEL, state, uris.state(adapter.device_id))):
         return
     adapter.restore(state)
+    fitted, note = adapter.device.with_state(adapter.state())  # (properties changed while it was down)
+    if note is not None:
+        adapter.restore(fitted)
+        log.warning("%s", note)
     last = await retained(session, uris.settlement, barrier)
     if last and valid(Settlement, last, uris.settlement) and int(last["tick"]) > adapter.applied_tick:
         missed = await _settlements(session, uris, adapter.applied_tick + 1, int(last["tick"]))
@@ -385,10 +407,22 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             return
         if timed_out:
             metrics.barrier_timeouts.inc()
-        received = events.pop(tick, {})
+        # (an event dropped as implausible is held as None: that device is missing, not waited for)
+        received = {d: event for d, event in events.pop(tick, {}).items() if event is not None}
         began = started.pop(tick, time.monotonic())
+        tripped = adapter.tripped
         settlement = adapter.settle(tick, received, off())
-        settlement["tick_sent"] = sent.pop(tick, None)
+        settlement["tick_sent"] = tick_sent = sent.pop(tick, None)
+        problem = unpublishable(settlement)
+        if problem is not None:
+            # Never a settlement the clock and the recorder refuse (the clock would wait for this
+            # tick for good): reported, and the tick settled without the events that made it.
+            metrics.settle_failures.inc()
+            log.error("tick %d can't be settled with the events of %s (%s): settled with none of them", tick,
+                      ", ".join(sorted(received)) or "no device", problem)
+            adapter.tripped = tripped
+            settlement = adapter.settle(tick, {}, off())
+            settlement["tick_sent"] = tick_sent
         if settlement["missing"]:
             log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
         session.publish(uris.settlement, settlement, options=retain())
@@ -413,6 +447,21 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         """Settle ``tick`` once the clock published it and every awaited device's event is in."""
         if tick in sent and awaited() <= events.get(tick, {}).keys():
             settle(tick)
+
+    def implausible(device_id: str, given: list[dict[str, Any]], topic: str) -> list[dict[str, Any]]:
+        """The events of ``given`` that can't be physically true (``InverterAdapter.implausible``),
+        dropped with one line for them all and counted: the device is missing from those ticks."""
+        dropped = []
+        for event in given:
+            reason = adapter.implausible(device_id, event)
+            if reason is not None:
+                dropped.append((event, reason))
+        if dropped:
+            metrics.dropped_events.inc(len(dropped))
+            ticks = [int(event["tick"]) for event, _ in dropped]
+            log.warning("dropped %d implausible event(s) of %s on %s, tick %d%s: %s", len(dropped), device_id, topic,
+                        ticks[0], f" to {ticks[-1]}" if len(ticks) > 1 else "", dropped[0][1])
+        return [event for event, _ in dropped]
 
     def sender(payload: Any, details, models: dict[str, type], ahead: bool) -> str | None:
         """The device that published ``payload`` on ``details.topic``, if it is this home's,
@@ -440,7 +489,8 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         tick = int(event["tick"])
         if tick <= adapter.applied_tick:
             return
-        events.setdefault(tick, {})[device_id] = event
+        # an implausible event is held as None: the device is missing from this tick
+        events.setdefault(tick, {})[device_id] = None if implausible(device_id, [event], details.topic) else event
         started.setdefault(tick, time.monotonic())
         ready(tick)
 
@@ -452,10 +502,11 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
             return
         horizon = adapter.applied_tick + 4 * AHEAD_TICKS  # held at most this far
         due = []
+        dropped = implausible(device_id, message["events"], details.topic)
         for event in message["events"]:
             tick = int(event["tick"])
             if adapter.applied_tick < tick <= horizon:
-                events.setdefault(tick, {})[device_id] = event
+                events.setdefault(tick, {})[device_id] = None if any(event is d for d in dropped) else event
                 if tick in sent:
                     due.append(tick)
         for tick in sorted(due):
@@ -544,6 +595,19 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
                 publish_progress()  # the flows of the last ticks, when none came for a while
 
     asyncio.ensure_future(barrier())
+
+
+def unpublishable(settlement: dict[str, Any]) -> str | None:
+    """Why a settlement breaks its contract (``messages.Settlement``: an SoC outside [0, 1], an
+    integer beyond 2**53, a number not finite...), which its receivers would drop; ``None``: it
+    holds."""
+    from pydantic import ValidationError
+
+    try:
+        Settlement.model_validate(settlement)
+    except ValidationError as error:
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:3])
+    return None
 
 
 def _compile(data: dict[str, Any], base: Path) -> CompiledHome:

@@ -35,6 +35,10 @@ Metric names follow Prometheus conventions (base units, ``_total`` counters):
 ``homesim_barrier_timeouts_total{home}``
     Ticks the inverter settled when its barrier ran out (some present device had not reported);
     a device the watcher marked missing is no longer waited for, so it adds none (inverter).
+``homesim_dropped_events_total{home}`` and ``homesim_settlement_failures_total{home}``
+    Energy events the inverter dropped as physically impossible (the device is missing from
+    those ticks), and ticks it could not settle with the events it had (settled with none of
+    them) (inverter).
 ``homesim_tick{home,process}``
     The last tick this process handled.
 ``homesim_bus_connected{home,process}``
@@ -103,6 +107,7 @@ class DeviceMetrics(ProcessMetrics):
         self.lag = Gauge("homesim_tick_lag_seconds", "Wall time from the clock's tick to this process taking its settlement [s]",
                          ["home", "device"], registry=self.registry).labels(home, device_id)
         self.soc = self.grid_on = self.cost = self.settled_ticks = self.missing = self.barrier_timeouts = None
+        self.dropped_events = self.settle_failures = None
         self.curtailed_power = self.curtailed_energy = None
         if "battery_soc" in exports:
             self.soc = Gauge("homesim_battery_soc_ratio", "Battery state of charge [0..1]", ["home", "device"],
@@ -123,6 +128,13 @@ class DeviceMetrics(ProcessMetrics):
                                          registry=self.registry).labels(home)
             self.missing = Gauge("homesim_missing_devices", "Devices missing from the last settlement", ["home"],
                                  registry=self.registry).labels(home)
+            self.dropped_events = Counter("homesim_dropped_events", "Energy events the inverter dropped as physically "
+                                          "impossible (PV at night, beyond a rating, a battery beyond its capacity): "
+                                          "the device is missing from those ticks", ["home"],
+                                          registry=self.registry).labels(home)
+            self.settle_failures = Counter("homesim_settlement_failures", "Ticks the inverter could not settle with "
+                                           "the events it had (the settlement would break its contract): settled "
+                                           "with none of them", ["home"], registry=self.registry).labels(home)
             self.barrier_timeouts = Counter("homesim_barrier_timeouts", "Ticks the inverter settled when its barrier ran out before "
                                             "every present device reported (a device marked missing is no longer waited for)",
                                             ["home"], registry=self.registry).labels(home)

@@ -8,7 +8,9 @@ dynamic authorizer: publish and register only under ``home.<home>.device.<own id
 Crossbar caches an authorizer's answers per role, so a role of its own lets each device's
 answers be cached safely, while the shared ``device`` role is asked every time),
 ``viewer`` (subscribe; call ``get``, ``clock.get``, ``controller.list`` and reports) and
-``operator`` (subscribe and call anything under the home). There is no anonymous access.
+``operator`` (subscribe and call anything under the home but the router's own ``authenticate``
+and ``authorize``, which only the router calls: services may only register them). There is no
+anonymous access.
 
 Credentials are made per run. Services authenticate with WAMP-CRA against secrets written
 into the router's configuration. Devices, viewers and operators present a ticket that the
@@ -62,6 +64,8 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
         {"name": "service", "permissions": [
             permission(prefix, "prefix", call=True, register=True, publish=True, subscribe=True),
             permission("wamp.", "prefix", call=True, subscribe=True),
+            # The router's own: the authorizer registers them, only the router calls them.
+            *[permission(own, "exact", register=True) for own in (uris.authenticator, uris.authorizer)],
         ]},
         {"name": "device", "authorizer": uris.authorizer},
         {"name": "viewer", "permissions": [
@@ -74,6 +78,8 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
         ]},
         {"name": "operator", "permissions": [
             permission(prefix, "prefix", call=True, subscribe=True),
+            # (not the router's own: an oracle of tickets, and false "refused" lines in the log)
+            *[permission(own, "exact") for own in (uris.authenticator, uris.authorizer)],
         ]},
     ]
     return {

@@ -7,6 +7,7 @@ ticks are settled and recorded.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import re
@@ -30,7 +31,7 @@ from homesim.engine.compiled import start_unix_s
 from homesim.home import Home, parse_yaml
 
 #: Service processes, in start order (the inverter is started with the devices).
-SERVICES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock")
+SERVICES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock")  # (credentials.SERVICE_NAMES)
 SRC = Path(__file__).resolve().parents[2]
 
 
@@ -146,7 +147,8 @@ class LiveHome:
             "HOMESIM_DB": str(self.db_path),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
         })
-        for key in ("HOMESIM_LOGLEVEL", "HOMESIM_BARRIER_TIMEOUT_S", "HOMESIM_WAMP_LOGLEVEL", "HOMESIM_JIT"):
+        for key in ("HOMESIM_LOGLEVEL", "HOMESIM_BARRIER_TIMEOUT_S", "HOMESIM_WAMP_LOGLEVEL", "HOMESIM_JIT",
+                    "HOMESIM_REPUBLISH_S"):
             if key in os.environ:
                 env[key] = os.environ[key]
         return env
@@ -197,6 +199,20 @@ class LiveHome:
         """The UI's address with this run's ticket in the fragment (never sent to a server)."""
         ticket = self.credentials.operator_ticket if role == "operator" else self.credentials.viewer_ticket
         return f"http://127.0.0.1:{self.port}/#home={self.home_id}&authid={role}&ticket={ticket}"
+
+    def write_ui_link(self, role: str) -> Path:
+        """``OUT/ui-<role>.html``, readable by the owner only: a page that opens :meth:`ui_url`
+        (the UI with the role's ticket), what ``homesim up`` prints instead of the link itself."""
+        path = self.out / f"ui-{role}.html"
+        url = html.escape(self.ui_url(role), quote=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.chmod(0o600)
+        tmp.write_text(f'<!doctype html><meta charset="utf-8"><title>homesim {role}</title>\n'
+                       f'<meta http-equiv="refresh" content="0; url={url}">\n'
+                       f'<a href="{url}">Open the homesim UI as {role}</a>\n')
+        os.replace(tmp, path)
+        return path
 
     def write_targets(self) -> None:
         """Prometheus file_sd targets: every process's metrics endpoint, with its labels."""
@@ -305,8 +321,11 @@ def run_up(live: LiveHome, print_fn=print, first_block: Callable[[], None] | Non
         finished = {live.uris.clock("get"): lambda: bool(live.ticks) and clock.process.poll() == 0}
         asyncio.run(_wait_registered(live, [live.uris.clock("get"), live.uris.plan("optimize")], finished))
         print_fn(f"homesim: {live.home.name!r} is live at {live.url} (realm home, home id {live.home_id})")
-        print_fn(f"homesim: UI (operator): {live.ui_url('operator')}")
-        print_fn(f"homesim: UI (viewer, watch only): {live.ui_url('viewer')}")
+        # Not the links themselves: they carry the tickets, and a terminal's scrollback or a CI
+        # log would keep them. Each opens from a file only its owner can read.
+        print_fn(f"homesim: UI (operator): {live.write_ui_link('operator').as_uri()} "
+                 f"(opens http://127.0.0.1:{live.port}/ with the operator's ticket; readable by you only)")
+        print_fn(f"homesim: UI (viewer, watch only): {live.write_ui_link('viewer').as_uri()}")
         print_fn(f"homesim: recorder writes {safe_url(live.db_path)}; the bus is documented at "
                  f"http://127.0.0.1:{live.port}/specs/")
         if live.anonymous:

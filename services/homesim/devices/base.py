@@ -19,6 +19,7 @@ energy
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import InitErrorDetails
 
 from homesim import messages
+from homesim.credentials import RESERVED_IDS
 from homesim.devices import schedule
 from homesim.devices.kernel import SWITCH
 from homesim.devices.schedule import LocalDays, Steps
@@ -61,7 +63,14 @@ TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
 
 #: A device id: lower-case letters, digits and ``_``, starting with a letter. Ids appear in
 #: ledger column names (``e.<id>``) and bus topics (``home.<home>.device.<id>.energy``).
-DeviceId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_IDS:
+        raise ValueError(f"{value!r} is reserved on the bus (it names a role or a service: "
+                         f"{', '.join(sorted(RESERVED_IDS))}); pick another id")
+    return value
+
+
+DeviceId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$"), AfterValidator(_not_reserved)]
 
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -210,6 +219,35 @@ class DeviceConfig(BaseModel):
         numbers or reads the weather says True."""
         return True
 
+    def with_state(self, state: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """A live device's present ``state`` (its adapter's, as on ``device.<id>.state``) checked
+        against these properties, just after they were changed: the state to go on with and a
+        line saying what was adjusted (``None``: nothing), or a ``ValueError`` naming the field
+        when the change can't be made. A kind whose state these properties bound says how (a
+        battery holding more than a new, smaller capacity: its stored energy is clamped)."""
+        return state, None
+
+    def power_limit_w(self) -> float | None:
+        """The most power its energy events can claim [W] (an upper bound, never below what
+        its model can produce; ``None``: none known). The live inverter drops an event beyond
+        it (``implausible``)."""
+        return None
+
+    def implausible(self, event: dict[str, Any], mid_unix_s: float, dt_s: int, latitude: float,
+                    longitude: float) -> str | None:
+        """Why this device's (schema-valid) energy event for the tick whose middle is
+        ``mid_unix_s`` [s] can't be physically true (``None``: it can). By default: energy
+        beyond :meth:`power_limit_w` times the tick, whichever field carries it."""
+        limit = self.power_limit_w()
+        if limit is None:
+            return None
+        bound = math.ceil(limit * dt_s) + 1  # (a tick's energy is rounded to whole Joules)
+        for name in ("demand_j", "available_j"):
+            if int(event.get(name, 0)) > bound:
+                return (f"{name} {event[name]} J is more than its rating allows: {limit:g} W for {dt_s} s is at most "
+                        f"{bound} J")
+        return None
+
 
 @dataclass(frozen=True)
 class FileCheck:
@@ -280,6 +318,21 @@ class LoadConfig(DeviceConfig):
     def parameters(self) -> dict[str, float]:
         """The behaviour's parameters by name [SI units]."""
         return {}
+
+    def power_limit_w(self) -> float | None:
+        """At most the sum of its powers [W]: those of its behaviour's parameters (``*_w``: a
+        thermostat's element, a charger's limits), else its own ``*_w`` fields (a list: its
+        largest), e.g. a TV's power and standby; ``None`` when it has none (a profile from a
+        file). A kind whose demand can exceed these says so by overriding this."""
+        powers = [float(v) for k, v in self.parameters().items() if k.endswith("_w")]
+        if not powers:
+            for name in type(self).model_fields:
+                value = getattr(self, name)
+                if name.endswith("_w") and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    powers.append(float(value))
+                elif name.endswith("_w") and isinstance(value, list) and value:
+                    powers.append(max(float(v) for v in value))
+        return sum(powers) if powers else None
 
     def initial_values(self) -> dict[str, float]:
         """The behaviour's state at the start, by name."""

@@ -11,7 +11,7 @@ Scenario (efficiency 1): a 10 kWh battery at 50 % charged at 10 kW for 15 min en
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Literal, NamedTuple
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from homesim.jit import njit
 from pydantic import Field, model_validator
@@ -108,6 +108,27 @@ class Config(DeviceConfig):
             charge_efficiency=self.charge_efficiency,
             discharge_efficiency=self.discharge_efficiency,
         )
+
+    def with_state(self, state: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """A capacity changed below what the battery stores clamps the stored energy to the new
+        capacity (SoC 1; the energy beyond it is dropped, said in the line) rather than refusing:
+        the battery was replaced by a smaller one, and its charge can't exceed what it holds."""
+        stored = int(state.get("stored_j", 0))
+        capacity = self.params().capacity_j
+        if stored <= capacity:
+            return state, None
+        return ({**state, "stored_j": capacity, "soc": 1.0},
+                f"capacity_kwh {self.capacity_kwh:g}: stored energy clamped from {stored} J to the new capacity "
+                f"{capacity} J (SoC 1; {stored - capacity} J dropped)")
+
+    def implausible(self, event: dict[str, Any], mid_unix_s: float, dt_s: int, latitude: float,
+                    longitude: float) -> str | None:
+        """Stored energy outside ``[0, capacity]``."""
+        stored = int(event.get("stored_j", 0))
+        capacity = self.params().capacity_j
+        if not 0 <= stored <= capacity:
+            return f"stored_j {stored} J is outside [0, {capacity}] J, its capacity of {self.capacity_kwh:g} kWh"
+        return None
 
     def initial_stored_j(self) -> int:
         """Stored energy at the start [J], inside the usable window."""

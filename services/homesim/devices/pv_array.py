@@ -15,7 +15,7 @@ coefficient).
 from __future__ import annotations
 
 import functools
-from typing import Annotated, ClassVar, Literal, NamedTuple
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 from homesim.jit import njit
@@ -201,6 +201,12 @@ def cec_modules():
     return pvlib.pvsystem.retrieve_sam("CECMod")
 
 
+#: The sun's elevation [degrees] below which a PV array's energy is taken as impossible: its
+#: model gives none past an apparent zenith of 90 degrees; refraction (~0.6 degrees) and the
+#: approximate position's error (< 0.5 degrees) stay well inside this margin.
+NIGHT_ELEVATION_DEG = -2.0
+
+
 class Config(DeviceConfig):
     """An array of identical modules at one tilt and azimuth."""
 
@@ -275,6 +281,27 @@ class Config(DeviceConfig):
             spec = cec_modules()[self.module]
             return self.modules * float(spec["V_mp_ref"]) * float(spec["I_mp_ref"])
         return self.modules * self.module_vmp_v * self.module_imp_a  # type: ignore[operator]
+
+    def power_limit_w(self) -> float:
+        """Twice its STC rating [W]: the plane of the array gets at most ~1.4 kW/m2 (the
+        extraterrestrial irradiance, ground reflection, cloud edges) and a cold cell gives up
+        to ~20 % more than at 25 degrees C; 2x bounds both (``implausible``)."""
+        return 2.0 * self.rated_w()
+
+    def implausible(self, event: dict[str, Any], mid_unix_s: float, dt_s: int, latitude: float,
+                    longitude: float) -> str | None:
+        """Beyond :meth:`power_limit_w`, or any energy with the sun more than
+        ``NIGHT_ELEVATION_DEG`` below the horizon at the tick's middle (its model gives none
+        with the sun's apparent zenith past 90 degrees: :func:`daylight`)."""
+        from homesim.devices.sun import approximate_elevation_deg
+
+        available = int(event.get("available_j", 0))
+        if available > 0:
+            elevation = approximate_elevation_deg(mid_unix_s, latitude, longitude)
+            if elevation < NIGHT_ELEVATION_DEG:
+                return (f"available_j {available} J with the sun {-elevation:.1f} degrees below the horizon: a PV "
+                        "array gives none at night")
+        return super().implausible(event, mid_unix_s, dt_s, latitude, longitude)
 
     def gamma_pdc(self) -> float:
         """Power temperature coefficient [1/K]."""

@@ -7,6 +7,7 @@ transparency: 2 very clear, 3 typical, 5+ hazy or polluted).
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -30,6 +31,34 @@ def extra_radiation(unix_s: np.ndarray) -> np.ndarray:
     distance = (1.00011 + 0.034221 * np.cos(day_angle) + 0.00128 * np.sin(day_angle)
                 + 0.000719 * np.cos(2 * day_angle) + 7.7e-05 * np.sin(2 * day_angle))  # (R0 / R)^2
     return (1366.1 * distance)[days - first]
+
+
+def approximate_elevation_deg(unix_s: float, latitude: float, longitude: float) -> float:
+    """The sun's elevation above the horizon [degrees] at an instant [s since 1970 UTC], without
+    refraction, by NOAA's "General Solar Position Calculations" (the fractional-year series
+    of Spencer 1971 for the equation of time and the declination; NOAA Global Monitoring
+    Laboratory): within a few tenths of a degree of the SPA (``solar_geometry``), plain Python,
+    for checks that need no block (the live inverter's: no PV with the sun well below the
+    horizon)."""
+    # fractional year [rad]: NOAA's (day of year - 1 + (hour - 12) / 24)
+    gamma = 2.0 * math.pi / 365.0 * ((unix_s - _year_start_unix_s(unix_s)) / 86_400.0 - 0.5)
+    eqtime = 229.18 * (0.000075 + 0.001868 * math.cos(gamma) - 0.032077 * math.sin(gamma)
+                       - 0.014615 * math.cos(2 * gamma) - 0.040849 * math.sin(2 * gamma))  # [min]
+    decl = (0.006918 - 0.399912 * math.cos(gamma) + 0.070257 * math.sin(gamma) - 0.006758 * math.cos(2 * gamma)
+            + 0.000907 * math.sin(2 * gamma) - 0.002697 * math.cos(3 * gamma) + 0.00148 * math.sin(3 * gamma))  # [rad]
+    minutes = (unix_s % 86_400.0) / 60.0 + eqtime + 4.0 * longitude  # true solar time [min]
+    hour_angle = math.radians(minutes / 4.0 - 180.0)
+    lat = math.radians(latitude)
+    sin_elevation = math.sin(lat) * math.sin(decl) + math.cos(lat) * math.cos(decl) * math.cos(hour_angle)
+    return math.degrees(math.asin(max(-1.0, min(1.0, sin_elevation))))
+
+
+def _year_start_unix_s(unix_s: float) -> float:
+    """1 January 00:00 UTC of the instant's year [s since 1970 UTC]."""
+    import datetime as dt
+
+    year = dt.datetime.fromtimestamp(unix_s, dt.timezone.utc).year
+    return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc).timestamp()
 
 
 class Config(DeviceConfig):
