@@ -7,6 +7,9 @@ On 8aab0e5 a write based on a stale read went through: the panel, which read the
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 import yaml
 from autobahn.wamp.exception import ApplicationError
@@ -90,3 +93,69 @@ def test_two_tabs_on_one_revision_the_second_is_refused(home):
 def _programs(client, live, soc):
     programs = client.call(uri(live, "device.inverter.get"))["properties"]["programs"]
     return [{**programs[0], "soc": soc}, *programs[1:]]
+
+
+def test_a_hand_edit_of_the_live_home_is_published_and_not_undone_by_the_next_action(home):
+    """The local controller's files are the desired home: an edit made by hand shows in the UI
+    (the retained ``devices`` is published again) and the next click (a switch) keeps it."""
+    live, client, _ = home
+    desired = client.subscribe(uri(live, "devices"))
+    path = live.out / "live" / "home.yaml"
+    data = yaml.safe_load(path.read_text())
+    oven = next(d for d in data["devices"] if d["id"] == "oven")
+    assert oven["rated_power_w"] != 3100
+    oven["rated_power_w"] = 3100
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def oven_in(message):
+        return next(d for d in message["home"]["devices"] if d["id"] == "oven")
+
+    wait_until(lambda: any(oven_in(m)["rated_power_w"] == 3100 for _, m in desired), what="the edit published")
+    client.call(uri(live, "controller.switch"), "kettle", False)
+    try:
+        after = yaml.safe_load(path.read_text())
+        assert next(d for d in after["devices"] if d["id"] == "oven")["rated_power_w"] == 3100
+        assert "kettle" in (live.out / "live" / "state.json").read_text()
+        assert oven_in(desired[-1][1])["rated_power_w"] == 3100
+    finally:
+        client.call(uri(live, "controller.switch"), "kettle", True)
+
+
+def test_a_restarted_device_keeps_its_revision_or_takes_the_next_if_changed_while_down(home):
+    live, client, _ = home
+    view = client.call(uri(live, "device.tv.set"), {"power_w": 95})
+    revision = view["revision"]
+    pid = live.pid_of("device.tv")
+    os.kill(pid, signal.SIGKILL)
+    restarted = wait_until(lambda: _running_other_than(live, "device.tv", pid) and _get(client, live, "tv"),
+                           timeout_s=60, what="the tv restarted")
+    assert restarted["revision"] == revision and restarted["properties"]["power_w"] == 95
+    with pytest.raises(ApplicationError) as refused:  # what changed before it is no longer known
+        client.call(uri(live, "device.tv.set"), {"name": "TV"}, revision=revision - 1)
+    assert refused.value.error == CONFLICT and "no longer known" in refused.value.args[0]
+    # changed while it was down (by hand in the live home, as kubectl patch does a Device)
+    configs = client.subscribe(uri(live, "device.tv.config"))
+    path = live.out / "live" / "home.yaml"
+    data = yaml.safe_load(path.read_text())
+    next(d for d in data["devices"] if d["id"] == "tv")["power_w"] = 120
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    pid = live.pid_of("device.tv")
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: any(c["revision"] == revision + 1 for _, c in configs), timeout_s=60,
+               what="the restarted tv's config")
+    config = next(c for _, c in configs if c["revision"] == revision + 1)
+    assert config["properties"]["power_w"] == 120 and config["changed"] == ["power_w"]
+
+
+def _running_other_than(live, name, pid):
+    try:
+        return live.pid_of(name) != pid
+    except LookupError:
+        return False
+
+
+def _get(client, live, device_id):
+    try:
+        return client.call(uri(live, f"device.{device_id}.get"))
+    except ApplicationError:
+        return None

@@ -242,17 +242,18 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
                 session.publish(uris.energy_ahead(device_id), {"events": adapter.ahead(first, end)})
                 ahead["sent_to"] = max(ahead["sent_to"], end)
 
-        # First of all, so that a device the watcher reports present answers get and set.
-        await session.register(get, uris.get(device_id))
-        await session.register(set_properties, uris.set(device_id))
         if not resumed:  # the first join: the revision goes on from the previous process's
             resumed["done"] = True
             last = await retained(session, uris.config(device_id), (uris.settlements_since, 0, 1))
-            if (last and revisions.revision == 0 and valid(DeviceView, last, uris.config(device_id))
+            if (last and valid(DeviceView, last, uris.config(device_id))
                     and revisions.resume(last, adapter.device.model_dump(mode="json"))):
                 session.publish(uris.config(device_id), device_view(adapter, revisions), options=retain())
                 log.info("properties changed elsewhere while down: %s (revision %d)",
                          ", ".join(revisions.changed), revisions.revision)
+        # First of all (but the revision), so that a device the watcher reports present answers
+        # get and set (with the revision it goes on from).
+        await session.register(get, uris.get(device_id))
+        await session.register(set_properties, uris.set(device_id))
         if not inverter:  # the inverter's own home follows every change
             await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
 
