@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -269,3 +270,152 @@ def test_the_bus_reads_the_live_home_as_a_home_file(tmp_path):
 def test_a_bad_home_file_error_is_still_a_home_file_error(tmp_path):
     with pytest.raises(HomeFileError):
         load_home(home_file(tmp_path, "start: 2026-02-30\n"))
+
+
+# --- 8. hostile files (issue 24): refused at once, in bounded time and memory -----------------
+
+#: A generous bound on a refusal [s]: each measured well under a second in-process (before the
+#: fix: a billion laughs 243 s then a MemoryError, 200,000 unknown keys no answer in 60 s).
+QUICK_S = 10.0
+
+
+def laughs(levels: int = 9, breadth: int = 9) -> str:
+    """YAML "billion laughs": ``breadth ** levels`` strings from a few hundred bytes of aliases."""
+    text = "a0: &a0 [" + ", ".join(["lol"] * breadth) + "]\n"
+    for level in range(1, levels):
+        text += f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * breadth) + "]\n"
+    return text
+
+
+def refusal(*args) -> tuple[list[str], float]:
+    """The lines of ``homesim ARGS`` refusing (exit 2, no traceback, at most 20 problems and a
+    count) and how long it took [s]."""
+    start = time.monotonic()
+    status, _, err = run(*args)
+    took = time.monotonic() - start
+    assert status == 2, err[:2000]
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0].startswith("homesim: ") and len(lines) <= 22
+    assert all(len(line) < 1000 for line in lines)  # no huge value echoed whole
+    return lines, took
+
+
+@pytest.mark.parametrize("where", ["finance file", "home's finance:", "home file"])
+def test_a_billion_laughs_is_refused_before_it_is_expanded(tmp_path, where):
+    bomb = laughs() + "pv_per_kwp: *a8\n"
+    home = EXAMPLES / "home.yaml"
+    args = ["plan", home, "--out", tmp_path / "out"]
+    if where == "finance file":
+        (tmp_path / "laughs.yaml").write_text(bomb)
+        args += ["--finance", tmp_path / "laughs.yaml"]
+        named = f"{tmp_path / 'laughs.yaml'}: invalid finance section"
+    elif where == "home's finance:":
+        home = tmp_path / "home.yaml"
+        home.write_text((EXAMPLES / "home.yaml").read_text() + "finance:\n"
+                        + "".join(f"  {line}\n" for line in bomb.splitlines()))
+        args[1] = home
+        named = f"{home}: invalid home definition"
+    else:
+        home = home_file(tmp_path, laughs() + HEAD.replace("name: t", "name: *a8"))
+        args[1] = home
+        named = f"{home}: invalid home definition"
+    lines, took = refusal(*args)
+    assert lines[0] == f"homesim: {named}"
+    assert "its aliases (*name) expand to more than 50,000 values" in lines[1]
+    assert took < QUICK_S and not (tmp_path / "out").exists()
+
+
+def test_aliases_that_stay_small_are_read_as_before(tmp_path):
+    text = HEAD + "  - {id: load, kind: generic_load, power_w: &p 100}\n  - {id: load2, kind: generic_load, power_w: *p}\n"
+    assert load_home(home_file(tmp_path, text)).device("load2").power_w == 100
+    merged = parse_yaml("base: &b {x: 1, y: 2}\nthing: {<<: *b, y: 3}\n")
+    assert merged["thing"] == {"x": 1, "y": 3}
+
+
+def test_an_alias_inside_what_it_names_and_deep_nesting_are_refused(tmp_path):
+    lines = refused(tmp_path, HEAD.replace("name: t", "name: &n [1, *n]"))
+    assert "the alias *n is inside the value &n it names" in lines[1]
+    lines = refused(tmp_path, HEAD.replace("name: t", "name: " + "[" * 101 + "]" * 101))
+    assert "nested more than 100 levels deep" in lines[1]
+
+
+def test_200000_unknown_keys_in_a_finance_file_are_refused_at_once(tmp_path):
+    finance = tmp_path / "keys.yaml"
+    finance.write_text("".join(f"unknown_key_{i:06d}: {i}\n" for i in range(200_000)))  # 5.3 MB
+    assert finance.stat().st_size > 5_000_000
+    lines, took = refusal("plan", EXAMPLES / "home.yaml", "--finance", finance, "--out", tmp_path / "out")
+    assert lines[1:] == ["  holds more than 50,000 values (keys, values and list items): too many for a home or "
+                         "finance file"]
+    assert took < QUICK_S
+
+
+def test_thousands_of_problems_list_the_first_20_and_count_the_rest(tmp_path):
+    finance = tmp_path / "keys.yaml"
+    finance.write_text("".join(f"unknown_key_{i:05d}: {i}\n" for i in range(20_000)))  # 40,000 values: read
+    lines, took = refusal("plan", EXAMPLES / "home.yaml", "--finance", finance, "--out", tmp_path / "out")
+    assert len(lines) == 22 and lines[1].startswith("  unknown_key_00000: unknown field; allowed: analysis_years")
+    assert lines[20].startswith("  unknown_key_00019: unknown field") and lines[21] == "  ... and 19,980 more problems"
+    assert took < QUICK_S  # was quadratic: 10,000 keys 1.1 s, 40,000 13.7 s
+    devices = "".join(f"  - {{id: l{i}, kind: generic_load, power_w: -{i + 1}}}\n" for i in range(5_000))
+    lines = refused(tmp_path, HEAD + devices)
+    assert lines[2] == "  devices[2].power_w: -2 is not allowed: must be >= 0" and lines[-1] == "  ... and 4,980 more problems"
+
+
+def test_a_huge_value_is_cut_before_an_error_formats_it():
+    from homesim.plan import _finance_from
+
+    bomb: object = ["lol"] * 9
+    for _ in range(8):
+        bomb = [bomb] * 9  # 9 ** 9 strings by reference: str() would build gigabytes
+    start = time.monotonic()
+    with pytest.raises(HomeFileError) as error:
+        _finance_from({"pv_per_kwp": bomb}, "finance.yaml")
+    assert "pv_per_kwp: [[[[[[[[['lol', 'lol'" in str(error.value) and "... (9 items)" in str(error.value)
+    with pytest.raises(HomeFileError) as error:
+        home_from_dict({"name": bomb, "location": {"latitude": 0, "longitude": 0}, "start": "2026-01-01",
+                        "devices": [{"id": "x" * 9_000_000, "kind": "grid"}]})
+    assert "'xxxxxxxx" in str(error.value) and "(9,000,000 characters)" in str(error.value)
+    assert len(str(error.value)) < 2_000 and time.monotonic() - start < QUICK_S
+
+
+def test_a_huge_value_in_a_finance_file_is_cut(tmp_path):
+    finance = tmp_path / "huge.yaml"
+    finance.write_text("pv_per_kwp: " + "x" * 9_000_000 + "\n")
+    lines, took = refusal("plan", EXAMPLES / "home.yaml", "--finance", finance, "--out", tmp_path / "out")
+    assert lines[1] == "  pv_per_kwp: '" + "x" * 79 + "... (9,000,000 characters) is not allowed: must be a number"
+    assert took < QUICK_S
+
+
+def test_a_file_over_10_mb_is_refused_unread(tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("w") as handle:
+        handle.write("# " + "x" * (10 * 2**20) + "\n" + HEAD)
+    status, _, err = run("validate", big)
+    assert status == 2 and err.splitlines()[1] == "  larger than 10 MB: too big for a home or finance file"
+
+
+def test_hostile_schedule_files_are_refused_with_their_file_and_a_short_line(tmp_path):
+    from homesim import loadshedding
+
+    cases = {
+        "deep.json": ("[" * 1_000_000, loadshedding.read_stage_timeline, "nested too deeply"),
+        "area.json": ('{"events": 5}', loadshedding.read_esp_area, "events and schedule.days must be lists"),
+        "stages.json": ('{"schedule": {"days": [{"date": "2026-01-01", "stages": 7}]}}', loadshedding.read_esp_area,
+                        "schedule.days[0].stages: must be a list of lists"),
+        "cell.csv": ("stage,start,finsh\n" + "x" * 200_000 + ",a,b\n", loadshedding.read_stage_timeline,
+                     "line 2: not CSV (field larger than field limit"),
+        "value.csv": ("stage,start,finsh\n" + "9" * 100_000 + ",a,b\n", loadshedding.read_stage_timeline,
+                      "'" + "9" * 79 + "... (100,000 characters) is not allowed"),
+        "wide.csv": (",".join(f"c{i}" for i in range(1_000_000)) + "\n", loadshedding.read_stage_timeline,
+                     "missing column 'stage'; the header is c0,c1,"),
+        "rotation.csv": ("date_of_month,start_time,finsh_time,stage\n" + "1,10:00,12:00,1\n" * 20_000,
+                         loadshedding.read_area_schedule, "line 11906: more than 11,904 rows is not allowed"),
+    }
+    for name, (text, reader, expected) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(loadshedding.ScheduleError) as error:
+            reader(path)
+        assert str(error.value).startswith(str(path)) and expected in str(error.value), (name, str(error.value)[:300])
+        assert len(str(error.value)) < 400, name

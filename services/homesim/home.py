@@ -335,6 +335,15 @@ def home_from_dict(data: Any, source: str = "", home_dir: Path | None = None) ->
     """Validate a home given as plain data. Raises :class:`HomeFileError`."""
     if not isinstance(data, dict):
         raise HomeFileError([f"the file must be a mapping of fields (name, location, start, devices...), got {type(data).__name__}"], source)
+    devices = data.get("devices")
+    if isinstance(devices, list):
+        # pydantic writes a discriminator it can't use into its error whole: a list or mapping
+        # as a kind (made huge by aliases or shared parts) is refused here, cut
+        kinds = [f"devices[{index}].kind: {_show(device['kind'])} is not a device kind: must be one of {', '.join(KINDS)}"
+                 for index, device in enumerate(devices)
+                 if isinstance(device, dict) and isinstance(device.get("kind"), (list, dict))]
+        if kinds:
+            raise HomeFileError(kinds, source)
     try:
         home = Home.model_validate(data)
     except ValidationError as error:

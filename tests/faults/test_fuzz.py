@@ -103,6 +103,46 @@ def test_a_home_file_that_is_not_a_home(tmp_path, text):
     clear(refused.value)
 
 
+def shared(leaf: object, levels: int, breadth: int) -> object:
+    """``breadth ** levels`` leaves in lists that share their parts (what YAML aliases build):
+    up to 12 ** 12 (9e12) leaves in a few kilobytes; formatted whole it would never end."""
+    value = leaf
+    for _ in range(levels):
+        value = [value] * breadth
+    return value
+
+
+@FUZZ
+@given(path=st.sampled_from(REFERENCE_PATHS + [("finance",), ("finance", "pv_per_kwp"), ("finance", "loan")]),
+       levels=st.integers(1, 12), breadth=st.integers(1, 12), leaf=NASTY)
+def test_any_field_replaced_by_a_value_of_billions_of_shared_parts(path, levels, breadth, leaf):
+    """Issue 24: an error never formats a huge value whole (it cuts a bounded prefix), and lists
+    at most 20 problems and a count."""
+    data = copy.deepcopy(REFERENCE)
+    if path[0] == "finance" and len(path) > 1:
+        data["finance"] = {}
+    data = replaced(data, path, shared(leaf, levels, breadth))
+    try:
+        home_from_dict(data, home_dir=EXAMPLES)
+    except HomeFileError as error:
+        clear(error)
+        assert len(error.problems) <= 21
+        assert all(len(p) < 2_000 for p in error.problems)
+
+
+@FUZZ
+@given(count=st.integers(1, 30_000), prefix=st.sampled_from(["x", "pv_per_kwp", "devices", "kind", "on"]))
+def test_many_unknown_fields_are_listed_20_and_counted(count, prefix):
+    """Issue 24: thousands of problems are formatted in linear time, 20 of them listed."""
+    data = {**REFERENCE, **{f"{prefix}_{i}": i for i in range(count)}}
+    with pytest.raises(HomeFileError) as error:
+        home_from_dict(data, home_dir=EXAMPLES)
+    clear(error.value)
+    assert len(error.value.problems) == min(count, 20) + (count > 20)
+    if count > 20:
+        assert error.value.problems[-1] == f"... and {count - 20:,} more problem{'s' if count > 21 else ''}"
+
+
 # --- messages --------------------------------------------------------------------------------
 
 MODELS = sorted({m for t in messages.TOPICS for m in t.messages} | {p.request for p in messages.PROCEDURES},

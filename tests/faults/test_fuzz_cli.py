@@ -33,13 +33,15 @@ from homesim.home import parse_yaml
 HOME_CASES = 120
 RANDOM_HOME_CASES = 80
 OPTION_CASES = 60
+HOSTILE_CASES = 40
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 #: Cases actually run, by test (printed at the end of the module).
 RAN: dict[str, int] = {}
 
-#: A field-level line of a refusal: an indented ``<path>: <what>``.
-FIELD_LINE = re.compile(r"^  \S[^\n]*?: \S")
+#: A field-level line of a refusal: an indented ``<path>: <what>``, or the count of problems
+#: beyond the first 20.
+FIELD_LINE = re.compile(r"^  \S[^\n]*?: \S|^  \.\.\. and [\d,]+ more problems?$")
 
 #: Scalars written into the YAML text as they are, unquoted.
 RAW_VALUES = [
@@ -161,6 +163,7 @@ def assert_clear(status: int, err: str, what: str) -> None:
         bad = [line for line in lines[1:] if not FIELD_LINE.match(line)]
         assert not bad, f"{what}: not field-level: {bad}\n{err}"
         assert "Traceback" not in err
+        assert len(lines) <= 22 and all(len(line) < 2_000 for line in lines), f"{what}: not capped"
 
 
 def workspace() -> Path:
@@ -251,12 +254,60 @@ def test_compare_options_run_or_are_refused_clearly(vary, workers):
     assert_clear(status, err, " ".join(map(str, args)))
 
 
+@st.composite
+def hostile_document(draw) -> str:
+    """A YAML document built to hang or exhaust a reader (issue 24): nested aliases ("billion
+    laughs") of any depth and breadth, a value that contains itself, tens of thousands of keys
+    or list items, a scalar of megabytes, deep nesting."""
+    shape = draw(st.sampled_from(["laughs", "recursive", "keys", "items", "huge", "deep"]))
+    field = draw(st.sampled_from(["pv_per_kwp", "name", "devices", "loan", "nosuch"]))
+    if shape == "laughs":
+        levels, breadth = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+        text = "a0: &a0 [" + ", ".join(["lol"] * breadth) + "]\n"
+        for level in range(1, levels):
+            text += f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * breadth) + "]\n"
+        return text + f"{field}: *a{levels - 1}\n"
+    if shape == "recursive":
+        return f"{field}: &r [1, *r]\n"
+    if shape == "keys":
+        return "".join(f"{field}_{i}: {i}\n" for i in range(draw(st.integers(1, 60_000))))
+    if shape == "items":
+        return f"{field}: [" + ", ".join(["1"] * draw(st.integers(1, 60_000))) + "]\n"
+    if shape == "huge":
+        return f"{field}: " + "x" * draw(st.integers(1, 9_000_000)) + "\n"
+    depth = draw(st.integers(1, 5_000))
+    return f"{field}: " + "[" * depth + "]" * depth + "\n"
+
+
+@settings(max_examples=HOSTILE_CASES, **FUZZ)
+@given(document=hostile_document(), where=st.sampled_from(["home file", "home's finance:", "finance file"]))
+def test_a_hostile_home_or_finance_file_is_refused_at_once(document, where):
+    RAN["hostile files"] = RAN.get("hostile files", 0) + 1
+    folder = workspace()
+    home = folder / "home.yaml"
+    reference = (EXAMPLES / "home.yaml").read_text()
+    if where == "home file":
+        home.write_text(document)
+        args = ["validate", home]
+    elif where == "home's finance:":
+        home.write_text(reference + "finance:\n" + "".join(f"  {line}\n" for line in document.splitlines()))
+        args = ["plan", home, "--years", "1", "--out", folder / "out"]
+    else:
+        home.write_text(reference)
+        (folder / "finance.yaml").write_text(document)
+        args = ["plan", home, "--finance", folder / "finance.yaml", "--years", "1", "--out", folder / "out"]
+    status, _, err = run(*args)
+    assert status == 2, f"{where}: {document[:300]}"  # no document of these shapes is a home or prices
+    assert_clear(status, err, f"{where}: {document[:300]}")
+    assert not (folder / "out").exists()
+
+
 def test_zz_case_counts(request):
     """The fuzzer's case counts (settings above; what ran is printed)."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     line = "fuzz_cli cases run: " + ", ".join(f"{k} {v}" for k, v in RAN.items()) + \
         f" (settings: {HOME_CASES} mutated, {RANDOM_HOME_CASES} random, {OPTION_CASES} simulate options, " \
-        f"{OPTION_CASES // 2} compare options)"
+        f"{OPTION_CASES // 2} compare options, {HOSTILE_CASES} hostile files)"
     if reporter is not None:
         reporter.write_line("\n" + line)
     print(line)
