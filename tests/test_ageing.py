@@ -308,3 +308,78 @@ def test_bad_input_is_refused_naming_the_argument_and_what_is_allowed(kwargs: di
 def test_bad_input_to_the_helpers_is_refused(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- the model a battery names, and the range a plan shows -----------------------------------
+
+def test_a_battery_names_its_ageing_model_and_a_wrong_one_is_refused_listing_the_allowed() -> None:
+    from pathlib import Path
+
+    from homesim.home import HomeFileError, home_from_dict, read_home_file
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+
+    def home(**battery):
+        data = read_home_file(examples / "home.yaml")
+        next(d for d in data["devices"] if d["id"] == "battery").update(battery)
+        return home_from_dict(data, home_dir=examples)
+
+    assert battery_model(home().battery) == "nrel_blast_lfp_sony_murata"
+    assert battery_model(home(ageing_model="naumann_lfp").battery) == "naumann_lfp"
+    assert battery_model(home(chemistry="NMC", ageing_model="sam_nmc").battery) == "sam_nmc"
+    assert battery_model(home(chemistry="lead_acid").battery) is None
+    with pytest.raises(HomeFileError) as bad:
+        home(ageing_model="blast")
+    assert ("ageing_model: 'blast' is not allowed: must be one of 'nrel_blast_lfp_sony_murata', "
+            "'nrel_blast_lfp_250ah_prismatic', 'naumann_lfp', 'nrel_blast_nmc_kokam' or 'sam_nmc'") in str(bad.value)
+    with pytest.raises(HomeFileError) as bad:
+        home(ageing_model="sam_nmc")
+    assert ("ageing_model 'sam_nmc' is a model of NMC cells, the battery is LFP; allowed: "
+            "nrel_blast_lfp_sony_murata, nrel_blast_lfp_250ah_prismatic, naumann_lfp") in str(bad.value)
+    with pytest.raises(HomeFileError, match="the battery is lead_acid; allowed: none"):
+        home(chemistry="lead_acid", ageing_model="naumann_lfp")
+
+
+def test_a_fade_carries_the_chemistry_s_other_models_along_the_same_histories() -> None:
+    soc = seasonal_cycle()
+    first = capacity_fade("naumann_lfp", soc, HOUR, others=True)
+    second = capacity_fade("naumann_lfp", soc, HOUR, start_fade=first, others=True)
+    assert list(second.remaining_by_model) == ["naumann_lfp", "nrel_blast_lfp_sony_murata",
+                                               "nrel_blast_lfp_250ah_prismatic"]
+    for name in MODELS:
+        if MODELS[name].chemistry == "lfp":
+            alone = fade_over_years(name, soc, HOUR, 2)[-1].remaining
+            assert second.remaining_by_model[name] == pytest.approx(alone, abs=1e-12)
+    assert capacity_fade("sam_nmc", soc, HOUR, others=True).others.keys() == {"nrel_blast_nmc_kokam"}
+    assert capacity_fade("sam_nmc", soc, HOUR).others == {}
+
+
+def test_a_plan_shows_its_model_and_the_end_of_life_year_of_every_published_model_of_its_cells() -> None:
+    from pathlib import Path
+
+    from homesim import finance as money, plan
+    from homesim.home import load_home, with_changes
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    home = with_changes(load_home(examples / "home.yaml"), {"battery.ageing_model": "naumann_lfp"}, examples)
+    ends = {"naumann_lfp": [0.8, 0.69, 0.6], "nrel_blast_lfp_sony_murata": [0.95, 0.9, 0.85],
+            "nrel_blast_lfp_250ah_prismatic": [0.97, 0.95, 0.93]}
+
+    def year(k, by_model):
+        share = ends["naumann_lfp"][k - 2] if k > 1 else 1.0
+        return plan.Year(year=k, battery_share=share, battery_kwh=10 * share, pv_share=1.0, pv_kwh=1000.0,
+                         load_kwh=3000.0, import_kwh=100.0, export_kwh=0.0, import_cost=300.0, export_revenue=0.0,
+                         outage_hours=0.0, unmet_hours_in_outages=0.0, battery_share_by_model=by_model)
+
+    system = [year(k, {m: shares[k - 1] for m, shares in ends.items()}) for k in (1, 2, 3)]
+    base = [year(k, {}) for k in (1, 2, 3)]
+    prices = money.Finance(pv_per_kwp=10_000, battery_per_kwh=5_000, inverter_per_kw=4_000, analysis_years=3)
+    result = plan.price(home, prices, system, base, plan.grid_only(home, examples))
+    totals = result.totals
+    assert totals["battery_ageing_model"] == "naumann_lfp"
+    assert totals["battery_end_of_life_year"] == 3  # starts year 3 at 69 %
+    assert totals["battery_end_of_life_year_by_model"] == {"naumann_lfp": 3, "nrel_blast_lfp_sony_murata": None,
+                                                           "nrel_blast_lfp_250ah_prismatic": None}
+    text = plan.format_plan(result)
+    assert ("ageing model naumann_lfp; the published models of its cells: end of life in year 3 to beyond 3"
+            in text), text

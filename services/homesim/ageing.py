@@ -229,6 +229,13 @@ class Fade:
     age_s: float
     efc: float
     state: tuple = field(default=(), repr=False)  # the model's own quantities, to continue
+    #: The other models of the chemistry over the same histories (``capacity_fade(others=True)``).
+    others: dict[str, Fade] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def remaining_by_model(self) -> dict[str, float]:
+        """Share left by this model and each of ``others`` [-], this one first."""
+        return {self.model: self.remaining, **{name: fade.remaining for name, fade in self.others.items()}}
 
     @property
     def chemistry(self) -> str:
@@ -669,7 +676,7 @@ def _check(model: object, soc: ArrayLike, dt_s: object, temp_c: object) -> tuple
 
 
 def capacity_fade(model: str, soc: ArrayLike, dt_s: float, temp_c: float = 25.0,
-                  start_fade: float | Fade = 0.0, start_age_s: float | None = None) -> Fade:
+                  start_fade: float | Fade = 0.0, start_age_s: float | None = None, others: bool = False) -> Fade:
     """Capacity a battery loses over one SoC history, from a given starting state.
 
     The model's laws (module constants; ``t`` time, ``EFC`` equivalent full cycles counted
@@ -740,6 +747,10 @@ def capacity_fade(model: str, soc: ArrayLike, dt_s: float, temp_c: float = 25.0,
     start_age_s : float, optional
         Age at the start [s], >= 0. Default: the Fade's ``age_s``, or the equivalent time of a
         share.
+    others : bool, optional
+        Also age the chemistry's other models over the same history, each from its state in
+        ``start_fade.others`` (new if absent), into the result's ``others``: ``homesim plan``
+        drives its battery by one model and shows the range the published models give.
 
     Returns
     -------
@@ -782,7 +793,14 @@ def capacity_fade(model: str, soc: ArrayLike, dt_s: float, temp_c: float = 25.0,
         state = (*state[:4], stack)
     end = _advance(model, state, h, cycles)
     calendar, cycle = _split(model, end)
-    return Fade(model, calendar, cycle, age + h.duration_s, h.efc, state=end)
+    alongside: dict[str, Fade] = {}
+    if others:
+        before = start_fade.others if isinstance(start_fade, Fade) else {}
+        for name in models_of(MODELS[model].chemistry):
+            if name != model:
+                start = before.get(name)
+                alongside[name] = capacity_fade(name, soc, dt_s, temp_c, start if start is not None else 0.0)
+    return Fade(model, calendar, cycle, age + h.duration_s, h.efc, state=end, others=alongside)
 
 
 def fade_over_years(model: str, soc_year: ArrayLike, dt_s: float, years: int,
@@ -884,28 +902,25 @@ def battery_model(battery: object) -> str | None:
     return DEFAULT_MODELS.get(chemistry)
 
 
-def fade_with_others(model: str, soc: ArrayLike, dt_s: float, previous: dict[str, Fade] | None = None,
-                     temp_c: float = 25.0) -> dict[str, Fade]:
-    """One history's fade by ``model`` and by every other model of its chemistry, each from its
-    own state in ``previous`` (a dict this returned for the year before; None: new batteries).
-
-    ``homesim plan`` drives its battery by ``model`` and carries the others along the same
-    histories, to show the range published models give. Keys: model names, ``model`` first.
-    """
-    model = model_name(model)
-    out: dict[str, Fade] = {}
-    for name in [model] + [m for m in models_of(MODELS[model].chemistry) if m != model]:
-        start = (previous or {}).get(name)
-        out[name] = capacity_fade(name, soc, dt_s, temp_c, start_fade=start if start is not None else 0.0)
-    return out
-
-
 def end_of_life_by_model(shares_by_year: list[dict[str, float]], eol_share: float = EOL_SHARE) -> dict[str, int | None]:
-    """Per model, the first year that starts below ``eol_share`` [year], from each year's
-    end-of-year shares by model (``shares_by_year[k]``: year ``k + 1``); None if none does."""
+    """Per model, the first year that starts below ``eol_share`` [year] (as ``homesim plan``
+    counts its battery's), from each year's end-of-year shares by model (``shares_by_year[k]``:
+    the end of year ``k + 1``, from :attr:`Fade.remaining_by_model`); None if none does."""
     names = list(dict.fromkeys(name for year in shares_by_year for name in year))
     return {name: next((k + 2 for k, year in enumerate(shares_by_year) if year.get(name, 1.0) < eol_share), None)
             for name in names}
+
+
+def years_range(by_model: dict[str, int | None], horizon: int) -> str:
+    """The spread of end-of-life years across models, as a person reads it: ``"12-17"``,
+    ``"12 to beyond 20"`` (some not within ``horizon`` years), ``"beyond 20"``."""
+    years = [y for y in by_model.values() if y is not None]
+    if not years:
+        return f"beyond {horizon}"
+    low, high = min(years), max(years)
+    if len(years) < len(by_model):
+        return f"{low} to beyond {horizon}"
+    return f"{low}" if low == high else f"{low}-{high}"
 
 
 #: Median PV degradation rate [1/year]: Jordan & Kurtz 2013 (median 0.5 %/year, mean 0.8 %/year

@@ -458,11 +458,15 @@ class PlanTotals(Message):
     outage_coverage: float = Field(ge=0, le=1, description="Share of outage hours with the essential loads powered")
     cost_per_outage_hour_avoided: float | None = unit("Net cost per outage hour avoided (null: none avoided)",
                                                       "currency/h")
-    battery_ageing_model: str | None = Field(description="Battery ageing model (lfp, nmc; null: no battery)")
+    battery_ageing_model: str | None = Field(description="Battery ageing model, a published model of its cells "
+                                             "(homesim.ageing.MODELS; null: no battery or none for its chemistry)")
     battery_share_last_year: float = Field(ge=0, le=1, description="Battery capacity left in the last year, "
                                                                    "share of the original")
     battery_end_of_life_year: int | None = Field(description="Year the battery falls below its end-of-life share "
                                                              "(null: not within the plan)")
+    battery_end_of_life_year_by_model: dict[str, int | None] = Field(
+        default_factory=dict, description="The same by each published ageing model of its cells, over the same "
+        "simulated years (null: not within the plan)")
 
 
 class PlanYear(Message):

@@ -193,6 +193,8 @@ class Year:
     outage_hours: float
     unmet_hours_in_outages: float
     efc: float = 0.0  # equivalent full cycles of the battery this year [-]
+    #: share left at the end of the year by each ageing model of its chemistry, driving one first [-]
+    battery_share_by_model: dict[str, float] = field(default_factory=dict)
 
 
 def _derated(loss: float, share: float) -> float:
@@ -330,7 +332,7 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
     total = int(days * 86_400 // dt_s)
     dirs = home_dirs or [None] * len(homes)
     replace = replace or [True] * len(homes)
-    chemistry = [CHEMISTRIES.get(h.battery.chemistry) if h.battery is not None else None for h in homes]
+    chemistry = [ageing.battery_model(h.battery) if h.battery is not None else None for h in homes]
     fades: list[ageing.Fade | None] = [None] * len(homes)
     repeats = [same_every_year(h) for h in homes]
     out: list[list[Year]] = [[] for _ in homes]
@@ -408,8 +410,10 @@ def _settle(compiled: Any, blocks: list[Any], total: int, aged: Home, dt_s: int,
     figures = _figures(aged, arrays, blocks, dt_s, year, share, pv_share, essential_ids)
     if chemistry is not None:
         previous = fades[i]
-        fades[i] = ageing.capacity_fade(chemistry, arrays.soc, dt_s, start_fade=previous if previous is not None else 0.0)
+        fades[i] = ageing.capacity_fade(chemistry, arrays.soc, dt_s, start_fade=previous if previous is not None else 0.0,
+                                        others=True)  # the chemistry's other models alongside, for their range
         figures.efc = fades[i].efc
+        figures.battery_share_by_model = fades[i].remaining_by_model
     out[i].append(figures)  # each home's list is appended by one thread a year, years in order
     if spare is not None:
         spare.put(arrays)  # read no more: the next home's settlement fills them again
@@ -517,7 +521,8 @@ _YEAR_COLUMNS = ("battery_kwh", "battery_share", "battery_cycles", "pv_share", "
 ASSUMPTIONS = [
     "each year is simulated at 60 s steps; year k uses seed home.seed + k - 1 (weather, random loads)",
     "every year repeats the first year's calendar: outages, load-shedding, tariff periods",
-    "battery capacity fades by its chemistry's model (homesim.ageing) from each year's simulated SoC at 25 C; "
+    "battery capacity fades by its ageing model (the battery's ageing_model, else its chemistry's default; "
+    "homesim.ageing) from each year's simulated SoC at 25 C, the other published models of its cells alongside; "
     "the next year runs with what is left; a replaced battery starts again at full capacity",
     "PV output falls 0.5 % of its rating a year (Jordan & Kurtz 2013), through its DC losses",
     "prices escalate yearly by import_escalation and export_escalation; every amount is nominal",
@@ -580,8 +585,9 @@ def price(home: Home, finance: money.Finance, system: list[Year], reference: lis
     hours_without = sum(b.unmet_hours_in_outages for b in reference)
     hours_with = sum(s.unmet_hours_in_outages for s in system)
     avoided = hours_without - hours_with
-    chemistry = CHEMISTRIES.get(home.battery.chemistry) if home.battery is not None else None
+    chemistry = ageing.battery_model(home.battery) if home.battery is not None else None
     end_of_life = next((s.year for s in system if s.battery_share < EOL_SHARE), None) if chemistry else None
+    by_model = ageing.end_of_life_by_model([s.battery_share_by_model for s in system]) if chemistry else {}
     last_share = system[-1].battery_share if system else 1.0
     totals = {
         "capital": capital.total,
@@ -603,6 +609,7 @@ def price(home: Home, finance: money.Finance, system: list[Year], reference: lis
         "battery_ageing_model": chemistry,
         "battery_share_last_year": last_share,
         "battery_end_of_life_year": end_of_life,
+        "battery_end_of_life_year_by_model": by_model,
     }
     return PlanResult(home=home.name, currency=home.currency, baseline=baseline_name, finance=finance, size=size,
                       baseline_size=base_size, capital=capital, system=system, reference=reference, money=result,
@@ -684,6 +691,8 @@ def format_plan(result: PlanResult) -> str:
             lines.append(f"  battery            {100 * t['battery_share_last_year']:.0f} % of its capacity in year {n}; "
                          + (f"below {EOL_SHARE:.0%} (end of life) in year {eol}" if eol
                             else f"end of life ({EOL_SHARE:.0%}) not reached"))
+            lines.append(f"                     ageing model {t['battery_ageing_model']}; the published models of its "
+                         f"cells: end of life in year {ageing.years_range(t['battery_end_of_life_year_by_model'], n)}")
     if t["outage_hours"] > 0:
         per_hour = t["cost_per_outage_hour_avoided"]
         lines.append(f"  outages            {t['outage_hours']:,.0f} h; essential loads unpowered "

@@ -396,7 +396,7 @@ def plan_battery(plan: dict, path: Path, eol_share: float = 0.7) -> Path:
     ax.set_ylabel("battery capacity [kWh]")
     ax.set_xticks(years[:: max(1, len(years) // 20)])
     model = plan["totals"].get("battery_ageing_model")
-    ax.set_title(f"{plan['home']}: battery capacity" + (f" ({model.upper()} ageing model)" if model else
+    ax.set_title(f"{plan['home']}: battery capacity" + (f" (ageing model {model})" if model else
                                                           " (no ageing model: held)"))
     ax.legend(loc="lower left", fontsize=8)
     return _save(fig, path)

@@ -18,6 +18,7 @@ class PlanTotals {
   private _batteryAgeingModel: string | null;
   private _batteryShareLastYear: number;
   private _batteryEndOfLifeYear: number | null;
+  private _batteryEndOfLifeYearByModel?: Record<string, number | null>;
 
   constructor(input: {
     capital: number,
@@ -38,6 +39,7 @@ class PlanTotals {
     batteryAgeingModel: string | null,
     batteryShareLastYear: number,
     batteryEndOfLifeYear: number | null,
+    batteryEndOfLifeYearByModel?: Record<string, number | null>,
   }) {
     this._capital = input.capital;
     this._npv = input.npv;
@@ -57,6 +59,7 @@ class PlanTotals {
     this._batteryAgeingModel = input.batteryAgeingModel;
     this._batteryShareLastYear = input.batteryShareLastYear;
     this._batteryEndOfLifeYear = input.batteryEndOfLifeYear;
+    this._batteryEndOfLifeYearByModel = input.batteryEndOfLifeYearByModel;
   }
 
   get capital(): number { return this._capital; }
@@ -113,6 +116,9 @@ class PlanTotals {
   get batteryEndOfLifeYear(): number | null { return this._batteryEndOfLifeYear; }
   set batteryEndOfLifeYear(batteryEndOfLifeYear: number | null) { this._batteryEndOfLifeYear = batteryEndOfLifeYear; }
 
+  get batteryEndOfLifeYearByModel(): Record<string, number | null> | undefined { return this._batteryEndOfLifeYearByModel; }
+  set batteryEndOfLifeYearByModel(batteryEndOfLifeYearByModel: Record<string, number | null> | undefined) { this._batteryEndOfLifeYearByModel = batteryEndOfLifeYearByModel; }
+
   public marshal() : string {
     let json = '{'
     if(this.capital !== undefined) {
@@ -168,6 +174,9 @@ class PlanTotals {
     }
     if(this.batteryEndOfLifeYear !== undefined) {
       json += `"battery_end_of_life_year": ${typeof this.batteryEndOfLifeYear === 'number' || typeof this.batteryEndOfLifeYear === 'boolean' ? this.batteryEndOfLifeYear : JSON.stringify(this.batteryEndOfLifeYear)},`;
+    }
+    if(this.batteryEndOfLifeYearByModel !== undefined) {
+      json += `"battery_end_of_life_year_by_model": ${typeof this.batteryEndOfLifeYearByModel === 'number' || typeof this.batteryEndOfLifeYearByModel === 'boolean' ? this.batteryEndOfLifeYearByModel : JSON.stringify(this.batteryEndOfLifeYearByModel)},`;
     }
   
     //Remove potential last comma 
@@ -231,6 +240,9 @@ class PlanTotals {
     }
     if (obj["battery_end_of_life_year"] !== undefined) {
       instance.batteryEndOfLifeYear = obj["battery_end_of_life_year"];
+    }
+    if (obj["battery_end_of_life_year_by_model"] !== undefined) {
+      instance.batteryEndOfLifeYearByModel = obj["battery_end_of_life_year_by_model"];
     }
   
   
