@@ -63,7 +63,7 @@ def test_plan_panel_shows_what_homesim_plan_computes(tmp_path):
     assert cards["payback"]["text"] == (f"{payback:.1f} years" if payback is not None else "not within 2 years")
     assert cards["payback"]["value"] == (pytest.approx(payback) if payback is not None else None)
     irr = totals["irr"]
-    assert cards["irr"]["text"] == (f"{'−' if irr < 0 else ''}{abs(irr) * 100:.1f} %" if irr is not None else "—")
+    assert cards["irr"]["text"] == (f"{'−' if irr < 0 else ''}{abs(irr) * 100:.1f} %" if irr is not None else "none")
     assert cards["battery"]["text"] == f"{round(totals['battery_share_last_year'] * 100)} %"
     assert cards["outages"]["text"] == f"{totals['outage_hours_avoided']:,.0f} h"
     # the size search shows what homesim.optimize recommends for the same home and years

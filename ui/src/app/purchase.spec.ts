@@ -1,4 +1,4 @@
-import { axis, yearLabels, batteryChart, billChart, cashFlowChart, fieldOf, formatMoney, formatRate, formatYears, moneyTick, PlanYearRow } from './purchase';
+import { axis, yearLabels, batteryChart, billChart, cashFlowChart, fieldOf, formatIrr, formatMoney, formatRate, formatYears, moneyTick, PlanYearRow } from './purchase';
 
 const row = (year: number, net: number, cumulative: number, extra: Partial<PlanYearRow> = {}): PlanYearRow =>
   ({ year, net, cumulative, battery_kwh: year ? 10 - year : null, battery_share: year ? (10 - year) / 10 : null,
@@ -13,6 +13,8 @@ describe('plan a purchase helpers', () => {
     expect(formatYears(null, 2)).toBe('not within 2 years');
     expect(formatRate(-0.6399)).toBe('−64.0 %');
     expect(formatRate(null)).toBe('—');
+    expect(formatIrr(-0.0386)).toBe('−3.9 %');
+    expect(formatIrr(null)).toBe('none');  // no IRR, as `homesim plan` says it
     expect(moneyTick(-150000)).toBe('−150k');
     expect(moneyTick(1_200_000)).toBe('1.2M');
   });

@@ -64,6 +64,11 @@ export function formatRate(rate: number | null | undefined): string {
   return typeof rate === 'number' && Number.isFinite(rate) ? `${rate < 0 ? '−' : ''}${Math.abs(rate * 100).toFixed(1)} %` : '—';
 }
 
+/** An internal rate of return: a rate, or "none" when the cash flows have none (NPV never 0). */
+export function formatIrr(rate: number | null | undefined): string {
+  return typeof rate === 'number' && Number.isFinite(rate) ? formatRate(rate) : 'none';
+}
+
 /** The request field an error names ("years: 0 is not allowed" -> "years"; "vary.battery..." -> "vary"). */
 export function fieldOf(message: string): string | null {
   const m = /^([a-z_]+)[.:\s(]/.exec(message);
@@ -223,7 +228,7 @@ const OBJECTIVES = [
           <dd class="note">discounted: {{ years_(r.totals['discounted_payback_years'], r.years) }}</dd></div>
         <div data-card="npv"><dt>Net present value</dt><dd class="value" [attr.data-value]="r.totals['npv']" [class.negative]="r.totals['npv'] < 0">{{ money(r.totals['npv']) }}</dd>
           <dd class="note">at {{ rate(r.finance['discount_rate']) }} a year</dd></div>
-        <div data-card="irr"><dt>Return (IRR)</dt><dd class="value" [attr.data-value]="r.totals['irr']">{{ rate(r.totals['irr']) }}</dd>
+        <div data-card="irr"><dt>Return (IRR)</dt><dd class="value" [attr.data-value]="r.totals['irr']">{{ irr(r.totals['irr']) }}</dd>
           <dd class="note">a year, over {{ r.years }} {{ r.years === 1 ? 'year' : 'years' }}</dd></div>
         <div data-card="savings"><dt>Bills saved</dt><dd class="value" [attr.data-value]="r.totals['savings']">{{ money(r.totals['savings']) }}</dd>
           <dd class="note">{{ money(r.totals['bill_without']) }} → {{ money(r.totals['bill_with']) }}</dd></div>
@@ -448,6 +453,7 @@ export class Purchase {
   pct(v: number | null | undefined): string { return formatPercent(v); }
   hours(v: number): string { return `${Math.round(v).toLocaleString('en-US')} h`; }
   rate(v: number | null | undefined): string { return formatRate(v); }
+  irr(v: number | null | undefined): string { return formatIrr(v); }
   years_(v: number | null | undefined, horizon: number): string { return formatYears(v, horizon); }
   objectiveLabel(o: string): string { return OBJECTIVES.find((x) => x.value === o)?.label ?? o; }
   capacityOf(row: Record<string, any>): string {
