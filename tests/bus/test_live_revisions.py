@@ -82,6 +82,9 @@ def test_two_tabs_on_one_revision_the_second_is_refused(home):
     with pytest.raises(ApplicationError) as refused:  # a revision that never was
         second.call(uri(live, "device.inverter.set"), {"battery_low_soc": 0.3}, revision=revision + 50)
     assert refused.value.error == CONFLICT
+    with pytest.raises(ApplicationError) as refused:  # the revision in the mapping: the same
+        second.call(uri(live, "device.inverter.set"), {"programs": _programs(second, live, 0.5), "revision": revision})
+    assert refused.value.error == CONFLICT
     with pytest.raises(ApplicationError) as refused:  # not a revision at all: the field named
         second.call(uri(live, "device.inverter.set"), {"battery_low_soc": 0.3}, revision="latest")
     assert refused.value.error == "homesim.error.invalid_property" and "revision" in refused.value.args[0]

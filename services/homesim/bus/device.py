@@ -215,6 +215,9 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
             writer wins."""
             if changes is None:
                 changes = kwargs
+            if isinstance(changes, dict) and "revision" in changes and revision is None:
+                changes = dict(changes)  # set({"power_w": 500, "revision": 3}) as set(..., revision=3)
+                revision = changes.pop("revision")
             before = adapter.device.model_dump(mode="json")
             new_home = changed_home(adapter.compiled.home, device_id, changes, base, desired.get("home"))
             revisions.check(device_id, revision, changes)
