@@ -30,6 +30,7 @@ from homesim.devices.base import J_PER_KWH  # noqa: E402
 from homesim.devices.pv_array import NIGHT_ELEVATION_DEG  # noqa: E402
 from homesim.devices.sun import approximate_elevation_deg  # noqa: E402
 from homesim.home import load_home  # noqa: E402
+from homesim.messages import PROCEDURES  # noqa: E402
 
 INVALID = "homesim.error.invalid_property"
 #: How far the home must settle past a change for it to count as going on [ticks].
@@ -210,6 +211,25 @@ def test_controller_procedures_take_their_arguments_by_position_and_by_name(home
     assert client.call(uri(live, "controller.switch"), on=False, id="tv") == {"id": "tv", "enabled": False}
     assert client.call(uri(live, "controller.switch"), "tv", True) == {"id": "tv", "enabled": True}
     goes_on(settlements)
+
+
+def test_every_procedure_refuses_arguments_it_does_not_take_clearly(home):
+    """Each procedure of the bus reference (``messages.PROCEDURES``) called with an unknown
+    argument, and with one positional argument more than it takes: refused with
+    ``homesim.error.invalid_property`` naming it (was ``wamp.error.runtime_error`` with Python's
+    message and a traceback in the callee's log for most), no traceback anywhere."""
+    live, client, settlements = home
+    for procedure in PROCEDURES:
+        address = procedure.address.format(home=live.home_id, device="tv")
+        extra = tuple(range(len(procedure.request.model_fields) + 1)) if procedure.name != "device_set" else (1, 2, 3)
+        for args, kwargs in (((), {"bogus": 1}), (extra, {})):
+            if procedure.name == "device_set" and kwargs:
+                kwargs = {"bogus": 1}  # (a property it does not have)
+            with pytest.raises(ApplicationError) as refused:
+                client.call(address, *args, **kwargs)
+            assert refused.value.error == INVALID, (procedure.name, args, kwargs, refused.value)
+    goes_on(settlements)
+    assert not tracebacks(live)
 
 
 def test_a_non_ascii_ticket_is_refused_without_a_traceback(home):

@@ -20,7 +20,7 @@ from typing import Any
 from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.metrics import ProcessMetrics
-from homesim.bus.session import component, env, log, retain, retained, run_component, uris_from_env
+from homesim.bus.session import checked, component, env, log, retain, retained, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
 from homesim.messages import MAX_SAFE_INTEGER, MAX_SPEED, Empty, SetSpeed, Settlement, call_arguments, valid
 
@@ -161,7 +161,7 @@ def run_clock() -> None:
                 return view
             return call
 
-        await session.register(clock.view, uris.clock("get"))
+        await session.register(checked(clock.view), uris.clock("get"))
         for name in ("set_speed", "pause", "resume", "step"):
             await session.register(announcing(getattr(clock, name)), uris.clock(name))
 

@@ -40,7 +40,7 @@ from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.revisions import changed_fields
-from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
+from homesim.bus.session import checked, component, env, log, retain, run_component, uris_from_env
 from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
 
@@ -523,7 +523,7 @@ def run_controller() -> None:
             except (ApplicationError, KeyError, TypeError) as error:
                 log.warning("ignored a device config on %s: %s", details.topic, error)
 
-        await session.register(lambda: desired.devices(), uris.controller("list"))
+        await session.register(checked(lambda: desired.devices()), uris.controller("list"))
         await session.register(changing(by_name(desired.add, AddDevice)), uris.controller("add"))
         await session.register(changing(by_name(desired.remove, DeviceIdArgument)), uris.controller("remove"))
         await session.register(changing(by_name(desired.switch, SwitchDevice)), uris.controller("switch"))

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_device(home: Home, device_id: str, base: Path) -> None:
     from homesim.bus.metrics import DeviceMetrics
-    from homesim.bus.session import component, log, retain, retained, run_component, uris_from_env
+    from homesim.bus.session import checked, component, log, retain, retained, run_component, uris_from_env
 
     uris = uris_from_env()
     adapter = adapter_for(compile_home(home), device_id)
@@ -255,8 +255,8 @@ def run_device(home: Home, device_id: str, base: Path) -> None:
                          ", ".join(revisions.changed), revisions.revision)
         # First of all (but the revision), so that a device the watcher reports present answers
         # get and set (with the revision it goes on from).
-        await session.register(get, uris.get(device_id))
-        await session.register(set_properties, uris.set(device_id))
+        await session.register(checked(get), uris.get(device_id))
+        await session.register(checked(set_properties), uris.set(device_id))
         if not inverter:  # the inverter's own home follows every change
             await session.subscribe(on_desired, uris.devices, options=SubscribeOptions(get_retained=True))
 
@@ -370,7 +370,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     (tick -> device -> its event) the events of ticks not settled yet, across sessions too."""
     from autobahn.wamp.types import SubscribeOptions
 
-    from homesim.bus.session import log, retain, retained
+    from homesim.bus.session import checked, log, retain, retained
 
     started: dict[int, float] = {}
     #: ticks the clock published (when) and not yet settled
@@ -586,7 +586,7 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
     publish_progress(move=True)
     await session.subscribe(on_tick, uris.tick, options=SubscribeOptions(get_retained=True))
     # Last: once this is registered the inverter hears every energy event (up waits for it).
-    await session.register(since, uris.settlements_since)
+    await session.register(checked(since), uris.settlements_since)
 
     async def barrier() -> None:
         while session.is_attached():

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.metrics import ProcessMetrics
-from homesim.bus.session import component, env, log, run_component, uris_from_env
+from homesim.bus.session import checked, component, env, log, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
 from homesim.errors import BadInput
 from homesim.home import Home, HomeFileError, home_from_dict
@@ -171,9 +171,9 @@ def run_planner() -> None:
 
         with_details = RegisterOptions(details_arg="details")
         await session.subscribe(on_devices, uris.devices, options=SubscribeOptions(get_retained=True))
-        await session.register(compare, uris.plan("compare"))
-        await session.register(purchase_rpc, uris.plan("purchase"), options=with_details)
-        await session.register(optimize_rpc, uris.plan("optimize"), options=with_details)
+        await session.register(checked(compare), uris.plan("compare"))
+        await session.register(checked(purchase_rpc), uris.plan("purchase"), options=with_details)
+        await session.register(checked(optimize_rpc), uris.plan("optimize"), options=with_details)
 
     run_component(comp)
 

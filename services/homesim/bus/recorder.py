@@ -23,7 +23,7 @@ import os
 from typing import Any
 
 from homesim.bus.metrics import ProcessMetrics
-from homesim.bus.session import component, env, log, run_component, uris_from_env
+from homesim.bus.session import checked, component, env, log, run_component, uris_from_env
 from homesim.bus.store import StoreWriteError, open_store, safe_url
 from homesim.messages import RecentRequest, ReportRequest, Settlement, rpc_arguments, valid
 
@@ -129,20 +129,20 @@ def run_recorder() -> None:
 
         # The retained settlement: the last one, in case it came while the recorder was down.
         await session.subscribe(on_settlement, uris.settlement, options=SubscribeOptions(get_retained=True))
-        await session.register(db.count, uris.report("count"))
+        await session.register(checked(db.count), uris.report("count"))
 
         async def periodic(by: str, only: Any = None) -> dict[str, Any]:
             request = rpc_arguments(ReportRequest, only=only)
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(None, report_of, target, by, request.only)
 
-        await session.register(lambda only=None: periodic("day", only), uris.report("daily"))
-        await session.register(lambda only=None: periodic("month", only), uris.report("monthly"))
+        await session.register(checked(lambda only=None: periodic("day", only)), uris.report("daily"))
+        await session.register(checked(lambda only=None: periodic("month", only)), uris.report("monthly"))
 
         def recent(ticks: int = 720) -> list[dict[str, Any]]:
             return db.recent(rpc_arguments(RecentRequest, ticks=ticks).ticks)
 
-        await session.register(recent, uris.report("recent"))
+        await session.register(checked(recent), uris.report("recent"))
         asyncio.ensure_future(backfill())
         writer.attach(session, uris)
         log.info("recording to %s (%d ticks stored)", safe_url(target), db.count()["ticks"])

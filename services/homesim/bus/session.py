@@ -90,6 +90,34 @@ async def retained(session, topic: str, barrier: tuple = ("wamp.session.count",)
         await subscription.unsubscribe()
 
 
+def checked(procedure: Any) -> Any:
+    """``procedure`` as an RPC that refuses arguments it does not take (unknown names, too many,
+    one given twice, one missing) with ``homesim.error.invalid_property`` naming them and what
+    it takes, rather than running into a Python ``TypeError`` (a traceback in the log and a
+    ``wamp.error.runtime_error`` for the caller). Every procedure a home registers is wrapped."""
+    import functools
+    import inspect
+
+    from autobahn.wamp.exception import ApplicationError
+
+    from homesim.bus.uris import INVALID_PROPERTY
+
+    signature = inspect.signature(procedure)
+    names = ", ".join(name for name, p in signature.parameters.items()
+                      if name != "details" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)) or "none"
+
+    @functools.wraps(procedure)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise ApplicationError(INVALID_PROPERTY, f"{error}; it takes: {names}".replace(
+                f"{procedure.__qualname__}() ", "").replace(f"{procedure.__name__}() ", "")) from None
+        return procedure(*args, **kwargs)
+
+    return call
+
+
 def retain():
     """Publish options: retained (a late subscriber gets the last value)."""
     from autobahn.wamp.types import PublishOptions

@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from homesim.bus.metrics import ProcessMetrics
-from homesim.bus.session import component, env, log, retain, run_component, uris_from_env
+from homesim.bus.session import checked, component, env, log, retain, run_component, uris_from_env
 from homesim.messages import DesiredHome, valid
 
 
@@ -106,7 +106,7 @@ def run_watcher() -> None:
                     continue
                 on_join(info)
         await session.subscribe(on_devices, uris.devices, options=SubscribeOptions(get_retained=True))
-        await session.register(lambda: topology.view(), uris.topology + ".get")
+        await session.register(checked(lambda: topology.view()), uris.topology + ".get")
         publish()
 
     run_component(comp)
