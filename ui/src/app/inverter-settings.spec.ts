@@ -50,6 +50,9 @@ describe('the inverter panel draft: only what the person changed, on the revisio
     d = followed(d, view(6, { backup_reserve_soc: 0.5, priority: 'battery_first', work_mode: 'zero_export' }));
     expect(d.flagged).toEqual(['priority']); // edited here, changed there (even to the same value)
     expect(followed(d, view(5, { backup_reserve_soc: 0.1 }))).toBe(d); // an older event: ignored
+    // the panel's own Apply in flight: its config event flags nothing
+    const own = followed(edited(loaded(view(7)), 'battery_low_soc', 0.25), view(8, { battery_low_soc: 0.25 }), false);
+    expect([own.flagged, own.seen, valueOf(own, 'battery_low_soc')]).toEqual([[], 8, 0.25]);
   });
 });
 

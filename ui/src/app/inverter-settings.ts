@@ -89,13 +89,14 @@ export function edited(draft: Draft, field: string, value: any): Draft {
 }
 
 /** A ``config`` event: fields not being edited show the device's new values; an edited field
- * that changed elsewhere is flagged (its Apply would be refused). Older events are ignored. */
-export function followed(draft: Draft, view: View): Draft {
+ * that changed elsewhere is flagged (its Apply would be refused; not while ``flag`` is false:
+ * the panel's own Apply in flight). Older events are ignored. */
+export function followed(draft: Draft, view: View, flag = true): Draft {
   if (view.revision <= draft.seen) return draft;
   const now = panelValues(view.properties);
   const flagged = new Set(draft.flagged);
   for (const f of FIELDS) {
-    if (!same(f, now[f], draft.base[f]) && f in draft.edits) flagged.add(f);
+    if (flag && !same(f, now[f], draft.base[f]) && f in draft.edits) flagged.add(f);
   }
   return { ...draft, seen: view.revision, base: now, flagged: FIELDS.filter((f) => flagged.has(f)) };
 }
@@ -219,13 +220,15 @@ export class InverterSettings {
   readonly errors = signal<Record<string, string>>({});
   readonly saved = signal(false);
   private stop: (() => void) | null = null;
+  /** An Apply in flight: its own config event (which may come before its answer) flags nothing. */
+  private applying = false;
 
   constructor() {
     effect(() => {
       const id = this.deviceId();
       this.unfollow();
       // follow the device's config events first, then read it: no change falls in between
-      this.bus.followDevice(id, (view) => this.draft.update((d) => followed(d, view)))
+      this.bus.followDevice(id, (view) => this.draft.update((d) => followed(d, view, !this.applying)))
         .then((stop) => { if (this.deviceId() === id) this.stop = stop; else stop(); })
         .catch(() => undefined)  // not connected yet: the read below says so
         .finally(() => this.reload());
@@ -278,6 +281,7 @@ export class InverterSettings {
       this.saved.set(true);
       return;
     }
+    this.applying = true;
     try {
       const view = await this.bus.setProperties(this.deviceId(), changes, this.draft().revision);
       // (a change made elsewhere after this one, already followed, stays shown)
@@ -292,6 +296,8 @@ export class InverterSettings {
       } else {
         this.errors.set(fieldErrors(error.message));
       }
+    } finally {
+      this.applying = false;
     }
   }
 }
