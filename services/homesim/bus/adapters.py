@@ -202,10 +202,10 @@ class LoadAdapter(Adapter):
         super().__init__(compiled, device_id)
         self.load_state = loads_model.initial_state([self.device])
         self.demand = np.zeros(1, dtype=np.int64)
+        self.pv_only = np.zeros(1, dtype=np.int64)
         # What the previous settlement said (before the first: grid as present, SoC as initial).
         self.grid_on_prev = compiled.grid is not None
         self.soc_prev = battery_model.soc(compiled.battery_params, compiled.initial_stored_j())
-        self.pv_only = np.zeros(1, dtype=np.int64)
         self.surplus_w_prev = 0.0
         self.pv_w_prev = 0.0
         self.load_w_prev = 0.0
@@ -318,6 +318,8 @@ class InverterAdapter(Adapter):
         missing = [d for d in self.energy_devices() if d not in events and d not in off]
         pv = np.array([events.get(a.id, {}).get("available_j", 0) for a in compiled.pv_arrays], dtype=np.int64)
         demand = np.array([events.get(d.id, {}).get("demand_j", 0) for d in compiled.loads], dtype=np.int64)
+        pv_only = np.minimum(demand, np.array([events.get(d.id, {}).get("pv_only_j", 0) for d in compiled.loads],
+                                              dtype=np.int64))
         battery = compiled.battery
         has_battery = battery is not None and battery.id in events
         stored = int(events[battery.id]["stored_j"]) if has_battery else 0
@@ -332,8 +334,6 @@ class InverterAdapter(Adapter):
             compiled.essential, grid_on, table[slot, 0], table[slot, 1], table[slot, 2],
             compiled.export_limit_w, compiled.import_limit_w, compiled.dt_s, self.pv_used, self.served,
         )
-        pv_only = np.minimum(demand, np.array([events.get(d.id, {}).get("pv_only_j", 0) for d in compiled.loads],
-                                              dtype=np.int64))
         e: dict[str, int] = {a.id: int(self.pv_used[i]) for i, a in enumerate(compiled.pv_arrays) if a.id in events}
         if has_battery:
             e[battery.id] = int(battery_j)
