@@ -7,13 +7,14 @@ Conflict, and sees (watches) changes made elsewhere."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
 from autobahn.wamp.exception import ApplicationError
 
 from conftest import EXAMPLES
-from homesim.bus.controller import KubernetesDesiredHome, merge_patch, watch_devices
+from homesim.bus.controller import KubernetesDesiredHome, follow_changes, merge_patch, watch_devices
 from homesim.bus.uris import CONFLICT
 from homesim.home import load_home
 from kmock_cluster import NAMESPACE, cluster  # noqa: F401 - the fixture
@@ -167,3 +168,30 @@ def test_the_controller_sees_a_kubectl_edit_and_publishes_it(desired):
     assert {d["id"]: d["enabled"] for d in message["devices"]}["geyser"] is False
     stop.set()
     kubectl_patch("geyser", {"spec": {"enabled": True}})  # an event: the watch sees stop and ends
+
+
+def test_the_controller_follows_the_devices_on_its_event_loop(desired):
+    """What the controller process runs (``follow_changes``): the watch's thread hands each
+    event to the event loop, where the desired home is read again; a ``kubectl patch`` reaches
+    it (the controller then publishes it: the UI shows it)."""
+    stop = threading.Event()
+
+    async def main() -> dict:
+        seen = asyncio.Event()
+
+        def changed() -> None:
+            if desired.reload():
+                seen.set()
+
+        follow_changes(desired, asyncio.get_running_loop(), changed, stop)
+        kubectl_patch("tv", {"spec": {"tv": {"power_w": 140}}})
+        await asyncio.wait_for(seen.wait(), 20)
+        return desired.message()
+
+    try:
+        message = asyncio.run(main())
+    finally:
+        stop.set()
+        kubectl_patch("tv", {"spec": {"enabled": True}})  # an event: the watch sees stop and ends
+    tv = next(d for d in message["home"]["devices"] if d["id"] == "tv")
+    assert tv["power_w"] == 140

@@ -450,6 +450,25 @@ def watch_devices(desired: KubernetesDesiredHome, changed: Callable[[], None],
             stop.wait(2)
 
 
+def follow_changes(desired: DesiredHome, loop: asyncio.AbstractEventLoop, changed: Callable[[], None],
+                   stop: threading.Event | None = None) -> None:
+    """Call ``changed`` on ``loop`` whenever the desired home may have changed elsewhere: on
+    every event of the Devices (Kubernetes: a watch in a thread), or every ``POLL_S`` (local: the
+    live home's files looked at), until ``stop`` is set."""
+    stop = stop or threading.Event()
+    if isinstance(desired, KubernetesDesiredHome):
+        threading.Thread(target=watch_devices, args=(desired, lambda: loop.call_soon_threadsafe(changed), stop),
+                         daemon=True, name="watch-devices").start()
+        return
+
+    async def poll() -> None:
+        while not stop.is_set():
+            await asyncio.sleep(POLL_S)
+            changed()
+
+    loop.create_task(poll())
+
+
 def open_desired() -> DesiredHome:
     """The backend named by ``HOMESIM_CONTROLLER_BACKEND``: ``local`` (files; default) or
     ``kubernetes`` (Device objects in ``HOMESIM_NAMESPACE``)."""
@@ -533,16 +552,6 @@ def run_controller() -> None:
         publish()
         if not current.get("watching"):
             current["watching"] = True
-            loop = asyncio.get_running_loop()
-            if isinstance(desired, KubernetesDesiredHome):
-                threading.Thread(target=watch_devices, args=(desired, lambda: loop.call_soon_threadsafe(
-                    changed_elsewhere)), daemon=True, name="watch-devices").start()
-            else:
-                async def poll() -> None:
-                    while True:
-                        await asyncio.sleep(POLL_S)
-                        changed_elsewhere()
-
-                asyncio.ensure_future(poll())
+            follow_changes(desired, asyncio.get_running_loop(), changed_elsewhere)
 
     run_component(comp)
