@@ -143,3 +143,17 @@ def test_a_ticket_of_any_text_is_refused_not_an_error():
         assert ticket_role(key, viewer, operator, authid, ticket) is None
     assert ticket_role(key, viewer, operator, "operator", operator) == "operator"
     assert ticket_role(key, viewer, operator, "tv", device_ticket(key, "tv")) == "device"
+
+
+@pytest.mark.parametrize("change", [{"weather.mean_cloud_cover": [2.0] * 12}, {"weather.temp_max_c": [1e308] * 12},
+                                    {"geyser.draw_profile": [1e308] * 24},
+                                    {"tv.switch": {"min_pv_surplus_w": 1e308}}])
+def test_device_properties_are_bounded_numbers(change):
+    """Every number a device's properties hold is bounded (a cloud cover of 2 made the weather's
+    binomial draw raise in every process computing the environment; 1e308 degrees or litres
+    overflow the kernels)."""
+    from homesim.home import with_changes
+
+    home = load_home(EXAMPLES / "home.yaml")
+    with pytest.raises(HomeFileError, match=next(iter(change)).split(".")[1]):
+        with_changes(home, change, home_dir=EXAMPLES)

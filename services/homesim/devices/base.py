@@ -150,7 +150,7 @@ class Switch(BaseModel):
     min_battery_soc: Ratio | None = Field(
         default=None, title="Minimum battery charge",
         description="runs only while the battery's state of charge is at least this [0..1]; empty: any")
-    min_pv_surplus_w: Annotated[float, Field(ge=0.0)] | None = Field(
+    min_pv_surplus_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = Field(
         default=None, title="Minimum solar surplus",
         description="runs only while the last PV surplus (AC power PV could give beyond the loads and the "
         "battery's charge) was at least this [W]; empty: any")
@@ -233,12 +233,18 @@ class DeviceConfig(BaseModel):
         it (``implausible``)."""
         return None
 
+    @functools.cached_property
+    def power_limit(self) -> float | None:
+        """:meth:`power_limit_w`, once (a device's properties don't change: a change makes a new
+        config)."""
+        return self.power_limit_w()
+
     def implausible(self, event: dict[str, Any], mid_unix_s: float, dt_s: int, latitude: float,
                     longitude: float) -> str | None:
         """Why this device's (schema-valid) energy event for the tick whose middle is
         ``mid_unix_s`` [s] can't be physically true (``None``: it can). By default: energy
         beyond :meth:`power_limit_w` times the tick, whichever field carries it."""
-        limit = self.power_limit_w()
+        limit = self.power_limit
         if limit is None:
             return None
         bound = math.ceil(limit * dt_s) + 1  # (a tick's energy is rounded to whole Joules)

@@ -52,7 +52,7 @@ class Config(ThermostatLoad):
                                     description="water coming into the tank [°C]")] = 15.0
     draw_l_per_day: Annotated[float, Field(ge=0.0, le=10_000.0, title="Hot water per day",
                                            description="hot water used in a day [L/day]")] = 140.0
-    draw_profile: list[Annotated[float, Field(ge=0.0)]] = Field(
+    draw_profile: list[Annotated[float, Field(ge=0.0, le=1e6)]] = Field(
         default_factory=lambda: list(DEFAULT_DRAW_PROFILE), min_length=24, max_length=24, title="Hot water by hour",
         description="relative use in each hour of the day, 00:00 to 23:00, scaled to the daily use [weight]",
     )

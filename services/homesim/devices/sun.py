@@ -7,6 +7,7 @@ transparency: 2 very clear, 3 typical, 5+ hazy or polluted).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -41,7 +42,7 @@ def approximate_elevation_deg(unix_s: float, latitude: float, longitude: float) 
     for checks that need no block (the live inverter's: no PV with the sun well below the
     horizon)."""
     # fractional year [rad]: NOAA's (day of year - 1 + (hour - 12) / 24)
-    gamma = 2.0 * math.pi / 365.0 * ((unix_s - _year_start_unix_s(unix_s)) / 86_400.0 - 0.5)
+    gamma = 2.0 * math.pi / 365.0 * ((unix_s - _year_start_unix_s(int(unix_s // 86_400))) / 86_400.0 - 0.5)
     eqtime = 229.18 * (0.000075 + 0.001868 * math.cos(gamma) - 0.032077 * math.sin(gamma)
                        - 0.014615 * math.cos(2 * gamma) - 0.040849 * math.sin(2 * gamma))  # [min]
     decl = (0.006918 - 0.399912 * math.cos(gamma) + 0.070257 * math.sin(gamma) - 0.006758 * math.cos(2 * gamma)
@@ -53,11 +54,12 @@ def approximate_elevation_deg(unix_s: float, latitude: float, longitude: float) 
     return math.degrees(math.asin(max(-1.0, min(1.0, sin_elevation))))
 
 
-def _year_start_unix_s(unix_s: float) -> float:
-    """1 January 00:00 UTC of the instant's year [s since 1970 UTC]."""
+@functools.lru_cache(maxsize=64)
+def _year_start_unix_s(day: int) -> float:
+    """1 January 00:00 UTC of the year of a UTC day (days since 1970) [s since 1970 UTC]."""
     import datetime as dt
 
-    year = dt.datetime.fromtimestamp(unix_s, dt.timezone.utc).year
+    year = (dt.date(1970, 1, 1) + dt.timedelta(days=day)).year
     return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc).timestamp()
 
 

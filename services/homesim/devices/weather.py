@@ -40,7 +40,10 @@ from homesim.echo import shown
 HOURS_PER_CHUNK = 8760
 SECONDS_PER_TYPICAL_YEAR = 365 * 86_400
 
-Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
+#: One temperature per month [degrees C] (within the Earth's records: -89.2 and 56.7).
+Monthly = Annotated[list[Annotated[float, Field(ge=-90.0, le=60.0)]], Field(min_length=12, max_length=12)]
+#: One cloud cover per month [0..1].
+MonthlyShare = Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min_length=12, max_length=12)]
 
 
 class Weather(NamedTuple):
@@ -71,7 +74,7 @@ class Config(DeviceConfig):
         default="clouds", title="Weather from", description="clouds: a random cloud model; file: a weather file")
     file: str | None = Field(default=None, title="Weather file",
                              description="weather file (TMY3 .csv, TMY2 .tm2, EPW .epw)")
-    mean_cloud_cover: Annotated[float, Field(ge=0.0, le=1.0)] | Monthly = Field(
+    mean_cloud_cover: Annotated[float, Field(ge=0.0, le=1.0)] | MonthlyShare = Field(
         default=0.3, title="Cloud cover", description="long-run mean cloud cover [0..1], one value or one per month"
     )
     persistence: Annotated[float, Field(ge=0.0, lt=1.0, title="Persistence",

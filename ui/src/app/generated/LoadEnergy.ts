@@ -2,13 +2,16 @@
 class LoadEnergy {
   private _tick: number;
   private _demandJ: number;
+  private _pvOnlyJ?: number;
 
   constructor(input: {
     tick: number,
     demandJ: number,
+    pvOnlyJ?: number,
   }) {
     this._tick = input.tick;
     this._demandJ = input.demandJ;
+    this._pvOnlyJ = input.pvOnlyJ;
   }
 
   get tick(): number { return this._tick; }
@@ -17,6 +20,9 @@ class LoadEnergy {
   get demandJ(): number { return this._demandJ; }
   set demandJ(demandJ: number) { this._demandJ = demandJ; }
 
+  get pvOnlyJ(): number | undefined { return this._pvOnlyJ; }
+  set pvOnlyJ(pvOnlyJ: number | undefined) { this._pvOnlyJ = pvOnlyJ; }
+
   public marshal() : string {
     let json = '{'
     if(this.tick !== undefined) {
@@ -24,6 +30,9 @@ class LoadEnergy {
     }
     if(this.demandJ !== undefined) {
       json += `"demand_j": ${typeof this.demandJ === 'number' || typeof this.demandJ === 'boolean' ? this.demandJ : JSON.stringify(this.demandJ)},`;
+    }
+    if(this.pvOnlyJ !== undefined) {
+      json += `"pv_only_j": ${typeof this.pvOnlyJ === 'number' || typeof this.pvOnlyJ === 'boolean' ? this.pvOnlyJ : JSON.stringify(this.pvOnlyJ)},`;
     }
   
     //Remove potential last comma 
@@ -39,6 +48,9 @@ class LoadEnergy {
     }
     if (obj["demand_j"] !== undefined) {
       instance.demandJ = obj["demand_j"];
+    }
+    if (obj["pv_only_j"] !== undefined) {
+      instance.pvOnlyJ = obj["pv_only_j"];
     }
   
   
