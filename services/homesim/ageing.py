@@ -419,19 +419,6 @@ def _days(n: int, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.diff(np.concatenate([starts, [n]]))
 
 
-def _turning_indices(x: np.ndarray) -> np.ndarray:
-    """Indices of the peaks and valleys of ``x``, first and last point included, plateaus once."""
-    if x.size < 3:
-        return np.arange(x.size)
-    keep = np.concatenate([[0], np.flatnonzero(np.diff(x) != 0.0) + 1])
-    y = x[keep]
-    if y.size < 3:
-        return keep
-    slope = np.sign(np.diff(y))
-    turns = np.flatnonzero(slope[1:] != slope[:-1]) + 1
-    return np.concatenate([keep[:1], keep[turns], keep[-1:]])
-
-
 @dataclass(frozen=True)
 class _History:
     """What one SoC history gives a model, whatever state the battery starts in."""
@@ -447,7 +434,8 @@ class _History:
     crate: np.ndarray  # time-mean |C-rate| each day, rates below 0.01/h as rest (BLAST-Lite) [1/h]
     means: tuple[np.ndarray, ...] = ()  # time-means each day of the model's per-sample rates
     squares: tuple[float, ...] = ()  # naumann_lfp: sum k^2 dt of its square-root laws
-    turns: tuple[np.ndarray, np.ndarray] | None = None  # sam_nmc: turning-point SoC and their day
+    soc: np.ndarray | None = None  # sam_nmc: the history itself (its rainflow depends on the start)
+    starts: np.ndarray | None = None  # sam_nmc: first sample of each day
 
 
 def _history(model: str, soc: np.ndarray, dt_s: float, temp_c: float) -> _History:
@@ -474,7 +462,7 @@ def _history(model: str, soc: np.ndarray, dt_s: float, temp_c: float) -> _Histor
         index = np.rint(soc * _GRID_N).astype(np.intp)
         means = tuple(np.add.reduceat(np.take(table, index), starts) / counts for table in tables)
     squares: tuple[float, ...] = ()
-    turns = None
+    keep = None
     if model == "naumann_lfp":
         cycles = np.array(rainflow_cycles(soc), dtype=float).reshape(-1, 3)
         depth, count = cycles[:, 0], cycles[:, 2]
@@ -483,15 +471,9 @@ def _history(model: str, soc: np.ndarray, dt_s: float, temp_c: float) -> _Histor
         cal = float((means[0] * day_s).sum()) if means else 0.0
         squares = (cal, float((k_cyc ** 2 * depth * count).sum()))
     elif model == "sam_nmc":
-        # SAM pushes a point at each change between charging and discharging (idle between
-        # them is no change), starting as if discharging: the first sample only if the history
-        # starts by charging, the last not at all.
-        at = _turning_indices(soc)[:-1]
-        if at.size > 1 and soc[at[1]] < soc[at[0]]:
-            at = at[1:]
-        day_of = np.searchsorted(starts, np.minimum(at + 1, max(n - 1, 0)), side="right") - 1
-        turns = (soc[at], day_of)
-    return _History(model, t_k, n * dt_s, efc, day_s, defc, dod, mean_soc, crate, means, squares, turns)
+        keep = soc
+    return _History(model, t_k, n * dt_s, efc, day_s, defc, dod, mean_soc, crate, means, squares, keep,
+                    starts if keep is not None else None)
 
 
 def _c_rate(soc: np.ndarray, dt_s: float) -> float:
@@ -501,15 +483,41 @@ def _c_rate(soc: np.ndarray, dt_s: float) -> float:
     return float((step * step).sum() / moved / dt_s * 3600.0) if moved > 0 else 0.0
 
 
-def _sam_cycles(h: _History, stack: tuple[float, ...]) -> tuple[tuple[np.ndarray, ...], tuple[float, ...]]:
+#: SAM's rainflow state of a new battery: (stack, direction of the last move, last SoC): SAM
+#: starts as if discharging, with no sample before the first.
+_SAM_NEW = ((), -1.0, None)
+
+
+def _sam_pushes(h: _History, rain: tuple) -> tuple[np.ndarray, np.ndarray, float, float | None]:
+    """The points SAM's rainflow is given over this history, after the state ``rain``: the SoC
+    where the battery turns between charging and discharging (idle between is no turn), with
+    the day each is counted on; and the direction and SoC it ends with."""
+    _stack, last_dir, last_soc = rain
+    soc = h.soc if h.soc is not None else np.zeros(0)
+    if soc.size == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), last_dir, last_soc
+    x = soc if last_soc is None else np.concatenate([[last_soc], soc])
+    offset = 0 if last_soc is None else 1
+    moves = np.sign(np.diff(x))
+    at = np.flatnonzero(moves)  # each move from x[at] to x[at + 1]
+    if at.size == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), last_dir, float(soc[-1])
+    dirs = moves[at]
+    turn = np.concatenate([[dirs[0] != last_dir], dirs[1:] != dirs[:-1]])
+    where = at[turn]
+    day_of = np.searchsorted(h.starts, np.minimum(where + 1 - offset, soc.size - 1), side="right") - 1
+    return x[where], day_of, float(dirs[-1]), float(soc[-1])
+
+
+def _sam_cycles(h: _History, rain: tuple) -> tuple[tuple[np.ndarray, ...], tuple]:
     """SAM's rainflow (ssc ``lifetime_cycle_t::rainflow``): every closed range counts as one
     cycle on the day it closes, with SAM's cycle SoC ``min(stack) + range / 2`` (the cycle set
     on the deepest point still in the rainflow stack). Per day: cycles, sum of range^2, sum of
-    range^beta_c2, sum of cycle SoCs, largest range; and the stack left."""
+    range^beta_c2, sum of cycle SoCs, largest range; and the rainflow state left."""
     days = h.day_s.size
     count, sq, pw, soc_sum, top = (np.zeros(days) for _ in range(5))
-    peaks = list(stack)
-    values, day_of = h.turns if h.turns is not None else (np.zeros(0), np.zeros(0, dtype=np.int64))
+    peaks = list(rain[0])
+    values, day_of, last_dir, last_soc = _sam_pushes(h, rain)
     for value, day in zip(values.tolist(), day_of.tolist()):
         peaks.append(value)
         while len(peaks) >= 3:
@@ -523,7 +531,7 @@ def _sam_cycles(h: _History, stack: tuple[float, ...]) -> tuple[tuple[np.ndarray
             soc_sum[day] += min(peaks) + y / 2
             top[day] = max(top[day], y)
             del peaks[-3:-1]
-    return (count, sq, pw, soc_sum, top), tuple(peaks)
+    return (count, sq, pw, soc_sum, top), (tuple(peaks), last_dir, last_soc)
 
 
 def _sigmoid_step(y: float, dx: float, y_inf: float, k: float, p: float) -> float:
@@ -553,7 +561,7 @@ def _empty_state(model: str) -> tuple:
         # the sigmoid's exponent 10 that is an equivalent throughput of 17 % of q5 (years)
         return (0.0, 0.0, math.log((1.0 + 1e-8) / (1.0 - 1e-8)) ** (1.0 / BLAST_NMC["p_lam"]))
     if model == "sam_nmc":
-        return (0.0, 0.0, 0.0, 0.0, ())
+        return (0.0, 0.0, 0.0, 0.0, _SAM_NEW)
     return (0.0, 0.0)
 
 
@@ -600,7 +608,7 @@ def _advance(model: str, state: tuple, h: _History, cycles: tuple[np.ndarray, ..
         w += float((defc / q5).sum()) * health
         return (cal, cyc, w)
     # sam_nmc
-    dq1, dq2, dq3, dq_neg, stack = state
+    dq1, dq2, dq3, dq_neg, rain = state
     assert cycles is not None
     count, sq, pw, soc_sum, top = cycles
     t_k = h.t_k
@@ -621,7 +629,7 @@ def _advance(model: str, state: tuple, h: _History, cycles: tuple[np.ndarray, ..
         dq3 += max(0.0, level - dq3) * min(1.0, dt / NMC_B3_TAU_DAYS)
         if dq_neg < NMC_C0_REF:
             dq_neg += c * NMC_C0_REF / (NMC_C0_REF - dq_neg)
-    return (dq1, dq2, dq3, dq_neg, stack)
+    return (dq1, dq2, dq3, dq_neg, rain)
 
 
 def _split(model: str, state: tuple) -> tuple[float, float]:
@@ -638,7 +646,7 @@ def _split(model: str, state: tuple) -> tuple[float, float]:
         if li >= lam and li > 0:  # lithium-limited: shared as the lithium losses are
             return total * cal / li, total * cyc / li
         return 0.0, total  # active-material-limited: cycling
-    dq1, dq2, dq3, dq_neg, _stack = state
+    dq1, dq2, dq3, dq_neg, _rain = state
     q_li = NMC_D0_REF / NMC_AH_REF * (NMC_B0 - dq1 - dq2 - dq3)
     q_neg = NMC_C0_REF / NMC_AH_REF * (1.0 - dq_neg)
     fresh = min(NMC_D0_REF * NMC_B0, NMC_C0_REF) / NMC_AH_REF
@@ -779,7 +787,7 @@ def capacity_fade(model: str, soc: ArrayLike, dt_s: float, temp_c: float = 25.0,
             return Fade(model, share, 0.0, 0.0 if start_age_s is None else float(start_age_s), 0.0, state=())
         else:
             empty = _empty_state(model)
-            cycles = _sam_cycles(h, ())[0] if model == "sam_nmc" else None
+            cycles = _sam_cycles(h, _SAM_NEW)[0] if model == "sam_nmc" else None
             times = _equivalent_scale(model, h, cycles, share)
             state, age = _advance(model, empty, h, cycles, times), times * h.duration_s
     if start_age_s is not None:
