@@ -438,8 +438,40 @@ class _History:
     starts: np.ndarray | None = None  # sam_nmc: first sample of each day
 
 
-def _history(model: str, soc: np.ndarray, dt_s: float, temp_c: float) -> _History:
+def _history(model: str, soc: np.ndarray, dt_s: float, temp_c: float, shared: dict | None = None) -> _History:
+    """What the history gives ``model``; ``shared`` (a dict) keeps what every model takes of the
+    same history (days, throughput, the SoC grid index) for the next model asking."""
+    shared = {} if shared is None else shared
+    if "days" not in shared:
+        shared["days"] = _day_stresses(soc, dt_s)
+    starts, counts, day_s, defc, dod, mean_soc, crate, efc = shared["days"]
     t_k = temp_c + ZERO_C_K
+    n = soc.size
+    tables = _tables(model, t_k)
+    means: tuple[np.ndarray, ...] = ()
+    if tables and n:
+        if "index" not in shared:
+            shared["index"] = np.rint(soc * _GRID_N).astype(np.intp)
+        index = shared["index"]
+        means = tuple(np.add.reduceat(np.take(table, index), starts) / counts for table in tables)
+    squares: tuple[float, ...] = ()
+    keep = None
+    if model == "naumann_lfp":
+        cycles = np.array(rainflow_cycles(soc), dtype=float).reshape(-1, 3)
+        depth, count = cycles[:, 0], cycles[:, 2]
+        k_crate = LFP_CYC_CRATE_A * _c_rate(soc, dt_s) + LFP_CYC_CRATE_B
+        k_cyc = k_crate * (LFP_CYC_DOD_C * (depth - 0.6) ** 3 + LFP_CYC_DOD_D) / 100.0  # [1/sqrt(FEC)]
+        cal = float((means[0] * day_s).sum()) if means else 0.0
+        squares = (cal, float((k_cyc ** 2 * depth * count).sum()))
+    elif model == "sam_nmc":
+        keep = soc
+    return _History(model, t_k, n * dt_s, efc, day_s, defc, dod, mean_soc, crate, means, squares, keep,
+                    starts if keep is not None else None)
+
+
+def _day_stresses(soc: np.ndarray, dt_s: float) -> tuple:
+    """Per day: start index, samples, length [s], EFC, SoC range, mean SoC, mean |C-rate| [1/h];
+    and the whole history's EFC."""
     n = soc.size
     starts, counts = _days(n, dt_s)
     day_s = counts * dt_s
@@ -456,24 +488,7 @@ def _history(model: str, soc: np.ndarray, dt_s: float, temp_c: float) -> _Histor
     else:
         defc = dod = mean_soc = crate = np.zeros(0)
         efc = 0.0
-    tables = _tables(model, t_k)
-    means: tuple[np.ndarray, ...] = ()
-    if tables and n:
-        index = np.rint(soc * _GRID_N).astype(np.intp)
-        means = tuple(np.add.reduceat(np.take(table, index), starts) / counts for table in tables)
-    squares: tuple[float, ...] = ()
-    keep = None
-    if model == "naumann_lfp":
-        cycles = np.array(rainflow_cycles(soc), dtype=float).reshape(-1, 3)
-        depth, count = cycles[:, 0], cycles[:, 2]
-        k_crate = LFP_CYC_CRATE_A * _c_rate(soc, dt_s) + LFP_CYC_CRATE_B
-        k_cyc = k_crate * (LFP_CYC_DOD_C * (depth - 0.6) ** 3 + LFP_CYC_DOD_D) / 100.0  # [1/sqrt(FEC)]
-        cal = float((means[0] * day_s).sum()) if means else 0.0
-        squares = (cal, float((k_cyc ** 2 * depth * count).sum()))
-    elif model == "sam_nmc":
-        keep = soc
-    return _History(model, t_k, n * dt_s, efc, day_s, defc, dod, mean_soc, crate, means, squares, keep,
-                    starts if keep is not None else None)
+    return starts, counts, day_s, defc, dod, mean_soc, crate, efc
 
 
 def _c_rate(soc: np.ndarray, dt_s: float) -> float:
@@ -774,7 +789,13 @@ def capacity_fade(model: str, soc: ArrayLike, dt_s: float, temp_c: float = 25.0,
         another model.
     """
     model, soc, dt_s, temp_c = _check(model, soc, dt_s, temp_c)
-    h = _history(model, soc, dt_s, temp_c)
+    return _fade(model, soc, dt_s, temp_c, start_fade, start_age_s, others, {})
+
+
+def _fade(model: str, soc: np.ndarray, dt_s: float, temp_c: float, start_fade: float | Fade,
+          start_age_s: float | None, others: bool, shared: dict) -> Fade:
+    """:func:`capacity_fade` of checked arguments; ``shared`` as :func:`_history`'s."""
+    h = _history(model, soc, dt_s, temp_c, shared)
     if isinstance(start_fade, Fade):
         if start_fade.model != model:
             raise ValueError(f"start_fade is a {start_fade.model!r} Fade, the model is {model!r}")
@@ -807,7 +828,8 @@ def capacity_fade(model: str, soc: ArrayLike, dt_s: float, temp_c: float = 25.0,
         for name in models_of(MODELS[model].chemistry):
             if name != model:
                 start = before.get(name)
-                alongside[name] = capacity_fade(name, soc, dt_s, temp_c, start if start is not None else 0.0)
+                alongside[name] = _fade(name, soc, dt_s, temp_c, start if start is not None else 0.0, None, False,
+                                        shared)
     return Fade(model, calendar, cycle, age + h.duration_s, h.efc, state=end, others=alongside)
 
 
