@@ -36,6 +36,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 #: The clock's fastest pace [ticks per wall second] (a home settles a few hundred ticks a second;
 #: beyond this the pace, and the simulated seconds per wall second, would no longer be numbers).
 MAX_SPEED = 1e6
+#: The highest price of a kWh on the bus [currency/kWh] (a home's tariffs allow at most 1000; a
+#: price near the largest float would make a tick's cost infinite).
+MAX_PRICE = 1e6
 
 
 def _exact_in_javascript(value: int) -> int:
@@ -86,12 +89,12 @@ class LoadEnergy(Message):
 
     tick: BusInt = TickNumber
     demand_j: BusInt = unit("Energy demanded this tick", "J", ge=0)
-
-
-class BatteryEnergy(Message):
     pv_only_j: BusInt = unit("The part of demand_j that may be served only from the PV the other loads and the "
                              "battery leave (a PV-surplus charger): never from the battery or the grid; absent: none",
                              "J", ge=0, default=0)
+
+
+class BatteryEnergy(Message):
     """The battery's energy event: the energy it stores at the start of the tick."""
 
     tick: BusInt = TickNumber
@@ -111,8 +114,8 @@ class GridEnergy(Message):
 
     tick: BusInt = TickNumber
     grid_on: bool = Field(description="False in an outage or load-shedding")
-    import_price: float = unit("Import price", "currency/kWh", ge=0)
-    export_price: float = unit("Export price (credit)", "currency/kWh", ge=0)
+    import_price: float = unit("Import price", "currency/kWh", ge=0, le=MAX_PRICE)
+    export_price: float = unit("Export price (credit)", "currency/kWh", ge=0, le=MAX_PRICE)
     stage: int | None = Field(default=None, ge=0, le=8, description=STAGE_DOC)
     outage_end: str | None = Field(default=None, description=OUTAGE_END_DOC)
     next_outage_start: str | None = Field(default=None, description=NEXT_START_DOC)

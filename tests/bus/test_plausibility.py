@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from pydantic import ValidationError
 from autobahn.wamp.exception import ApplicationError
 
 from homesim.bus.adapters import ENERGY_ROLES
 from homesim.bus.clock import Clock
 from homesim.bus.controller import DesiredHome, by_name
-from homesim.bus.device import unpublishable
+from homesim.bus.device import settle_checked, unpublishable
 from homesim.credentials import RESERVED_IDS, SERVICE_NAMES, device_ticket, ticket_role
 from homesim.devices.base import J_PER_KWH
 from homesim.home import HomeFileError, home_from_dict, load_home
-from homesim.messages import ClockState, DeviceId, SwitchDevice, call_arguments
+from homesim.messages import ClockState, DeviceId, GridEnergy, SwitchDevice, call_arguments
 
 from conftest import EXAMPLES
 from test_adapters import step_adapters
@@ -88,6 +89,23 @@ def test_a_settlement_the_clock_would_refuse_is_caught_before_it_is_published():
     assert unpublishable(good) is None
     assert "soc" in unpublishable({**good, "soc": 555.93})
     assert "cost" in unpublishable({**good, "cost": float("inf")})
+
+
+def test_a_tick_the_events_cant_settle_is_settled_without_them_and_said_so():
+    """Events that pass their checks but make a settlement the clock would refuse (here a price
+    near the largest float, given directly: the bus refuses it, ``GridEnergy``): the tick is
+    settled without any event, valid, and the reason returned to be reported."""
+    inverter = inverter_of()
+    events = {"grid": {"tick": 1, "grid_on": True, "import_price": 1.7e308, "export_price": 0.0},
+              "base_load": {"tick": 1, "demand_j": 6_000_000}}
+    assert unpublishable(inverter_of().settle(1, events)) is not None  # cost: infinite
+    settlement, problem = settle_checked(inverter, 1, events, frozenset(), 12.5)
+    assert "cost" in problem and unpublishable(settlement) is None and settlement["tick_sent"] == 12.5
+    assert {"grid", "base_load"} <= set(settlement["missing"]) and settlement["e"] == {}
+    good, problem = settle_checked(inverter, 2, {"base_load": {"tick": 2, "demand_j": 600}}, frozenset(), None)
+    assert problem is None and good["e"]["base_load"] <= 0
+    with pytest.raises(ValidationError, match="import_price"):
+        GridEnergy.model_validate(events["grid"])
 
 
 def test_clock_speeds_beyond_the_bound_are_refused_and_its_view_is_always_valid():

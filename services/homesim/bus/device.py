@@ -414,19 +414,11 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
         # (an event dropped as implausible is held as None: that device is missing, not waited for)
         received = {d: event for d, event in events.pop(tick, {}).items() if event is not None}
         began = started.pop(tick, time.monotonic())
-        tripped = adapter.tripped
-        settlement = adapter.settle(tick, received, off())
-        settlement["tick_sent"] = tick_sent = sent.pop(tick, None)
-        problem = unpublishable(settlement)
+        settlement, problem = settle_checked(adapter, tick, received, off(), sent.pop(tick, None))
         if problem is not None:
-            # Never a settlement the clock and the recorder refuse (the clock would wait for this
-            # tick for good): reported, and the tick settled without the events that made it.
             metrics.settle_failures.inc()
             log.error("tick %d can't be settled with the events of %s (%s): settled with none of them", tick,
                       ", ".join(sorted(received)) or "no device", problem)
-            adapter.tripped = tripped
-            settlement = adapter.settle(tick, {}, off())
-            settlement["tick_sent"] = tick_sent
         if settlement["missing"]:
             log.warning("tick %d settled without %s", tick, ", ".join(settlement["missing"]))
         session.publish(uris.settlement, settlement, options=retain())
@@ -599,6 +591,23 @@ async def _run_inverter(session, uris: Uris, adapter: InverterAdapter, base: Pat
                 publish_progress()  # the flows of the last ticks, when none came for a while
 
     asyncio.ensure_future(barrier())
+
+
+def settle_checked(adapter: InverterAdapter, tick: int, received: dict[str, dict[str, Any]], off: frozenset[str],
+                   tick_sent: float | None) -> tuple[dict[str, Any], str | None]:
+    """The inverter's settlement of ``tick`` and ``None``; or, when the one the events make breaks
+    its contract (:func:`unpublishable`; the clock and the recorder would drop it and the clock
+    wait for that tick for good), the tick settled without any of them (every device missing)
+    and why (to report)."""
+    tripped = adapter.tripped
+    settlement = adapter.settle(tick, received, off)
+    settlement["tick_sent"] = tick_sent
+    problem = unpublishable(settlement)
+    if problem is not None:
+        adapter.tripped = tripped
+        settlement = adapter.settle(tick, {}, off)
+        settlement["tick_sent"] = tick_sent
+    return settlement, problem
 
 
 def unpublishable(settlement: dict[str, Any]) -> str | None:
