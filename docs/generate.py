@@ -534,7 +534,7 @@ def metric_families() -> list[dict[str, Any]]:
     import os
 
     os.environ.pop("HOMESIM_METRICS_PORT", None)  # no metrics server from this process
-    from homesim.bus.metrics import DeviceMetrics, ProcessMetrics
+    from homesim.bus.metrics import ClockMetrics, DeviceMetrics, ProcessMetrics
     from homesim.bus.recorder import Writer
 
     sources: list[tuple[str, Any]] = [("every process", ProcessMetrics("home", "process").registry)]
@@ -544,6 +544,7 @@ def metric_families() -> list[dict[str, Any]]:
     recorder = ProcessMetrics("home", "recorder")
     Writer(None, "", recorder)
     sources.append(("the recorder", recorder.registry))
+    sources.append(("the clock", ClockMetrics("home").registry))
     families: dict[str, dict[str, Any]] = {}
     for who, registry in sources:
         for family in registry.collect():

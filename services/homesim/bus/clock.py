@@ -19,7 +19,7 @@ from typing import Any
 
 from autobahn.wamp.exception import ApplicationError
 
-from homesim.bus.metrics import ProcessMetrics
+from homesim.bus.metrics import ClockMetrics
 from homesim.bus.session import checked, component, env, log, retain, retained, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
 from homesim.messages import MAX_SAFE_INTEGER, MAX_SPEED, Empty, SetSpeed, Settlement, call_arguments, valid
@@ -113,12 +113,7 @@ def run_clock() -> None:
     clock = Clock(parse_speed(os.environ.get("HOMESIM_SPEED", "max")), dt_s)
     # the home's inverter (None: a home without one), asked for the run's position after a restart
     inverter_id = next((d.id for d in home.devices if d.ROLE == "inverter"), None)
-    metrics = ProcessMetrics(uris.home, "clock")
-    from prometheus_client import Counter
-
-    metrics.unsettled = Counter("homesim_clock_unsettled_ticks", "Ticks the clock gave up publishing again: not "
-                                "settled after REPUBLISH_TRIES tries", ["home"],
-                                registry=metrics.registry).labels(uris.home)
+    metrics = ClockMetrics(uris.home)
     comp = component()
 
     # The last settled tick, kept across sessions: after the router restarts (its retained

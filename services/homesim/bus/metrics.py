@@ -39,6 +39,8 @@ Metric names follow Prometheus conventions (base units, ``_total`` counters):
     Energy events the inverter dropped as physically impossible (the device is missing from
     those ticks), and ticks it could not settle with the events it had (settled with none of
     them) (inverter).
+``homesim_clock_unsettled_ticks_total{home}``
+    Ticks the clock stopped publishing again: not settled after its tries (clock).
 ``homesim_tick{home,process}``
     The last tick this process handled.
 ``homesim_bus_connected{home,process}``
@@ -82,6 +84,16 @@ class ProcessMetrics:
                 start_http_server(port, addr=os.environ.get("HOMESIM_METRICS_ADDR", "127.0.0.1"), registry=self.registry)
             except OSError as error:  # the run goes on; only the metrics are missing
                 logging.getLogger("homesim.bus").error("metrics: can't serve on port %d: %s", port, error)
+
+
+class ClockMetrics(ProcessMetrics):
+    """The clock's: ticks it gave up publishing again."""
+
+    def __init__(self, home: str) -> None:
+        super().__init__(home, "clock")
+        self.unsettled = Counter("homesim_clock_unsettled_ticks", "Ticks the clock stopped publishing again, not "
+                                 "settled after its tries (the inverter's log says why)", ["home"],
+                                 registry=self.registry).labels(home)
 
 
 class DeviceMetrics(ProcessMetrics):
