@@ -133,7 +133,7 @@ def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]
         plan.check_loan(variant, baseline, finance)
     years = plan.run_years(variants, finance.analysis_years, finance.battery_replacement_year, days=days,
                            home_dirs=[home_dir] * len(variants), essential_ids=plan.essential_load_ids(home),
-                           threads=threads, on_year=on_year,
+                           threads=threads, on_year=on_year, model_range=False,
                            replace=["battery" in plan.bought(variant, baseline) for variant in variants])
     return [_row(changes, plan.price(variant, finance, chain, reference, baseline, baseline_name))
             for changes, variant, chain in zip(candidates, variants, years)]

@@ -317,7 +317,7 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
               pv_rate: float = ageing.PV_RATE_PER_YEAR, dt_s: int = 60, days: float = YEAR_DAYS,
               on_year: Callable[[int], None] | None = None, home_dirs: list[Path | None] | None = None,
               essential_ids: list[str] | None = None, replace: list[bool] | None = None,
-              threads: int = 2) -> list[list[Year]]:
+              threads: int = 2, model_range: bool = True) -> list[list[Year]]:
     """Years ``1..years`` of several homes, each year with the battery its years before left.
 
     The homes of a year share their exogenous work (sun, weather, each PV array, each load, the
@@ -325,7 +325,9 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
     battery or inverter settings compute it once. A battery whose chemistry has no ageing model
     (lead-acid) keeps its capacity. ``replace[i]``: home ``i``'s battery is replaced every
     ``battery_replacement_year`` years (default: every home's). ``threads``: homes settling at
-    once (the compiled loop releases the GIL: one a core).
+    once (the compiled loop releases the GIL: one a core). ``model_range``: age each battery by
+    its chemistry's other published models alongside (their spread, for a plan; the optimizer's
+    ranking needs only the battery's own model).
     """
     from homesim.engine.compiled import CompiledHome, keep_unseeded
 
@@ -380,7 +382,7 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
                     pending.pop(0).result()
                 # settle this home on a thread while the next one's blocks are assembled
                 pending.append(pool.submit(_settle, compiled, blocks, total, aged, dt_s, year, share, pv_share,
-                                           essential_ids, chemistry[i], fades, out, i, spare))
+                                           essential_ids, chemistry[i], fades, out, i, spare, model_range))
             first_blocks = None
             for job in pending:
                 job.result()
@@ -395,7 +397,7 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
 def _settle(compiled: Any, blocks: list[Any], total: int, aged: Home, dt_s: int, year: int, share: float,
             pv_share: float, essential_ids: list[str] | None, chemistry: str | None,
             fades: list[ageing.Fade | None], out: list[list[Year]], i: int,
-            spare: queue.SimpleQueue | None = None) -> None:
+            spare: queue.SimpleQueue | None = None, model_range: bool = True) -> None:
     from homesim.engine.fastforward import step
 
     reuse = None
@@ -411,7 +413,7 @@ def _settle(compiled: Any, blocks: list[Any], total: int, aged: Home, dt_s: int,
     if chemistry is not None:
         previous = fades[i]
         fades[i] = ageing.capacity_fade(chemistry, arrays.soc, dt_s, start_fade=previous if previous is not None else 0.0,
-                                        others=True)  # the chemistry's other models alongside, for their range
+                                        others=model_range)  # the chemistry's other models alongside, for their range
         figures.efc = fades[i].efc
         figures.battery_share_by_model = fades[i].remaining_by_model
     out[i].append(figures)  # each home's list is appended by one thread a year, years in order
