@@ -385,3 +385,7 @@ def test_a_plan_shows_its_model_and_the_end_of_life_year_of_every_published_mode
     text = plan.format_plan(result)
     assert ("ageing model naumann_lfp; the published models of its cells: end of life in year 3 to beyond 3"
             in text), text
+    # each model's capacity at the start of each year, for the plot's range: year 1 new, then the year before's end
+    assert totals["battery_share_by_model"] == {"naumann_lfp": [1.0, 0.8, 0.69],
+                                                "nrel_blast_lfp_sony_murata": [1.0, 0.95, 0.9],
+                                                "nrel_blast_lfp_250ah_prismatic": [1.0, 0.97, 0.95]}

@@ -470,6 +470,9 @@ class PlanTotals(Message):
     battery_end_of_life_year_by_model: dict[str, int | None] = Field(
         default_factory=dict, description="The same by each published ageing model of its cells, over the same "
         "simulated years (null: not within the plan)")
+    battery_share_by_model: dict[str, list[float]] = Field(
+        default_factory=dict, description="Each published ageing model's battery capacity at the start of each year "
+        "1..N over the same simulated years, share of the original (its own model's is battery_share's)")
 
 
 class PlanYear(Message):

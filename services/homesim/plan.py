@@ -590,6 +590,12 @@ def price(home: Home, finance: money.Finance, system: list[Year], reference: lis
     chemistry = ageing.battery_model(home.battery) if home.battery is not None else None
     end_of_life = next((s.year for s in system if s.battery_share < EOL_SHARE), None) if chemistry else None
     by_model = ageing.end_of_life_by_model([s.battery_share_by_model for s in system]) if chemistry else {}
+    # each model's share at the start of each year (1 in year 1 and after a replacement)
+    share_by_model: dict[str, list[float]] = {name: [] for name in (system[0].battery_share_by_model if system else {})}
+    for k, year in enumerate(system):
+        for name, shares in share_by_model.items():
+            fresh = k == 0 or year.battery_share == 1.0
+            shares.append(1.0 if fresh else float(system[k - 1].battery_share_by_model.get(name, float("nan"))))
     last_share = system[-1].battery_share if system else 1.0
     totals = {
         "capital": capital.total,
@@ -612,6 +618,7 @@ def price(home: Home, finance: money.Finance, system: list[Year], reference: lis
         "battery_share_last_year": last_share,
         "battery_end_of_life_year": end_of_life,
         "battery_end_of_life_year_by_model": by_model,
+        "battery_share_by_model": share_by_model if chemistry else {},
     }
     return PlanResult(home=home.name, currency=home.currency, baseline=baseline_name, finance=finance, size=size,
                       baseline_size=base_size, capital=capital, system=system, reference=reference, money=result,

@@ -388,14 +388,24 @@ def plan_battery(plan: dict, path: Path, eol_share: float = 0.7) -> Path:
     capacity = np.array([r["battery_kwh"] for r in rows])
     nominal = plan["size"]["battery_kwh"]
     fig, ax = plt.subplots(figsize=(9, 4.0))
-    ax.plot(years, capacity, "-o", color="#2a9d8f", markersize=3.5, label="capacity at the start of the year")
+    model = plan["totals"].get("battery_ageing_model")
+    others = {name: np.array(shares) * nominal for name, shares in plan["totals"].get("battery_share_by_model", {}).items()
+              if name != model and len(shares) == len(years)}
+    if others:
+        low = np.minimum.reduce([capacity, *others.values()])
+        high = np.maximum.reduce([capacity, *others.values()])
+        ax.fill_between(years, low, high, color="#2a9d8f", alpha=0.12, linewidth=0,
+                        label="range of the published models of its cells")
+        for (name, values), style in zip(sorted(others.items()), (":", "--", "-.", (0, (1, 3)))):
+            ax.plot(years, values, linestyle=style, color="#555555", linewidth=1, label=name)
+    ax.plot(years, capacity, "-o", color="#2a9d8f", markersize=3.5,
+            label="capacity at the start of the year" + (f" ({model})" if model else ""))
     ax.axhline(nominal * eol_share, color="#b71c1c", linestyle="--", linewidth=1,
                label=f"end of life: {eol_share:.0%} of {nominal:.2f} kWh")
     ax.set_ylim(0, max(nominal, float(capacity.max()) if len(capacity) else 0.0) * 1.1 or 1.0)
     ax.set_xlabel("year")
     ax.set_ylabel("battery capacity [kWh]")
     ax.set_xticks(years[:: max(1, len(years) // 20)])
-    model = plan["totals"].get("battery_ageing_model")
     ax.set_title(f"{plan['home']}: battery capacity" + (f" (ageing model {model})" if model else
                                                           " (no ageing model: held)"))
     ax.legend(loc="lower left", fontsize=8)

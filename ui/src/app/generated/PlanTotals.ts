@@ -19,6 +19,7 @@ class PlanTotals {
   private _batteryShareLastYear: number;
   private _batteryEndOfLifeYear: number | null;
   private _batteryEndOfLifeYearByModel?: Record<string, number | null>;
+  private _batteryShareByModel?: Record<string, number[]>;
 
   constructor(input: {
     capital: number,
@@ -40,6 +41,7 @@ class PlanTotals {
     batteryShareLastYear: number,
     batteryEndOfLifeYear: number | null,
     batteryEndOfLifeYearByModel?: Record<string, number | null>,
+    batteryShareByModel?: Record<string, number[]>,
   }) {
     this._capital = input.capital;
     this._npv = input.npv;
@@ -60,6 +62,7 @@ class PlanTotals {
     this._batteryShareLastYear = input.batteryShareLastYear;
     this._batteryEndOfLifeYear = input.batteryEndOfLifeYear;
     this._batteryEndOfLifeYearByModel = input.batteryEndOfLifeYearByModel;
+    this._batteryShareByModel = input.batteryShareByModel;
   }
 
   get capital(): number { return this._capital; }
@@ -119,6 +122,9 @@ class PlanTotals {
   get batteryEndOfLifeYearByModel(): Record<string, number | null> | undefined { return this._batteryEndOfLifeYearByModel; }
   set batteryEndOfLifeYearByModel(batteryEndOfLifeYearByModel: Record<string, number | null> | undefined) { this._batteryEndOfLifeYearByModel = batteryEndOfLifeYearByModel; }
 
+  get batteryShareByModel(): Record<string, number[]> | undefined { return this._batteryShareByModel; }
+  set batteryShareByModel(batteryShareByModel: Record<string, number[]> | undefined) { this._batteryShareByModel = batteryShareByModel; }
+
   public marshal() : string {
     let json = '{'
     if(this.capital !== undefined) {
@@ -177,6 +183,9 @@ class PlanTotals {
     }
     if(this.batteryEndOfLifeYearByModel !== undefined) {
       json += `"battery_end_of_life_year_by_model": ${typeof this.batteryEndOfLifeYearByModel === 'number' || typeof this.batteryEndOfLifeYearByModel === 'boolean' ? this.batteryEndOfLifeYearByModel : JSON.stringify(this.batteryEndOfLifeYearByModel)},`;
+    }
+    if(this.batteryShareByModel !== undefined) {
+      json += `"battery_share_by_model": ${typeof this.batteryShareByModel === 'number' || typeof this.batteryShareByModel === 'boolean' ? this.batteryShareByModel : JSON.stringify(this.batteryShareByModel)},`;
     }
   
     //Remove potential last comma 
@@ -243,6 +252,9 @@ class PlanTotals {
     }
     if (obj["battery_end_of_life_year_by_model"] !== undefined) {
       instance.batteryEndOfLifeYearByModel = obj["battery_end_of_life_year_by_model"];
+    }
+    if (obj["battery_share_by_model"] !== undefined) {
+      instance.batteryShareByModel = obj["battery_share_by_model"];
     }
   
   
