@@ -1,5 +1,5 @@
 """The homeowner's dashboard (per simulated local day, SQL on the recorder's PostgreSQL): a
-live reference home records two simulated days (120 s ticks) into a real PostgreSQL server, every panel's
+live reference home (with a 1 kWh battery) records two simulated days (120 s ticks) into a real PostgreSQL server, every panel's
 SQL runs as Grafana would send it (its only variable, ``$days``, filled in) and every figure
 equals the ledger's (``homesim.reports`` daily rows and the ledger table) within 0.001 kWh.
 Grafana itself is not run (no package on this machine)."""
@@ -27,13 +27,31 @@ TICKS = 1440  # two simulated days of 120 s ticks: PV, curtailment and load-shed
 KWH = 0.001
 
 
+def small_battery_home(folder):
+    """The reference home with a 1 kWh battery at 20 %: the second day's evening outage leaves an
+    essential load short (the 10 kWh battery carries both days' outages in full)."""
+    import yaml
+
+    data = yaml.safe_load((EXAMPLES / "home.yaml").read_text())
+    for device in data["devices"]:
+        if device["kind"] == "battery":
+            device.update(capacity_kwh=1.0, initial_soc=0.2)
+        for key in ("area_schedule_csv", "stage_timeline"):
+            if key in device.get("load_shedding", {}):
+                device["load_shedding"][key] = str(EXAMPLES / device["load_shedding"][key])
+    path = folder / "home.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     server = PostgresServer()
     try:
         url = server.database("homesim_homeowner")
         out = tmp_path_factory.mktemp("homeowner") / "up"
-        result = subprocess.run([sys.executable, "-m", "homesim.cli", "up", str(EXAMPLES / "home.yaml"), "--max",
+        home_file = small_battery_home(out.parent)
+        result = subprocess.run([sys.executable, "-m", "homesim.cli", "up", str(home_file), "--max",
                                  "--step", str(STEP_S), "--ticks", str(TICKS), "--out", str(out), "--db", url],
                                 cwd=ROOT, capture_output=True, text=True, timeout=1200)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
