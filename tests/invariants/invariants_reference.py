@@ -445,16 +445,15 @@ def check_battery_serves_before_the_grid(case, ledger) -> dict[str, int]:
     stored = _stored_at_start(bat, ledger)
     slot_soc, slot_power = program_slots(case, inv)
     # the reference's shutdown state machine, on the ledger's own SoC
+    after = np.round(col(ledger, "soc.battery") * cap)
     tripped = np.zeros(n, dtype=bool)
     state = False
     for k in range(n):
         if state and stored[k] / cap >= inv["battery_restart_soc"]:
             state = False
         tripped[k] = state
-        if not grid_on[k] and (stored[k] - max(battery[k], 0)) / cap <= inv["battery_shutdown_soc"] + 1e-12:
-            after = round(col(ledger, "soc.battery")[k] * cap)
-            if after / cap <= inv["battery_shutdown_soc"]:
-                state = True
+        if not grid_on[k] and after[k] / cap <= inv["battery_shutdown_soc"]:
+            state = True
     floor_soc = np.where(grid_on, np.maximum(np.maximum(slot_soc, inv["backup_reserve_soc"]), inv["battery_low_soc"]),
                          inv["battery_shutdown_soc"])
     floor_j = np.ceil(np.maximum(floor_soc, bat["soc_min"]) * cap)
@@ -483,7 +482,10 @@ def check_battery_serves_before_the_grid(case, ledger) -> dict[str, int]:
         short += np.where(powered, unmet, 0)
     short += np.maximum(imported - direct, 0)
     pv_first = grid_on & (inv["priority"] == "battery_first") & (battery < 0)
-    could = (~tripped) & (room - np.maximum(battery, 0) > ROOM_J) & ~ac_full & ~pv_first
+    # the SoC read back from the ledger is a float: a tick within a Joule of the restart SoC
+    # may be either side of it
+    near_restart = np.abs(stored - inv["battery_restart_soc"] * cap) <= 2
+    could = (~tripped) & ~near_restart & (room - np.maximum(battery, 0) > ROOM_J) & ~ac_full & ~pv_first
     if grid is not None:
         could &= ~_grid_charging_possible(case, inv, bat, stored)
     if (k := first(could & (short > ROUNDING_J))) is not None:
