@@ -22,10 +22,11 @@ def run(config, ticks, dt_s=60, served_fraction=1.0):
                   "Africa/Johannesburg")
     inputs = config.block_inputs(block)[np.newaxis]
     asked = np.zeros(1, dtype=np.int64)
+    pv_only = np.zeros(1, dtype=np.int64)  # the part only PV may serve (a PV-surplus load's; none here)
     levels, energy = [], 0
     home = Home(True, 1.0, 0.0, 0.0, 0.0)
     for t in range(ticks):
-        loads.loads_demand(tables, state, inputs, t, home, dt_s, asked)
+        loads.loads_demand(tables, state, inputs, t, home, dt_s, asked, pv_only)
         served = (asked * served_fraction).astype(np.int64)
         loads.loads_advance(tables, state, inputs, t, asked, served, home, dt_s)
         levels.append(state[0, borehole_pump.S.level_l])
