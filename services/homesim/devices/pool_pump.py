@@ -2,8 +2,9 @@
 and at the latest so that the hours are done by the deadline.
 
 Each day the pump must run ``hours_per_day`` between ``earliest`` and ``deadline`` (local
-time). It runs whenever the PV beyond the home's other loads covers ``surplus_share`` of its
-power (read from the previous settlement, as a smart pump controller reads its meter), and
+time). It runs whenever the PV beyond the home's other loads (and the battery's charge: the
+settlement's AC PV surplus, plus its own draw) covers ``surplus_share`` of its power (read from
+the previous settlement, as a smart pump controller reads its meter), and
 otherwise waits, until waiting any longer would leave too little time before the deadline:
 then it runs regardless (from the battery or the grid). Time it could not run (unserved,
 e.g. off in an outage) counts against the day: a day that ends short is reported, the
