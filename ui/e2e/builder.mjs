@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { dragKindInto, start, watts } from './common.mjs';
+import { dragKindInto, start, watts, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('builder');
 let step = 0;
@@ -18,18 +18,7 @@ const shot = async (page, name, fullPage = false) => {
   await page.screenshot({ path, fullPage });
   log(`screenshot ${path}`);
 };
-const until = async (page, what, fn, timeoutMs = 30000) => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      await shot(page, `failed-${what.replace(/\W+/g, '-')}`, true);
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await page.waitForTimeout(100);
-  }
-};
+const until = (page, what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(page, name, true) });
 const ids = (page) => page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
 
 /** Labels whose text does not fit (scrollWidth > clientWidth). */

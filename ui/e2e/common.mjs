@@ -1,6 +1,7 @@
 // What every end-to-end script shares: its environment (UI_URL, OUT_DIR, CHROME_BIN), Debian's
 // headless Chromium launched the same way, a log prefixed with the script's name, and reading a
-// power figure ("3.20 kW", "90 W") back as watts, and dragging a kind from the palette into a room.
+// power figure ("3.20 kW", "90 W") back as watts, dragging a kind from the palette into a room,
+// and waiting for a condition (never a fixed time).
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -49,4 +50,24 @@ export async function dragKindInto(page, kind, zone) {
   await page.mouse.move(source.x + 20, source.y + 20, { steps: 10 });
   await page.mouse.move(target.x + target.width / 2, dropY, { steps: 20 });
   await page.mouse.up();
+}
+
+/**
+ * Poll ``fn`` until it returns something truthy (returned), every ``everyMs``; past ``timeoutMs``
+ * call ``onTimeout(name)`` (screenshots named after what was awaited) and throw.
+ * @param {string} what what is awaited, for the error and the screenshots' name
+ * @param {() => Promise<any>} fn
+ * @param {{timeoutMs?: number, everyMs?: number, onTimeout?: (name: string) => Promise<void>}} options
+ */
+export async function waitFor(what, fn, { timeoutMs = 30000, everyMs = 100, onTimeout = async () => {} } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) {
+      await onTimeout(`failed-${what.replace(/\W+/g, '-')}`);
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

@@ -4,7 +4,7 @@
 // Usage: UI_URL=http://127.0.0.1:PORT/#home=...&authid=operator&ticket=... OUT_DIR=dir node e2e/e2e.mjs
 import { join } from 'node:path';
 
-import { dragKindInto, start, watts } from './common.mjs';
+import { dragKindInto, start, watts, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('e2e');
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -16,18 +16,7 @@ const shot = async (name) => {
   await page.screenshot({ path, fullPage: true });
   log(`screenshot ${path}`);
 };
-const until = async (what, fn, timeoutMs = 30000) => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      await shot(`failed-${what.replace(/\W+/g, '-')}`);
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await page.waitForTimeout(100);
-  }
-};
+const until = (what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(name) });
 const text = (selector) => page.locator(selector).first().textContent().then((t) => (t ?? '').trim());
 const loadsWatts = async () => watts(await page.locator('[data-node="loads"] .watts').textContent());
 

@@ -6,7 +6,7 @@
 // Usage: UI_URL=... OUT_DIR=dir node e2e/revisions.mjs
 import { join } from 'node:path';
 
-import { start } from './common.mjs';
+import { start, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('revisions');
 const tabs = { a: await browser.newPage({ viewport: { width: 1280, height: 900 } }),
@@ -19,19 +19,8 @@ const shot = async (page, name) => {
   await page.locator('app-inverter-settings').screenshot({ path });
   log(`screenshot ${path}`);
 };
-const until = async (what, fn, timeoutMs = 30000) => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      await shot(tabs.a, `failed-${what.replace(/\W+/g, '-')}-a`);
-      await shot(tabs.b, `failed-${what.replace(/\W+/g, '-')}-b`);
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await tabs.a.waitForTimeout(100);
-  }
-};
+const until = (what, fn, timeoutMs = 30000) => waitFor(what, fn, {
+  timeoutMs, onTimeout: async (name) => { await shot(tabs.a, `${name}-a`); await shot(tabs.b, `${name}-b`); } });
 const panel = (page) => page.locator('app-inverter-settings');
 const reserve = (page) => page.locator('#inv-backup_reserve_soc');
 const apply = async (page) => panel(page).getByRole('button', { name: 'Apply', exact: true }).click();

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { start, watts } from './common.mjs';
+import { start, watts, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('watch');
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -19,18 +19,7 @@ const shot = async (name, p = page) => {
   await p.screenshot({ path, fullPage: true });
   log(`screenshot ${path}`);
 };
-const until = async (what, fn, timeoutMs = 60000, p = page) => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      await shot(`failed-${what.replace(/\W+/g, '-')}`, p);
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await p.waitForTimeout(50);
-  }
-};
+const until = (what, fn, timeoutMs = 60000, p = page) => waitFor(what, fn, { timeoutMs, everyMs: 50, onTimeout: (name) => shot(name, p) });
 const text = (selector, p = page) => p.locator(selector).first().textContent().then((t) => (t ?? '').replace(/\s+/g, ' ').trim());
 const count = (selector, p = page) => p.locator(selector).count();
 const simTime = () => text('[data-test="sim-time"]');
