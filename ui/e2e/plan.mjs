@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { start } from './common.mjs';
+import { start, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('plan');
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -19,19 +19,13 @@ const shot = async (name, target = page.locator('app-purchase')) => {
   await target.screenshot({ path });
   log(`screenshot ${path}`);
 };
-const until = async (what, fn, timeoutMs = 30000) => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      await shot(`failed-${what.replace(/\W+/g, '-')}`, page);
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await page.waitForTimeout(100);
-  }
+const until = (what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(name, page) });
+// (all texts at once, without waiting: an element counted and gone before its text is read,
+// such as the progress line when the plan ends, would otherwise wait 30 s for it)
+const textOf = async (locator) => {
+  const texts = await locator.allTextContents();
+  return texts.length ? texts[0].replace(/\s+/g, ' ').trim() : null;
 };
-const textOf = async (locator) => ((await locator.count()) ? (await locator.first().textContent()).replace(/\s+/g, ' ').trim() : null);
 
 try {
   await page.goto(url);
