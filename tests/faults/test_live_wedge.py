@@ -211,6 +211,18 @@ def test_controller_procedures_take_their_arguments_by_position_and_by_name(home
     assert client.call(uri(live, "controller.switch"), on=False, id="tv") == {"id": "tv", "enabled": False}
     assert client.call(uri(live, "controller.switch"), "tv", True) == {"id": "tv", "enabled": True}
     goes_on(settlements)
+    # (the TV is a new process again: the tests after this one call its procedures)
+    wait_until(lambda: answers(client, uri(live, "device.tv.get")), 60, "the TV registered again")
+
+
+def answers(client, address: str) -> bool:
+    try:
+        client.call(address)
+    except ApplicationError as error:
+        if error.error == "wamp.error.no_such_procedure":
+            return False
+        raise
+    return True
 
 
 def test_every_procedure_refuses_arguments_it_does_not_take_clearly(home):
