@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import pvlib_chain  # noqa: E402  (bench/engine.py)
 
-from homesim import optimize, plan  # noqa: E402
+from homesim.planning import optimize, plan  # noqa: E402
 from homesim.engine.fastforward import simulate  # noqa: E402
 from homesim.home import load_home  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Ageing over the years (homesim.ageing): rainflow, battery capacity fade, PV degradation.
+"""Ageing over the years (homesim.planning.ageing): rainflow, battery capacity fade, PV degradation.
 
 Each test is named after the physical fact it checks.
 """
@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from homesim.ageing import (
+from homesim.planning.ageing import (
     CHEMISTRIES,
     DEFAULT_MODELS,
     MODELS,
@@ -359,7 +359,7 @@ def test_a_fade_carries_the_chemistry_s_other_models_along_the_same_histories() 
 def test_a_plan_shows_its_model_and_the_end_of_life_year_of_every_published_model_of_its_cells() -> None:
     from pathlib import Path
 
-    from homesim import finance as money, plan
+    from homesim.planning import finance as money, plan
     from homesim.home import load_home, with_changes
 
     examples = Path(__file__).resolve().parents[1] / "examples"

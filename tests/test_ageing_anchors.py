@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from homesim.ageing import (
+from homesim.planning.ageing import (
     CHEMISTRIES,
     DEFAULT_MODELS,
     MODELS,

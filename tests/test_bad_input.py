@@ -363,7 +363,7 @@ def test_thousands_of_problems_list_the_first_20_and_count_the_rest(tmp_path):
 
 
 def test_a_huge_value_is_cut_before_an_error_formats_it():
-    from homesim.plan import _finance_from
+    from homesim.planning.plan import _finance_from
 
     bomb: object = ["lol"] * 9
     for _ in range(8):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from homesim import consistency
+from homesim.home import consistency
 from homesim.cli import main
 from homesim.devices import battery, inverter
 from homesim.home import HomeFileError, home_from_dict, load_home, with_changes

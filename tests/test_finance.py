@@ -1,4 +1,4 @@
-"""Money (services/homesim/finance.py): hand-checkable cases, bad input, and the same cash
+"""Money (services/homesim/planning/finance.py): hand-checkable cases, bad input, and the same cash
 flows through NREL's SAM (PySAM's Cashloan) for NPV and payback."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from homesim.finance import (
+from homesim.home.finance import Finance, Loan
+from homesim.planning.finance import (
     Capital,
-    Finance,
-    Loan,
     annuity_payment,
     capital_breakdown,
     capital_cost,

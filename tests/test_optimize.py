@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from homesim import optimize, plan
+from homesim.planning import optimize, plan
 from homesim.errors import BadInput
 from homesim.home import HomeFileError, load_home, with_changes
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from homesim import ageing, finance as money, plan
+from homesim.planning import ageing, finance as money, plan
 from homesim.engine.fastforward import simulate
 from homesim.home import HomeFileError, load_home
 
@@ -207,7 +207,7 @@ def test_a_loan_deposit_above_what_the_plan_buys_is_refused_before_any_year_runs
 
 
 def test_optimize_refuses_a_deposit_above_a_candidates_capital_before_any_year_runs(reference):
-    from homesim import optimize
+    from homesim.planning import optimize
 
     base = plan.grid_only(reference, EXAMPLES)
     small = plan.added_size(reference, base)

@@ -1,4 +1,4 @@
-"""Sweeps in shards (homesim.sweep): shards cover every variant once; shards run and stored in
+"""Sweeps in shards (homesim.planning.sweep): shards cover every variant once; shards run and stored in
 a real PostgreSQL server (tests/pgserver.py) gather to the rows homesim.engine.compare makes
 locally; a repeated shard changes nothing; missing variants are named; bad specs are refused."""
 
@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from homesim import sweep
+from homesim.planning import sweep
 from homesim.engine import compare
 from homesim.errors import BadInput
 from homesim.home import load_home
@@ -141,7 +141,7 @@ def test_another_module_adds_a_kind():
 
 
 def test_sweep_does_not_import_the_bus():
-    code = "import sys, homesim.sweep; sys.exit(any(m.startswith('homesim.bus') for m in sys.modules))"
+    code = "import sys, homesim.planning.sweep; sys.exit(any(m.startswith('homesim.bus') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT / "services")}).returncode == 0
 
 
@@ -225,7 +225,7 @@ def test_optimize_on_kubernetes_gathers_the_candidates_optimize_ranks_here(postg
     against the grid alone; sweep-results ranks them as optimize does locally."""
     import yaml
 
-    from homesim import optimize, plan
+    from homesim.planning import optimize, plan
 
     url = postgres.database("sweep_optimize")
     done = cli("optimize", EXAMPLES / "home.yaml", "--vary", "battery.capacity_kwh=5:10:5", "--years", 1,

@@ -376,9 +376,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"({home.location.timezone}), {len(home.devices)} devices:")
     for device in home.devices:
         print(f"  {device.id:<16} {device.kind:<13} {device.ROLE}")
-    from homesim.consistency import warnings
+    from homesim.home.consistency import warnings
 
-    for line in warnings(home):  # legal but probably not meant (homesim.consistency)
+    for line in warnings(home):  # legal but probably not meant (homesim.home.consistency)
         print(f"warning: {line}")
     return 0
 
@@ -546,7 +546,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from homesim import plan
+    from homesim.planning import plan
     from homesim.progress import ProgressBar
 
     home, finance, source, baseline, name, baseline_dir = _plan_inputs(args)
@@ -563,7 +563,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def _plan_inputs(args: argparse.Namespace):
     """The home, its finance section (with --years), the baseline, its name and folder."""
-    from homesim import plan
+    from homesim.planning import plan
     from homesim.preflight import preflight
 
     home = _load(args.home)
@@ -588,7 +588,7 @@ def _plan_inputs(args: argparse.Namespace):
 def cmd_optimize(args: argparse.Namespace) -> int:
     import json
 
-    from homesim import optimize, plan
+    from homesim.planning import optimize, plan
     from homesim.progress import ProgressBar
 
     home, finance, source, baseline, name, _ = _plan_inputs(args)
@@ -690,7 +690,7 @@ def _database(args: argparse.Namespace) -> str:
 
 def _compare_on_kubernetes(args: argparse.Namespace, home, varies) -> int:
     """Store the sweep, write its Job, say how to run and gather it."""
-    from homesim import sweep
+    from homesim.planning import sweep
     from homesim.engine import compare
 
     if not args.database:
@@ -702,7 +702,7 @@ def _compare_on_kubernetes(args: argparse.Namespace, home, varies) -> int:
 
 def _sweep_on_kubernetes(args: argparse.Namespace, home, kind: str, changes: list, options: dict) -> int:
     """Store a sweep of ``kind``, write its Job, say how to run and gather it."""
-    from homesim import sweep
+    from homesim.planning import sweep
     from homesim.k8s import manifests
 
     parallelism = args.parallelism or 4
@@ -753,7 +753,7 @@ def _env_whole(value: int | None, option: str, env: str, low: int) -> int:
 def cmd_sweep_worker(args: argparse.Namespace) -> int:
     import psycopg
 
-    from homesim import sweep
+    from homesim.planning import sweep
 
     url = _database(args)
     index = _env_whole(args.index, "--index", "JOB_COMPLETION_INDEX", 0)
@@ -782,7 +782,7 @@ def cmd_sweep_worker(args: argparse.Namespace) -> int:
 def cmd_sweep_results(args: argparse.Namespace) -> int:
     import csv
 
-    from homesim import sweep
+    from homesim.planning import sweep
     from homesim.engine import compare
 
     url = _database(args)
@@ -802,7 +802,7 @@ def cmd_sweep_results(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
     if spec["kind"] == "plan":  # optimize --kubernetes: every candidate, ranked here
-        from homesim import optimize
+        from homesim.planning import optimize
 
         options = spec["options"]
         rows = optimize.ranked(rows, options)

@@ -212,7 +212,7 @@ def values_schema() -> dict[str, Any]:
 
 def sweep_values_schema() -> dict[str, Any]:
     """The chart's ``sweep`` values: a what-if sweep run as an Indexed Job (``templates/sweep-job.yaml``)."""
-    from homesim.sweep import ID_PATTERN
+    from homesim.planning.sweep import ID_PATTERN
 
     whole = lambda low, description: {"type": "integer", "minimum": low, "description": description}  # noqa: E731
     return {

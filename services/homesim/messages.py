@@ -462,7 +462,7 @@ class PlanTotals(Message):
     cost_per_outage_hour_avoided: float | None = unit("Net cost per outage hour avoided (null: none avoided)",
                                                       "currency/h")
     battery_ageing_model: str | None = Field(description="Battery ageing model, a published model of its cells "
-                                             "(homesim.ageing.MODELS; null: no battery or none for its chemistry)")
+                                             "(homesim.planning.ageing.MODELS; null: no battery or none for its chemistry)")
     battery_share_last_year: float = Field(ge=0, le=1, description="Battery capacity left in the last year, "
                                                                    "share of the original")
     battery_end_of_life_year: int | None = Field(description="Year the battery falls below its end-of-life share "
@@ -652,7 +652,7 @@ PROCEDURES = (
               "finance section (the home's finance:, or finance.yaml beside the home file); progressive results "
               "[years simulated, years to simulate] (the home's and the baseline's) when the caller asks for them."),
     Procedure("plan_optimize", "home.{home}.plan.optimize", OptimizeRequest, OptimizeResult, "planner", "operator",
-              "Plan every candidate value (homesim.optimize) and rank them by an objective under a budget and a "
+              "Plan every candidate value (homesim.planning.optimize) and rank them by an objective under a budget and a "
               "least outage coverage; progressive results [candidates done, candidates planned]."),
     Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",
               "services, devices", "Recent settlements from a tick on (a list of Settlement), for the recorder "
@@ -671,45 +671,6 @@ def parse(model: type[M], payload: Any, where: str) -> M | None:
                              for e in error.errors()[:5])
         log.warning("dropped a message on %s: %s", where, problems)
         return None
-
-
-def rpc_arguments(model: type[M], **arguments: Any) -> M:
-    """An RPC's arguments as ``model``, or the WAMP error ``homesim.error.invalid_property``
-    naming the field and what is allowed."""
-    from autobahn.wamp.exception import ApplicationError
-
-    try:
-        return model.model_validate(arguments)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['input']!r} is not allowed: {e['msg']}"
-                             for e in error.errors()[:5])
-        raise ApplicationError("homesim.error.invalid_property", problems) from None
-
-
-def call_arguments(model: type[Message], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    """An RPC's positional and keyword arguments by ``model``'s field names (positional ones in
-    the fields' order, as the bus reference lists them: ``switch("tv", False)`` is
-    ``switch(id="tv", on=False)``), values unchecked; or the WAMP error
-    ``homesim.error.invalid_property`` saying what is wrong (too many, given twice, unknown,
-    missing)."""
-    from autobahn.wamp.exception import ApplicationError
-
-    fields = list(model.model_fields)
-    names = ", ".join(fields) or "none"
-    if len(args) > len(fields):
-        raise ApplicationError("homesim.error.invalid_property",
-                               f"{len(args)} positional arguments given: it takes at most {len(fields)} ({names})")
-    given = dict(zip(fields, args))
-    for name, value in kwargs.items():
-        if name not in model.model_fields:
-            raise ApplicationError("homesim.error.invalid_property", f"{name}: unknown argument; the arguments: {names}")
-        if name in given:
-            raise ApplicationError("homesim.error.invalid_property", f"{name}: given twice (by position and by name)")
-        given[name] = value
-    missing = [name for name, field in model.model_fields.items() if field.is_required() and name not in given]
-    if missing:
-        raise ApplicationError("homesim.error.invalid_property", f"{missing[0]}: missing; the arguments: {names}")
-    return {name: given[name] for name in fields if name in given}  # in the fields' order
 
 
 def valid(model: type[Message], payload: Any, where: str) -> bool:

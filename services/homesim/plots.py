@@ -314,7 +314,7 @@ def write_all(ledger: Ledger, out_dir: Path, day: pd.Timestamp | None = None) ->
 
 def payback_point(years: np.ndarray, cumulative: np.ndarray) -> float | None:
     """Where the cumulative cash flow crosses 0 for good [year], linear inside the year (as
-    :func:`homesim.finance.simple_payback`); None if it ends below 0."""
+    :func:`homesim.planning.finance.simple_payback`); None if it ends below 0."""
     negative = np.flatnonzero(np.asarray(cumulative) < 0)
     if negative.size == 0:
         return float(years[0])

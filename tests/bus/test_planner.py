@@ -1,7 +1,7 @@
 """The planner's ``plan.purchase`` on a live home: a bad request is refused naming the field, a
 home without a finance section is refused naming ``finance`` and where to give it, and once
 finance.yaml sits beside the home file the plan runs with progressive results; ``plan.optimize``
-ranks the candidates as ``homesim.optimize`` does in this process.""" 
+ranks the candidates as ``homesim.planning.optimize`` does in this process.""" 
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_with_finance_yaml_beside_the_home_the_plan_runs_and_reports_progress(ho
 
 
 def test_plan_optimize_ranks_the_candidates_as_optimize_does_here(home):
-    from homesim import optimize, plan
+    from homesim.planning import optimize, plan
     from homesim.home import load_home
 
     live, client, folder = home

@@ -18,7 +18,8 @@ from homesim.bus.device import settle_checked, unpublishable
 from homesim.credentials import RESERVED_IDS, SERVICE_NAMES, device_ticket, ticket_role
 from homesim.devices.base import J_PER_KWH
 from homesim.home import HomeFileError, home_from_dict, load_home
-from homesim.messages import ClockState, DeviceId, GridEnergy, SwitchDevice, call_arguments
+from homesim.bus.arguments import call_arguments
+from homesim.messages import ClockState, DeviceId, GridEnergy, SwitchDevice
 
 from conftest import EXAMPLES
 from test_adapters import step_adapters

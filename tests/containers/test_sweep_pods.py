@@ -49,7 +49,7 @@ def postgres():
 def test_the_jobs_pods_in_containers_store_every_row_the_local_compare_makes(homesim_image, postgres, tmp_path):
     import yaml
 
-    from homesim import sweep
+    from homesim.planning import sweep
     from homesim.engine import compare
     from homesim.home import load_home
 

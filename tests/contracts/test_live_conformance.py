@@ -18,8 +18,8 @@ from homesim import specs
 sys.path.insert(0, str(ROOT / "tests" / "bus"))
 from live import LiveProcess, wait_until  # noqa: E402
 
-#: Whether homesim.optimize (plan.optimize's engine) is there to call.
-OPTIMIZE = importlib.util.find_spec("homesim.optimize") is not None
+#: Whether homesim.planning.optimize (plan.optimize's engine) is there to call.
+OPTIMIZE = importlib.util.find_spec("homesim.planning.optimize") is not None
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
             f"{channel}: never saw {set(messages['messages']) - seen_messages[channel]}"
 
     rpc_channels = {name: c for name, c in document["channels"].items() if c["description"].startswith("RPC.")}
-    if not OPTIMIZE:  # homesim.optimize is not in this tree yet: its RPC can only fail
+    if not OPTIMIZE:  # homesim.planning.optimize is not in this tree yet: its RPC can only fail
         rpc_channels.pop("plan_optimize")
     assert set(replies) == set(rpc_channels), set(rpc_channels) - set(replies)
     for channel, results in replies.items():

@@ -104,10 +104,10 @@ def test_file_model_needs_a_file_and_bad_files_are_named(tmp_path):
     with pytest.raises(ValueError, match="needs 'file'"):
         weather.Config(id="w", model="file")
     with pytest.raises(weather.WeatherFileError, match="does not exist"):
-        weather._read_weather_file(tmp_path / "nope.epw")
+        weather.read_weather_file(tmp_path / "nope.epw")
     (tmp_path / "x.txt").write_text("")
     with pytest.raises(weather.WeatherFileError, match="unknown format"):
-        weather._read_weather_file(tmp_path / "x.txt")
+        weather.read_weather_file(tmp_path / "x.txt")
     (tmp_path / "broken.epw").write_text("LOCATION,nowhere\nrubbish\n")
     with pytest.raises(weather.WeatherFileError, match="broken.epw can't be read"):
-        weather._read_weather_file(tmp_path / "broken.epw")
+        weather.read_weather_file(tmp_path / "broken.epw")

@@ -62,7 +62,7 @@ def pvlib_parse(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
 
 def assert_read_as_pvlib_reads(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     """The reader's ``(seconds, values, offset_s)`` equal the reference's, bit for bit (NaN too)."""
-    seconds, values, offset_s = weather._read_weather_file(path)
+    seconds, values, offset_s = weather.read_weather_file(path)
     ref_seconds, ref_values, ref_offset_s = pvlib_parse(path)
     assert seconds.dtype == values.dtype == np.float64 and values.shape == (5, seconds.size)
     assert np.array_equal(seconds, ref_seconds) and seconds.tobytes() == ref_seconds.tobytes()
@@ -181,7 +181,7 @@ def test_a_tmy2_file_takes_the_first_rows_year_for_every_row_as_pvlib_does(tmp_p
     with pytest.raises(ValueError):
         pvlib.iotools.read_tmy2(common)
     with pytest.raises(weather.WeatherFileError, match=r"line \d+: 02/29 hour 01 of 1962 is not a date"):
-        weather._read_weather_file(common)
+        weather.read_weather_file(common)
 
 
 def test_reading_a_weather_file_imports_neither_pandas_nor_pvlib_nor_scipy(tmp_path):
@@ -292,7 +292,7 @@ def test_a_malformed_file_raises_a_weather_file_error_naming_the_file_line_and_c
     path = tmp_path / name
     path.write_text("".join(line + "\n" for line in lines))
     with pytest.raises(weather.WeatherFileError) as caught:
-        weather._read_weather_file(path)
+        weather.read_weather_file(path)
     assert str(caught.value).startswith(f"weather file {path} can't be read: ")
     assert re.search(message, str(caught.value)), str(caught.value)
 
@@ -303,7 +303,7 @@ def test_an_unknown_suffix_a_missing_file_and_a_folder_are_weather_file_errors_n
     for name, message in (("weather.txt", r"weather\.txt: unknown format '\.txt'; use \.csv \(TMY3\), \.tm2 \(TMY2\)"),
                           ("nope.csv", r"nope\.csv does not exist"), ("folder.epw", r"folder\.epw can't be read: ")):
         with pytest.raises(weather.WeatherFileError, match=message):
-            weather._read_weather_file(tmp_path / name)
+            weather.read_weather_file(tmp_path / name)
 
 
 def mangled(lines: list[str], rng: random.Random) -> str:
@@ -340,7 +340,7 @@ def test_a_mangled_file_is_read_as_pvlib_reads_it_or_raises_a_weather_file_error
         path = tmp_path / f"mangled{n}{suffix}"
         path.write_text(mangled(lines, rng))
         try:
-            weather._read_weather_file(path)
+            weather.read_weather_file(path)
         except weather.WeatherFileError as error:
             assert str(path) in str(error)
             continue

@@ -65,7 +65,7 @@ def homes(draw):
         return home_from_dict({"location": {"latitude": draw(st.floats(-60, 60)), "longitude": draw(st.floats(-180, 180)),
                                             "timezone": "Africa/Johannesburg"},
                                "start": "2026-02-01", "seed": draw(st.integers(0, 1000)), "devices": devices})
-    except HomeFileError:  # settings that can't work together (homesim.consistency), e.g. restart >= soc_max
+    except HomeFileError:  # settings that can't work together (homesim.home.consistency), e.g. restart >= soc_max
         assume(False)
 
 

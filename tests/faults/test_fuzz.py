@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contracts"))
 
 from conftest import EXAMPLES, paths, replaced  # noqa: E402
 from homesim import messages  # noqa: E402
+from homesim.bus.arguments import rpc_arguments  # noqa: E402
 from homesim.home import HomeFileError, home_from_dict, read_home_file  # noqa: E402
 
 INVALID = "homesim.error.invalid_property"
@@ -216,7 +217,7 @@ def test_a_dropped_message_is_logged_with_its_reason(caplog):
        arguments=st.dictionaries(st.text(max_size=12), JSONISH, max_size=3))
 def test_any_rpc_arguments_are_accepted_or_refused_clearly(request, arguments):
     try:
-        parsed = messages.rpc_arguments(request, **arguments)
+        parsed = rpc_arguments(request, **arguments)
     except ApplicationError as error:
         assert error.error == INVALID and error.args[0]
         return

@@ -66,8 +66,8 @@ def test_plan_panel_shows_what_homesim_plan_computes(tmp_path):
     assert cards["irr"]["text"] == (f"{'−' if irr < 0 else ''}{abs(irr) * 100:.1f} %" if irr is not None else "none")
     assert cards["battery"]["text"] == f"{round(totals['battery_share_last_year'] * 100)} %"
     assert cards["outages"]["text"] == f"{totals['outage_hours_avoided']:,.0f} h"
-    # the size search shows what homesim.optimize recommends for the same home and years
-    from homesim import optimize, plan
+    # the size search shows what homesim.planning.optimize recommends for the same home and years
+    from homesim.planning import optimize, plan
     from homesim.home import load_home
 
     prices = plan.with_years(plan.load_finance(EXAMPLES / "home.yaml")[0], 2)

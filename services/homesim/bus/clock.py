@@ -22,7 +22,8 @@ from autobahn.wamp.exception import ApplicationError
 from homesim.bus.metrics import ClockMetrics
 from homesim.bus.session import checked, component, env, log, retain, retained, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
-from homesim.messages import MAX_SAFE_INTEGER, MAX_SPEED, Empty, SetSpeed, Settlement, call_arguments, valid
+from homesim.bus.arguments import call_arguments
+from homesim.messages import MAX_SAFE_INTEGER, MAX_SPEED, Empty, SetSpeed, Settlement, valid
 
 #: A tick not settled after this long is published again [s] (``$HOMESIM_REPUBLISH_S``) ...
 REPUBLISH_S = float(os.environ.get("HOMESIM_REPUBLISH_S", "5.0"))

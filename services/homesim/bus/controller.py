@@ -44,7 +44,8 @@ from homesim.bus.session import checked, component, env, log, retain, run_compon
 from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
 
-from homesim.messages import AddDevice, DeviceView, SwitchDevice, call_arguments, valid
+from homesim.bus.arguments import call_arguments
+from homesim.messages import AddDevice, DeviceView, SwitchDevice, valid
 from homesim.messages import DeviceId as DeviceIdArgument
 
 #: How often the local controller looks whether the live home's files changed elsewhere [s].

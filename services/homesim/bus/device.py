@@ -48,8 +48,9 @@ from homesim.bus.uris import INVALID_PROPERTY, Uris
 from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError, home_from_dict, with_changes
 from homesim.live import compile_home, home_dir, load_live_home
+from homesim.bus.arguments import rpc_arguments
 from homesim.messages import (AHEAD_BY_ROLE, ENERGY_BY_ROLE, DesiredHome, DeviceView, Progress, Settlement,
-                              SettlementsSince, Tick, Topology, rpc_arguments, valid)
+                              SettlementsSince, Tick, Topology, valid)
 
 #: How long the inverter waits for the devices of a tick before settling without them [s].
 BARRIER_TIMEOUT_S = float(os.environ.get("HOMESIM_BARRIER_TIMEOUT_S", "2.0"))
@@ -90,7 +91,7 @@ def changed_home(home: Home, device_id: str, changes: Any, base: Path, desired: 
 
     ``desired`` is the controller's latest desired home (``home.<home>.devices``), if known: the
     change is also checked against it, with this device's current properties, so that it can't
-    make the whole home inconsistent (``homesim.consistency``) with properties other devices
+    make the whole home inconsistent (``homesim.home.consistency``) with properties other devices
     were given after this process read the home."""
     from autobahn.wamp.exception import ApplicationError
 

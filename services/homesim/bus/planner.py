@@ -4,7 +4,7 @@ RPC ``plan.compare(vary, days)``: a what-if on the home as it is now (the contro
 home), run by the fast-forward engine in a worker process so the live home keeps its pace.
 RPC ``plan.purchase(years, baseline)``: ``homesim plan`` on the home as it is now (plan.json),
 its years simulated in worker processes, with progressive results ``[years done, years total]``.
-RPC ``plan.optimize(vary, objective, budget, min_outage_coverage, years)``: ``homesim.optimize``
+RPC ``plan.optimize(vary, objective, budget, min_outage_coverage, years)``: ``homesim.planning.optimize``
 on it. Both price with the home's finance section: the desired home's ``finance:``, else
 ``finance.yaml`` beside the live home file or in the home's folder (``HOMESIM_HOME_DIR``).
 A bad request gets ``homesim.error.invalid_property`` naming the field.
@@ -23,7 +23,8 @@ from homesim.bus.session import checked, component, env, log, run_component, uri
 from homesim.bus.uris import INVALID_PROPERTY
 from homesim.errors import BadInput
 from homesim.home import Home, HomeFileError, home_from_dict
-from homesim.messages import DesiredHome, OptimizeRequest, PlanRequest, PurchaseRequest, rpc_arguments, valid
+from homesim.bus.arguments import rpc_arguments
+from homesim.messages import DesiredHome, OptimizeRequest, PlanRequest, PurchaseRequest, valid
 
 #: Most variants one request may ask for.
 MAX_VARIANTS = 12
@@ -54,7 +55,7 @@ def plan(home: Home, request: PlanRequest, base: Path) -> dict[str, Any]:
 def finance_of(home: Home, places: list[Path]) -> Any:
     """The finance section to price a plan with: the home's ``finance:``, else the first
     ``finance.yaml`` in ``places``; none -> ``invalid_property`` naming ``finance``."""
-    from homesim import plan as planning
+    from homesim.planning import plan as planning
 
     if home.finance is not None:
         return home.finance
@@ -71,7 +72,7 @@ def finance_of(home: Home, places: list[Path]) -> Any:
 
 
 def _years(finance: Any, years: int | None) -> Any:
-    from homesim import plan as planning
+    from homesim.planning import plan as planning
 
     try:
         return planning.with_years(finance, years)
@@ -82,7 +83,7 @@ def _years(finance: Any, years: int | None) -> Any:
 def purchase(home: Home, request: PurchaseRequest, base: Path, places: list[Path],
              on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """``homesim plan`` on ``home`` (blocking; its years run in worker processes): plan.json."""
-    from homesim import plan as planning
+    from homesim.planning import plan as planning
 
     finance = _years(finance_of(home, places), request.years)
     try:
@@ -95,8 +96,8 @@ def purchase(home: Home, request: PurchaseRequest, base: Path, places: list[Path
 
 def optimize(home: Home, request: OptimizeRequest, base: Path, places: list[Path],
              on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """``homesim.optimize`` on ``home`` (blocking): candidates best first, the best one."""
-    from homesim import optimize as optimizing
+    """``homesim.planning.optimize`` on ``home`` (blocking): candidates best first, the best one."""
+    from homesim.planning import optimize as optimizing
 
     varies = list(request.vary.items())
     if not varies:

@@ -36,7 +36,7 @@ class BatteryParams(NamedTuple):
 NO_BATTERY = BatteryParams(0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0)
 
 
-#: The ageing models a battery can name, with their chemistry (homesim.ageing.MODELS; a test checks
+#: The ageing models a battery can name, with their chemistry (homesim.planning.ageing.MODELS; a test checks
 #: the two agree).
 AGEING_MODELS = {"nrel_blast_lfp_sony_murata": "LFP", "nrel_blast_lfp_250ah_prismatic": "LFP", "naumann_lfp": "LFP",
                  "nrel_blast_nmc_kokam": "NMC", "sam_nmc": "NMC"}

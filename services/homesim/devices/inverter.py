@@ -158,7 +158,7 @@ class Config(DeviceConfig):
         if len(set(starts)) != len(starts):
             raise ValueError("program slots must start at different times")
         # One error per field at its own path (devices[5].battery_low_soc: ...).
-        from homesim.consistency import Finding, raise_findings, show
+        from homesim.findings import Finding, raise_findings, show
 
         shutdown, low, restart = self.battery_shutdown_soc, self.battery_low_soc, self.battery_restart_soc
         found = []

@@ -197,7 +197,7 @@ def sweep_job(sweep_id: str, shards: int, parallelism: int, image: str = ENGINE_
               namespace: str | None = None, backoff_limit_per_index: int = 2, ttl_seconds_after_finished: int = 86_400,
               image_pull_policy: str = "IfNotPresent", labels: Mapping[str, str] | None = None,
               resources: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The Indexed Job of a sweep (``homesim.sweep``): ``shards`` pods (completions), at most
+    """The Indexed Job of a sweep (``homesim.planning.sweep``): ``shards`` pods (completions), at most
     ``parallelism`` at once, pod ``i`` running ``homesim sweep-worker --sweep ID`` on shard
     ``i`` (Kubernetes sets ``JOB_COMPLETION_INDEX``) of ``shards`` (``HOMESIM_SWEEP_COUNT``),
     the database URL read from key ``database_key`` of Secret ``database_secret``. A failed

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any, Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails
 
-from homesim.errors import NoBooleansForNumbers
+from homesim.home.finance import Finance
 
 #: Where :func:`irr` looks for a rate [1/year]: from -99 % to +1000 % a year.
 IRR_BRACKET = (-0.99, 10.0)
@@ -35,98 +33,6 @@ IRR_BRACKET = (-0.99, 10.0)
 IRR_GRID_POINTS = 2000
 #: Width of the interval :func:`irr`'s bisection stops at [1/year].
 IRR_TOLERANCE = 1e-12
-
-Rate = Annotated[float, Field(ge=-0.5, le=1.0)]
-Money = Annotated[float, Field(ge=0.0, le=1e12)]
-
-
-def _field_error(model: str, loc: tuple[Any, ...], value: Any, reason: str) -> ValidationError:
-    """A model validator's error located at one field (a plain ``ValueError`` names only the model)."""
-    return ValidationError.from_exception_data(model, [
-        InitErrorDetails(type="value_error", loc=loc, input=value, ctx={"error": ValueError(reason)})])
-
-
-class _Model(NoBooleansForNumbers):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class Loan(_Model):
-    """A loan for part of the capital, paid back as an annuity (equal end-of-year payments).
-
-    The deposit is given either as an amount (``deposit``) or as a share of the capital
-    (``deposit_share``), not both; with neither, the loan covers all of the capital.
-    """
-
-    rate: Annotated[float, Field(ge=0.0, le=1.0, title="Interest rate",
-                                 description="nominal yearly interest rate, e.g. 0.115 [1/year]")]
-    term_years: Annotated[int, Field(ge=1, le=40, title="Term",
-                                     description="years of equal payments, the first at the end of year 1 [year]")]
-    deposit: Annotated[float | None, Field(ge=0.0, le=1e12, title="Deposit",
-                                           description="paid at the purchase; the rest is borrowed [currency]")] = None
-    deposit_share: Annotated[float | None, Field(ge=0.0, le=1.0, title="Deposit share",
-                                                 description="share of the capital paid at the purchase [0..1]")] = None
-
-    @model_validator(mode="after")
-    def _one_deposit(self) -> "Loan":
-        if self.deposit is not None and self.deposit_share is not None:
-            raise _field_error("Loan", ("deposit_share",), self.deposit_share,
-                               f"give deposit ({self.deposit}) or deposit_share ({self.deposit_share}), not both")
-        return self
-
-    def deposit_for(self, capital: float) -> float:
-        """The deposit for this capital [currency]; more than the capital is an error."""
-        deposit = self.deposit if self.deposit is not None else (self.deposit_share or 0.0) * capital
-        if deposit > capital:
-            raise ValueError(f"loan.deposit {deposit} exceeds the capital {capital}")
-        return deposit
-
-
-class Finance(_Model):
-    """What the equipment costs, what running it costs, and how the money is valued."""
-
-    pv_per_kwp: Annotated[Money, Field(title="PV price", description="panels, mounting, DC cabling [currency/kWp]")] = 0.0
-    battery_per_kwh: Annotated[Money, Field(title="Battery price",
-                                            description="per kWh of nominal capacity [currency/kWh]")] = 0.0
-    inverter_per_kw: Annotated[Money, Field(title="Inverter price",
-                                            description="per kW of rated AC power [currency/kW]")] = 0.0
-    installation: Annotated[Money, Field(title="Installation",
-                                         description="fixed: labour, certificate, connection [currency]")] = 0.0
-    maintenance_per_year: Annotated[Money, Field(title="Maintenance",
-                                                 description="in year 1, paid every year [currency/year]")] = 0.0
-    maintenance_escalation: Annotated[Rate, Field(title="Maintenance escalation",
-                                                  description="yearly increase of maintenance [1/year]")] = 0.0
-    inverter_replacement_year: Annotated[int, Field(ge=1, le=40, title="Inverter replaced after",
-                                                    description="inverter life: replaced in this year and every "
-                                                                "as many years after [year]")] = 12
-    inverter_replacement_cost: Annotated[Money | None, Field(
-        title="Inverter replacement cost",
-        description="each replacement; empty: the inverter's capital cost [currency]")] = None
-    battery_replacement_year: Annotated[int | None, Field(
-        ge=1, le=40, title="Battery replaced after",
-        description="battery life: replaced in this year and every as many years after; empty: never "
-                    "(later: when the ageing model says its capacity falls below end of life) [year]")] = None
-    battery_replacement_cost: Annotated[Money | None, Field(
-        title="Battery replacement cost",
-        description="each replacement; empty: the battery's capital cost [currency]")] = None
-    import_escalation: Annotated[Rate, Field(title="Import tariff escalation",
-                                             description="yearly increase of the import tariff, "
-                                                         "nominal, e.g. 0.08 [1/year]")] = 0.0
-    export_escalation: Annotated[Rate, Field(title="Export tariff escalation",
-                                             description="yearly increase of the export tariff, nominal [1/year]")] = 0.0
-    discount_rate: Annotated[float, Field(ge=0.0, le=1.0, title="Discount rate",
-                                          description="nominal yearly rate money is valued at [1/year]")] = 0.08
-    analysis_years: Annotated[int, Field(ge=1, le=40, title="Years analysed",
-                                         description="years after the purchase [year]")] = 20
-    loan: Loan | None = Field(default=None, title="Loan", description="empty: paid in cash")
-
-    @model_validator(mode="after")
-    def _loan_within_analysis(self) -> "Finance":
-        if self.loan is not None and self.loan.term_years > self.analysis_years:
-            raise _field_error("Finance", ("loan", "term_years"), self.loan.term_years,
-                               f"loan.term_years {self.loan.term_years} exceeds analysis_years "
-                               f"{self.analysis_years}: payments after the analysis would be left out")
-        return self
-
 
 class Capital(NamedTuple):
     """Capital cost by part [currency]."""

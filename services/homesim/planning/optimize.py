@@ -1,7 +1,7 @@
 """Which size and settings serve an objective best over a plan's years (``homesim optimize``).
 
 Every candidate is a variant of the home (``--vary battery.capacity_kwh=0:20:2.5``: values
-from 0 to 20 in steps of 2.5) planned over the finance section's years by :mod:`homesim.plan`
+from 0 to 20 in steps of 2.5) planned over the finance section's years by :mod:`homesim.planning.plan`
 against one baseline, simulated once for all candidates. Objectives: ``npv`` (highest),
 ``payback`` (shortest simple payback; never paying back ranks last, by NPV), ``outage_coverage``
 (the largest share of outage hours with the essential loads powered; ties by NPV). Constraints:
@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from homesim import finance as money, plan
+from homesim.planning import finance as money, plan
 from homesim.errors import BadInput
 from homesim.home import Home, HomeFileError, with_changes
 
@@ -125,7 +125,7 @@ def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]
              on_year: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Plan candidates (each a dict of changes) against the baseline's simulated years; their rows.
 
-    The candidates' years run together (:func:`homesim.plan.run_years`, settling on ``threads``
+    The candidates' years run together (:func:`homesim.planning.plan.run_years`, settling on ``threads``
     threads): what they share of sun, weather, PV and loads is computed once a year.
     """
     variants = [with_changes(home, changes, home_dir) if changes else home for changes in candidates]
@@ -161,7 +161,7 @@ def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[An
     min_outage_coverage : float, optional
         Least share of outage hours with the essential loads powered, over all years [-].
     baseline, baseline_name, home_dir, days
-        As for :func:`homesim.plan.plan`.
+        As for :func:`homesim.planning.plan.plan`.
     workers : int, optional
         Threads settling candidates (default: all cores; the compiled loop releases the GIL,
         and threads share the year's sun, weather, PV and loads where processes could not).
@@ -384,7 +384,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     return path
 
 
-# --- on Kubernetes: the candidates as a sweep of kind "plan" (homesim.sweep) ------------------------
+# --- on Kubernetes: the candidates as a sweep of kind "plan" (homesim.planning.sweep) ------------------------
 
 #: A sweep's options of kind "plan" and what each must be.
 PLAN_OPTIONS = ("finance", "baseline", "days", "objective", "budget", "min_outage_coverage")
@@ -447,7 +447,7 @@ def ranked(rows: list[dict[str, Any]], options: dict[str, Any]) -> list[dict[str
 
 
 def _register() -> None:
-    from homesim import sweep
+    from homesim.planning import sweep
 
     sweep.register("plan", evaluate_plan, _check_plan_options,
                    ("capital", "npv", "irr", "simple_payback_years", "discounted_payback_years", "outage_coverage",

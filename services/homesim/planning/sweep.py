@@ -58,7 +58,7 @@ class Kind:
 
 
 #: Kinds another module registers, loaded when a spec names them.
-PLUGINS = {"plan": "homesim.optimize"}
+PLUGINS = {"plan": "homesim.planning.optimize"}
 #: Evaluators by sweep kind.
 EVALUATORS: dict[str, Evaluator] = {}
 _KINDS: dict[str, Kind] = {}

@@ -4,17 +4,17 @@ Each year of the analysis is a full year of the fast-forward engine at 60 s step
 from year to year:
 
 * the battery's capacity: year ``k`` runs with the capacity left after years ``1..k-1``, faded
-  by the SoC history each of those years simulated (:func:`homesim.ageing.capacity_fade`,
+  by the SoC history each of those years simulated (:func:`homesim.planning.ageing.capacity_fade`,
   continued from the previous year's state); a battery replaced by the finance section's
   ``battery_replacement_year`` starts again at its full capacity;
 * the PV output: ``dc_loss_fraction`` grows so the array delivers
-  :func:`homesim.ageing.pv_degradation` of its rated output (0.5 %/year);
+  :func:`homesim.planning.ageing.pv_degradation` of its rated output (0.5 %/year);
 * the weather and random loads: year ``k`` runs with seed ``home.seed + k - 1`` (a weather
   file, a typical year, repeats).
 
 What repeats: the first year's calendar (its outages, load-shedding stages and tariff periods).
 Prices escalate by the finance section's ``import_escalation`` and ``export_escalation``; every
-amount is nominal (see :mod:`homesim.finance`).
+amount is nominal (see :mod:`homesim.planning.finance`).
 
 The baseline is the same home on the grid alone (no PV, battery or inverter), or another home
 file (today's system, to price an upgrade). The capital is what the plan adds: the home's PV,
@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from homesim import ageing, finance as money
+from homesim.planning import ageing, finance as money
 from homesim.errors import BadInput
 from homesim.jit import njit
 from homesim.home import Home, HomeFileError, describe_errors, home_from_dict, read_home_file, with_changes
@@ -48,7 +48,7 @@ GRID_ONLY = "grid_only"
 YEAR_DAYS = 365
 #: Version of plan.json's layout.
 PLAN_VERSION = 1
-#: Chemistries with an ageing model (the battery kind's names -> homesim.ageing's).
+#: Chemistries with an ageing model (the battery kind's names -> homesim.planning.ageing's).
 CHEMISTRIES = {"LFP": "lfp", "NMC": "nmc"}
 #: Share of the original capacity that ends a battery's life [-] (warranty figure).
 EOL_SHARE = ageing.EOL_SHARE
@@ -147,7 +147,7 @@ def added_size(home: Home, baseline: Home) -> Size:
 
 
 def bought(home: Home, baseline: Home) -> frozenset[str]:
-    """The parts a plan buys (:func:`homesim.finance.parts_bought` of :func:`added_size`)."""
+    """The parts a plan buys (:func:`homesim.planning.finance.parts_bought` of :func:`added_size`)."""
     added = added_size(home, baseline)
     return money.parts_bought(added.pv_kwp, added.battery_kwh, added.inverter_kw)
 
@@ -524,7 +524,7 @@ ASSUMPTIONS = [
     "each year is simulated at 60 s steps; year k uses seed home.seed + k - 1 (weather, random loads)",
     "every year repeats the first year's calendar: outages, load-shedding, tariff periods",
     "battery capacity fades by its ageing model (the battery's ageing_model, else its chemistry's default; "
-    "homesim.ageing) from each year's simulated SoC at 25 C, the other published models of its cells alongside; "
+    "homesim.planning.ageing) from each year's simulated SoC at 25 C, the other published models of its cells alongside; "
     "the next year runs with what is left; a replaced battery starts again at full capacity",
     "PV output falls 0.5 % of its rating a year (Jordan & Kurtz 2013), through its DC losses",
     "prices escalate yearly by import_escalation and export_escalation; every amount is nominal",

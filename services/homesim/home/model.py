@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from homesim.devices import KINDS
 from homesim.echo import SHOWN, shown
 from homesim.errors import NoBooleansForNumbers
-from homesim.finance import Finance
+from homesim.home import consistency
+from homesim.home.finance import Finance
 from homesim.devices.base import DeviceConfig
 
 Device = Annotated[Union[tuple(module.Config for module in KINDS.values())], Field(discriminator="kind")]
@@ -91,9 +92,7 @@ class Home(NoBooleansForNumbers):
             for load in self.loads:
                 if load.switch.min_battery_soc is not None:
                     raise ValueError(f"load {load.id!r} has switch.min_battery_soc but the home has no battery")
-        from homesim import consistency  # settings that can't work together, one error per field
-
-        consistency.check(self)
+        consistency.check(self)  # settings that can't work together, one error per field
         return self
 
     def of_role(self, role: str) -> list[DeviceConfig]:
