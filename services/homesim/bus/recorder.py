@@ -25,7 +25,8 @@ from typing import Any
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import checked, component, env, log, run_component, uris_from_env
 from homesim.bus.store import StoreWriteError, open_store, safe_url
-from homesim.messages import RecentRequest, ReportRequest, Settlement, rpc_arguments, valid
+from homesim.bus.arguments import rpc_arguments
+from homesim.messages import RecentRequest, ReportRequest, Settlement, valid
 
 #: Run settings stored with the settlements (``homesim ledger`` rebuilds the home from them).
 #: How often the recorder asks the inverter again for missed ticks it could not get [s].
