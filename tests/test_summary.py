@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from homesim.cli import format_summary
+from homesim.cli.simulation import format_summary
 from homesim.devices.base import J_PER_KWH
 from homesim.ledger import Ledger, LedgerArrays
 
