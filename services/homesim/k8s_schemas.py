@@ -10,7 +10,8 @@
     structural schema converted from its pydantic model (types, bounds, enums, defaults), so
     the API server checks properties as the home file loader does.
 ``--ui-kinds FILE``
-    Each device kind's role and properties schema, for the UI's property forms.
+    Each device kind's role and properties schema, for the UI's property forms (each number's
+    unit as ``x-unit``, from :mod:`homesim.units`; the CRD writes it after the description).
 ``values.schema.json``
     JSON Schema of the chart's values: ``home`` (location, start, currency, seed) and
     ``devices`` (each as in a home file, plus ``enabled``), straight from the pydantic models.
@@ -27,8 +28,11 @@ from typing import Any
 
 import yaml
 
+from homesim import units
+from homesim.credentials import SERVICES
 from homesim.devices import KINDS
 from homesim.home import Home, Location
+from homesim.planning.sweep import ID_PATTERN
 
 GROUP = "homesim.io"
 VERSION = "v1alpha1"
@@ -59,7 +63,8 @@ def structural(schema: dict[str, Any]) -> dict[str, Any]:
         non_null = [o for o in options if o.get("type") != "null"]
         nullable = len(non_null) < len(options)
         if len(non_null) == 1:
-            merged = structural({**non_null[0], **{k: v for k, v in schema.items() if k in ("title", "description", "default")}})
+            merged = structural({**non_null[0], **{k: v for k, v in schema.items()
+                                                   if k in ("title", "description", "default", units.KEY)}})
         elif all(o.get("type") == "object" for o in non_null):
             merged = {"type": "object", "properties": {}}
             for option in non_null:
@@ -71,7 +76,7 @@ def structural(schema: dict[str, Any]) -> dict[str, Any]:
         else:  # e.g. a number or "max": checked by the operator with the pydantic model
             merged = {"x-kubernetes-int-or-string": True} if {o.get("type") for o in non_null} <= {
                 "integer", "string"} else {"x-kubernetes-preserve-unknown-fields": True}
-        for key in ("title", "description"):
+        for key in ("title", "description", units.KEY):
             if key in schema:
                 merged[key] = schema[key]
         if nullable:
@@ -87,8 +92,8 @@ def structural(schema: dict[str, Any]) -> dict[str, Any]:
         out["minimum"], out["exclusiveMinimum"] = schema["exclusiveMinimum"], True
     if "exclusiveMaximum" in schema:
         out["maximum"], out["exclusiveMaximum"] = schema["exclusiveMaximum"], True
-    if "x-unit" in schema and "[" not in out.get("description", "[" ):
-        out["description"] = f"{out.get('description', '')} [{schema['x-unit']}]".strip()
+    if units.KEY in schema:  # the UI's forms read it; the CRD turns it into text (units_into_descriptions)
+        out[units.KEY] = schema[units.KEY]
     kind = schema.get("type")
     if kind == "object":
         if "properties" in schema:
@@ -130,6 +135,19 @@ def kind_schema(kind: str) -> dict[str, Any]:
     return schema
 
 
+def units_into_descriptions(schema: Any) -> Any:
+    """``schema`` without ``x-unit`` (a Kubernetes structural schema allows no such key), each
+    unit written after its description instead, for ``kubectl explain`` (``at its terminals [W]``)."""
+    if isinstance(schema, list):
+        return [units_into_descriptions(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: units_into_descriptions(value) for key, value in schema.items() if key != units.KEY}
+    if units.KEY in schema:
+        out["description"] = units.with_unit(out.get("description", ""), schema[units.KEY])
+    return out
+
+
 def device_crd() -> dict[str, Any]:
     kinds = sorted(KINDS)
     spec = {
@@ -139,7 +157,7 @@ def device_crd() -> dict[str, Any]:
             "kind": {"type": "string", "enum": kinds, "description": "The device kind"},
             "enabled": {"type": "boolean", "default": True,
                         "description": "false: switched off (its Deployment scaled to 0)"},
-            **{kind: kind_schema(kind) for kind in kinds},
+            **{kind: units_into_descriptions(kind_schema(kind)) for kind in kinds},
         },
         "x-kubernetes-validations": [{
             "rule": " && ".join(f"(self.kind == '{k}' || !has(self.{k}))" for k in kinds),
@@ -212,8 +230,6 @@ def values_schema() -> dict[str, Any]:
 
 def sweep_values_schema() -> dict[str, Any]:
     """The chart's ``sweep`` values: a what-if sweep run as an Indexed Job (``templates/sweep-job.yaml``)."""
-    from homesim.planning.sweep import ID_PATTERN
-
     whole = lambda low, description: {"type": "integer", "minimum": low, "description": description}  # noqa: E731
     return {
         "type": "object",
@@ -285,6 +301,14 @@ def kinds_include() -> str:
             f'{{{{- define "home.serviceKinds" -}}}}{services}{{{{- end -}}}}\n')
 
 
+def services_include() -> str:
+    """The chart's include of the home's services (``_services.tpl``): one Deployment, secret and
+    credential each, from the one list (:data:`homesim.credentials.SERVICES`)."""
+    return ("{{/* Generated by cd/process_specs.sh from homesim.credentials.SERVICES: do not edit. */}}\n"
+            "{{/* The home's service processes (python -m homesim.bus.services NAME), space-separated. */}}\n"
+            f'{{{{- define "home.services" -}}}}{" ".join(SERVICES)}{{{{- end -}}}}\n')
+
+
 def write(out: Path) -> list[Path]:
     (out / "crds").mkdir(parents=True, exist_ok=True)
     crd = out / "crds" / "device.yaml"
@@ -295,7 +319,9 @@ def write(out: Path) -> list[Path]:
     (out / "templates").mkdir(parents=True, exist_ok=True)
     kinds = out / "templates" / "_kinds.tpl"
     kinds.write_text(kinds_include())
-    return [crd, values, kinds]
+    services = out / "templates" / "_services.tpl"
+    services.write_text(services_include())
+    return [crd, values, kinds, services]
 
 
 def main(argv: list[str] | None = None) -> int:

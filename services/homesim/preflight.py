@@ -18,8 +18,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Callable
 
-from homesim.devices import generic_load, weather
 from homesim import loadshedding
+from homesim.devices import generic_load, weather
+from homesim.engine.compiled import CompiledHome
 from homesim.home import Home, HomeFileError
 
 #: What a reader raises for a file it can't use: its own error (the message names the file,
@@ -59,8 +60,6 @@ def check_files(home: Home) -> list[str]:
 
 def check_run(home: Home, dt_s: int = 60, start: dt.date | None = None, seed: int | None = None) -> None:
     """Compute the first block's exogenous inputs as a run does (raises what a run would)."""
-    from homesim.engine.compiled import CompiledHome
-
     CompiledHome(home, dt_s, start, seed).exogenous(0)
 
 

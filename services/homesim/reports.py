@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from homesim.ledger import Ledger
 
 #: Columns of a report row, in order (energy in [kWh], cost in the home's currency).
@@ -67,7 +69,6 @@ def plot(rows: list[dict[str, Any]], path: Path, currency: str, title: str) -> P
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     periods = [r["period"] for r in rows]
     x = np.arange(len(rows))

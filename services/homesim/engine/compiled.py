@@ -14,12 +14,12 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from homesim.jit import njit
 
-from homesim.devices import battery as battery_model
+from homesim.devices import battery as battery_model, inverter as inverter_model
 from homesim.devices.base import BLOCK_TICKS, Block
 from homesim.engine import loads as loads_model
 from homesim.home import Home
+from homesim.jit import njit
 
 
 @dataclass
@@ -152,8 +152,6 @@ class CompiledHome:
             self.slot_table = self.inverter.program_table()[1]
         else:
             # No inverter: loads draw from the grid through an ideal connection.
-            from homesim.devices import inverter as inverter_model
-
             bare = inverter_model.Config(id="inverter", rated_power_w=1e7, efficiency=1.0, work_mode="zero_export")
             self.inverter_params = bare.params()
             self.slot_table = bare.program_table()[1]

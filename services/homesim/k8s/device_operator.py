@@ -16,6 +16,7 @@ release, labelled on the devices' objects) and ``HOMESIM_DEVICE_KEY`` (to make e
 from __future__ import annotations
 
 import os
+import urllib.request
 from typing import Any
 
 import kopf
@@ -105,8 +106,6 @@ METRICS_URL = os.environ.get("HOMESIM_DEVICE_METRICS_URL",
 @kopf.timer(*DEVICES, interval=float(os.environ.get("HOMESIM_STATUS_INTERVAL_S", "30")), idle=5)
 def last_energy(name: str, namespace: str, spec: dict[str, Any], patch: Any, **_: Any) -> None:
     """Status ``lastEnergy``: the device's power and energy so far, read from its metrics."""
-    import urllib.request
-
     if not spec.get("enabled", True):
         patch.status["lastEnergy"] = {"reachable": False, "reason": "switched off"}
         return

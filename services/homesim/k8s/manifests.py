@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -144,8 +145,6 @@ def objects(name: str, namespace: str, spec: dict[str, Any], settings: Settings,
 def energy_status(metrics_text: str, device: str) -> dict[str, Any]:
     """A Device's ``status.lastEnergy`` from its ``/metrics`` text: the power of its last
     settled tick [W], its energy into and out of the home's bus so far [J] and that tick."""
-    import re
-
     def value(name: str, **labels: str) -> float | None:
         for line in metrics_text.splitlines():
             if not line.startswith(name + "{"):

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from pydantic import ValidationError
 
-from homesim.planning import finance as money, plan
+from homesim.engine.compare import parse_vary
 from homesim.errors import BadInput
-from homesim.home import Home, HomeFileError, with_changes
+from homesim.home import Home, HomeFileError, describe_errors, with_changes
+from homesim.planning import finance as money, plan, sweep
 
 OBJECTIVES = ("npv", "payback", "outage_coverage")
 #: Candidates evaluated whole when the space is this small; the search's budget otherwise.
@@ -45,8 +47,6 @@ _INFEASIBLE = 1e30
 def parse_range(spec: str) -> tuple[str, list[Any]]:
     """``"battery.capacity_kwh=0:20:2.5"`` -> 0, 2.5, ..., 20; ``"pv.modules=4:12"`` -> 4..12;
     ``"key=a,b,c"`` -> the values listed (as ``homesim compare --vary``)."""
-    from homesim.engine.compare import parse_vary
-
     key, sep, text = spec.partition("=")
     if ":" not in text or "," in text:
         return parse_vary(spec)
@@ -399,9 +399,6 @@ def plan_options(finance: money.Finance, objective: str, budget: float | None, m
 
 
 def _check_plan_options(options: dict[str, Any]) -> list[str]:
-    from pydantic import ValidationError
-
-    from homesim.home import describe_errors
 
     problems = [f"options.{k}: unknown option; allowed: {', '.join(PLAN_OPTIONS)}" for k in options
                 if k not in PLAN_OPTIONS]
@@ -447,8 +444,6 @@ def ranked(rows: list[dict[str, Any]], options: dict[str, Any]) -> list[dict[str
 
 
 def _register() -> None:
-    from homesim.planning import sweep
-
     sweep.register("plan", evaluate_plan, _check_plan_options,
                    ("capital", "npv", "irr", "simple_payback_years", "discounted_payback_years", "outage_coverage",
                     "bill_with", "bill_without", "battery_share_last_year", "feasible"))

@@ -28,7 +28,9 @@ plan buys it. A plan of a home against itself buys nothing: capital, savings and
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import json
 import queue
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -36,11 +38,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from pydantic import ValidationError
 
-from homesim.planning import ageing, finance as money
+from homesim.devices.base import BLOCK_TICKS
+from homesim.engine.compiled import CompiledHome, keep_unseeded
+from homesim.engine.fastforward import step
 from homesim.errors import BadInput
-from homesim.jit import njit
 from homesim.home import Home, HomeFileError, describe_errors, home_from_dict, read_home_file, with_changes
+from homesim.jit import njit
+from homesim.planning import ageing, finance as money
 
 #: The built-in baseline: the home on the grid alone.
 GRID_ONLY = "grid_only"
@@ -86,8 +92,6 @@ def _read(path: Path) -> Any:
 
 
 def _finance_from(data: Any, source: str) -> money.Finance:
-    from pydantic import ValidationError
-
     if not isinstance(data, dict):
         raise HomeFileError([f"the finance section must be a mapping of fields ({', '.join(money.Finance.model_fields)}), "
                              f"got {type(data).__name__}"], source, "finance section")
@@ -102,7 +106,6 @@ def with_years(finance: money.Finance, years: int | None) -> money.Finance:
     must fit, 1..40 years)."""
     if years is None:
         return finance
-    from pydantic import ValidationError
 
     data = finance.model_dump()
     data["analysis_years"] = years
@@ -282,8 +285,6 @@ def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int
 
 def _exogenous(compiled: Any, total: int, cache: dict, pool: ThreadPoolExecutor | None) -> list[Any]:
     """Every exogenous block of a run, parts shared through ``cache`` (computed on the pool's threads)."""
-    from homesim.devices.base import BLOCK_TICKS
-
     count = (total + BLOCK_TICKS - 1) // BLOCK_TICKS
     ticks = [min(BLOCK_TICKS, total - i * BLOCK_TICKS) for i in range(count)]
     if pool is None:
@@ -329,8 +330,6 @@ def run_years(homes: list[Home], years: int, battery_replacement_year: int | Non
     its chemistry's other published models alongside (their spread, for a plan; the optimizer's
     ranking needs only the battery's own model).
     """
-    from homesim.engine.compiled import CompiledHome, keep_unseeded
-
     total = int(days * 86_400 // dt_s)
     dirs = home_dirs or [None] * len(homes)
     replace = replace or [True] * len(homes)
@@ -398,8 +397,6 @@ def _settle(compiled: Any, blocks: list[Any], total: int, aged: Home, dt_s: int,
             pv_share: float, essential_ids: list[str] | None, chemistry: str | None,
             fades: list[ageing.Fade | None], out: list[list[Year]], i: int,
             spare: queue.SimpleQueue | None = None, model_range: bool = True) -> None:
-    from homesim.engine.fastforward import step
-
     reuse = None
     if spare is not None:
         try:
@@ -431,9 +428,6 @@ def simulate_year(home: Home, year: int, battery_share: float, pv_share: float, 
     the home's essential circuit). A plan counts the same loads in the home and its baseline:
     on the grid alone they are unpowered in every outage.
     """
-    from homesim.engine.compiled import CompiledHome
-    from homesim.engine.fastforward import step
-
     aged = year_home(home, battery_share, pv_share, home_dir)
     compiled = CompiledHome(aged, dt_s, seed=home.seed + year - 1)
     total = int(days * 86_400 // dt_s)
@@ -644,9 +638,6 @@ def _bills(finance: money.Finance, system: list[Year], reference: list[Year]) ->
 
 def write(result: PlanResult, out: Path) -> list[Path]:
     """plan.json, plan.csv and the plots into ``out``; the paths written."""
-    import csv
-    import json
-
     from homesim import plots
 
     out.mkdir(parents=True, exist_ok=True)

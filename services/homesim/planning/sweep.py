@@ -38,7 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from homesim.engine import compare
+from homesim.engine.compare import METRICS
+from homesim.engine.fastforward import simulate
 from homesim.errors import BadInput
+from homesim.home import HomeFileError, home_from_dict, with_changes
 
 #: A sweep id: usable in a Kubernetes object name (``sweep-<id>``, pods ``sweep-<id>-<index>-xxxxx``).
 ID_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
@@ -111,10 +115,6 @@ def compare_options(days: float, dt_s: int = 60, start: dt.date | None = None, s
 def evaluate_compare(home: Any, changes: dict[str, Any], options: dict[str, Any], home_dir: Path) -> dict[str, Any]:
     """One variant's row as :func:`homesim.engine.compare.compare` makes it: the varied values,
     then :data:`homesim.engine.compare.METRICS`."""
-    from homesim.engine import compare
-    from homesim.engine.fastforward import simulate
-    from homesim.home import with_changes
-
     variant = with_changes(home, changes, home_dir)
     start = dt.date.fromisoformat(options["start"]) if options.get("start") else None
     summary = simulate(variant, options["days"], options.get("dt_s", 60), start, options.get("seed")).summary()
@@ -122,8 +122,6 @@ def evaluate_compare(home: Any, changes: dict[str, Any], options: dict[str, Any]
 
 
 def _compare_columns() -> tuple[str, ...]:
-    from homesim.engine.compare import METRICS
-
     return tuple(column for column, _, _ in METRICS)
 
 
@@ -198,8 +196,6 @@ def shard(n_variants: int, index: int, count: int) -> list[int]:
 
 def home_of(spec: dict[str, Any], home_dir: Path):
     """The spec's home, validated (file names resolved in ``home_dir``)."""
-    from homesim.home import HomeFileError, home_from_dict
-
     try:
         return home_from_dict(spec["home"], source=f"sweep {spec['id']}: home", home_dir=home_dir)
     except HomeFileError as error:
