@@ -40,7 +40,7 @@ from typing import Any, Callable
 import numpy as np
 from pydantic import ValidationError
 
-from homesim.devices.base import BLOCK_TICKS
+from homesim.devices.base import BLOCK_TICKS, J_PER_KWH
 from homesim.engine.compiled import CompiledHome, keep_unseeded
 from homesim.engine.fastforward import step
 from homesim.errors import BadInput
@@ -58,7 +58,6 @@ PLAN_VERSION = 1
 CHEMISTRIES = {"LFP": "lfp", "NMC": "nmc"}
 #: Share of the original capacity that ends a battery's life [-] (warranty figure).
 EOL_SHARE = ageing.EOL_SHARE
-J_PER_KWH = 3_600_000.0
 
 
 # --- inputs -----------------------------------------------------------------------------------
