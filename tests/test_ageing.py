@@ -15,12 +15,6 @@ from homesim.planning.ageing import (
     CHEMISTRIES,
     DEFAULT_MODELS,
     MODELS,
-    LFP_CAL_K_REF,
-    LFP_CAL_SOC_D,
-    LFP_CYC_CRATE_A,
-    LFP_CYC_CRATE_B,
-    LFP_CYC_DOD_C,
-    LFP_CYC_DOD_D,
     SECONDS_PER_YEAR,
     Fade,
     battery_model,
@@ -30,6 +24,14 @@ from homesim.planning.ageing import (
     models_of,
     pv_degradation,
     rainflow_cycles,
+)
+from homesim.planning.ageing.models import (
+    LFP_CAL_K_REF,
+    LFP_CAL_SOC_D,
+    LFP_CYC_CRATE_A,
+    LFP_CYC_CRATE_B,
+    LFP_CYC_DOD_C,
+    LFP_CYC_DOD_D,
 )
 from homesim.devices.battery import AGEING_MODELS
 
