@@ -24,7 +24,7 @@ import yaml
 
 from homesim import __version__
 from homesim.credentials import Credentials, device_ticket
-from homesim.bus.services import SERVICES  # each ``python -m homesim.bus.services NAME``
+from homesim.credentials import SERVICES  # each ``python -m homesim.bus.services NAME``
 from homesim.home import Home, home_from_dict, read_home_file
 
 HOME_ID = "home"

@@ -18,9 +18,13 @@ _DEVICE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 #: Roles that join with a ticket checked by the home's authenticator.
 TICKET_ROLES = ("device", "viewer", "operator")
-#: The home's services (each joins with its own WAMP-CRA secret, as its name) and the
-#: supervisor (``homesim up``); the inverter joins as a service too, as its device id.
-SERVICE_NAMES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock", "supervisor")
+#: The home's service processes, in start order: the one list of them. Each runs as
+#: ``python -m homesim.bus.services NAME`` and joins with its own WAMP-CRA secret, as its name;
+#: ``homesim up``, the Compose file and the chart (a generated include, ``home.services``) start
+#: these. The inverter is a device process that joins as a service, as its device id.
+SERVICES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock")
+#: Who joins with a WAMP-CRA secret as its name: the services and the supervisor (``homesim up``).
+SERVICE_NAMES = (*SERVICES, "supervisor")
 #: Names a device may not have: the bus gives them to someone else (an authid or a role: the
 #: viewer's and operator's tickets, the services, the router's own roles and processes, the
 #: log file names of ``homesim up``). A device called ``viewer`` could never join: its ticket

@@ -24,10 +24,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-credentials" (include "home.name" .)) .Values.existingSecret -}}
 {{- end -}}
 
-{{- define "home.services" -}}
-authorizer recorder watcher controller planner clock
-{{- end -}}
-
 {{/* The home file (the devices come from the Device objects too, for the processes). */}}
 {{- define "home.file" -}}
 {{- $home := deepCopy .Values.home -}}

@@ -1,8 +1,8 @@
 """The Crossbar router of a home: its configuration, generated per home and per run, and the
 process that runs it (in its own virtualenv: crossbar pins old libraries).
 
-Roles: ``service`` (clock, inverter, recorder, watcher, controller, authorizer, supervisor:
-everything under the home's prefix and the session meta API), ``device_<id>`` for each device
+Roles: ``service`` (the services of :data:`homesim.credentials.SERVICES`, the inverter and the
+supervisor: everything under the home's prefix and the session meta API), ``device_<id>`` for each device
 of the home at start and ``device`` for devices added later (decided per action by the home's
 dynamic authorizer: publish and register only under ``home.<home>.device.<own id>.``;
 Crossbar caches an authorizer's answers per role, so a role of its own lets each device's

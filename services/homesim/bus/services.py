@@ -2,8 +2,8 @@
 
 ``authorizer`` (tickets and device permissions), ``recorder`` (settlements to SQLite),
 ``clock`` (ticks and speed), ``watcher`` (live topology), ``controller`` (devices added,
-removed, switched) and ``planner`` (what-ifs with the fast-forward engine). The inverter is a device process (``python -m homesim.bus.device``) that
-runs with the service role.
+removed, switched) and ``planner`` (what-ifs with the fast-forward engine). The list is :data:`homesim.credentials.SERVICES`. The inverter is a device process
+(``python -m homesim.bus.device``) that runs with the service role.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-SERVICES = ("authorizer", "recorder", "clock", "watcher", "controller", "planner")
+from homesim.credentials import SERVICES  # the one list of them
 
 
 def main(argv: list[str] | None = None) -> int:

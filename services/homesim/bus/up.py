@@ -24,14 +24,12 @@ import yaml
 from homesim.bus.forkserver import Forked, ForkServer
 from homesim.bus.starting import die_with_parent
 from homesim.bus.store import safe_url
-from homesim.credentials import Credentials
+from homesim.credentials import SERVICES, Credentials  # SERVICES: the service processes, in start order
 from homesim.bus.router import free_port, launch_router, router_config, start_router, wait_router, write_node
 from homesim.bus.uris import Uris
 from homesim.engine.compiled import start_unix_s
 from homesim.home import Home, parse_yaml
 
-#: Service processes, in start order (the inverter is started with the devices).
-SERVICES = ("authorizer", "recorder", "watcher", "controller", "planner", "clock")  # (credentials.SERVICE_NAMES)
 SRC = Path(__file__).resolve().parents[2]
 
 
