@@ -52,6 +52,7 @@ import yaml  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 from pydantic.fields import FieldInfo  # noqa: E402
 from pydantic_core import PydanticUndefined  # noqa: E402
+from typing_extensions import TypeAliasType  # noqa: E402
 
 from homesim.devices import KINDS  # noqa: E402
 from homesim.home import Home, parse_yaml  # noqa: E402
@@ -115,6 +116,8 @@ def models_in(annotation: Any) -> list[type[BaseModel]]:
 
 def type_name(annotation: Any) -> str:
     """A field's type as people read it: ``number``, ``list of Window``, ``Tariff or null``."""
+    if isinstance(annotation, TypeAliasType):  # a named type (``Weekday``): what it stands for
+        return type_name(annotation.__value__)
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return type_name(typing.get_args(annotation)[0])
@@ -159,8 +162,9 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
 
 def schema_range(schema: dict[str, Any], defs: dict[str, Any]) -> str:
     """The allowed range of a field from its JSON schema (bounds, lengths, patterns)."""
-    if "$ref" in schema:
-        return ""
+    if "$ref" in schema:  # a model has its own table; a named enumeration (``Weekday``) is listed
+        target = defs.get(schema["$ref"].split("/")[-1], {})
+        return schema_range(target, defs) if "enum" in target else ""
     parts = _constraints(schema)
     for option in schema.get("anyOf", []) + schema.get("oneOf", []):
         inner = schema_range(option, defs)
@@ -216,6 +220,8 @@ def _synthesized(annotation: Any, info: FieldInfo | None = None) -> Any:
     """A value that fits a type: the field's own ``examples``, else made from its constraints."""
     if info is not None and info.examples:
         return info.examples[0]
+    if isinstance(annotation, TypeAliasType):
+        return _synthesized(annotation.__value__, info)
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         args = typing.get_args(annotation)

@@ -66,7 +66,45 @@ def _schemas() -> dict[str, Any]:
     view.pop("additionalProperties", None)
     view.pop("type", None)
     view["oneOf"] = [{"$ref": f"#/components/schemas/{name}"} for name in kinds]
+    _name_enums(schemas)
     return dict(sorted(schemas.items()))
+
+
+def _name_enums(schemas: dict[str, Any]) -> None:
+    """Every enumeration written inside a schema becomes a schema of its own, named by where it
+    is: ``BatteryProperties.ageing_model`` -> ``BatteryAgeingModel``, ``ReportRequest.by`` ->
+    ``ReportRequestBy``. Left inline, Modelina names it by its title, or by a counter over the
+    whole document (``AnonymousSchema_162``), so adding a kind would renumber the types of the
+    others, or two kinds' fields of one title would overwrite each other's type. Types shared by
+    several models are named in the models themselves (``Weekday``, ``Circuit``: a $ref already)."""
+    found: dict[str, Any] = {}
+    for owner, schema in list(schemas.items()):
+        for field, part in schema.get("properties", {}).items():
+            name = owner.removesuffix("Properties") + "".join(w[:1].upper() + w[1:] for w in field.split("_"))
+            schema["properties"][field] = _hoist(part, name, found)
+    for name, enum in sorted(found.items()):
+        if schemas.setdefault(name, enum) != enum:
+            raise ValueError(f"two schemas named {name!r} differ: rename a field or a model")
+
+
+def _hoist(part: Any, name: str, found: dict[str, Any]) -> Any:
+    """``part`` with its inline enumerations replaced by references to schemas in ``found``."""
+    if not isinstance(part, dict):
+        return part
+    if "enum" in part and "$ref" not in part:
+        enum = {key: part[key] for key in ("type", "enum") if key in part}
+        if found.setdefault(name, {**enum, "title": name}) != {**enum, "title": name}:
+            raise ValueError(f"two enumerations would be named {name!r}: rename a field or a model")
+        return {"$ref": f"#/components/schemas/{name}",
+                **{key: value for key, value in part.items() if key not in enum}}
+    out = dict(part)
+    for key in ("anyOf", "oneOf"):
+        if key in out:
+            out[key] = [_hoist(option, name, found) for option in out[key]]
+    for key in ("items", "additionalProperties"):
+        if key in out:
+            out[key] = _hoist(out[key], name, found)
+    return out
 
 
 def properties_schema_name(kind: str) -> str:

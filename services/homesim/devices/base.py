@@ -28,6 +28,7 @@ from typing import Annotated, Any, Callable, ClassVar, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
+from typing_extensions import TypeAliasType
 
 from homesim import messages
 from homesim.credentials import RESERVED_IDS
@@ -48,6 +49,15 @@ J_PER_KWH = 3_600_000
 WATER_J_PER_KG_K = 4186.0
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Types several models share are named: the generated contracts (AsyncAPI, TypeScript) then have
+# one type for them, and none is named by its position in the document (homesim.specs).
+
+#: A weekday, ``"mon"`` to ``"sun"`` (:data:`WEEKDAYS`).
+Weekday = TypeAliasType("Weekday", Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+
+#: Where a load is wired: on the inverter's backup output, or on the grid side.
+Circuit = TypeAliasType("Circuit", Literal["essential", "non_essential"])
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
@@ -100,7 +110,7 @@ class Window(BaseModel):
     start: Annotated[TimeOfDay, Field(title="From", description="start, local time [HH:MM]")]
     end: Annotated[TimeOfDay, Field(
         title="To", description="end, local time [HH:MM]; before the start: runs past midnight")]
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+    days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS), min_length=1, title="Days",
         description="the weekdays the window starts on",
     )
@@ -297,7 +307,7 @@ class LoadConfig(DeviceConfig):
     USUAL_CIRCUIT: ClassVar[Literal["essential", "non_essential"]] = "essential"
     USUAL_CIRCUIT_WHY: ClassVar[str] = ""
 
-    circuit: Literal["essential", "non_essential"] = Field(
+    circuit: Circuit = Field(
         default="essential", title="Circuit",
         description="essential: on the inverter's backup output (powered in outages); "
         "non_essential: on the grid side (off in outages)",

@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homesim.devices.base import (J_PER_KWH, SECONDS_PER_DAY, WEEKDAYS, Block, Deadlines, LoadConfig, Ratio, TimeOfDay,
                                   Window, field_error, seconds_of_day, windows_steps)
+from homesim.devices.base import Weekday
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j
 from homesim.devices.schedule import LocalDays, Steps
 
@@ -134,7 +135,7 @@ class Session(BaseModel):
     arrive: Annotated[TimeOfDay, Field(title="Arrives", description="when the car is plugged in, local time [HH:MM]")]
     depart: Annotated[TimeOfDay, Field(
         title="Leaves", description="when it leaves, local time [HH:MM]; before the arrival: the next day")]
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+    days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS), min_length=1, title="Days", description="the weekdays it arrives on")
     energy_kwh: Annotated[float, Field(gt=0.0, le=500.0)] | None = Field(
         default=None, title="Energy wanted", description="what the car's battery should take in the session [kWh]; "

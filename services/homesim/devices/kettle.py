@@ -14,6 +14,7 @@ from homesim.devices import schedule
 from homesim.devices.behaviour import ProfileLoad
 from homesim.devices.base import (SECONDS_PER_DAY, WATER_J_PER_KG_K, WEEKDAYS, TimeOfDay, field_error,
                                   seconds_of_day)
+from homesim.devices.base import Weekday
 from homesim.devices.schedule import LocalDays, Steps
 
 
@@ -36,7 +37,7 @@ class Config(ProfileLoad):
     uses: list[TimeOfDay] = Field(
         default_factory=lambda: ["06:30", "07:30", "10:30", "13:00", "16:00", "19:30"], title="Boils at",
         description="the times of day it is switched on (local time)")
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = Field(
+    days: list[Weekday] | None = Field(
         default=None, title="Days", description="the weekdays it is used; empty: every day")
 
     @model_validator(mode="after")

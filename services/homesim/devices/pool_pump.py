@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from homesim.devices.base import (SECONDS_PER_DAY, WEEKDAYS, Block, Deadlines, LoadConfig, Ratio, TimeOfDay, field_error,
                                   seconds_of_day)
+from homesim.devices.base import Weekday
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j
 from homesim.devices.schedule import LocalDays, Steps
 
@@ -102,7 +103,7 @@ class Config(LoadConfig):
     deadline: Annotated[TimeOfDay, Field(
         title="Done by", description="its hours must be done by this time, local [HH:MM]; "
         "before 'earliest': the next day")] = "18:00"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+    days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS), min_length=1, title="Days", description="the days it runs")
     surplus_share: Annotated[Ratio, Field(
         title="Solar share to start early",
