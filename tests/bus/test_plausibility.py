@@ -14,7 +14,7 @@ from autobahn.wamp.exception import ApplicationError
 from homesim.bus.adapters import ENERGY_ROLES
 from homesim.bus.clock import Clock
 from homesim.bus.controller import DesiredHome, by_name
-from homesim.bus.device import settle_checked, unpublishable
+from homesim.bus.barrier import settle_checked, unpublishable
 from homesim.credentials import RESERVED_IDS, SERVICE_NAMES, device_ticket, ticket_role
 from homesim.devices.base import J_PER_KWH
 from homesim.home import HomeFileError, home_from_dict, load_home
