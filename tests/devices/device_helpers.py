@@ -32,7 +32,7 @@ def run_load(config, block: Block, served_fraction: float = 1.0, home: Home | No
     Returns ``(demand_j, values)`` per tick: what it asked for, and its state ``state_name``
     after each tick (zeros for a kind without it).
     """
-    tables = loads.load_tables([config], np.array([True]))
+    tables = loads.load_tables([config], np.array([True]), block.dt_s)
     state = loads.initial_state([config])
     inputs = config.block_inputs(block)[np.newaxis]
     home = home or Home(True, 1.0, 0.0, 0.0, 0.0)

@@ -27,7 +27,7 @@ def charger(**fields):
 def drive(config, block, pv_w=0.0, other_w=0.0, soc=1.0):
     """The charger beside other loads of ``other_w`` [W] under PV of ``pv_w`` [W], fully served,
     the home as a real settlement would report it (all loads' power includes the car's)."""
-    tables = loads.load_tables([config], np.array([False]))
+    tables = loads.load_tables([config], np.array([False]), block.dt_s)
     state = loads.initial_state([config])
     inputs = config.block_inputs(block)[np.newaxis]
     asked = np.zeros(1, dtype=np.int64)

@@ -22,7 +22,7 @@ def pump(**fields):
 def drive(config, block, pv_w=None, served_fraction=1.0):
     """The pump beside a house of 300 W, PV ``pv_w(minute_of_day)`` [W], the home as a settlement
     reports it; returns what it asked for and was served per tick [J]."""
-    tables = loads.load_tables([config], np.array([False]))
+    tables = loads.load_tables([config], np.array([False]), block.dt_s)
     state = loads.initial_state([config])
     inputs = config.block_inputs(block)[np.newaxis]
     asked = np.zeros(1, dtype=np.int64)

@@ -12,7 +12,7 @@ from homesim.engine import loads
 
 
 def run(config, ticks, dt_s=60, served_fraction=1.0):
-    tables = loads.load_tables([config], np.array([False]))
+    tables = loads.load_tables([config], np.array([False]), dt_s)
     state = loads.initial_state([config])
     from homesim.devices.base import Block
     from homesim.engine.compiled import local_calendar

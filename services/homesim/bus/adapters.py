@@ -214,7 +214,7 @@ class LoadAdapter(Adapter):
     def bind(self, compiled: CompiledHome) -> None:
         super().bind(compiled)
         row = [d.id for d in compiled.loads].index(self.device_id)
-        self.tables = loads_model.load_tables([self.device], compiled.essential[row:row + 1])
+        self.tables = loads_model.load_tables([self.device], compiled.essential[row:row + 1], compiled.dt_s)
 
     def keeps_state(self) -> bool:
         return len(self.device.BEHAVIOUR.state) > 0

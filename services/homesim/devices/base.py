@@ -354,9 +354,15 @@ class LoadConfig(DeviceConfig):
         """The behaviour's state at the start, by name."""
         return {}
 
-    def params(self) -> np.ndarray:
-        """The behaviour kernel's parameter vector."""
-        return self.BEHAVIOUR.params.vector(**self.parameters())
+    def step_parameters(self, dt_s: int) -> dict[str, float]:
+        """The behaviour's parameters that follow from :meth:`parameters` and the step ``dt_s``
+        [s], by name: computed once a run rather than by the kernel every tick (a thermostat's
+        relaxation over a tick). None by default."""
+        return {}
+
+    def params(self, dt_s: int) -> np.ndarray:
+        """The behaviour kernel's parameter vector for a run of ``dt_s`` [s] steps."""
+        return self.BEHAVIOUR.params.vector(**self.parameters(), **self.step_parameters(dt_s))
 
     def initial_state(self) -> np.ndarray:
         """The behaviour kernel's state vector at the start."""

@@ -81,6 +81,7 @@ THERMOSTAT_PARAMS = layout(
     "ambient_c",  # surroundings [°C]
     "inlet_c",  # temperature of water replacing drawn water [°C]
     "volume_l",  # water volume [L] (0 when the mass is not water)
+    "decay",  # the mass's relaxation towards ambient over one tick, exp(-loss_w_per_k dt / capacity_j_per_k) [0..1]
 )
 THERMOSTAT_STATE = layout("ThermostatState", "temp_c", "calling")
 #: ``draw_l``: hot water drawn in the tick [L].
@@ -120,8 +121,7 @@ def thermostat_advance(p, s, x, code, mine, t, asked, served, home, dt_s):
             s[i, S.calling] = 1.0 if calling else 0.0
         capacity = p[i, P.capacity_j_per_k]
         ambient = p[i, P.ambient_c]
-        decay = math.exp(-p[i, P.loss_w_per_k] * dt_s / capacity)
-        temp = ambient + (temp - ambient) * decay + served[i] * p[i, P.heat_per_j] / capacity
+        temp = ambient + (temp - ambient) * p[i, P.decay] + served[i] * p[i, P.heat_per_j] / capacity
         volume = p[i, P.volume_l]
         drawn = x[i, THERMOSTAT_INPUTS.draw_l, t]
         if volume > 0.0 and drawn > 0.0:
@@ -138,6 +138,12 @@ class ThermostatLoad(LoadConfig):
     :data:`THERMOSTAT_PARAMS`), its starting temperature and, for water, :meth:`draw`."""
 
     BEHAVIOUR: ClassVar[Behaviour] = THERMOSTAT
+
+    def step_parameters(self, dt_s: int) -> dict[str, float]:
+        """The mass's relaxation over a tick (``decay``), the same number the kernel computed every
+        tick before (an exponential a tick cost about a fifth of a year's dispatch)."""
+        parameters = self.parameters()
+        return {"decay": math.exp(-float(parameters["loss_w_per_k"]) * dt_s / float(parameters["capacity_j_per_k"]))}
 
     def start_temp_c(self) -> float:
         """Temperature of the mass at the start [°C]."""

@@ -17,7 +17,6 @@ below ``boost_below_c``. The thermostat, standing loss and hot-water draws are t
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, ClassVar, Literal
 
 import numpy as np
@@ -46,7 +45,8 @@ P = layout("HeatPumpWaterHeaterParams",
            "setpoint_c", "hysteresis_k",  # the thermostat [°C, K]
            "ambient_c",  # the room around the tank [°C]
            "inlet_c",  # cold water coming in [°C]
-           "volume_l")  # the tank [L]
+           "volume_l",  # the tank [L]
+           "decay")  # the water's relaxation towards the room over one tick (ThermostatLoad.step_parameters) [0..1]
 S = layout("HeatPumpWaterHeaterState", "temp_c", "calling")
 X = layout("HeatPumpWaterHeaterInputs",
            "allowed",  # share of the tick it may run [0..1]
@@ -105,7 +105,7 @@ def advance(p, s, x, code, mine, t, asked, served, home, dt_s):
             s[i, S.calling] = 1.0 if calling else 0.0
         capacity = p[i, P.capacity_j_per_k]
         ambient = p[i, P.ambient_c]
-        temp = ambient + (temp - ambient) * math.exp(-p[i, P.loss_w_per_k] * dt_s / capacity) + heat / capacity
+        temp = ambient + (temp - ambient) * p[i, P.decay] + heat / capacity
         drawn = x[i, X.draw_l, t]
         if drawn > 0.0:
             temp = temp - min(drawn / p[i, P.volume_l], 1.0) * (temp - p[i, P.inlet_c])

@@ -3,7 +3,9 @@
 A load kind steps with a *behaviour*: a pair of kernels and the names of what they use.
 
 parameters
-    Fixed for a run (a thermostat's set point, a charger's power) [SI units, float64].
+    Fixed for a run (a thermostat's set point, a charger's power) [SI units, float64]; those
+    that follow from others and the step are computed once a run
+    (``LoadConfig.step_parameters``: a thermostat's relaxation over a tick), not every tick.
 state
     Carried from tick to tick (a tank's temperature, a car's energy still wanted) [float64].
 inputs

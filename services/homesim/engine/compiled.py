@@ -156,7 +156,7 @@ class CompiledHome:
             self.inverter_params = bare.params()
             self.slot_table = bare.program_table()[1]
             self.essential = np.zeros(len(self.loads), dtype=np.bool_)
-        self.load_tables = loads_model.load_tables(self.loads, self.essential)
+        self.load_tables = loads_model.load_tables(self.loads, self.essential, self.dt_s)
         self.load_input_rows = loads_model.input_width(self.loads)
         self.export_limit_w = -1.0
         self.import_limit_w = -1.0

@@ -43,8 +43,8 @@ def _rows(vectors: Sequence[np.ndarray], n: int) -> np.ndarray:
     return table
 
 
-def load_tables(loads: Sequence[LoadConfig], essential: np.ndarray) -> LoadTables:
-    """The tables of a home's loads (in the home's order)."""
+def load_tables(loads: Sequence[LoadConfig], essential: np.ndarray, dt_s: int) -> LoadTables:
+    """The tables of a home's loads (in the home's order) for a run of ``dt_s`` [s] steps."""
     n = len(loads)
     code = np.array([behaviour_code(load) for load in loads], dtype=np.int64)
     counts = np.zeros(len(dispatch.CODES), dtype=np.int64)
@@ -54,7 +54,7 @@ def load_tables(loads: Sequence[LoadConfig], essential: np.ndarray) -> LoadTable
         code=code,
         counts=counts,
         switch=np.array([load.switch_params() for load in loads], dtype=np.float64).reshape(n, len(SWITCH)),
-        params=_rows([load.params() for load in loads], n),
+        params=_rows([load.params(dt_s) for load in loads], n),
         essential=np.asarray(essential, dtype=np.bool_),
     )
 
