@@ -12,6 +12,8 @@ from homesim.devices.base import J_PER_KWH
 from homesim.engine.fastforward import simulate
 from homesim.home import HomeFileError, home_from_dict
 
+from kinds_drawn import defaults_valid, every_kind_example, load_kinds
+
 ratio = st.floats(0.0, 1.0)
 
 
@@ -49,12 +51,14 @@ def homes(draw):
         "programs": [{"start": "00:00", "power_w": draw(st.floats(0, 6000)), "soc": draw(ratio), "grid_charge": draw(st.booleans())},
                      {"start": "08:00", "power_w": draw(st.floats(0, 6000)), "soc": draw(ratio)}],
     })
-    kinds = st.sampled_from(["oven", "geyser", "kettle", "fridge", "tv", "lights", "generic_load"])
+    kinds = st.sampled_from(load_kinds())  # every load kind in the registry
     for i in range(draw(st.integers(0, 5))):
         kind = draw(kinds)
         load = {"id": f"l{i}", "kind": kind, "circuit": draw(st.sampled_from(["essential", "non_essential"]))}
         if kind == "generic_load":
             load["power_w"] = draw(st.floats(0, 4000))
+        elif not defaults_valid(kind):  # a kind that needs some properties: its example's
+            load.update(every_kind_example(kind))
         if draw(st.booleans()):
             load["switch"] = {"only_when_grid_on": draw(st.booleans()),
                               "min_pv_surplus_w": draw(st.one_of(st.none(), st.floats(0, 2000)))}

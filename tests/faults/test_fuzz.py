@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contracts"))
 
 from conftest import EXAMPLES, paths, replaced  # noqa: E402
+from kinds_drawn import all_kinds  # noqa: E402
 from homesim import messages  # noqa: E402
 from homesim.bus.arguments import rpc_arguments  # noqa: E402
+from homesim.devices import KINDS  # noqa: E402
 from homesim.home import HomeFileError, home_from_dict, read_home_file  # noqa: E402
 
 INVALID = "homesim.error.invalid_property"
@@ -75,15 +77,19 @@ def test_any_document_as_a_home_file(data):
         clear(error)
 
 
+#: Properties set on any kind (besides the drawn kind's own): some of other kinds, one of none.
+OTHER_PROPERTIES = ["capacity_kwh", "rated_power_w", "power_w", "setpoint_c", "modules", "soc_min", "volume_l", "colour",
+                    "tilt_deg", "mean_cloud_cover"]
+
+
 @FUZZ
-@given(kind=st.sampled_from(["battery", "pv_array", "geyser", "inverter", "grid", "oven", "weather", "fridge"]),
-       extra=st.dictionaries(st.sampled_from(["capacity_kwh", "rated_power_w", "power_w", "setpoint_c", "modules",
-                                              "soc_min", "volume_l", "colour", "tilt_deg", "mean_cloud_cover"]),
-                             NASTY, min_size=1, max_size=3))
-def test_a_device_with_malformed_properties(kind, extra):
-    data = {**REFERENCE, "devices": [{"id": "d", "kind": kind, **extra}]}
+@given(kind=st.sampled_from(all_kinds()), data=st.data())
+def test_a_device_with_malformed_properties(kind, data):
+    own = sorted(set(KINDS[kind].Config.model_fields) - {"id", "kind"})
+    extra = data.draw(st.dictionaries(st.sampled_from(own + OTHER_PROPERTIES), NASTY, min_size=1, max_size=3))
+    home = {**REFERENCE, "devices": [{"id": "d", "kind": kind, **extra}]}
     try:
-        home_from_dict(data, home_dir=EXAMPLES)
+        home_from_dict(home, home_dir=EXAMPLES)
     except HomeFileError as error:
         clear(error)
 

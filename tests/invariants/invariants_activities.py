@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from invariants_reference import WEEKDAYS, instant, minutes, tick_starts
+from kinds_drawn import activity_kinds
 
 WATER_J_PER_KG_K = 4186.0
 INF = math.inf
@@ -116,7 +117,9 @@ def power_pieces(load: dict[str, Any], case) -> list[tuple[float, float, float]]
             for hour, watts in enumerate(load["hourly_w"]):
                 add([(instant(day, hour * 60, case.timezone), instant(day, hour * 60 + 60, case.timezone))], watts)
     else:
-        raise ValueError(f"not a profile load: {load}")
+        raise ValueError(f"no reference for the kind {kind!r} (a profile or thermostat kind of the registry): "
+                         "add it to power_pieces (profile) or THERMOSTAT_POWER (thermostat) in "
+                         f"tests/invariants/invariants_activities.py ({load})")
     return pieces
 
 
@@ -164,7 +167,7 @@ def check_bounded_activities(case, ledger) -> dict[str, int]:
     starts = tick_starts(case)
     checked = {"profile loads": 0, "thermostat loads": 0, "cooking windows": 0}
     for load in case.data["devices"]:
-        if load.get("kind") not in ("kettle", "lights", "tv", "generic_load", "oven", "geyser", "fridge"):
+        if load.get("kind") not in activity_kinds():
             continue
         demand = ledger.table[f"demand.{load['id']}"].to_numpy().astype(np.int64)
         if load["kind"] in THERMOSTAT_POWER:

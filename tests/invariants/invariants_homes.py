@@ -21,13 +21,10 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-import yaml
-
-from homesim.devices import KINDS
-from homesim.devices.base import LoadConfig
 from homesim.home import Home, HomeFileError, home_from_dict
 
 from conftest import EXAMPLES
+from kinds_drawn import every_kind_example, load_kinds
 
 #: (time zone, first day, (latitude, longitude)) — month ends, a year end, and the days just
 #: before the 2026 DST changes (Europe: 29 March / 25 October; USA: 8 March / 1 November).
@@ -134,19 +131,6 @@ def switches(draw, has_battery: bool) -> dict[str, Any]:
     if draw(st.booleans()):
         switch["min_pv_surplus_w"] = draw(st.floats(0.0, 3000.0))
     return switch
-
-
-def load_kinds() -> list[str]:
-    """Every load kind in the kinds' registry (a new kind is drawn by itself)."""
-    return sorted(kind for kind, module in KINDS.items() if issubclass(module.Config, LoadConfig))
-
-
-def every_kind_example(kind: str) -> dict[str, Any]:
-    """The kind's entry in ``examples/every_kind.yaml`` (which holds every kind; a test says so)."""
-    data = yaml.safe_load((EXAMPLES / "every_kind.yaml").read_text())
-    found = [d for d in data["devices"] if d["kind"] == kind]
-    assert found, f"examples/every_kind.yaml has no {kind!r}: add one"
-    return {k: v for k, v in found[0].items() if k not in ("id", "circuit", "switch", "enabled")}
 
 
 @st.composite
