@@ -362,6 +362,7 @@ def test_a_plan_shows_its_model_and_the_end_of_life_year_of_every_published_mode
     from pathlib import Path
 
     from homesim.planning import finance as money, plan
+    from homesim.planning import yearly
     from homesim.home import load_home, with_changes
 
     examples = Path(__file__).resolve().parents[1] / "examples"
@@ -371,7 +372,7 @@ def test_a_plan_shows_its_model_and_the_end_of_life_year_of_every_published_mode
 
     def year(k, by_model):
         share = ends["naumann_lfp"][k - 2] if k > 1 else 1.0
-        return plan.Year(year=k, battery_share=share, battery_kwh=10 * share, pv_share=1.0, pv_kwh=1000.0,
+        return yearly.Year(year=k, battery_share=share, battery_kwh=10 * share, pv_share=1.0, pv_kwh=1000.0,
                          load_kwh=3000.0, import_kwh=100.0, export_kwh=0.0, import_cost=300.0, export_revenue=0.0,
                          outage_hours=0.0, unmet_hours_in_outages=0.0, battery_share_by_model=by_model)
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from homesim.planning import ageing, finance as money, plan
+from homesim.planning import yearly
 from homesim.engine.fastforward import simulate
 from homesim.home import HomeFileError, load_home
 
@@ -34,7 +35,7 @@ def prices():
 
 
 def test_year_one_is_the_homes_own_simulation(reference):
-    year, soc = plan.simulate_year(reference, 1, 1.0, 1.0, days=DAYS, home_dir=EXAMPLES)
+    year, soc = yearly.simulate_year(reference, 1, 1.0, 1.0, days=DAYS, home_dir=EXAMPLES)
     summary = simulate(reference, DAYS).summary()
     assert year.import_cost - year.export_revenue == pytest.approx(summary["cost"], rel=1e-12, abs=1e-9)
     assert year.import_kwh == summary["energy_kwh"]["grid_import"]
@@ -48,38 +49,38 @@ def test_export_revenue_is_the_exports_at_the_export_price(reference):
     from homesim.home import with_changes
 
     exporting = with_changes(reference, {"inverter.work_mode": "selling_first"}, EXAMPLES)
-    year, _ = plan.simulate_year(exporting, 1, 1.0, 1.0, days=DAYS, home_dir=EXAMPLES)
+    year, _ = yearly.simulate_year(exporting, 1, 1.0, 1.0, days=DAYS, home_dir=EXAMPLES)
     assert year.export_kwh > 1.0
     assert year.export_revenue == pytest.approx(year.export_kwh * reference.grid.export_per_kwh, rel=1e-9)
 
 
 def test_the_battery_fades_year_after_year_from_its_own_soc(reference):
-    years = plan.simulate_years(reference, 3, days=DAYS, home_dir=EXAMPLES)
+    years = yearly.simulate_years(reference, 3, days=DAYS, home_dir=EXAMPLES)
     shares = [y.battery_share for y in years]
     assert shares[0] == 1.0 and shares[0] > shares[1] > shares[2] > 0.9
     # year 2 runs with what year 1's SoC history left, by the chemistry's model
-    _, soc = plan.simulate_year(reference, 1, 1.0, 1.0, days=DAYS, home_dir=EXAMPLES)
+    _, soc = yearly.simulate_year(reference, 1, 1.0, 1.0, days=DAYS, home_dir=EXAMPLES)
     fade = ageing.capacity_fade("lfp", soc, 60)
     assert shares[1] == pytest.approx(fade.remaining, rel=1e-12)
     assert years[1].battery_kwh == pytest.approx(reference.battery.capacity_kwh * shares[1], rel=1e-12)
 
 
 def test_a_replaced_battery_starts_the_next_year_full(reference):
-    years = plan.simulate_years(reference, 3, battery_replacement_year=2, days=DAYS, home_dir=EXAMPLES)
+    years = yearly.simulate_years(reference, 3, battery_replacement_year=2, days=DAYS, home_dir=EXAMPLES)
     assert years[1].battery_share < 1.0
     assert years[2].battery_share == 1.0
 
 
 def test_pv_output_falls_half_a_percent_a_year(reference):
-    years = plan.simulate_years(reference, 3, days=DAYS, home_dir=EXAMPLES)
+    years = yearly.simulate_years(reference, 3, days=DAYS, home_dir=EXAMPLES)
     assert [y.pv_share for y in years] == pytest.approx([1.0, 0.995, 0.99], abs=1e-12)
-    aged = plan.year_home(reference, 1.0, 0.99, EXAMPLES)
+    aged = yearly.year_home(reference, 1.0, 0.99, EXAMPLES)
     for new, old in zip(aged.pv_arrays, reference.pv_arrays):
         assert 1 - new.dc_loss_fraction == pytest.approx(0.99 * (1 - old.dc_loss_fraction), rel=1e-12)
 
 
 def test_each_year_has_its_own_weather(reference):
-    years = plan.simulate_years(reference, 2, days=DAYS, home_dir=EXAMPLES)
+    years = yearly.simulate_years(reference, 2, days=DAYS, home_dir=EXAMPLES)
     # the same calendar, another seed: the clouds differ, so the PV energy does
     assert years[0].pv_kwh != years[1].pv_kwh
 
@@ -95,7 +96,7 @@ def test_grid_only_keeps_the_loads_and_drops_the_system(reference):
 
 
 def _year(k, import_cost, export_revenue=0.0, unmet=0.0, pv=1000.0, share=1.0):
-    return plan.Year(year=k, battery_share=share, battery_kwh=10 * share, pv_share=1.0, pv_kwh=pv, load_kwh=3000.0,
+    return yearly.Year(year=k, battery_share=share, battery_kwh=10 * share, pv_share=1.0, pv_kwh=pv, load_kwh=3000.0,
                      import_kwh=import_cost / 3, export_kwh=export_revenue, import_cost=import_cost,
                      export_revenue=export_revenue, outage_hours=100.0, unmet_hours_in_outages=unmet)
 
@@ -232,9 +233,9 @@ def test_homes_sharing_their_exogenous_work_get_the_years_they_get_alone(referen
     programs[5]["start"] = "23:00"
     later = with_changes(reference, {"inverter.programs": programs}, EXAMPLES)
     homes = [reference, base, bigger, later]
-    together = plan.run_years(homes, 2, days=2, home_dirs=[EXAMPLES] * len(homes))
+    together = yearly.run_years(homes, 2, days=2, home_dirs=[EXAMPLES] * len(homes))
     for home, years in zip(homes, together):
-        assert plan.simulate_years(home, 2, days=2, home_dir=EXAMPLES) == years
+        assert yearly.simulate_years(home, 2, days=2, home_dir=EXAMPLES) == years
     assert together[2][1].battery_kwh != together[0][1].battery_kwh
     assert together[3][0].import_kwh != together[0][0].import_kwh  # its slots, not the first home's
 
@@ -245,10 +246,10 @@ def test_a_grid_only_baseline_settles_the_same_every_year(reference):
     from dataclasses import replace
 
     base = plan.grid_only(reference, EXAMPLES)
-    assert plan.same_every_year(base) and not plan.same_every_year(reference)
-    years = plan.simulate_years(base, 3, days=2, home_dir=EXAMPLES)
+    assert yearly.same_every_year(base) and not yearly.same_every_year(reference)
+    years = yearly.simulate_years(base, 3, days=2, home_dir=EXAMPLES)
     for k in (2, 3):
-        real, _ = plan.simulate_year(base, k, 1.0, 1.0, days=2, home_dir=EXAMPLES)
+        real, _ = yearly.simulate_year(base, k, 1.0, 1.0, days=2, home_dir=EXAMPLES)
         assert years[k - 1] == real == replace(years[0], year=k)
 
 

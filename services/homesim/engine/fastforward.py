@@ -112,7 +112,7 @@ def step(compiled: CompiledHome, exogenous: Iterable[Exogenous], total: int,
 
     The blocks may come from another home that differs only in its battery or inverter
     (:meth:`CompiledHome.exogenous` with a shared cache, or another home's blocks with this
-    home's program slots: :func:`homesim.planning.plan.run_years`). ``into``: arrays of an earlier run
+    home's program slots: :func:`homesim.planning.yearly.run_years`). ``into``: arrays of an earlier run
     of the same shape to fill again (:meth:`LedgerArrays.recycled`) rather than new ones.
     """
     arrays = into.recycled(compiled, total) if into is not None else LedgerArrays.empty(compiled, total)

@@ -31,6 +31,7 @@ from homesim.engine.compare import parse_vary
 from homesim.errors import BadInput
 from homesim.home import Home, HomeFileError, describe_errors, with_changes
 from homesim.planning import finance as money, plan, sweep
+from homesim.planning import yearly
 
 OBJECTIVES = ("npv", "payback", "outage_coverage")
 #: Candidates evaluated whole when the space is this small; the search's budget otherwise.
@@ -120,19 +121,19 @@ def _row(changes: dict[str, Any], result: plan.PlanResult) -> dict[str, Any]:
             "battery_share_last_year": t["battery_share_last_year"]}
 
 
-def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]], reference: list[plan.Year],
+def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]], reference: list[yearly.Year],
              baseline: Home, baseline_name: str, home_dir: Path | None, days: float, threads: int = 2,
              on_year: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Plan candidates (each a dict of changes) against the baseline's simulated years; their rows.
 
-    The candidates' years run together (:func:`homesim.planning.plan.run_years`, settling on ``threads``
+    The candidates' years run together (:func:`homesim.planning.yearly.run_years`, settling on ``threads``
     threads): what they share of sun, weather, PV and loads is computed once a year.
     """
     variants = [with_changes(home, changes, home_dir) if changes else home for changes in candidates]
     for variant in variants:
         plan.check_loan(variant, baseline, finance)
-    years = plan.run_years(variants, finance.analysis_years, finance.battery_replacement_year, days=days,
-                           home_dirs=[home_dir] * len(variants), essential_ids=plan.essential_load_ids(home),
+    years = yearly.run_years(variants, finance.analysis_years, finance.battery_replacement_year, days=days,
+                           home_dirs=[home_dir] * len(variants), essential_ids=yearly.essential_load_ids(home),
                            threads=threads, on_year=on_year, model_range=False,
                            replace=["battery" in plan.bought(variant, baseline) for variant in variants])
     return [_row(changes, plan.price(variant, finance, chain, reference, baseline, baseline_name))
@@ -142,7 +143,7 @@ def evaluate(home: Home, finance: money.Finance, candidates: list[dict[str, Any]
 def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[Any]]], objective: str = "npv",
              budget: float | None = None, min_outage_coverage: float | None = None, baseline: Home | None = None,
              baseline_name: str = plan.GRID_ONLY, home_dir: Path | None = None, workers: int | None = None,
-             max_evaluations: int = MAX_EVALUATIONS, seed: int = 1, days: float = plan.YEAR_DAYS,
+             max_evaluations: int = MAX_EVALUATIONS, seed: int = 1, days: float = yearly.YEAR_DAYS,
              on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Search the varied values for the best plan; every candidate simulated, ranked best first.
 
@@ -191,8 +192,8 @@ def optimize(home: Home, finance: money.Finance, varies: list[tuple[str, list[An
     check_loan(home, finance, keys, values, reference_home, home_dir)
     base_dir = home_dir
     workers = max(1, workers or os.cpu_count() or 1)
-    essential = plan.essential_load_ids(home)
-    reference = plan.simulate_years(reference_home, finance.analysis_years, None, home_dir=base_dir,
+    essential = yearly.essential_load_ids(home)
+    reference = yearly.simulate_years(reference_home, finance.analysis_years, None, home_dir=base_dir,
                                     essential_ids=essential, days=days)
     done: dict[tuple[int, ...], dict[str, Any]] = {}
     planned = min(space, max_evaluations)
@@ -388,11 +389,11 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
 #: A sweep's options of kind "plan" and what each must be.
 PLAN_OPTIONS = ("finance", "baseline", "days", "objective", "budget", "min_outage_coverage")
-_BASELINES: dict[str, list[plan.Year]] = {}
+_BASELINES: dict[str, list[yearly.Year]] = {}
 
 
 def plan_options(finance: money.Finance, objective: str, budget: float | None, min_outage_coverage: float | None,
-                 days: float = plan.YEAR_DAYS) -> dict[str, Any]:
+                 days: float = yearly.YEAR_DAYS) -> dict[str, Any]:
     """The options of a ``plan`` sweep, as stored (the baseline is the grid alone)."""
     return {"finance": finance.model_dump(mode="json"), "baseline": plan.GRID_ONLY, "days": days,
             "objective": objective, "budget": budget, "min_outage_coverage": min_outage_coverage}
@@ -430,8 +431,8 @@ def evaluate_plan(home: Home, changes: dict[str, Any], options: dict[str, Any], 
     baseline = plan.grid_only(home, home_dir)
     if key not in _BASELINES:
         _BASELINES.clear()
-        _BASELINES[key] = plan.simulate_years(baseline, finance.analysis_years, None, home_dir=home_dir,
-                                              essential_ids=plan.essential_load_ids(home), days=options["days"])
+        _BASELINES[key] = yearly.simulate_years(baseline, finance.analysis_years, None, home_dir=home_dir,
+                                              essential_ids=yearly.essential_load_ids(home), days=options["days"])
     row = evaluate(home, finance, [changes], _BASELINES[key], baseline, plan.GRID_ONLY, home_dir, options["days"])[0]
     row["feasible"] = feasible(row, options.get("budget"), options.get("min_outage_coverage"))
     return row

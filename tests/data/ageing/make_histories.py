@@ -8,7 +8,7 @@ Run by hand from the repository root, with the project's venv::
 unpacked in /tmp/ageing_src, run with ``PYTHONPATH=/tmp/ageing_src/services
 HOMESIM_ROOT=/tmp/ageing_src``: the dispatch was being changed in the work tree)
 
-It simulates one year (365 days at 60 s steps, :func:`homesim.planning.plan.simulate_year`, the same
+It simulates one year (365 days at 60 s steps, :func:`homesim.planning.yearly.simulate_year`, the same
 call ``homesim plan`` makes for year 1) of the reference home (examples/home.yaml) and of
 variants of it, and writes ``histories.npz``: per history, the battery's SoC every 5 minutes
 (every 5th tick, instantaneous) as ``uint16`` of ``SoC * 10000`` [-], and ``dt_s`` = 300 [s].
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from homesim.home import load_home, with_changes
-from homesim.planning.plan import simulate_year
+from homesim.planning.yearly import simulate_year
 
 HERE = Path(__file__).resolve().parent
 ROOT = Path(os.environ.get("HOMESIM_ROOT", HERE.parents[2]))
