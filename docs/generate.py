@@ -7,7 +7,7 @@
 ``home-file.md``
     Every field of the home file (:class:`homesim.home.Home`, its location and finance
     section) and of every device kind in :data:`homesim.devices.KINDS`, with its type, unit
-    (the ``[...]`` of its description), range, default, description and an example, read from
+    (the field's ``x-unit``, :func:`homesim.units.unit_of`: never read from its description), range, default, description and an example, read from
     the pydantic models; nested models (a switch, a tariff, a program slot...) get their own
     tables. A kind added under ``services/homesim/devices/`` appears with no change here.
 ``cli.md``
@@ -56,10 +56,10 @@ from typing_extensions import TypeAliasType  # noqa: E402
 
 from homesim.devices import KINDS  # noqa: E402
 from homesim.home import Home, parse_yaml  # noqa: E402
+from homesim.units import KEY, unit_of  # noqa: E402
 
 GENERATED = Path(__file__).resolve().parent / "_generated"
 EXAMPLE_HOMES = sorted((ROOT / "examples").glob("*.yaml"))
-_UNIT = re.compile(r"\s*\[([^\[\]]+)\]")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -86,16 +86,10 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def split_unit(description: str | None) -> tuple[str, str]:
-    """``(text, unit)`` of a description: the unit is its last ``[...]`` (``[W]``, ``[0..1]``)."""
-    description = description or ""
-    units = _UNIT.findall(description)
-    if not units:
-        return description.strip(), ""
-    unit = units[-1]
-    text = description[::-1].replace(f"[{unit}]"[::-1], "", 1)[::-1]
-    text = re.sub(r"\s+([;,:.])", r"\1", " ".join(text.split()))
-    return text.strip(" ,;"), unit
+def text_and_unit(info: FieldInfo) -> tuple[str, str]:
+    """``(description, unit)`` of a model's field: the unit is its metadata (``x-unit``, given by
+    :func:`homesim.units.quantity`), never parsed out of the description."""
+    return " ".join((info.description or "").split()), unit_of(info)
 
 
 def first_paragraph(doc: str | None) -> str:
@@ -317,7 +311,7 @@ def field_rows(model: type[BaseModel], example: dict[str, Any] | None, anchors: 
     rows = []
     for name, info in model.model_fields.items():
         prop = schema.get("properties", {}).get(name, {})
-        text, unit = split_unit(info.description)
+        text, unit = text_and_unit(info)
         has_default, default = default_of(info)
         if example is not None and name in example:
             shown = example[name]
@@ -386,7 +380,7 @@ def home_file_md() -> str:
     problems = missing_descriptions()
     if problems:
         raise SystemExit("docs/generate.py: no description for " + ", ".join(problems)
-                         + " (add description=... to the Field, units in brackets)")
+                         + " (add description=... to the Field, its unit with homesim.units.quantity)")
     examples = example_devices()
     anchors: dict[type, str] = {}
     for _path, model in walk_models(Home, ""):
@@ -494,7 +488,7 @@ def cli_md() -> str:
 def _model_fields(model: type[BaseModel]) -> str:
     parts = []
     for name, info in model.model_fields.items():
-        text, unit = split_unit(info.description)
+        unit = unit_of(info)
         parts.append(f"`{name}`" + (f" [{unit}]" if unit else ""))
     return ", ".join(parts)
 
@@ -524,7 +518,7 @@ def bus_md() -> str:
         schema = model.model_json_schema()
         rows = []
         for name, info in model.model_fields.items():
-            text, unit = split_unit(info.description)
+            text, unit = text_and_unit(info)
             rows.append([code(name), type_name(info.annotation).replace("|", "\\|"), cell(unit),
                          cell(schema_range(schema.get("properties", {}).get(name, {}), {})), cell(text)])
         out += [f"(msg-{_anchor(model.__name__)})=", f"### {model.__name__}", "", first_paragraph(model.__doc__), ""]
@@ -607,7 +601,7 @@ def _schema_rows(schema: dict[str, Any], path: str, defs: dict[str, Any], rows: 
     if kind == "array" and isinstance(schema.get("items"), dict):
         _schema_rows(schema["items"], f"{path}[]", defs, rows)
         return
-    text, unit = split_unit(schema.get("description") or schema.get("title") or "")
+    text, unit = " ".join((schema.get("description") or schema.get("title") or "").split()), schema.get(KEY, "")
     described = "; ".join(part for part in (text, schema_range(schema, defs)) if part)
     rows.append([code(path), cell(kind), cell(unit), code(schema["default"]) if "default" in schema else "",
                  cell(described)])

@@ -359,7 +359,7 @@ def test_thousands_of_problems_list_the_first_20_and_count_the_rest(tmp_path):
     assert took < QUICK_S  # was quadratic: 10,000 keys 1.1 s, 40,000 13.7 s
     devices = "".join(f"  - {{id: l{i}, kind: generic_load, power_w: -{i + 1}}}\n" for i in range(5_000))
     lines = refused(tmp_path, HEAD + devices)
-    assert lines[2] == "  devices[2].power_w: -2 is not allowed: must be >= 0" and lines[-1] == "  ... and 4,980 more problems"
+    assert lines[2] == "  devices[2].power_w: -2 is not allowed: must be >= 0 W" and lines[-1] == "  ... and 4,980 more problems"
 
 
 def test_a_huge_value_is_cut_before_an_error_formats_it():

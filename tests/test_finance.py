@@ -26,6 +26,7 @@ from homesim.planning.finance import (
     plan,
     simple_payback,
 )
+from homesim.units import unit_of
 
 CASH = Capital(pv=0.0, battery=0.0, inverter=0.0, installation=5000.0)
 
@@ -305,12 +306,13 @@ def test_bad_input_names_the_field(data, field):
     assert field in str(caught.value)
 
 
-def test_every_field_has_a_title_and_a_description_with_a_unit():
+def test_every_field_has_a_title_a_description_and_a_unit():
     for model in (Finance, Loan):
         for name, info in model.model_fields.items():
             assert info.title, f"{model.__name__}.{name} has no title"
             if name != "loan":
-                assert info.description and info.description.endswith("]"), f"{model.__name__}.{name}: no [unit]"
+                assert info.description, f"{model.__name__}.{name}: no description"
+                assert unit_of(info), f"{model.__name__}.{name}: no unit (homesim.units.quantity)"
 
 
 # --- against NREL's SAM (PySAM's Cashloan, the residential cash/loan financial model) ---------------

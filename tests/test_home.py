@@ -7,7 +7,9 @@ import copy
 import pytest
 import yaml
 
+from homesim.devices import KINDS
 from homesim.home import HomeFileError, home_from_dict, load_home, with_changes
+from homesim.units import unit_of
 
 from conftest import EXAMPLES, replaced
 
@@ -56,7 +58,31 @@ def test_defaults_are_added_for_a_pv_home():
 def test_the_issue_example_message():
     data = copy.deepcopy(TINY)
     data["devices"][2]["capacity_kwh"] = -5
-    assert problems(data) == ["devices[2].capacity_kwh: -5 is not allowed: must be > 0"]
+    assert problems(data) == ["devices[2].capacity_kwh: -5 is not allowed: must be > 0 kWh"]
+
+
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        (("devices", 2, "capacity_kwh"), 0, "devices[2].capacity_kwh: 0 is not allowed: must be > 0 kWh"),
+        (("devices", 2, "max_charge_w"), 2e7, "devices[2].max_charge_w: 20000000.0 is not allowed: must be <= 10000000 W"),
+        (("location", "latitude"), -95, "location.latitude: -95 is not allowed: must be >= -90 degrees"),
+        (("devices", 2, "initial_soc"), -0.5, "devices[2].initial_soc: -0.5 is not allowed: must be >= 0"),  # 0..1: bare
+    ],
+)
+def test_a_bound_names_the_unit_of_the_field_from_its_metadata(path, value, expected):
+    """The unit after the limit is the field's x-unit (homesim.units), not text of its description."""
+    assert expected in problems(replaced(TINY, path, value))
+
+
+def test_a_bound_in_a_nested_list_and_in_the_finance_section_names_its_unit():
+    data = copy.deepcopy(TINY)
+    data["devices"].append({"id": "inv", "kind": "inverter", "programs": [{"start": "00:00", "power_w": -4, "soc": 0.3}]})
+    data["finance"] = {"discount_rate": 2}
+    lines = problems(data)
+    assert unit_of(KINDS["inverter"].ProgramSlot.model_fields["power_w"]) == "W"
+    assert any(line.endswith("programs[0].power_w: -4 is not allowed: must be >= 0 W") for line in lines), lines
+    assert "finance.discount_rate: 2 is not allowed: must be <= 1 per year" in lines
 
 
 def test_unknown_field_suggests_the_right_one():

@@ -5,8 +5,8 @@ From these models, and only from them, ``homesim specs`` writes the AsyncAPI doc
 they receive against them at the boundary (``parse``): a message that does not match is logged
 with the reason and dropped.
 
-Conventions: SI units ([J], [W], [s], [degrees C]), given in each field's description and as
-``x-unit``; energy as integer Joules; every integer within +-(2**53 - 1), so that it is exact
+Conventions: SI units (J, W, s, °C), each field's as data (``quantity("J", ...)``, from
+:mod:`homesim.units`: ``x-unit`` in the schema, never in the description's text); energy as integer Joules; every integer within +-(2**53 - 1), so that it is exact
 as a JavaScript number too; no NaN or infinite numbers; a flow ``e[device]`` is positive into the home's bus
 (PV, battery discharge, grid import) and negative out of it (loads, battery charge, export);
 per tick ``sum(e.values()) == loss_j`` exactly.
@@ -23,12 +23,9 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from homesim.units import quantity
+
 log = logging.getLogger("homesim.bus")
-
-
-def unit(description: str, symbol: str, **kwargs: Any) -> Any:
-    """A field with its unit in the description (``[J]``) and as ``x-unit``."""
-    return Field(description=f"{description} [{symbol}]", json_schema_extra={"x-unit": symbol}, **kwargs)
 
 
 #: The largest integer a JavaScript number (the UI) holds exactly.
@@ -58,7 +55,7 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-TickNumber = Field(ge=0, description="Tick number from the start of the run (0 is the first tick)")
+TickNumber = quantity("tick", ge=0, description="Tick number from the start of the run (0 is the first tick)")
 
 
 # --- topics --------------------------------------------------------------------------------
@@ -68,9 +65,9 @@ class Tick(Message):
     """The clock's tick (retained): every device that does not run ahead answers it with its energy event."""
 
     tick: BusInt = TickNumber
-    time: BusInt = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
-    dt_s: BusInt = unit("Tick length", "s", gt=0)
-    sent: float = unit("Wall-clock time the clock published it, seconds since 1970-01-01 UTC", "s")
+    time: BusInt = quantity("s", description="Start of the tick, seconds since 1970-01-01 UTC")
+    dt_s: BusInt = quantity("s", description="Tick length", gt=0)
+    sent: float = quantity("s", description="Wall-clock time the clock published it, seconds since 1970-01-01 UTC")
     settled: Settlement | None = Field(
         default=None, description="The newest settlement the clock has seen (the tick before's): the devices take "
                                   "it from here rather than from the settlement topic, in order with the tick "
@@ -81,24 +78,23 @@ class PvEnergy(Message):
     """A PV array's energy event: the DC energy it can deliver this tick."""
 
     tick: BusInt = TickNumber
-    available_j: BusInt = unit("DC energy available this tick", "J", ge=0)
+    available_j: BusInt = quantity("J", description="DC energy available this tick", ge=0)
 
 
 class LoadEnergy(Message):
     """A load's energy event: the energy it asks for this tick."""
 
     tick: BusInt = TickNumber
-    demand_j: BusInt = unit("Energy demanded this tick", "J", ge=0)
-    pv_only_j: BusInt = unit("The part of demand_j that may be served only from the PV the other loads and the "
-                             "battery leave (a PV-surplus charger): never from the battery or the grid; absent: none",
-                             "J", ge=0, default=0)
+    demand_j: BusInt = quantity("J", description="Energy demanded this tick", ge=0)
+    pv_only_j: BusInt = quantity("J", description="The part of demand_j that may be served only from the PV the other loads and the "
+                             "battery leave (a PV-surplus charger): never from the battery or the grid; absent: none", ge=0, default=0)
 
 
 class BatteryEnergy(Message):
     """The battery's energy event: the energy it stores at the start of the tick."""
 
     tick: BusInt = TickNumber
-    stored_j: BusInt = unit("Energy stored", "J", ge=0)
+    stored_j: BusInt = quantity("J", description="Energy stored", ge=0)
 
 
 STAGE_DOC = ("Load-shedding stage of the present outage (0: the grid is on, or the outage is not load-shedding; "
@@ -114,13 +110,13 @@ class GridEnergy(Message):
 
     tick: BusInt = TickNumber
     grid_on: bool = Field(description="False in an outage or load-shedding")
-    import_price: float = unit("Import price", "currency/kWh", ge=0, le=MAX_PRICE)
-    export_price: float = unit("Export price (credit)", "currency/kWh", ge=0, le=MAX_PRICE)
-    stage: int | None = Field(default=None, ge=0, le=8, description=STAGE_DOC)
+    import_price: float = quantity("currency/kWh", description="Import price", ge=0, le=MAX_PRICE)
+    export_price: float = quantity("currency/kWh", description="Export price (credit)", ge=0, le=MAX_PRICE)
+    stage: int | None = quantity("stage", default=None, ge=0, le=8, description=STAGE_DOC)
     outage_end: str | None = Field(default=None, description=OUTAGE_END_DOC)
     next_outage_start: str | None = Field(default=None, description=NEXT_START_DOC)
     next_outage_end: str | None = Field(default=None, description=NEXT_END_DOC)
-    next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
+    next_outage_stage: int | None = quantity("stage", default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
 
 
 #: The energy event of each device role (one a tick on ``energy``, from a device answering
@@ -162,27 +158,27 @@ class Settlement(Message):
     """The inverter's settlement of one tick (retained). ``sum(e.values()) == loss_j``."""
 
     tick: BusInt = TickNumber
-    time: BusInt = unit("Start of the tick, seconds since 1970-01-01 UTC", "s")
-    dt_s: BusInt = unit("Tick length", "s", gt=0)
-    e: dict[str, BusInt] = unit("Energy flow per device that took part, + into the home's bus, - out of it", "J")
-    demand: dict[str, BusInt] = unit("Energy each load that took part asked for", "J")
-    loss_j: BusInt = unit("Conversion losses in the inverter this tick", "J", ge=0)
-    curtailed_j: BusInt = unit("PV energy available but not used", "J", ge=0)
-    soc: float | None = Field(ge=0, le=1, description="Battery state of charge after the tick (null: no battery "
+    time: BusInt = quantity("s", description="Start of the tick, seconds since 1970-01-01 UTC")
+    dt_s: BusInt = quantity("s", description="Tick length", gt=0)
+    e: dict[str, BusInt] = quantity("J", description="Energy flow per device that took part, + into the home's bus, - out of it")
+    demand: dict[str, BusInt] = quantity("J", description="Energy each load that took part asked for")
+    loss_j: BusInt = quantity("J", description="Conversion losses in the inverter this tick", ge=0)
+    curtailed_j: BusInt = quantity("J", description="PV energy available but not used", ge=0)
+    soc: float | None = quantity("0..1", ge=0, le=1, description="Battery state of charge after the tick (null: no battery "
                                                          "took part)")
     grid_on: bool = Field(description="Whether the grid was up")
-    stage: int | None = Field(default=None, ge=0, le=8, description=STAGE_DOC + ", from the grid's energy event")
+    stage: int | None = quantity("stage", default=None, ge=0, le=8, description=STAGE_DOC + ", from the grid's energy event")
     outage_end: str | None = Field(default=None, description=OUTAGE_END_DOC)
     next_outage_start: str | None = Field(default=None, description=NEXT_START_DOC)
     next_outage_end: str | None = Field(default=None, description=NEXT_END_DOC)
-    next_outage_stage: int | None = Field(default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
-    cost: float = unit("Cost of this tick's grid energy (import cost minus export credit)", "currency")
-    pv_surplus_w: float = unit("PV surplus: the AC power PV could have given the loads beyond what charged the "
+    next_outage_stage: int | None = quantity("stage", default=None, ge=0, le=8, description=NEXT_STAGE_DOC)
+    cost: float = quantity("currency", description="Cost of this tick's grid energy (import cost minus export credit)")
+    pv_surplus_w: float = quantity("W", description="PV surplus: the AC power PV could have given the loads beyond what charged the "
                                "battery (after the inverter's losses, within its rating) less what all loads drew; "
-                               "negative when they drew more, from the battery or the grid", "W")
+                               "negative when they drew more, from the battery or the grid")
     missing: list[str] = Field(description="Devices that are on but sent no energy event: they have no flow")
     off: list[str] = Field(description="Devices switched off: they take no part")
-    tick_sent: float | None = unit("When the clock published the tick, seconds since 1970-01-01 UTC", "s",
+    tick_sent: float | None = quantity("s", description="When the clock published the tick, seconds since 1970-01-01 UTC",
                                    default=None)
     tripped: bool = Field(default=False, description="Whether the battery is cut off after the tick, having reached "
                                                      "its shutdown SoC (until its restart SoC)")
@@ -191,8 +187,8 @@ class Settlement(Message):
 class DeviceFlows(Message):
     """A device's energy over the ticks a progress message covers."""
 
-    in_j: BusInt = unit("Energy into the home's bus", "J", ge=0)
-    out_j: BusInt = unit("Energy out of the home's bus", "J", ge=0)
+    in_j: BusInt = quantity("J", description="Energy into the home's bus", ge=0)
+    out_j: BusInt = quantity("J", description="Energy out of the home's bus", ge=0)
 
 
 class Progress(Message):
@@ -202,13 +198,13 @@ class Progress(Message):
     ``energy_ahead`` instead of answering every tick, and take their metrics from the flows; the sun and
     the weather publish what they see at ``tick``."""
 
-    tick: BusInt = Field(ge=-1, description="Last settled tick (-1: none yet)")
-    holder: BusInt = Field(ge=0, description="The inverter's session: a new one holds no events ahead, and every "
+    tick: BusInt = quantity("tick", ge=-1, description="Last settled tick (-1: none yet)")
+    holder: BusInt = quantity("1", ge=0, description="The inverter's session: a new one holds no events ahead, and every "
                                              "device running ahead publishes the window again")
-    window_start: BusInt = Field(ge=0, description="First tick whose energy events the devices running ahead "
+    window_start: BusInt = quantity("tick", ge=0, description="First tick whose energy events the devices running ahead "
                                                    "publish now")
-    window_end: BusInt = Field(ge=0, description="The tick after the window's last")
-    first_tick: BusInt = Field(ge=0, description="First tick the flows cover (they cover first_tick..tick)")
+    window_end: BusInt = quantity("tick", ge=0, description="The tick after the window's last")
+    first_tick: BusInt = quantity("tick", ge=0, description="First tick the flows cover (they cover first_tick..tick)")
     flows: dict[str, DeviceFlows] = Field(description="Each device's energy over the ticks covered")
     settled: Settlement | None = Field(description="The settlement of tick (null: none yet)")
 
@@ -219,19 +215,19 @@ Tick.model_rebuild()  # its ``settled`` is a Settlement, defined after it
 class DeviceStateBase(Message):
     """What a device keeps between ticks (retained; a restarted device resumes from it)."""
 
-    tick: BusInt = Field(ge=-1, description="Last settled tick taken into the state (-1: none yet)")
+    tick: BusInt = quantity("tick", ge=-1, description="Last settled tick taken into the state (-1: none yet)")
 
 
 class SunState(DeviceStateBase):
-    zenith_deg: float | None = unit("Apparent solar zenith angle (null before the first tick)", "deg", default=None)
-    azimuth_deg: float | None = unit("Solar azimuth, clockwise from north", "deg", default=None)
-    clear_sky_ghi_w_m2: float | None = unit("Clear-sky global horizontal irradiance", "W/m2", default=None)
+    zenith_deg: float | None = quantity("degrees", description="Apparent solar zenith angle (null before the first tick)", default=None)
+    azimuth_deg: float | None = quantity("degrees", description="Solar azimuth, clockwise from north", default=None)
+    clear_sky_ghi_w_m2: float | None = quantity("W/m2", description="Clear-sky global horizontal irradiance", default=None)
 
 
 class WeatherState(DeviceStateBase):
-    ghi_w_m2: float | None = unit("Global horizontal irradiance (null before the first tick)", "W/m2", default=None)
-    temp_air_c: float | None = unit("Air temperature", "degC", default=None)
-    cloud_cover: float | None = Field(default=None, ge=0, le=1, description="Cloud cover (null: from a file)")
+    ghi_w_m2: float | None = quantity("W/m2", description="Global horizontal irradiance (null before the first tick)", default=None)
+    temp_air_c: float | None = quantity("°C", description="Air temperature", default=None)
+    cloud_cover: float | None = quantity("0..1", default=None, ge=0, le=1, description="Cloud cover (null: from a file)")
 
 
 class SourceState(DeviceStateBase):
@@ -243,19 +239,19 @@ class GridState(DeviceStateBase):
 
 
 class BatteryState(DeviceStateBase):
-    stored_j: BusInt = unit("Energy stored", "J", ge=0)
-    soc: float = Field(ge=0, le=1, description="State of charge")
+    stored_j: BusInt = quantity("J", description="Energy stored", ge=0)
+    soc: float = quantity("0..1", ge=0, le=1, description="State of charge")
 
 
 class LoadState(DeviceStateBase):
-    values: dict[str, float] = Field(
-        description="Its behaviour's state by name, in SI units (a thermostat's temp_c [degC] and calling (1/0); "
+    values: dict[str, float] = quantity("by key",
+        description="Its behaviour's state by name, in SI units (a thermostat's temp_c in °C and calling (1/0); "
         "none for a profile load; see the kind's reference)")
     grid_on_prev: bool = Field(description="Grid state in the previous settlement")
-    soc_prev: float = Field(ge=0, le=1, description="Battery SoC in the previous settlement")
-    surplus_w_prev: float = unit("PV surplus in the previous settlement", "W")
-    pv_w_prev: float = unit("PV power available in the previous settlement", "W", ge=0)
-    load_w_prev: float = unit("Power served to all loads in the previous settlement", "W", ge=0)
+    soc_prev: float = quantity("0..1", ge=0, le=1, description="Battery SoC in the previous settlement")
+    surplus_w_prev: float = quantity("W", description="PV surplus in the previous settlement")
+    pv_w_prev: float = quantity("W", description="PV power available in the previous settlement", ge=0)
+    load_w_prev: float = quantity("W", description="Power served to all loads in the previous settlement", ge=0)
 
 
 class InverterState(DeviceStateBase):
@@ -272,7 +268,7 @@ class DeviceView(Message):
     role: str
     properties: dict[str, Any] = Field(description="Its properties, as in the home file")
     state: dict[str, Any] = Field(description="Its state (see the device state messages)")
-    revision: BusInt = Field(ge=0, description="The revision of its properties, bumped on every accepted change: "
+    revision: BusInt = quantity("1", ge=0, description="The revision of its properties, bumped on every accepted change: "
                              "give it to set (revision=) so that a change based on a stale read is refused")
     changed: list[str] = Field(default_factory=list, description="The properties the change to this revision set "
                                "(empty at revision 0)")
@@ -281,12 +277,12 @@ class DeviceView(Message):
 class ClockState(Message):
     """The clock's pace (retained; published on every change)."""
 
-    tick: BusInt = Field(ge=0, description="Next tick to publish")
-    dt_s: BusInt = unit("Tick length", "s", gt=0)
-    speed: Annotated[float, Field(gt=0, le=MAX_SPEED)] | Literal["max"] = Field(
+    tick: BusInt = quantity("tick", ge=0, description="Next tick to publish")
+    dt_s: BusInt = quantity("s", description="Tick length", gt=0)
+    speed: Annotated[float, Field(gt=0, le=MAX_SPEED)] | Literal["max"] = quantity("tick/s",
         description="Ticks per wall second, or 'max' (as fast as it settles)")
     paused: bool
-    simulated_s_per_wall_s: float | None = Field(description="Simulated seconds per wall second (null at max)")
+    simulated_s_per_wall_s: float | None = quantity("ratio", description="Simulated seconds per wall second (null at max)")
 
 
 class TopologyEntry(Message):
@@ -294,14 +290,14 @@ class TopologyEntry(Message):
     role: str
     status: Literal["present", "missing", "off"] = Field(
         title="DeviceStatus", description="present: its process is connected; missing: it should run but is not; off: switched off")
-    since: float = unit("Since when, seconds since 1970-01-01 UTC", "s")
+    since: float = quantity("s", description="Since when, seconds since 1970-01-01 UTC")
 
 
 class Topology(Message):
     """The watcher's live topology of the home (retained)."""
 
     devices: dict[str, TopologyEntry]
-    time: float = unit("When, seconds since 1970-01-01 UTC", "s")
+    time: float = quantity("s", description="When, seconds since 1970-01-01 UTC")
 
 
 class DeviceSummary(Message):
@@ -314,7 +310,7 @@ class DeviceSummary(Message):
 class DesiredHome(Message):
     """The controller's desired home (retained)."""
 
-    version: BusInt = Field(ge=0, description="Bumped on every change")
+    version: BusInt = quantity("1", ge=0, description="Bumped on every change")
     devices: list[DeviceSummary]
     home: dict[str, Any] = Field(description="The home definition, as in a home file")
 
@@ -337,7 +333,7 @@ class SetProperties(Message):
 
 
 class SetSpeed(Message):
-    speed: Annotated[float, Field(gt=0, le=MAX_SPEED)] | Literal["max"] = Field(
+    speed: Annotated[float, Field(gt=0, le=MAX_SPEED)] | Literal["max"] = quantity("tick/s",
         description=f"Ticks per wall second (> 0, at most {MAX_SPEED:g}), or 'max'")
 
 
@@ -371,17 +367,17 @@ class SwitchResult(Message):
 
 
 class RecordCount(Message):
-    ticks: BusInt = Field(ge=0, description="Settlements stored")
-    last: BusInt = Field(ge=-1, description="Last tick stored (-1: none)")
+    ticks: BusInt = quantity("count", ge=0, description="Settlements stored")
+    last: BusInt = quantity("tick", ge=-1, description="Last tick stored (-1: none)")
 
 
 class SettlementsSince(Message):
-    tick: BusInt = Field(ge=0, description="First tick wanted")
-    limit: BusInt = Field(default=1000, ge=1, le=5000, description="At most this many")
+    tick: BusInt = quantity("tick", ge=0, description="First tick wanted")
+    limit: BusInt = quantity("count", default=1000, ge=1, le=5000, description="At most this many")
 
 
 class RecentRequest(Message):
-    ticks: BusInt = Field(default=720, ge=1, le=5000, description="How many of the last recorded ticks")
+    ticks: BusInt = quantity("count", default=720, ge=1, le=5000, description="How many of the last recorded ticks")
 
 
 class ReportRequest(Message):
@@ -400,10 +396,10 @@ class ReportRows(Message):
 class PlanRequest(Message):
     """A what-if on the live home, run by the fast-forward engine."""
 
-    vary: dict[str, list[float | int | bool | str]] = Field(
+    vary: dict[str, list[float | int | bool | str]] = quantity("by key",
         description="'<device id>.<property>' -> the values to try, e.g. {'battery.capacity_kwh': [5, 10, 15]}; "
                     "every combination is simulated (at most 12)")
-    days: float = unit("Horizon, from the home's start date", "days", gt=0, le=366, default=7)
+    days: float = quantity("days", description="Horizon, from the home's start date", gt=0, le=366, default=7)
 
 
 class PlanResult(Message):
@@ -412,7 +408,7 @@ class PlanResult(Message):
 
     rows: list[dict[str, Any]]
     columns: list[str] = Field(description="The rows' columns in order: varied properties first")
-    days: float = unit("Horizon", "days")
+    days: float = quantity("days", description="Horizon")
     currency: str
 
 
@@ -420,57 +416,56 @@ class PlanResult(Message):
 class PurchaseRequest(Message):
     """``plan.purchase``: plan buying the live home's PV, battery and inverter, year by year."""
 
-    years: int | None = unit("Years to plan (null: the finance section's analysis_years)", "year", default=None,
+    years: int | None = quantity("year", description="Years to plan (null: the finance section's analysis_years)", default=None,
                              ge=1, le=40)
     baseline: Literal["grid_only"] = Field(default="grid_only",
                                            description="What the home would be without the purchase: the grid alone")
 
 
 class PlanSize(Message):
-    pv_kwp: float = unit("PV array rating", "kWp", ge=0)
-    battery_kwh: float = unit("Battery capacity", "kWh", ge=0)
-    inverter_kw: float = unit("Inverter rating", "kW", ge=0)
+    pv_kwp: float = quantity("kWp", description="PV array rating", ge=0)
+    battery_kwh: float = quantity("kWh", description="Battery capacity", ge=0)
+    inverter_kw: float = quantity("kW", description="Inverter rating", ge=0)
 
 
 class PlanCapital(Message):
     """What the purchase costs, by part (what the home adds over the baseline, priced by the finance section)."""
 
-    pv: float = unit("PV", "currency", ge=0)
-    battery: float = unit("Battery", "currency", ge=0)
-    inverter: float = unit("Inverter", "currency", ge=0)
-    installation: float = unit("Installation", "currency", ge=0)
-    total: float = unit("Total capital", "currency", ge=0)
+    pv: float = quantity("currency", description="PV", ge=0)
+    battery: float = quantity("currency", description="Battery", ge=0)
+    inverter: float = quantity("currency", description="Inverter", ge=0)
+    installation: float = quantity("currency", description="Installation", ge=0)
+    total: float = quantity("currency", description="Total capital", ge=0)
 
 
 class PlanTotals(Message):
     """The plan's totals over its years (null: not reached or not defined)."""
 
-    capital: float = unit("Capital", "currency")
-    npv: float = unit("Net present value at the finance section's discount rate", "currency")
-    irr: float | None = unit("Internal rate of return (null: no sign change)", "1/year")
-    simple_payback_years: float | None = unit("Simple payback (null: not within the plan)", "year")
-    discounted_payback_years: float | None = unit("Discounted payback (null: not within the plan)", "year")
-    lcoe_per_kwh: float | None = unit("Levelised cost of the PV's energy", "currency/kWh")
-    savings: float = unit("Bills saved and export earned over the plan", "currency")
-    bill_without: float = unit("Bills over the plan without the purchase", "currency")
-    bill_with: float = unit("Bills over the plan with it", "currency")
-    outage_hours: float = unit("Hours without grid over the plan", "h", ge=0)
-    unmet_hours_in_outages_without: float = unit("Hours in outages with the essential loads unpowered, without", "h")
-    unmet_hours_in_outages_with: float = unit("The same with the purchase", "h")
-    outage_hours_avoided: float = unit("Outage hours with the essential loads powered thanks to the purchase", "h")
-    outage_coverage: float = Field(ge=0, le=1, description="Share of outage hours with the essential loads powered")
-    cost_per_outage_hour_avoided: float | None = unit("Net cost per outage hour avoided (null: none avoided)",
-                                                      "currency/h")
+    capital: float = quantity("currency", description="Capital")
+    npv: float = quantity("currency", description="Net present value at the finance section's discount rate")
+    irr: float | None = quantity("1/year", description="Internal rate of return (null: no sign change)")
+    simple_payback_years: float | None = quantity("year", description="Simple payback (null: not within the plan)")
+    discounted_payback_years: float | None = quantity("year", description="Discounted payback (null: not within the plan)")
+    lcoe_per_kwh: float | None = quantity("currency/kWh", description="Levelised cost of the PV's energy")
+    savings: float = quantity("currency", description="Bills saved and export earned over the plan")
+    bill_without: float = quantity("currency", description="Bills over the plan without the purchase")
+    bill_with: float = quantity("currency", description="Bills over the plan with it")
+    outage_hours: float = quantity("h", description="Hours without grid over the plan", ge=0)
+    unmet_hours_in_outages_without: float = quantity("h", description="Hours in outages with the essential loads unpowered, without")
+    unmet_hours_in_outages_with: float = quantity("h", description="The same with the purchase")
+    outage_hours_avoided: float = quantity("h", description="Outage hours with the essential loads powered thanks to the purchase")
+    outage_coverage: float = quantity("0..1", ge=0, le=1, description="Share of outage hours with the essential loads powered")
+    cost_per_outage_hour_avoided: float | None = quantity("currency/h", description="Net cost per outage hour avoided (null: none avoided)")
     battery_ageing_model: str | None = Field(description="Battery ageing model, a published model of its cells "
                                              "(homesim.planning.ageing.MODELS; null: no battery or none for its chemistry)")
-    battery_share_last_year: float = Field(ge=0, le=1, description="Battery capacity left in the last year, "
+    battery_share_last_year: float = quantity("0..1", ge=0, le=1, description="Battery capacity left in the last year, "
                                                                    "share of the original")
-    battery_end_of_life_year: int | None = Field(description="Year the battery falls below its end-of-life share "
+    battery_end_of_life_year: int | None = quantity("year", description="Year the battery falls below its end-of-life share "
                                                              "(null: not within the plan)")
-    battery_end_of_life_year_by_model: dict[str, int | None] = Field(
+    battery_end_of_life_year_by_model: dict[str, int | None] = quantity("year",
         default_factory=dict, description="The same by each published ageing model of its cells, over the same "
         "simulated years (null: not within the plan)")
-    battery_share_by_model: dict[str, list[float]] = Field(
+    battery_share_by_model: dict[str, list[float]] = quantity("0..1",
         default_factory=dict, description="Each published ageing model's battery capacity at the start of each year "
         "1..N over the same simulated years, share of the original (its own model's is battery_share's)")
 
@@ -478,40 +473,40 @@ class PlanTotals(Message):
 class PlanYear(Message):
     """One year of a plan: year 0 is the purchase (its energy fields null), years 1..N end-of-year flows."""
 
-    year: int = Field(ge=0, description="Year of the plan (0: the purchase)")
-    battery_kwh: float | None = unit("Battery capacity that year", "kWh")
-    battery_share: float | None = Field(description="Battery capacity that year, share of the original")
-    battery_cycles: float | None = Field(description="Equivalent full cycles that year")
-    pv_share: float | None = Field(description="PV output that year, share of its rating")
-    pv_kwh: float | None = unit("PV energy", "kWh")
-    load_kwh: float | None = unit("Home load", "kWh")
-    import_kwh: float | None = unit("Grid import", "kWh")
-    export_kwh: float | None = unit("Grid export", "kWh")
-    baseline_import_kwh: float | None = unit("Grid import without the purchase", "kWh")
-    baseline_export_kwh: float | None = unit("Grid export without the purchase", "kWh")
-    bill: float | None = unit("Bill with the purchase", "currency")
-    baseline_bill: float | None = unit("Bill without it", "currency")
-    outage_hours: float | None = unit("Hours without grid", "h")
-    unmet_hours_in_outages: float | None = unit("Outage hours with the essential loads unpowered", "h")
-    baseline_unmet_hours_in_outages: float | None = unit("The same without the purchase", "h")
-    savings: float = unit("Bill saved", "currency")
-    export_revenue: float = unit("Export earned over the baseline", "currency")
-    capital: float = unit("Capital paid", "currency")
-    maintenance: float = unit("Maintenance", "currency")
-    replacements: float = unit("Replacements (inverter, battery)", "currency")
-    loan_payment: float = unit("Loan payment", "currency")
-    net: float = unit("Net cash flow of the year", "currency")
-    cumulative: float = unit("Cumulative net cash flow", "currency")
-    discounted_cumulative: float = unit("Cumulative discounted net cash flow", "currency")
+    year: int = quantity("year", ge=0, description="Year of the plan (0: the purchase)")
+    battery_kwh: float | None = quantity("kWh", description="Battery capacity that year")
+    battery_share: float | None = quantity("0..1", description="Battery capacity that year, share of the original")
+    battery_cycles: float | None = quantity("count", description="Equivalent full cycles that year")
+    pv_share: float | None = quantity("0..1", description="PV output that year, share of its rating")
+    pv_kwh: float | None = quantity("kWh", description="PV energy")
+    load_kwh: float | None = quantity("kWh", description="Home load")
+    import_kwh: float | None = quantity("kWh", description="Grid import")
+    export_kwh: float | None = quantity("kWh", description="Grid export")
+    baseline_import_kwh: float | None = quantity("kWh", description="Grid import without the purchase")
+    baseline_export_kwh: float | None = quantity("kWh", description="Grid export without the purchase")
+    bill: float | None = quantity("currency", description="Bill with the purchase")
+    baseline_bill: float | None = quantity("currency", description="Bill without it")
+    outage_hours: float | None = quantity("h", description="Hours without grid")
+    unmet_hours_in_outages: float | None = quantity("h", description="Outage hours with the essential loads unpowered")
+    baseline_unmet_hours_in_outages: float | None = quantity("h", description="The same without the purchase")
+    savings: float = quantity("currency", description="Bill saved")
+    export_revenue: float = quantity("currency", description="Export earned over the baseline")
+    capital: float = quantity("currency", description="Capital paid")
+    maintenance: float = quantity("currency", description="Maintenance")
+    replacements: float = quantity("currency", description="Replacements (inverter, battery)")
+    loan_payment: float = quantity("currency", description="Loan payment")
+    net: float = quantity("currency", description="Net cash flow of the year")
+    cumulative: float = quantity("currency", description="Cumulative net cash flow")
+    discounted_cumulative: float = quantity("currency", description="Cumulative discounted net cash flow")
 
 
 class PurchasePlan(Message):
     """``plan.purchase``'s result: plan.json of ``homesim plan`` (docs: guide, Planning a purchase)."""
 
-    plan_version: int = Field(ge=1, description="Version of the layout")
+    plan_version: int = quantity("1", ge=1, description="Version of the layout")
     home: str = Field(description="The home's name")
     currency: str
-    years: int = unit("Years planned", "year", ge=1)
+    years: int = quantity("year", description="Years planned", ge=1)
     baseline: str = Field(description="What the purchase is compared with (grid_only: the grid alone)")
     assumptions: list[str]
     finance: dict[str, Any] = Field(description="The finance section the plan ran with (docs: Money and ageing)")
@@ -525,15 +520,15 @@ class PurchasePlan(Message):
 class OptimizeRequest(Message):
     """``plan.optimize``: which of the given values serves an objective best over the plan's years."""
 
-    vary: dict[str, list[float | int | bool | str]] = Field(
+    vary: dict[str, list[float | int | bool | str]] = quantity("by key",
         description="'<device id>.<property>' -> the values to try, e.g. {'battery.capacity_kwh': [5, 10, 15]}")
     objective: Literal["npv", "payback", "outage_coverage"] = Field(
         default="npv", description="npv: highest NPV; payback: shortest simple payback; outage_coverage: largest share "
                                    "of outage hours with the essential loads powered (ties by NPV)")
-    budget: float | None = unit("Most capital allowed (null: no limit)", "currency", default=None, ge=0)
-    min_outage_coverage: float | None = Field(default=None, ge=0, le=1,
+    budget: float | None = quantity("currency", description="Most capital allowed (null: no limit)", default=None, ge=0)
+    min_outage_coverage: float | None = quantity("0..1", default=None, ge=0, le=1,
                                               description="Least outage coverage allowed (null: no limit)")
-    years: int | None = unit("Years to plan (null: the finance section's analysis_years)", "year", default=None,
+    years: int | None = quantity("year", description="Years to plan (null: the finance section's analysis_years)", default=None,
                              ge=1, le=40)
 
 
@@ -544,15 +539,15 @@ class OptimizeResult(Message):
     objective: str
     rows: list[dict[str, Any]] = Field(description="Candidates, best first")
     best: dict[str, Any] | None = Field(description="The best feasible candidate (null: none keeps the constraints)")
-    evaluated: int = Field(ge=0, description="Candidates simulated")
+    evaluated: int = quantity("count", ge=0, description="Candidates simulated")
     currency: str
     method: str | None = Field(default=None, description="grid (every candidate) or differential_evolution")
-    space: int | None = Field(default=None, ge=0, description="Candidates in the space")
+    space: int | None = quantity("count", default=None, ge=0, description="Candidates in the space")
     baseline: str | None = Field(default=None, description="What each candidate is compared with")
-    years: int | None = unit("Years each candidate is planned over", "year", default=None, ge=1, le=40)
+    years: int | None = quantity("year", description="Years each candidate is planned over", default=None, ge=1, le=40)
     varied: list[str] | None = Field(default=None, description="The properties varied, in the order asked")
-    budget: float | None = unit("Most capital allowed (null: no limit)", "currency", default=None, ge=0)
-    min_outage_coverage: float | None = Field(default=None, ge=0, le=1,
+    budget: float | None = quantity("currency", description="Most capital allowed (null: no limit)", default=None, ge=0)
+    min_outage_coverage: float | None = quantity("0..1", default=None, ge=0, le=1,
                                               description="Least outage coverage allowed (null: no limit)")
 
 # --- the contract: URI patterns -> models -------------------------------------------------

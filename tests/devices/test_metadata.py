@@ -1,4 +1,4 @@
-"""Every property a person sets has a title and a plain-text description with its unit, and each
+"""Every property a person sets has a title, a plain-text description and its unit as data, and each
 kind says how people see it (name, icon, palette place, usual circuit): the UI's palette and
 forms are generated from these (ui/src/app/generated/device-kinds.json)."""
 
@@ -13,10 +13,11 @@ import pytest
 from homesim.devices import KINDS
 from homesim.devices.base import LoadConfig, Switch, Window
 from homesim.k8s_schemas import device_kinds
+from homesim.units import unit_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Name endings and the unit the description must name in brackets (longest ending first).
+#: Name endings and the unit the field must carry (its x-unit contains it; longest ending first).
 UNITS = [
     ("_kwh_per_day", "kWh/day"), ("_l_per_day", "L/day"), ("_w_per_k", "W/K"), ("_j_per_k", "J/K"),
     ("_per_k", "1/K"), ("_per_kwh", "/kWh"), ("_m_s", "m/s"), ("_kwh", "kWh"), ("_deg", "degrees"),
@@ -35,15 +36,14 @@ def _fields():
 
 
 @pytest.mark.parametrize(("owner", "name", "field"), list(_fields()), ids=lambda v: v if isinstance(v, str) else "")
-def test_every_field_has_a_title_and_a_plain_description_with_its_unit(owner, name, field):
+def test_every_field_has_a_title_and_a_plain_description_and_the_unit_its_name_says(owner, name, field):
     assert field.title and field.title[0].isupper(), f"{owner}.{name}: no human title"
     assert "_" not in field.title, f"{owner}.{name}: title {field.title!r} reads like a field name"
     assert field.description, f"{owner}.{name}: no description"
     assert not re.search(r"``|:\w+:`|\*\*", field.description), f"{owner}.{name}: markup in {field.description!r}"
     for ending, unit in UNITS:
         if name.endswith(ending):
-            assert re.search(r"\[[^\]]*" + re.escape(unit) + r"[^\]]*\]", field.description), \
-                f"{owner}.{name}: description {field.description!r} does not give [{unit}]"
+            assert unit in unit_of(field), f"{owner}.{name}: its unit {unit_of(field)!r} is not {unit!r}"
             break
 
 
@@ -78,7 +78,9 @@ def test_the_kinds_file_is_generated_with_names_icons_order_and_circuits():
     oven = generated["oven"]
     assert (oven["label"], oven["circuit"], oven["order"]) == ("Oven", "non_essential", 50)
     assert oven["properties"]["rated_power_w"]["title"] == "Element power"
-    assert "[W]" in oven["properties"]["rated_power_w"]["description"]
+    assert oven["properties"]["rated_power_w"]["x-unit"] == "W"
+    assert "[W]" not in oven["properties"]["rated_power_w"]["description"]
+    assert oven["properties"]["switch"]["properties"]["min_battery_soc"]["x-unit"] == "0..1"  # a nullable one
     assert "Usually non_essential" in oven["properties"]["circuit"]["description"]
     assert generated["sun"]["order"] is None and generated["battery"]["circuit"] is None
     # the form's order: as the model declares its fields, the smart switch last

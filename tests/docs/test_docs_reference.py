@@ -25,6 +25,7 @@ import generate  # noqa: E402
 from homesim.devices import KINDS  # noqa: E402
 from homesim.devices.base import DeviceConfig  # noqa: E402
 from homesim.home import Home  # noqa: E402
+from homesim.units import quantity, unit_of  # noqa: E402
 
 
 def test_every_kind_and_field_has_a_description():
@@ -40,11 +41,11 @@ def _has_float(annotation) -> bool:
     return annotation is float
 
 
-def test_every_number_that_is_a_quantity_names_its_unit_in_brackets():
+def test_every_number_that_is_a_quantity_has_its_unit_as_data():
     roots = [(Home, "home")] + [(module.Config, kind) for kind, module in KINDS.items()]
     without = [f"{path}.{name}" for root, label in roots for path, model in generate.walk_models(root, label)
                for name, info in model.model_fields.items()
-               if _has_float(info.annotation) and not generate.split_unit(info.description)[1]]
+               if _has_float(info.annotation) and not generate.text_and_unit(info)[1]]
     assert without == []
 
 
@@ -71,7 +72,7 @@ def test_a_new_kind_appears_in_the_home_file_reference_without_changes(monkeypat
         """A nozzle of the test heater."""
 
         model_config = ConfigDict(extra="forbid")
-        flow_l_per_min: float = Field(default=6.0, gt=0, le=30, description="water through it [L/min]")
+        flow_l_per_min: float = quantity("L/min", default=6.0, gt=0, le=30, description="water through it")
 
     class Config(DeviceConfig):
         """A test heater that heats water on demand."""
@@ -79,7 +80,7 @@ def test_a_new_kind_appears_in_the_home_file_reference_without_changes(monkeypat
         ROLE: ClassVar[str] = "load"
         LABEL: ClassVar[str] = "Test heater"
         kind: Literal["test_heater"] = "test_heater"
-        element_w: float = Field(default=8000.0, gt=0, le=20_000, description="power of the element [W]")
+        element_w: float = quantity("W", default=8000.0, gt=0, le=20_000, description="power of the element")
         nozzle: Nozzle = Field(default_factory=Nozzle, description="where the water comes out")
 
     monkeypatch.setitem(generate.KINDS, "test_heater", types.SimpleNamespace(Config=Config))
@@ -87,7 +88,7 @@ def test_a_new_kind_appears_in_the_home_file_reference_without_changes(monkeypat
     assert "### `test_heater`: Test heater" in page and "A test heater that heats water on demand." in page
     section = page.split("### `test_heater`")[1]
     row = next(line for line in section.splitlines() if line.startswith("| `element_w`"))
-    assert "| W |" in row and "> 0; <= 20000" in row and "`8000.0`" in row and "power of the element" in row
+    assert "| W |" in row and "> 0; <= 20000" in row and "`8000.0`" in row and "| power of the element |" in row
     assert "#### `test_heater.nozzle`: Nozzle" in section
     assert any(line.startswith("| `flow_l_per_min`") and "| L/min |" in line for line in section.splitlines())
     example = page.split("### `test_heater`")[1].split("```yaml\n")[1].split("```")[0]
@@ -110,8 +111,8 @@ def test_the_home_file_reference_has_every_kind_and_field_with_unit_range_defaul
             cells = [c.strip() for c in row.strip("|").split(" | ")]
             assert len(cells) == len(generate.HEADER), row
             assert cells[-1], f"{kind}.{name} has no example"
-            unit = generate.split_unit(info.description)[1]
-            assert cells[2] == unit, f"{kind}.{name}: unit {cells[2]!r}, the description says {unit!r}"
+            unit = unit_of(info)
+            assert cells[2] == unit, f"{kind}.{name}: unit {cells[2]!r}, its metadata says {unit!r}"
     battery = next(line for line in lines if line.startswith("| `capacity_kwh`"))
     assert "| kWh |" in battery and "> 0; <= 10000" in battery and "`10.24`" in battery
     for name in Home.model_fields:

@@ -184,6 +184,6 @@ def test_the_wampc_guide_session_as_an_anonymous_client(home):
         with pytest.raises(ApplicationError) as refused:
             client.call("home.tiny.device.load.set", {"power_w": -5})
         assert refused.value.error == "homesim.error.invalid_property"
-        assert refused.value.args[0] == "power_w: -5 is not allowed: must be >= 0"
+        assert refused.value.args[0] == "power_w: -5 is not allowed: must be >= 0 W"  # its unit from its metadata
     finally:
         client.close()

@@ -12,12 +12,12 @@ from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from homesim.jit import njit
-from pydantic import Field
 
 from homesim.devices import schedule
 from homesim.devices.base import Block, LoadConfig, Ratio
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j, thermostat_calls
 from homesim.devices.schedule import Steps
+from homesim.units import quantity
 
 # --- the behaviour: its parts by name, and its two kernels ------------------------------------
 
@@ -79,17 +79,17 @@ class Config(LoadConfig):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "a full tank carries the house through an outage"
 
     kind: Literal["borehole_pump"] = "borehole_pump"
-    power_w: Annotated[float, Field(gt=0.0, le=10_000.0, title="Pump power",
-                                    description="while it runs [W]")] = 1100.0
-    flow_l_per_min: Annotated[float, Field(gt=0.0, le=1000.0, title="Flow",
-                                           description="water it moves while it runs [L/min]")] = 40.0
-    tank_l: Annotated[float, Field(gt=0.0, le=100_000.0, title="Tank size", description="the tank [L]")] = 5000.0
-    start_at: Annotated[Ratio, Field(lt=1.0, title="Starts at",
-                                     description="the float switch starts the pump at this share of the tank [0..1]")] = 0.6
-    use_l_per_day: Annotated[float, Field(ge=0.0, le=50_000.0, title="Water per day",
-                                          description="what the house draws from the tank in a day [L/day]")] = 1200.0
-    initial_level: Annotated[Ratio, Field(title="Level at the start",
-                                          description="the tank's level when the simulation starts [0..1]")] = 1.0
+    power_w: Annotated[float, quantity("W", gt=0.0, le=10_000.0, title="Pump power",
+                                            description="while it runs")] = 1100.0
+    flow_l_per_min: Annotated[float, quantity("L/min", gt=0.0, le=1000.0, title="Flow",
+                                                       description="water it moves while it runs")] = 40.0
+    tank_l: Annotated[float, quantity("L", gt=0.0, le=100_000.0, title="Tank size", description="the tank")] = 5000.0
+    start_at: Annotated[Ratio, quantity("0..1", lt=1.0, title="Starts at",
+                                                description="the float switch starts the pump at this share of the tank")] = 0.6
+    use_l_per_day: Annotated[float, quantity("L/day", ge=0.0, le=50_000.0, title="Water per day",
+                                                      description="what the house draws from the tank in a day")] = 1200.0
+    initial_level: Annotated[Ratio, quantity("0..1", title="Level at the start",
+                                                     description="the tank's level when the simulation starts")] = 1.0
 
     def parameters(self) -> dict[str, float]:
         return {"power_w": self.power_w, "flow_l_s": self.flow_l_per_min / 60.0, "tank_l": self.tank_l,

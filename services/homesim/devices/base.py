@@ -35,6 +35,7 @@ from homesim.credentials import RESERVED_IDS
 from homesim.devices import schedule
 from homesim.devices.kernel import SWITCH
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 #: Ticks per block; a block is the unit of exogenous (vectorized) computation.
 BLOCK_TICKS = 10_080
@@ -68,8 +69,11 @@ def _check_time_of_day(value: str) -> str:
     return value
 
 
-#: A local time of day, ``"HH:MM"`` (``"24:00"`` is the end of the day).
-TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
+#: JSON schema ``format`` of a :data:`TimeOfDay` (the UI gives such a field a time input).
+TIME_OF_DAY_FORMAT = "time-of-day"
+
+#: A local time of day, ``"HH:MM"`` (``"24:00"`` is the end of the day): no unit, a ``format``.
+TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day), Field(json_schema_extra={"format": TIME_OF_DAY_FORMAT})]
 
 #: A device id: lower-case letters, digits and ``_``, starting with a letter. Ids appear in
 #: ledger column names (``e.<id>``) and bus topics (``home.<home>.device.<id>.energy``).
@@ -157,13 +161,13 @@ class Switch(BaseModel):
         description="the load may run only inside one of these windows; none: at any time")
     only_when_grid_on: bool = Field(
         default=False, title="Only when the grid is on", description="off during outages and load-shedding")
-    min_battery_soc: Ratio | None = Field(
+    min_battery_soc: Ratio | None = quantity("0..1",
         default=None, title="Minimum battery charge",
-        description="runs only while the battery's state of charge is at least this [0..1]; empty: any")
-    min_pv_surplus_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = Field(
+        description="runs only while the battery's state of charge is at least this; empty: any")
+    min_pv_surplus_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = quantity("W",
         default=None, title="Minimum solar surplus",
         description="runs only while the last PV surplus (AC power PV could give beyond the loads and the "
-        "battery's charge) was at least this [W]; empty: any")
+        "battery's charge) was at least this; empty: any")
 
 
 class DeviceConfig(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 
 from homesim import messages
 from homesim.devices.base import J_PER_KWH, DeviceConfig
+from homesim.units import quantity
 
 
 class BatteryParams(NamedTuple):
@@ -65,22 +66,22 @@ class Config(DeviceConfig):
         description="the published capacity-fade model homesim plan ages it by, of its chemistry: LFP "
         "nrel_blast_lfp_sony_murata (default), nrel_blast_lfp_250ah_prismatic, naumann_lfp; NMC "
         "nrel_blast_nmc_kokam (default), sam_nmc (docs: Money and ageing)")
-    capacity_kwh: Annotated[float, Field(gt=0.0, le=10_000.0, title="Capacity",
-                                         description="nominal capacity, from its label [kWh]")]
-    soc_min: Annotated[float, Field(ge=0.0, lt=1.0, title="Lowest charge",
-                                    description="bottom of the usable window [0..1]")] = 0.1
-    soc_max: Annotated[float, Field(gt=0.0, le=1.0, title="Highest charge",
-                                    description="top of the usable window [0..1]")] = 1.0
-    initial_soc: Annotated[float, Field(ge=0.0, le=1.0, title="Charge at the start",
-                                        description="state of charge when the simulation starts [0..1]")] = 0.5
-    max_charge_w: Annotated[float, Field(gt=0.0, le=1e7, title="Maximum charging power",
-                                         description="at its terminals [W]")] = 5000.0
-    max_discharge_w: Annotated[float, Field(gt=0.0, le=1e7, title="Maximum discharging power",
-                                            description="at its terminals [W]")] = 5000.0
-    charge_efficiency: Annotated[float, Field(gt=0.5, le=1.0, title="Charging efficiency",
-                                              description="energy stored per energy put in [0..1]")] = 0.97
-    discharge_efficiency: Annotated[float, Field(gt=0.5, le=1.0, title="Discharging efficiency",
-                                                 description="energy given per energy taken out of store [0..1]")] = 0.97
+    capacity_kwh: Annotated[float, quantity("kWh", gt=0.0, le=10_000.0, title="Capacity",
+                                                   description="nominal capacity, from its label")]
+    soc_min: Annotated[float, quantity("0..1", ge=0.0, lt=1.0, title="Lowest charge",
+                                               description="bottom of the usable window")] = 0.1
+    soc_max: Annotated[float, quantity("0..1", gt=0.0, le=1.0, title="Highest charge",
+                                               description="top of the usable window")] = 1.0
+    initial_soc: Annotated[float, quantity("0..1", ge=0.0, le=1.0, title="Charge at the start",
+                                                   description="state of charge when the simulation starts")] = 0.5
+    max_charge_w: Annotated[float, quantity("W", gt=0.0, le=1e7, title="Maximum charging power",
+                                                 description="at its terminals")] = 5000.0
+    max_discharge_w: Annotated[float, quantity("W", gt=0.0, le=1e7, title="Maximum discharging power",
+                                                    description="at its terminals")] = 5000.0
+    charge_efficiency: Annotated[float, quantity("0..1", gt=0.5, le=1.0, title="Charging efficiency",
+                                                         description="energy stored per energy put in")] = 0.97
+    discharge_efficiency: Annotated[float, quantity("0..1", gt=0.5, le=1.0, title="Discharging efficiency",
+                                                            description="energy given per energy taken out of store")] = 0.97
 
     @model_validator(mode="after")
     def _window(self) -> "Config":

@@ -46,6 +46,7 @@ from homesim.devices.base import (J_PER_KWH, SECONDS_PER_DAY, WEEKDAYS, Block, D
 from homesim.devices.base import Weekday
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 FULL = 0
 SURPLUS = 1
@@ -137,15 +138,15 @@ class Session(BaseModel):
         title="Leaves", description="when it leaves, local time [HH:MM]; before the arrival: the next day")]
     days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS), min_length=1, title="Days", description="the weekdays it arrives on")
-    energy_kwh: Annotated[float, Field(gt=0.0, le=500.0)] | None = Field(
-        default=None, title="Energy wanted", description="what the car's battery should take in the session [kWh]; "
+    energy_kwh: Annotated[float, Field(gt=0.0, le=500.0)] | None = quantity("kWh",
+        default=None, title="Energy wanted", description="what the car's battery should take in the session; "
         "or give car_battery_kwh, arrival_soc and target_soc")
-    car_battery_kwh: Annotated[float, Field(gt=0.0, le=500.0)] | None = Field(
-        default=None, title="Car battery", description="the car battery's usable size [kWh]")
-    arrival_soc: Ratio | None = Field(default=None, title="Charge on arrival",
-                                      description="the car battery's state of charge when it arrives [0..1]")
-    target_soc: Ratio | None = Field(default=None, title="Charge wanted",
-                                     description="the state of charge wanted at departure [0..1]")
+    car_battery_kwh: Annotated[float, Field(gt=0.0, le=500.0)] | None = quantity("kWh",
+        default=None, title="Car battery", description="the car battery's usable size")
+    arrival_soc: Ratio | None = quantity("0..1", default=None, title="Charge on arrival",
+                                                 description="the car battery's state of charge when it arrives")
+    target_soc: Ratio | None = quantity("0..1", default=None, title="Charge wanted",
+                                                description="the state of charge wanted at departure")
 
     @model_validator(mode="after")
     def _energy(self) -> "Session":
@@ -188,12 +189,12 @@ class Config(LoadConfig):
     ACTIVITY: ClassVar[str] = "session"
 
     kind: Literal["ev_charger"] = "ev_charger"
-    max_power_w: Annotated[float, Field(gt=0.0, le=50_000.0, title="Charger power",
-                                        description="the most it charges at (7.4 kW: 32 A on one phase) [W]")] = 7400.0
-    min_power_w: Annotated[float, Field(gt=0.0, le=50_000.0, title="Lowest charging power",
-                                        description="the least power a car charges at (6 A: about 1.4 kW) [W]")] = 1400.0
-    efficiency: Annotated[float, Field(gt=0.3, le=1.0, title="Charging efficiency",
-                                       description="what the car's battery takes per unit the home delivers [0..1]")] = 0.9
+    max_power_w: Annotated[float, quantity("W", gt=0.0, le=50_000.0, title="Charger power",
+                                                description="the most it charges at (7.4 kW: 32 A on one phase)")] = 7400.0
+    min_power_w: Annotated[float, quantity("W", gt=0.0, le=50_000.0, title="Lowest charging power",
+                                                description="the least power a car charges at (6 A: about 1.4 kW)")] = 1400.0
+    efficiency: Annotated[float, quantity("0..1", gt=0.3, le=1.0, title="Charging efficiency",
+                                                  description="what the car's battery takes per unit the home delivers")] = 0.9
     mode: Literal["immediate", "timed", "pv_surplus", "pv_surplus_min_rate"] = Field(
         default="immediate", title="Charging mode",
         description="immediate: full power on arrival; timed: full power inside the charge windows; "
@@ -202,11 +203,11 @@ class Config(LoadConfig):
     charge_windows: list[Window] = Field(
         default_factory=lambda: [Window(start="22:00", end="06:00")], title="Charge windows",
         description="when the timed mode charges (local time, by weekday)")
-    min_rate_w: Annotated[float, Field(gt=0.0, le=50_000.0, title="Minimum rate",
-                                       description="pv_surplus_min_rate charges at least this [W]")] = 1400.0
-    stop_below_battery_soc: Ratio | None = Field(
+    min_rate_w: Annotated[float, quantity("W", gt=0.0, le=50_000.0, title="Minimum rate",
+                                               description="pv_surplus_min_rate charges at least this")] = 1400.0
+    stop_below_battery_soc: Ratio | None = quantity("0..1",
         default=None, title="Stop below home battery charge",
-        description="no charging while the home battery's state of charge is below this [0..1]; empty: any")
+        description="no charging while the home battery's state of charge is below this; empty: any")
     sessions: list[Session] = Field(
         default_factory=lambda: [Session(arrive="18:00", depart="07:30", days=["mon", "tue", "wed", "thu", "fri"],
                                          energy_kwh=12.0)],

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
-
 from homesim.devices.behaviour import ThermostatLoad, thermostat
+from homesim.units import quantity
 
 
 class Config(ThermostatLoad):
@@ -20,20 +19,20 @@ class Config(ThermostatLoad):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "keeps food cold through outages on ~100 W (the reference home's fridge)"
 
     kind: Literal["fridge"] = "fridge"
-    compressor_w: Annotated[float, Field(gt=0.0, le=5000.0, title="Compressor power",
-                                         description="while the compressor runs [W]")] = 100.0
-    cop: Annotated[float, Field(gt=0.0, le=10.0, title="Efficiency (COP)",
-                                description="heat removed per unit of electric energy [ratio]")] = 1.5
-    setpoint_c: Annotated[float, Field(ge=-40.0, le=15.0, title="Temperature",
-                                       description="the thermostat's setting [°C]")] = 4.0
-    hysteresis_k: Annotated[float, Field(gt=0.0, le=10.0, title="Thermostat band",
-                                         description="how far it warms before the compressor starts [K]")] = 2.0
-    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, title="Heat capacity",
-                                                  description="energy to warm the contents and box by one degree [J/K]")] = 50_000.0
-    loss_w_per_k: Annotated[float, Field(gt=0.0, le=100.0, title="Heat gain",
-                                         description="heat coming in through the walls per degree of difference [W/K]")] = 2.5
-    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Kitchen temperature",
-                                      description="the air around the fridge [°C]")] = 22.0
+    compressor_w: Annotated[float, quantity("W", gt=0.0, le=5000.0, title="Compressor power",
+                                                 description="while the compressor runs")] = 100.0
+    cop: Annotated[float, quantity("ratio", gt=0.0, le=10.0, title="Efficiency (COP)",
+                                            description="heat removed per unit of electric energy")] = 1.5
+    setpoint_c: Annotated[float, quantity("°C", ge=-40.0, le=15.0, title="Temperature",
+                                                description="the thermostat's setting")] = 4.0
+    hysteresis_k: Annotated[float, quantity("K", gt=0.0, le=10.0, title="Thermostat band",
+                                                 description="how far it warms before the compressor starts")] = 2.0
+    heat_capacity_j_per_k: Annotated[float, quantity("J/K", gt=0.0, le=1e7, title="Heat capacity",
+                                                            description="energy to warm the contents and box by one degree")] = 50_000.0
+    loss_w_per_k: Annotated[float, quantity("W/K", gt=0.0, le=100.0, title="Heat gain",
+                                                   description="heat coming in through the walls per degree of difference")] = 2.5
+    ambient_c: Annotated[float, quantity("°C", ge=-30.0, le=50.0, title="Kitchen temperature",
+                                               description="the air around the fridge")] = 22.0
 
     def parameters(self) -> dict[str, float]:
         return thermostat(

@@ -23,6 +23,7 @@ from homesim.devices.behaviour import ProfileLoad
 from homesim.devices.base import FileCheck, seconds_of_day, _check_time_of_day
 from homesim.devices.schedule import LocalDays, Steps
 from homesim.echo import shown
+from homesim.units import quantity
 
 Power = Annotated[float, Field(ge=0.0, le=1e6)]
 
@@ -78,12 +79,12 @@ class Config(ProfileLoad):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "base loads (router, alarm, chargers) stay on in outages (the reference home's base_load)"
 
     kind: Literal["generic_load"] = "generic_load"
-    power_w: Power | None = Field(default=None, title="Constant power", description="all day [W]")
-    hourly_w: Annotated[list[Power], Field(min_length=24, max_length=24)] | None = Field(
-        default=None, title="Power by hour", description="one value for each hour, 00:00 to 23:00 [W]")
-    profile_csv: str | None = Field(
+    power_w: Power | None = quantity("W", default=None, title="Constant power", description="all day")
+    hourly_w: Annotated[list[Power], Field(min_length=24, max_length=24)] | None = quantity("W",
+        default=None, title="Power by hour", description="one value for each hour, 00:00 to 23:00")
+    profile_csv: str | None = quantity("W",
         default=None, title="Profile file",
-        description="a CSV file of time,power_w rows (HH:MM daily or ISO timestamps) [W]")
+        description="a CSV file of time,power_w rows (HH:MM daily or ISO timestamps)")
 
     _home_dir: Path = PrivateAttr(default=Path("."))
 

@@ -17,6 +17,7 @@ from homesim.devices import schedule
 from homesim.devices.base import J_PER_KWH, SECONDS_PER_DAY, WATER_J_PER_KG_K
 from homesim.devices.behaviour import ThermostatLoad, thermostat
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 #: A South African household's hot water use by hour of day (fractions of the daily volume).
 DEFAULT_DRAW_PROFILE = [
@@ -35,29 +36,29 @@ class Config(ThermostatLoad):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "a 3 kW element would drain the battery in an outage; the tank stays hot for hours"
 
     kind: Literal["geyser"] = "geyser"
-    element_w: Annotated[float, Field(gt=0.0, le=20_000.0, title="Element power",
-                                      description="power of the heating element [W]")] = 3000.0
-    tank_l: Annotated[float, Field(gt=0.0, le=5000.0, title="Tank size", description="water in the tank [L]")] = 150.0
-    setpoint_c: Annotated[float, Field(ge=30.0, le=85.0, title="Water temperature",
-                                       description="the thermostat's setting [°C]")] = 60.0
-    hysteresis_k: Annotated[float, Field(gt=0.0, le=20.0, title="Thermostat band",
-                                         description="how far the water cools before the element comes on again [K]")] = 4.0
+    element_w: Annotated[float, quantity("W", gt=0.0, le=20_000.0, title="Element power",
+                                              description="power of the heating element")] = 3000.0
+    tank_l: Annotated[float, quantity("L", gt=0.0, le=5000.0, title="Tank size", description="water in the tank")] = 150.0
+    setpoint_c: Annotated[float, quantity("°C", ge=30.0, le=85.0, title="Water temperature",
+                                                description="the thermostat's setting")] = 60.0
+    hysteresis_k: Annotated[float, quantity("K", gt=0.0, le=20.0, title="Thermostat band",
+                                                 description="how far the water cools before the element comes on again")] = 4.0
     standing_loss_kwh_per_day: Annotated[
-        float, Field(ge=0.0, le=20.0, title="Standing loss",
-                     description="heat lost by the tank per day at its set point in a 20 °C room (on its label) [kWh/day]")
+        float, quantity("kWh/day", ge=0.0, le=20.0, title="Standing loss",
+                                   description="heat lost by the tank per day at its set point in a 20 °C room (on its label)")
     ] = 1.6
-    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Room temperature",
-                                      description="the air around the tank [°C]")] = 20.0
-    inlet_c: Annotated[float, Field(ge=0.0, le=40.0, title="Cold water temperature",
-                                    description="water coming into the tank [°C]")] = 15.0
-    draw_l_per_day: Annotated[float, Field(ge=0.0, le=10_000.0, title="Hot water per day",
-                                           description="hot water used in a day [L/day]")] = 140.0
-    draw_profile: list[Annotated[float, Field(ge=0.0, le=1e6)]] = Field(
+    ambient_c: Annotated[float, quantity("°C", ge=-30.0, le=50.0, title="Room temperature",
+                                               description="the air around the tank")] = 20.0
+    inlet_c: Annotated[float, quantity("°C", ge=0.0, le=40.0, title="Cold water temperature",
+                                             description="water coming into the tank")] = 15.0
+    draw_l_per_day: Annotated[float, quantity("L/day", ge=0.0, le=10_000.0, title="Hot water per day",
+                                                       description="hot water used in a day")] = 140.0
+    draw_profile: list[Annotated[float, Field(ge=0.0, le=1e6)]] = quantity("weight",
         default_factory=lambda: list(DEFAULT_DRAW_PROFILE), min_length=24, max_length=24, title="Hot water by hour",
-        description="relative use in each hour of the day, 00:00 to 23:00, scaled to the daily use [weight]",
+        description="relative use in each hour of the day, 00:00 to 23:00, scaled to the daily use",
     )
-    initial_temp_c: Annotated[float, Field(ge=0.0, le=100.0)] | None = Field(
-        default=None, title="Starting temperature", description="the water at the start [°C]; empty: the set point")
+    initial_temp_c: Annotated[float, Field(ge=0.0, le=100.0)] | None = quantity("°C",
+        default=None, title="Starting temperature", description="the water at the start; empty: the set point")
 
     @model_validator(mode="after")
     def _profile(self) -> "Config":

@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from homesim import loadshedding
 from homesim import messages
 from homesim.devices.base import WEEKDAYS, Block, DeviceConfig, FileCheck, Window, field_error
+from homesim.units import quantity
 
-Price = Annotated[float, Field(ge=0.0, le=1000.0, description="[currency/kWh]")]
+Price = Annotated[float, quantity("currency/kWh", ge=0.0, le=1000.0, description="the price of a kWh")]
 
 
 class TouPeriod(Window):
@@ -32,8 +33,8 @@ class Tariff(BaseModel):
     """Import tariff: time-of-use periods, first match wins, else the flat price."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    flat_per_kwh: Price | None = Field(
-        default=None, description="price outside every period, or always without periods [currency/kWh]")
+    flat_per_kwh: Price | None = quantity("currency/kWh",
+        default=None, description="price outside every period, or always without periods")
     periods: list[TouPeriod] = Field(
         default_factory=list, description="time-of-use periods, each a daily window with its price; the first that "
         "covers a tick sets its price")
@@ -89,7 +90,7 @@ class StageInterval(BaseModel):
     """A national load-shedding stage over an interval (local times)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    stage: Annotated[int, Field(ge=0, le=8, description="national load-shedding stage, 0 (none) to 8")]
+    stage: Annotated[int, quantity("stage", ge=0, le=8, description="national load-shedding stage, 0 (none) to 8")]
     start: datetime = Field(description="the stage starts, local time [YYYY-MM-DDTHH:MM]")
     end: datetime = Field(description="the stage ends, local time [YYYY-MM-DDTHH:MM]")
 
@@ -163,13 +164,13 @@ class Config(DeviceConfig):
 
     kind: Literal["grid"] = "grid"
     import_tariff: Tariff = Field(default_factory=lambda: Tariff(flat_per_kwh=3.0), title="Import tariff",
-                                  description="what a kWh from the grid costs: a flat price and time-of-use periods [currency/kWh]")
-    export_per_kwh: Annotated[Price, Field(title="Export price",
-                                           description="paid for a kWh sent to the grid [currency/kWh]")] = 0.0
-    export_limit_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = Field(
-        default=None, title="Export limit", description="most power the home may send to the grid [W]; empty: no limit")
-    max_import_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
-        default=None, title="Main breaker", description="most power the home may draw from the grid [W]; empty: no limit")
+                                  description="what a kWh from the grid costs: a flat price and time-of-use periods")
+    export_per_kwh: Annotated[Price, quantity("currency/kWh", title="Export price",
+                                                              description="paid for a kWh sent to the grid")] = 0.0
+    export_limit_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = quantity("W",
+        default=None, title="Export limit", description="most power the home may send to the grid; empty: no limit")
+    max_import_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = quantity("W",
+        default=None, title="Main breaker", description="most power the home may draw from the grid; empty: no limit")
     outages: list[OutageWindow] = Field(default_factory=list, title="Outages",
                                         description="known outages, from and to a date and time (local time)")
     load_shedding: LoadShedding | None = Field(default=None, title="Load-shedding",

@@ -27,6 +27,7 @@ from homesim.devices import geyser
 from homesim.devices.base import Block
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j, thermostat_calls
 from homesim.devices.schedule import Steps
+from homesim.units import quantity
 
 #: Staffell et al. (2012), air-source heat pumps: COP = A + B dT + C dT^2, within DT_MIN..DT_MAX.
 COP_A, COP_B, COP_C = 6.81, -0.121, 0.000630
@@ -127,19 +128,19 @@ class Config(geyser.Config):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "a 0.5 kW heat pump the battery can carry: hot water through outages"
 
     kind: Literal["heat_pump_water_heater"] = "heat_pump_water_heater"  # type: ignore[assignment]
-    heat_pump_w: Annotated[float, Field(gt=0.0, le=10_000.0, title="Heat pump power",
-                                        description="the heat pump's electric power while it runs [W]")] = 500.0
-    element_w: Annotated[float, Field(ge=0.0, le=20_000.0, title="Backup element",
-                                      description="the backup element's power; 0: none [W]")] = 2000.0
-    cop_scale: Annotated[float, Field(gt=0.1, le=3.0, title="COP scale",
-                                      description="times the published air-source COP curve, to match a unit's "
-                                      "rated COP [ratio]")] = 1.0
-    min_air_c: Annotated[float, Field(ge=-40.0, le=30.0, title="Lowest air temperature",
-                                      description="below this outdoor temperature the heat pump can't run and the "
-                                      "element heats [°C]")] = -7.0
-    boost_below_c: Annotated[float, Field(ge=0.0, le=85.0)] | None = Field(
+    heat_pump_w: Annotated[float, quantity("W", gt=0.0, le=10_000.0, title="Heat pump power",
+                                                description="the heat pump's electric power while it runs")] = 500.0
+    element_w: Annotated[float, quantity("W", ge=0.0, le=20_000.0, title="Backup element",
+                                              description="the backup element's power; 0: none")] = 2000.0
+    cop_scale: Annotated[float, quantity("ratio", gt=0.1, le=3.0, title="COP scale",
+                                                  description="times the published air-source COP curve, to match a unit's "
+                                                  "rated COP")] = 1.0
+    min_air_c: Annotated[float, quantity("°C", ge=-40.0, le=30.0, title="Lowest air temperature",
+                                               description="below this outdoor temperature the heat pump can't run and the "
+                                               "element heats")] = -7.0
+    boost_below_c: Annotated[float, Field(ge=0.0, le=85.0)] | None = quantity("°C",
         default=None, title="Element boost below",
-        description="the element helps the heat pump while the water is below this [°C]; empty: never")
+        description="the element helps the heat pump while the water is below this; empty: never")
 
     def requires(self) -> tuple[str, ...]:
         return ("sun", "weather")  # the outdoor air comes from the weather, over the sun's clear sky

@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from homesim.devices import battery as battery_model
 from homesim import messages
 from homesim.devices.base import DeviceConfig, Ratio, TimeOfDay, seconds_of_day
+from homesim.units import quantity
 
 SELLING_FIRST = 0
 ZERO_EXPORT = 1
@@ -67,8 +68,8 @@ class PvwattsEfficiency(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     curve: Literal["pvwatts"] = Field(description="the PVWatts curve")
-    nominal: Annotated[float, Field(gt=0.5, le=1.0, description="nominal efficiency, AC out per DC in [0..1]")] = 0.96
-    reference: Annotated[float, Field(gt=0.5, le=1.0, description="reference efficiency of the curve [0..1]")] = 0.9637
+    nominal: Annotated[float, quantity("0..1", gt=0.5, le=1.0, description="nominal efficiency, AC out per DC in")] = 0.96
+    reference: Annotated[float, quantity("0..1", gt=0.5, le=1.0, description="reference efficiency of the curve")] = 0.9637
 
 
 class PointsEfficiency(BaseModel):
@@ -76,8 +77,8 @@ class PointsEfficiency(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     curve: Literal["points"] = Field(description="a curve through points")
-    points: list[tuple[Annotated[float, Field(ge=0.0, le=2.0)], Annotated[float, Field(gt=0.05, le=1.0)]]] = Field(
-        min_length=2, description="[load fraction of the rated power, efficiency] pairs, load fractions increasing [0..1]"
+    points: list[tuple[Annotated[float, Field(ge=0.0, le=2.0)], Annotated[float, Field(gt=0.05, le=1.0)]]] = quantity("0..1",
+        min_length=2, description="[load fraction of the rated power, efficiency] pairs, load fractions increasing"
     )
 
     @model_validator(mode="after")
@@ -93,8 +94,8 @@ class ProgramSlot(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     start: TimeOfDay = Field(description="the slot starts, local time; it lasts until the next slot's start [HH:MM]")
-    power_w: Annotated[float, Field(ge=0.0, le=1e7, description="max battery power in this slot [W]")]
-    soc: Annotated[Ratio, Field(description="discharge floor, and grid-charge target [0..1]")]
+    power_w: Annotated[float, quantity("W", ge=0.0, le=1e7, description="max battery power in this slot")]
+    soc: Annotated[Ratio, quantity("0..1", description="discharge floor, and grid-charge target")]
     grid_charge: bool = Field(default=False, description="charge the battery from the grid up to soc at power_w")
 
 
@@ -131,10 +132,10 @@ class Config(DeviceConfig):
     PALETTE_ORDER: ClassVar[int | None] = 30
 
     kind: Literal["inverter"] = "inverter"
-    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7, title="Rated power", description="AC rating [W]")] = 5000.0
-    efficiency: Annotated[float, Field(gt=0.5, le=1.0)] | PvwattsEfficiency | PointsEfficiency = Field(
+    rated_power_w: Annotated[float, quantity("W", gt=0.0, le=1e7, title="Rated power", description="AC rating")] = 5000.0
+    efficiency: Annotated[float, Field(gt=0.5, le=1.0)] | PvwattsEfficiency | PointsEfficiency = quantity("0..1",
         default=0.96, title="Efficiency",
-        description="AC out per DC in [0..1]; or a curve: pvwatts, or points of load fraction and efficiency")
+        description="AC out per DC in; or a curve: pvwatts, or points of load fraction and efficiency")
     work_mode: Literal["selling_first", "zero_export", "limited_to_home"] = Field(
         default="limited_to_home", title="Work mode",
         description="selling first: export the surplus; zero export: never export; limited to home: cover the home's loads only")
@@ -143,14 +144,14 @@ class Config(DeviceConfig):
     programs: list[ProgramSlot] = Field(
         default_factory=list, max_length=6, title="Time-of-use programs",
         description="up to six slots, each from its start to the next one's")
-    battery_shutdown_soc: Annotated[Ratio, Field(title="Battery shutdown charge",
-                                                 description="below this the inverter stops using the battery [0..1]")] = 0.1
-    battery_low_soc: Annotated[Ratio, Field(title="Battery low charge",
-                                            description="below this the battery only supplies the backup loads [0..1]")] = 0.2
-    battery_restart_soc: Annotated[Ratio, Field(title="Battery restart charge",
-                                                description="after a shutdown the battery is used again from this [0..1]")] = 0.3
-    backup_reserve_soc: Annotated[Ratio, Field(title="Backup reserve",
-                                               description="charge kept for outages while the grid is on [0..1]")] = 0.2
+    battery_shutdown_soc: Annotated[Ratio, quantity("0..1", title="Battery shutdown charge",
+                                                            description="below this the inverter stops using the battery")] = 0.1
+    battery_low_soc: Annotated[Ratio, quantity("0..1", title="Battery low charge",
+                                                       description="below this the battery only supplies the backup loads")] = 0.2
+    battery_restart_soc: Annotated[Ratio, quantity("0..1", title="Battery restart charge",
+                                                           description="after a shutdown the battery is used again from this")] = 0.3
+    backup_reserve_soc: Annotated[Ratio, quantity("0..1", title="Backup reserve",
+                                                          description="charge kept for outages while the grid is on")] = 0.2
 
     @model_validator(mode="after")
     def _settings(self) -> "Config":

@@ -16,6 +16,7 @@ from homesim.devices.base import (SECONDS_PER_DAY, WATER_J_PER_KG_K, WEEKDAYS, T
                                   seconds_of_day)
 from homesim.devices.base import Weekday
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 
 class Config(ProfileLoad):
@@ -28,12 +29,12 @@ class Config(ProfileLoad):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "short boils the battery can carry, wanted in outages (the reference home's kettle)"
 
     kind: Literal["kettle"] = "kettle"
-    power_w: Annotated[float, Field(gt=0.0, le=5000.0, title="Power", description="while it boils [W]")] = 2200.0
-    litres: Annotated[float, Field(gt=0.0, le=5.0, title="Water per boil", description="water heated each time [L]")] = 1.0
-    inlet_c: Annotated[float, Field(ge=0.0, le=99.0, title="Tap water temperature",
-                                    description="the water before it boils [°C]")] = 15.0
-    efficiency: Annotated[float, Field(gt=0.1, le=1.0, title="Efficiency",
-                                       description="share of the electric energy that heats the water [0..1]")] = 0.9
+    power_w: Annotated[float, quantity("W", gt=0.0, le=5000.0, title="Power", description="while it boils")] = 2200.0
+    litres: Annotated[float, quantity("L", gt=0.0, le=5.0, title="Water per boil", description="water heated each time")] = 1.0
+    inlet_c: Annotated[float, quantity("°C", ge=0.0, le=99.0, title="Tap water temperature",
+                                             description="the water before it boils")] = 15.0
+    efficiency: Annotated[float, quantity("0..1", gt=0.1, le=1.0, title="Efficiency",
+                                                  description="share of the electric energy that heats the water")] = 0.9
     uses: list[TimeOfDay] = Field(
         default_factory=lambda: ["06:30", "07:30", "10:30", "13:00", "16:00", "19:30"], title="Boils at",
         description="the times of day it is switched on (local time)")

@@ -13,6 +13,7 @@ from pydantic import Field
 from homesim.devices.base import Window, windows_steps
 from homesim.devices.behaviour import ThermostatLoad, thermostat
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 
 class Config(ThermostatLoad):
@@ -25,18 +26,18 @@ class Config(ThermostatLoad):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "a 2-3 kW element would drain the battery in an outage (the reference home's oven)"
 
     kind: Literal["oven"] = "oven"
-    rated_power_w: Annotated[float, Field(gt=0.0, le=20_000.0, title="Element power",
-                                          description="power of the element while it heats [W]")] = 2000.0
-    setpoint_c: Annotated[float, Field(ge=50.0, le=300.0, title="Temperature",
-                                       description="the thermostat's setting [°C]")] = 180.0
-    hysteresis_k: Annotated[float, Field(gt=0.0, le=50.0, title="Thermostat band",
-                                         description="how far the cavity cools before the element comes on again [K]")] = 10.0
-    heat_capacity_j_per_k: Annotated[float, Field(gt=0.0, le=1e7, title="Heat capacity",
-                                                  description="energy to warm the cavity by one degree [J/K]")] = 7500.0
-    loss_w_per_k: Annotated[float, Field(gt=0.0, le=1000.0, title="Heat loss",
-                                         description="heat lost through the door and walls per degree above the kitchen [W/K]")] = 4.5
-    ambient_c: Annotated[float, Field(ge=-30.0, le=50.0, title="Kitchen temperature",
-                                      description="the air around the oven [°C]")] = 22.0
+    rated_power_w: Annotated[float, quantity("W", gt=0.0, le=20_000.0, title="Element power",
+                                                  description="power of the element while it heats")] = 2000.0
+    setpoint_c: Annotated[float, quantity("°C", ge=50.0, le=300.0, title="Temperature",
+                                                description="the thermostat's setting")] = 180.0
+    hysteresis_k: Annotated[float, quantity("K", gt=0.0, le=50.0, title="Thermostat band",
+                                                 description="how far the cavity cools before the element comes on again")] = 10.0
+    heat_capacity_j_per_k: Annotated[float, quantity("J/K", gt=0.0, le=1e7, title="Heat capacity",
+                                                            description="energy to warm the cavity by one degree")] = 7500.0
+    loss_w_per_k: Annotated[float, quantity("W/K", gt=0.0, le=1000.0, title="Heat loss",
+                                                   description="heat lost through the door and walls per degree above the kitchen")] = 4.5
+    ambient_c: Annotated[float, quantity("°C", ge=-30.0, le=50.0, title="Kitchen temperature",
+                                               description="the air around the oven")] = 22.0
     cooking: list[Window] = Field(
         default_factory=lambda: [Window(start="17:30", end="18:30")], title="Cooking times",
         description="when the oven is on (local time, by weekday)",

@@ -25,6 +25,7 @@ from homesim.devices.base import (SECONDS_PER_DAY, WEEKDAYS, Block, Deadlines, L
 from homesim.devices.base import Weekday
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 P = layout("PoolPumpParams",
            "power_w",  # the pump's power while it runs [W]
@@ -94,10 +95,10 @@ class Config(LoadConfig):
     ACTIVITY: ClassVar[str] = "day"
 
     kind: Literal["pool_pump"] = "pool_pump"
-    power_w: Annotated[float, Field(gt=0.0, le=10_000.0, title="Pump power",
-                                    description="while it runs [W]")] = 750.0
-    hours_per_day: Annotated[float, Field(gt=0.0, le=24.0, title="Hours a day",
-                                          description="how long it must run each day [h]")] = 6.0
+    power_w: Annotated[float, quantity("W", gt=0.0, le=10_000.0, title="Pump power",
+                                            description="while it runs")] = 750.0
+    hours_per_day: Annotated[float, quantity("h", gt=0.0, le=24.0, title="Hours a day",
+                                                  description="how long it must run each day")] = 6.0
     earliest: Annotated[TimeOfDay, Field(title="Not before",
                                          description="it runs from this time of day on, local [HH:MM]")] = "07:00"
     deadline: Annotated[TimeOfDay, Field(
@@ -105,9 +106,9 @@ class Config(LoadConfig):
         "before 'earliest': the next day")] = "18:00"
     days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS), min_length=1, title="Days", description="the days it runs")
-    surplus_share: Annotated[Ratio, Field(
+    surplus_share: Annotated[Ratio, quantity("0..1",
         title="Solar share to start early",
-        description="it runs before it must when PV beyond the other loads covers this share of its power [0..1]; "
+        description="it runs before it must when PV beyond the other loads covers this share of its power; "
         "0: it runs from 'earliest' on")] = 1.0
 
     @model_validator(mode="after")

@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, joules
+from homesim.units import quantity
 
 #: The Sandia Array Performance Model's cell-temperature parameters per mount: ``a`` [-], ``b``
 #: [s/m] and ``deltaT`` [K] (King, Boyson & Kratochvil, "Photovoltaic Array Performance Model",
@@ -223,29 +224,29 @@ class Config(DeviceConfig):
         return ("sun", "weather", "inverter")  # sunlight through the weather, into the inverter's DC bus
 
     kind: Literal["pv_array"] = "pv_array"
-    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = Field(
-        default=None, title="Array power", description="DC rating of the whole array at STC [W]; or give the modules")
-    modules: Annotated[int, Field(ge=1, le=10_000, title="Modules", description="number of panels [count]")] = 1
-    module_power_w: Annotated[float, Field(gt=0.0, le=5000.0)] | None = Field(
-        default=None, title="Module power", description="STC power of one panel, from its label [W]")
-    module_vmp_v: Annotated[float, Field(gt=0.0, le=1500.0)] | None = Field(
-        default=None, title="Module voltage", description="one panel's voltage at maximum power (Vmp) [V]")
-    module_imp_a: Annotated[float, Field(gt=0.0, le=100.0)] | None = Field(
-        default=None, title="Module current", description="one panel's current at maximum power (Imp) [A]")
+    rated_power_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = quantity("W",
+        default=None, title="Array power", description="DC rating of the whole array at STC; or give the modules")
+    modules: Annotated[int, quantity("count", ge=1, le=10_000, title="Modules", description="number of panels")] = 1
+    module_power_w: Annotated[float, Field(gt=0.0, le=5000.0)] | None = quantity("W",
+        default=None, title="Module power", description="STC power of one panel, from its label")
+    module_vmp_v: Annotated[float, Field(gt=0.0, le=1500.0)] | None = quantity("V",
+        default=None, title="Module voltage", description="one panel's voltage at maximum power (Vmp)")
+    module_imp_a: Annotated[float, Field(gt=0.0, le=100.0)] | None = quantity("A",
+        default=None, title="Module current", description="one panel's current at maximum power (Imp)")
     module: str | None = Field(default=None, title="Module model",
                                description="a module name from pvlib's CEC database")
-    tilt_deg: Annotated[float, Field(ge=0.0, le=90.0, title="Tilt",
-                                     description="angle from horizontal: 0 flat, 90 upright [degrees]")] = 30.0
+    tilt_deg: Annotated[float, quantity("degrees", ge=0.0, le=90.0, title="Tilt",
+                                                   description="angle from horizontal: 0 flat, 90 upright")] = 30.0
     azimuth_deg: Annotated[
-        float, Field(ge=0.0, lt=360.0, title="Facing",
-                     description="compass direction, clockwise from north [degrees]: 0 north, 90 east")
+        float, quantity("degrees", ge=0.0, lt=360.0, title="Facing",
+                                   description="compass direction, clockwise from north: 0 north, 90 east")
     ] = 0.0
-    gamma_pdc_per_k: Annotated[float, Field(ge=-0.02, le=0.0)] | None = Field(
-        default=None, title="Temperature coefficient", description="power change per degree of cell temperature [1/K]")
-    dc_loss_fraction: Annotated[float, Field(ge=0.0, lt=1.0, title="Losses",
-                                             description="soiling, wiring, mismatch... [0..1]")] = 0.1408
-    albedo: Annotated[float, Field(ge=0.0, le=1.0, title="Ground reflectance",
-                                   description="share of sunlight the ground reflects (albedo) [0..1]")] = 0.25
+    gamma_pdc_per_k: Annotated[float, Field(ge=-0.02, le=0.0)] | None = quantity("1/K",
+        default=None, title="Temperature coefficient", description="power change per degree of cell temperature")
+    dc_loss_fraction: Annotated[float, quantity("0..1", ge=0.0, lt=1.0, title="Losses",
+                                                        description="soiling, wiring, mismatch...")] = 0.1408
+    albedo: Annotated[float, quantity("0..1", ge=0.0, le=1.0, title="Ground reflectance",
+                                              description="share of sunlight the ground reflects (albedo)")] = 0.25
     mount: Literal[TEMPERATURE_MOUNTS] = Field(  # type: ignore[valid-type]
         default="open_rack_glass_polymer", title="Mounting",
         description="how the panels are mounted (sets how hot they run)")

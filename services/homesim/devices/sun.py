@@ -12,11 +12,11 @@ import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
 
 from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, day_of_year
 from homesim.devices.solar_geometry import clear_sky, solar_position
+from homesim.units import quantity
 
 
 def extra_radiation(unix_s: np.ndarray) -> np.ndarray:
@@ -77,8 +77,8 @@ class Config(DeviceConfig):
     ICON: ClassVar[str] = "\N{SUN WITH FACE}"
 
     kind: Literal["sun"] = "sun"
-    linke_turbidity: Annotated[float, Field(ge=1.0, le=10.0, title="Haze",
-                                            description="Linke turbidity: 2 very clear air, 5 hazy [ratio]")] = 3.0
+    linke_turbidity: Annotated[float, quantity("ratio", ge=1.0, le=10.0, title="Haze",
+                                                        description="Linke turbidity: 2 very clear air, 5 hazy")] = 3.0
 
     def seeded(self) -> bool:
         return False  # the same path every year

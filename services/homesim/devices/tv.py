@@ -10,6 +10,7 @@ from homesim.devices import schedule
 from homesim.devices.behaviour import ProfileLoad
 from homesim.devices.base import Window, windows_steps
 from homesim.devices.schedule import LocalDays, Steps
+from homesim.units import quantity
 
 
 class Config(ProfileLoad):
@@ -22,8 +23,8 @@ class Config(ProfileLoad):
     USUAL_CIRCUIT_WHY: ClassVar[str] = "a small load people want in outages (the reference home's TV)"
 
     kind: Literal["tv"] = "tv"
-    power_w: Annotated[float, Field(gt=0.0, le=5000.0, title="Power when on", description="while watching [W]")] = 100.0
-    standby_w: Annotated[float, Field(ge=0.0, le=100.0, title="Standby power", description="while off [W]")] = 0.5
+    power_w: Annotated[float, quantity("W", gt=0.0, le=5000.0, title="Power when on", description="while watching")] = 100.0
+    standby_w: Annotated[float, quantity("W", ge=0.0, le=100.0, title="Standby power", description="while off")] = 0.5
     watching: list[Window] = Field(default_factory=lambda: [Window(start="18:00", end="22:30")], title="Watching times",
                                    description="when the TV is on (local time, by weekday)")
 

@@ -38,6 +38,7 @@ from homesim.iotools.weather import (  # noqa: F401 (WeatherFileError: the error
     read_weather_file,
     typical_year_seconds,
 )
+from homesim.units import quantity
 
 HOURS_PER_CHUNK = 8760
 
@@ -75,23 +76,23 @@ class Config(DeviceConfig):
         default="clouds", title="Weather from", description="clouds: a random cloud model; file: a weather file")
     file: str | None = Field(default=None, title="Weather file",
                              description="weather file (TMY3 .csv, TMY2 .tm2, EPW .epw)")
-    mean_cloud_cover: Annotated[float, Field(ge=0.0, le=1.0)] | MonthlyShare = Field(
-        default=0.3, title="Cloud cover", description="long-run mean cloud cover [0..1], one value or one per month"
+    mean_cloud_cover: Annotated[float, Field(ge=0.0, le=1.0)] | MonthlyShare = quantity("0..1",
+        default=0.3, title="Cloud cover", description="long-run mean cloud cover, one value or one per month"
     )
-    persistence: Annotated[float, Field(ge=0.0, lt=1.0, title="Persistence",
-                                        description="chance an hour keeps its cloud cover [0..1]")] = 0.85
-    transparency: Annotated[float, Field(gt=0.0, le=1.2, title="Transparency",
-                                         description="multiplier on clear-sky sunlight [ratio]")] = 1.0
-    temp_min_c: Monthly = Field(
+    persistence: Annotated[float, quantity("0..1", ge=0.0, lt=1.0, title="Persistence",
+                                                   description="chance an hour keeps its cloud cover")] = 0.85
+    transparency: Annotated[float, quantity("ratio", gt=0.0, le=1.2, title="Transparency",
+                                                     description="multiplier on clear-sky sunlight")] = 1.0
+    temp_min_c: Monthly = quantity("°C",
         default_factory=lambda: [16.0, 16.0, 15.0, 12.0, 10.0, 8.0, 7.0, 8.0, 9.0, 11.0, 13.0, 15.0],
-        title="Night temperatures", description="mean daily minimum per month, January to December [°C]",
+        title="Night temperatures", description="mean daily minimum per month, January to December",
     )
-    temp_max_c: Monthly = Field(
+    temp_max_c: Monthly = quantity("°C",
         default_factory=lambda: [27.0, 27.0, 26.0, 23.0, 21.0, 19.0, 18.0, 19.0, 20.0, 22.0, 24.0, 26.0],
-        title="Day temperatures", description="mean daily maximum per month, January to December [°C]",
+        title="Day temperatures", description="mean daily maximum per month, January to December",
     )
-    wind_speed_m_s: Annotated[float, Field(ge=0.0, le=60.0, title="Wind speed",
-                                           description="mean wind speed, cools the panels [m/s]")] = 2.0
+    wind_speed_m_s: Annotated[float, quantity("m/s", ge=0.0, le=60.0, title="Wind speed",
+                                                     description="mean wind speed, cools the panels")] = 2.0
 
     _home_dir: Path = PrivateAttr(default=Path("."))
 

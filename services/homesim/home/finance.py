@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
 from homesim.errors import NoBooleansForNumbers
+from homesim.units import quantity
 
 Rate = Annotated[float, Field(ge=-0.5, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e12)]
@@ -33,14 +34,14 @@ class Loan(_Model):
     (``deposit_share``), not both; with neither, the loan covers all of the capital.
     """
 
-    rate: Annotated[float, Field(ge=0.0, le=1.0, title="Interest rate",
-                                 description="nominal yearly interest rate, e.g. 0.115 [1/year]")]
-    term_years: Annotated[int, Field(ge=1, le=40, title="Term",
-                                     description="years of equal payments, the first at the end of year 1 [year]")]
-    deposit: Annotated[float | None, Field(ge=0.0, le=1e12, title="Deposit",
-                                           description="paid at the purchase; the rest is borrowed [currency]")] = None
-    deposit_share: Annotated[float | None, Field(ge=0.0, le=1.0, title="Deposit share",
-                                                 description="share of the capital paid at the purchase [0..1]")] = None
+    rate: Annotated[float, quantity("1/year", ge=0.0, le=1.0, title="Interest rate",
+                                              description="nominal yearly interest rate, e.g. 0.115")]
+    term_years: Annotated[int, quantity("year", ge=1, le=40, title="Term",
+                                                description="years of equal payments, the first at the end of year 1")]
+    deposit: Annotated[float | None, quantity("currency", ge=0.0, le=1e12, title="Deposit",
+                                                          description="paid at the purchase; the rest is borrowed")] = None
+    deposit_share: Annotated[float | None, quantity("0..1", ge=0.0, le=1.0, title="Deposit share",
+                                                            description="share of the capital paid at the purchase")] = None
 
     @model_validator(mode="after")
     def _one_deposit(self) -> "Loan":
@@ -60,39 +61,39 @@ class Loan(_Model):
 class Finance(_Model):
     """What the equipment costs, what running it costs, and how the money is valued."""
 
-    pv_per_kwp: Annotated[Money, Field(title="PV price", description="panels, mounting, DC cabling [currency/kWp]")] = 0.0
-    battery_per_kwh: Annotated[Money, Field(title="Battery price",
-                                            description="per kWh of nominal capacity [currency/kWh]")] = 0.0
-    inverter_per_kw: Annotated[Money, Field(title="Inverter price",
-                                            description="per kW of rated AC power [currency/kW]")] = 0.0
-    installation: Annotated[Money, Field(title="Installation",
-                                         description="fixed: labour, certificate, connection [currency]")] = 0.0
-    maintenance_per_year: Annotated[Money, Field(title="Maintenance",
-                                                 description="in year 1, paid every year [currency/year]")] = 0.0
-    maintenance_escalation: Annotated[Rate, Field(title="Maintenance escalation",
-                                                  description="yearly increase of maintenance [1/year]")] = 0.0
-    inverter_replacement_year: Annotated[int, Field(ge=1, le=40, title="Inverter replaced after",
-                                                    description="inverter life: replaced in this year and every "
-                                                                "as many years after [year]")] = 12
-    inverter_replacement_cost: Annotated[Money | None, Field(
+    pv_per_kwp: Annotated[Money, quantity("currency/kWp", title="PV price", description="panels, mounting, DC cabling")] = 0.0
+    battery_per_kwh: Annotated[Money, quantity("currency/kWh", title="Battery price",
+                                                               description="per kWh of nominal capacity")] = 0.0
+    inverter_per_kw: Annotated[Money, quantity("currency/kW", title="Inverter price",
+                                                              description="per kW of rated AC power")] = 0.0
+    installation: Annotated[Money, quantity("currency", title="Installation",
+                                                        description="fixed: labour, certificate, connection")] = 0.0
+    maintenance_per_year: Annotated[Money, quantity("currency/year", title="Maintenance",
+                                                                     description="in year 1, paid every year")] = 0.0
+    maintenance_escalation: Annotated[Rate, quantity("1/year", title="Maintenance escalation",
+                                                               description="yearly increase of maintenance")] = 0.0
+    inverter_replacement_year: Annotated[int, quantity("year", ge=1, le=40, title="Inverter replaced after",
+                                                               description="inverter life: replaced in this year and every "
+                                                                "as many years after")] = 12
+    inverter_replacement_cost: Annotated[Money | None, quantity("currency",
         title="Inverter replacement cost",
-        description="each replacement; empty: the inverter's capital cost [currency]")] = None
-    battery_replacement_year: Annotated[int | None, Field(
+        description="each replacement; empty: the inverter's capital cost")] = None
+    battery_replacement_year: Annotated[int | None, quantity("year",
         ge=1, le=40, title="Battery replaced after",
         description="battery life: replaced in this year and every as many years after; empty: never "
-                    "(later: when the ageing model says its capacity falls below end of life) [year]")] = None
-    battery_replacement_cost: Annotated[Money | None, Field(
+                    "(later: when the ageing model says its capacity falls below end of life)")] = None
+    battery_replacement_cost: Annotated[Money | None, quantity("currency",
         title="Battery replacement cost",
-        description="each replacement; empty: the battery's capital cost [currency]")] = None
-    import_escalation: Annotated[Rate, Field(title="Import tariff escalation",
-                                             description="yearly increase of the import tariff, "
-                                                         "nominal, e.g. 0.08 [1/year]")] = 0.0
-    export_escalation: Annotated[Rate, Field(title="Export tariff escalation",
-                                             description="yearly increase of the export tariff, nominal [1/year]")] = 0.0
-    discount_rate: Annotated[float, Field(ge=0.0, le=1.0, title="Discount rate",
-                                          description="nominal yearly rate money is valued at [1/year]")] = 0.08
-    analysis_years: Annotated[int, Field(ge=1, le=40, title="Years analysed",
-                                         description="years after the purchase [year]")] = 20
+        description="each replacement; empty: the battery's capital cost")] = None
+    import_escalation: Annotated[Rate, quantity("1/year", title="Import tariff escalation",
+                                                          description="yearly increase of the import tariff, "
+                                                         "nominal, e.g. 0.08")] = 0.0
+    export_escalation: Annotated[Rate, quantity("1/year", title="Export tariff escalation",
+                                                          description="yearly increase of the export tariff, nominal")] = 0.0
+    discount_rate: Annotated[float, quantity("1/year", ge=0.0, le=1.0, title="Discount rate",
+                                                       description="nominal yearly rate money is valued at")] = 0.08
+    analysis_years: Annotated[int, quantity("year", ge=1, le=40, title="Years analysed",
+                                                    description="years after the purchase")] = 20
     loan: Loan | None = Field(default=None, title="Loan", description="empty: paid in cash")
 
     @model_validator(mode="after")

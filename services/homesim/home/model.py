@@ -26,6 +26,8 @@ from homesim.errors import NoBooleansForNumbers
 from homesim.home import consistency
 from homesim.home.finance import Finance
 from homesim.devices.base import DeviceConfig
+from homesim import units
+from homesim.units import quantity
 
 Device = Annotated[Union[tuple(module.Config for module in KINDS.values())], Field(discriminator="kind")]
 
@@ -37,9 +39,9 @@ class Location(BaseModel):
     """Where the home is."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    latitude: Annotated[float, Field(ge=-90.0, le=90.0, description="[degrees], south negative")]
-    longitude: Annotated[float, Field(ge=-180.0, le=180.0, description="[degrees], west negative")]
-    altitude_m: Annotated[float, Field(ge=-500.0, le=9000.0, description="height above sea level [m]")] = 0.0
+    latitude: Annotated[float, quantity("degrees", ge=-90.0, le=90.0, description=", south negative")]
+    longitude: Annotated[float, quantity("degrees", ge=-180.0, le=180.0, description=", west negative")]
+    altitude_m: Annotated[float, quantity("m", ge=-500.0, le=9000.0, description="height above sea level")] = 0.0
     timezone: str = Field(default="UTC", description="IANA time zone name, e.g. Africa/Johannesburg: schedules "
                           "are local wall-clock time")
 
@@ -61,7 +63,7 @@ class Home(NoBooleansForNumbers):
     location: Location = Field(description="where the home is: latitude, longitude, altitude and time zone")
     start: dt.date = Field(ge=FIRST_START, le=LAST_START, description="first simulated day, local midnight")
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the prices, e.g. ZAR")] = "ZAR"
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="the weather model's seed: runs are deterministic")] = 1
+    seed: Annotated[int, quantity("1", ge=0, le=2**32 - 1, description="the weather model's seed: runs are deterministic")] = 1
     devices: list[Device] = Field(min_length=1, description="every device, each with a unique id and a kind")
     finance: Finance | None = Field(default=None, description="prices and money for `homesim plan` "
                                     "(docs: guide, Planning a purchase); or finance.yaml beside the home file")
@@ -432,6 +434,24 @@ def _show(value: Any) -> str:
 def _allowed_fields(loc: tuple[Any, ...], data: Any, root: Any = None) -> list[str]:
     """Field names allowed where an unknown field was found (best effort); ``root``: the model
     validated (default :class:`Home`)."""
+    model = _model_holding(loc, data, root)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _unit_at(loc: tuple[Any, ...], data: Any, root: Any = None) -> str:
+    """The unit of the field a located error is about, from its metadata (``homesim.units``), as
+    it follows a number in a message (`` kWh``); empty for a dimensionless one or when unknown."""
+    parts = list(loc)
+    while parts and (isinstance(parts[-1], int) or _is_branch_label(str(parts[-1]))):
+        parts.pop()  # an item of a list of numbers, or a branch of a union (float | None)
+    model = _model_holding(tuple(parts), data, root) if parts else None
+    info = model.model_fields.get(str(parts[-1])) if model is not None else None
+    return units.after_number(units.unit_of(info))
+
+
+def _model_holding(loc: tuple[Any, ...], data: Any, root: Any = None) -> type[BaseModel] | None:
+    """The model whose field ``loc`` ends at (best effort; None: not found); ``root``: the model
+    validated (default :class:`Home`)."""
     model: Any = root or Home
     node = data
     for part in loc[:-1]:
@@ -454,8 +474,8 @@ def _allowed_fields(loc: tuple[Any, ...], data: Any, root: Any = None) -> list[s
             model = None
         node = node.get(part) if isinstance(node, dict) else None
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return sorted(model.model_fields)
-    return []
+        return model
+    return None
 
 
 def _model_in(annotation: Any) -> Any:
@@ -492,7 +512,7 @@ def describe_errors(error: ValidationError, data: Any = None, root: Any = None,
             line = f"{path}: {value} is not allowed: must be a number"
         elif kind in _BOUNDS:
             key, symbol = _BOUNDS[kind]
-            line = f"{path}: {_show(value)} is not allowed: must be {symbol} {_bound(ctx[key])}"
+            line = f"{path}: {_show(value)} is not allowed: must be {symbol} {_bound(ctx[key])}{_unit_at(loc, data, root)}"
         elif kind == "missing":
             line = f"{path}: missing: this field is required"
         elif kind == "extra_forbidden":

@@ -1,7 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 
-import { RecordsEditor, SwitchEditor, TimeWindow, WindowEditor, addRecord, addWindow, describeWindow, normalizeWindows, recordFields,
-  time24, toggleDay, windowProblems } from './editors';
+import { RecordsEditor, SwitchEditor, TimeWindow, WindowEditor, addRecord, addWindow, describeWindow, isTimeOfDay, normalizeWindows,
+  recordFields, time24, toggleDay, unitOf, windowProblems } from './editors';
 import deviceKinds from './generated/device-kinds.json';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -137,5 +137,36 @@ describe('RecordsEditor', () => {
     (el.querySelector('[aria-label="session 1 on Sat"]') as HTMLButtonElement).click();
     expect(seen[seen.length - 1][0]).toMatchObject({ depart: '06:45', target_soc: 0.9, days: ['mon', 'sat'] });
     expect((el.querySelector('[aria-label="remove session 1"]') as HTMLButtonElement).disabled).toBe(true); // minItems 1
+  });
+});
+
+describe('units as data (issue 25)', () => {
+  it('takes a field’s unit from its x-unit and a time of day from its format, never from the description', () => {
+    const fields = recordFields({
+      type: 'object', properties: {
+        power: { type: 'number', 'x-unit': 'W', description: 'the most it draws [kW]' },
+        share: { type: 'number', 'x-unit': '0..1', minimum: 0, maximum: 1, description: 'of the day' },
+        at: { type: 'string', format: 'time-of-day', description: 'when it starts' },
+        note: { type: 'string', description: 'a note [HH:MM]' },
+        count: { type: 'integer', description: 'how many [W]' },
+      },
+    })!;
+    expect(fields.map((f) => [f.name, f.kind, f.unit])).toEqual([
+      ['power', 'number', 'W'], ['share', 'percent', '%'], ['at', 'time', ''], ['note', 'text', ''], ['count', 'number', '']]);
+    expect(fields[0].help).toBe('the most it draws [kW]'); // the description is prose, shown as it is
+    expect(unitOf({ 'x-unit': 'kWh' })).toBe('kWh');
+    expect(unitOf({ description: 'nominal capacity [kWh]' })).toBe('');
+    expect(isTimeOfDay({ type: 'string', format: 'time-of-day' })).toBe(true);
+  });
+
+  it('finds the unit of every number of every kind in the generated kinds file', () => {
+    const kinds = deviceKinds as Record<string, any>;
+    const missing: string[] = [];
+    for (const [kind, schema] of Object.entries(kinds)) {
+      for (const [name, p] of Object.entries<any>(schema.properties ?? {})) {
+        if ((p.type === 'number' || p.type === 'integer') && !unitOf(p)) missing.push(`${kind}.${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

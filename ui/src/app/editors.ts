@@ -45,6 +45,16 @@ export function time24(typed: string): string {
   return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`;
 }
 
+/** A schema property's unit: its `x-unit` (services/homesim/units.py), never read out of its
+ * description ('' when it has none: a time, a choice, text). */
+export function unitOf(p: any): string {
+  const unit = p?.['x-unit'];
+  return typeof unit === 'string' ? unit : '';
+}
+
+/** Whether a schema property is a local time of day "HH:MM" (its `format`: it has no unit). */
+export const isTimeOfDay = (p: any): boolean => p?.format === 'time-of-day';
+
 /** Whether a time is "HH:MM" on the 24-hour clock. */
 export const isTime24 = (t: string): boolean => /^([01]\d|2[0-3]):[0-5]\d$/.test(t);
 
@@ -404,16 +414,16 @@ export function recordFields(items: any): RecordField[] | null {
   for (const name of order) {
     const p = items.properties[name];
     const description: string = p?.description ?? '';
-    const unit = /\[([^\]]+)\]/.exec(description)?.[1] ?? '';
+    const unit = unitOf(p);
     let kind: RecordField['kind'];
     if (p.type === 'array' && p.items?.enum?.every((d: string) => (WEEKDAYS as readonly string[]).includes(d))) kind = 'days';
     else if (p.enum) kind = 'enum';
     else if (p.type === 'number' || p.type === 'integer') kind = unit === '0..1' ? 'percent' : 'number';
-    else if (p.type === 'string') kind = unit === 'HH:MM' ? 'time' : 'text';
+    else if (p.type === 'string') kind = isTimeOfDay(p) ? 'time' : 'text';
     else return null;
     out.push({
       name, label: p.title ?? name, kind, unit: kind === 'percent' ? '%' : kind === 'time' ? '' : unit,
-      help: description.replace(/\s*\[[^\]]+\]/g, '').trim(), nullable: !!p.nullable, required: required.includes(name),
+      help: description.trim(), nullable: !!p.nullable, required: required.includes(name),
       min: kind === 'percent' ? (p.minimum ?? 0) * 100 : p.minimum, max: kind === 'percent' ? (p.maximum ?? 1) * 100 : p.maximum,
       options: p.enum,
     });

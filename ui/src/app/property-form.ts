@@ -6,7 +6,7 @@ import { Component, computed, effect, inject, input, output, signal } from '@ang
 
 import { Bus, BusError } from './bus';
 import { DaysEditor, NumbersEditor, RecordField, RecordsEditor, SwitchEditor, TIME_PATTERN, TimesEditor, WindowEditor,
-  normalizeSwitch, normalizeWindows, recordFields, time24 } from './editors';
+  isTimeOfDay, normalizeSwitch, normalizeWindows, recordFields, time24, unitOf } from './editors';
 import { fieldErrors } from './energy';
 import deviceKinds from './generated/device-kinds.json';
 import { KINDS as KIND_INFO, KindInfo } from './kinds';
@@ -40,7 +40,7 @@ function editorOf(name: string, p: any, unit: string): Editor {
   if (p.enum) return 'enum';
   if (p.type === 'boolean') return 'boolean';
   if (p.type === 'number' || p.type === 'integer') return unit === '0..1' ? 'percent' : 'number';
-  if (p.type === 'string') return unit === 'HH:MM' ? 'time' : 'text';
+  if (p.type === 'string') return isTimeOfDay(p) ? 'time' : 'text';
   if (p.type === 'array') {
     const items = p.items ?? {};
     if (items.properties?.start && items.properties?.end && items.properties?.days) {
@@ -66,12 +66,12 @@ export function fieldsOf(kind: string): FieldSpec[] {
   return Object.entries<any>(schema.properties ?? {})
     .map(([name, p]) => {
       const description: string = p.description ?? '';
-      const unit = /\[([^\]]+)\]/.exec(description)?.[1] ?? '';
+      const unit = unitOf(p);
       const editor = editorOf(name, p, unit);
       return {
         name, label: p.title ?? name, type: p.type ?? 'object', editor,
-        unit: editor === 'percent' ? '%' : unit === 'HH:MM' ? '' : unit,
-        help: description.replace(/\s*\[[^\]]+\]/g, '').trim(),
+        unit: editor === 'percent' ? '%' : unit,
+        help: description.trim(),
         min: editor === 'percent' ? (p.minimum ?? 0) * 100 : p.minimum,
         max: editor === 'percent' ? (p.maximum ?? 1) * 100 : p.maximum,
         step: p.type === 'integer' ? '1' : 'any',
