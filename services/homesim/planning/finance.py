@@ -1,7 +1,9 @@
 """Money: what a PV + battery + inverter purchase costs and what it pays back.
 
-Pure functions over yearly cash flows; the ``homesim plan`` command that feeds them the
-yearly simulations is not built yet.
+Pure functions over yearly cash flows; ``homesim plan`` (:mod:`homesim.planning.plan`) feeds them
+the yearly simulations. Over 500 lines: a dozen short money functions (capital, loans, flows, NPV,
+IRR, paybacks, LCOE) that a reader checks against each other; split, they would send the reader
+between files for the conventions below.
 
 Conventions (the docs' "Money and ageing" page says the same):
 
