@@ -35,7 +35,7 @@ Energy not delivered by a session's departure is reported per session: the ledge
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from homesim.jit import njit
@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from homesim.devices.base import (J_PER_KWH, SECONDS_PER_DAY, WEEKDAYS, Block, Deadlines, LoadConfig, Ratio, TimeOfDay,
                                   Window, field_error, seconds_of_day, windows_steps)
 from homesim.devices.base import Weekday
+from homesim.devices.deadline import activity_deadlines, count_into, counted, daily_windows, spread, tick_windows
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j
 from homesim.devices.schedule import LocalDays, Steps
 from homesim.units import quantity
@@ -83,7 +84,7 @@ def demand(p, s, x, code, mine, t, home, dt_s, out, pv_only):
         session = x[i, X.session, t]
         if session <= 0.0:
             continue
-        delivered = s[i, S.delivered_j] if s[i, S.session] == session else 0.0
+        delivered = counted(s, i, S.session, S.delivered_j, session)
         left = x[i, X.wanted_j, t] - delivered
         if left <= 0.0:
             continue
@@ -116,12 +117,7 @@ def advance(p, s, x, code, mine, t, asked, served, home, dt_s):
     for i in range(code.shape[0]):
         if code[i] != mine:
             continue
-        session = x[i, X.session, t]
-        if session > 0.0:
-            if s[i, S.session] != session:
-                s[i, S.session] = session
-                s[i, S.delivered_j] = 0.0
-            s[i, S.delivered_j] += served[i]
+        count_into(s, i, S.session, S.delivered_j, x[i, X.session, t], served[i])
         s[i, S.last_w] = served[i] / dt_s
 
 
@@ -243,18 +239,13 @@ class Config(LoadConfig):
         sorted) and the energy each wants at the wallbox [J]."""
         starts, ends, wanted = [], [], []
         for session in self.sessions:
-            arrive, depart = seconds_of_day(session.arrive), seconds_of_day(session.depart)
-            day = days.occurring([WEEKDAYS.index(d) for d in session.days])
-            if depart <= arrive:  # leaves the next day
-                day = day[day + 1 < days.count]
-                ends.append(days.instants(day + 1, depart))
-            else:
-                ends.append(days.instants(day, depart))
-            starts.append(days.instants(day, arrive))
-            wanted.append(np.full(day.size, float(round(session.car_energy_kwh() * J_PER_KWH / self.efficiency))))
-        start = np.concatenate(starts).astype(np.float64)
+            start, end = daily_windows(days, session.arrive, session.depart, session.days)
+            starts.append(start)
+            ends.append(end)
+            wanted.append(np.full(start.size, float(round(session.car_energy_kwh() * J_PER_KWH / self.efficiency))))
+        start = np.concatenate(starts)
         order = np.argsort(start, kind="stable")
-        return start[order], np.concatenate(ends).astype(np.float64)[order], np.concatenate(wanted)[order]
+        return start[order], np.concatenate(ends)[order], np.concatenate(wanted)[order]
 
     def usage(self, days: LocalDays) -> Steps:
         start, end, _ = self.occurrences(days)
@@ -266,34 +257,11 @@ class Config(LoadConfig):
         arrived first (a session leaving in a tick keeps it; one arriving in it starts in the
         next), with the energy it wants."""
         start, end, wanted = self.occurrences(block.local_days)
-        bounds = block.relative_bounds
-        session = np.zeros(block.size)
-        wants = np.zeros(block.size)
-        first = np.searchsorted(bounds, start, side="right") - 1  # the tick it arrives in
-        last = np.searchsorted(bounds, end, side="left") - 1  # the tick it leaves in
-        for k in range(start.size - 1, -1, -1):  # the earliest arrival last: it keeps a shared tick
-            lo, hi = max(int(first[k]), 0), min(int(last[k]), block.size - 1)
-            if lo <= hi:
-                session[lo:hi + 1] = block.local_days.origin + start[k]
-                wants[lo:hi + 1] = wanted[k]
-        return {"session": session, "wanted_j": wants}
+        which = tick_windows(block.relative_bounds, start, end)
+        return {"session": spread(which, block.local_days.origin + start), "wanted_j": spread(which, wanted)}
 
     def deadlines(self, inputs: np.ndarray, served_j: np.ndarray, unix_s: np.ndarray, dt_s: int) -> Deadlines:
         """Each session seen in the run: what it wanted and got by its departure, and the energy
         it was short at its last tick. A session still plugged in when the run ends is listed
         with ``ended`` false and is not counted short."""
-        session = inputs[X.session]
-        short = np.zeros(session.size, dtype=np.int64)
-        rows: list[dict[str, Any]] = []
-        ticks = np.flatnonzero(session > 0)
-        if ticks.size:
-            cuts = np.flatnonzero(np.diff(session[ticks]) != 0) + 1
-            for run in np.split(ticks, cuts):
-                wanted = int(inputs[X.wanted_j, run[0]])
-                delivered = int(served_j[run].sum())
-                ended = bool(run[-1] + 1 < session.size)
-                missing = max(0, wanted - delivered) if ended else 0
-                short[run[-1]] = missing
-                rows.append({"start": int(session[run[0]]), "end": int(unix_s[run[-1]]) + dt_s, "wanted_j": wanted,
-                             "delivered_j": delivered, "short_j": missing, "ended": ended})
-        return Deadlines(short, rows)
+        return activity_deadlines(inputs[X.session], inputs[X.wanted_j], served_j, unix_s, dt_s)

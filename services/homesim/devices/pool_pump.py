@@ -14,7 +14,7 @@ summary.json's ``deadlines.<id>`` one row per day.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from homesim.jit import njit
@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 from homesim.devices.base import (SECONDS_PER_DAY, WEEKDAYS, Block, Deadlines, LoadConfig, Ratio, TimeOfDay, field_error,
                                   seconds_of_day)
 from homesim.devices.base import Weekday
+from homesim.devices.deadline import activity_deadlines, count_into, counted, daily_windows, spread, tick_windows
 from homesim.devices.kernel import ALLOWED, Behaviour, layout, nearest_j
 from homesim.devices.schedule import LocalDays, Steps
 from homesim.units import quantity
@@ -52,7 +53,7 @@ def demand(p, s, x, code, mine, t, home, dt_s, out):
         day = x[i, X.day, t]
         if day <= 0.0:
             continue
-        ran = s[i, S.ran_s] if s[i, S.day] == day else 0.0
+        ran = counted(s, i, S.day, S.ran_s, day)
         need = p[i, P.run_s] - ran
         if need <= 0.0:
             continue
@@ -71,12 +72,7 @@ def advance(p, s, x, code, mine, t, asked, served, home, dt_s):
     for i in range(code.shape[0]):
         if code[i] != mine:
             continue
-        day = x[i, X.day, t]
-        if day > 0.0:
-            if s[i, S.day] != day:
-                s[i, S.day] = day
-                s[i, S.ran_s] = 0.0
-            s[i, S.ran_s] += served[i] / p[i, P.power_w]
+        count_into(s, i, S.day, S.ran_s, x[i, X.day, t], served[i] / p[i, P.power_w])
         s[i, S.last_w] = served[i] / dt_s
 
 
@@ -130,14 +126,7 @@ class Config(LoadConfig):
     def windows(self, days: LocalDays) -> tuple[np.ndarray, np.ndarray]:
         """Each day's window in ``days``: its start and its deadline (relative to the days'
         origin [s], sorted)."""
-        start_s, end_s = seconds_of_day(self.earliest), seconds_of_day(self.deadline)
-        day = days.occurring([WEEKDAYS.index(d) for d in self.days])
-        if end_s <= start_s:  # the deadline is on the next day
-            day = day[day + 1 < days.count]
-            ends = days.instants(day + 1, end_s)
-        else:
-            ends = days.instants(day, end_s)
-        return days.instants(day, start_s).astype(np.float64), ends.astype(np.float64)
+        return daily_windows(days, self.earliest, self.deadline, self.days)
 
     def usage(self, days: LocalDays) -> Steps:
         start, end = self.windows(days)
@@ -147,35 +136,16 @@ class Config(LoadConfig):
         """Each tick's day (the window it lies in; a tick holding two windows' parts belongs to
         the earlier one) and the seconds from its start to that day's deadline."""
         start, end = self.windows(block.local_days)
-        bounds = block.relative_bounds
-        day = np.zeros(block.size)
-        left = np.zeros(block.size)
-        first = np.searchsorted(bounds, start, side="right") - 1
-        last = np.searchsorted(bounds, end, side="left") - 1
-        for k in range(start.size - 1, -1, -1):
-            lo, hi = max(int(first[k]), 0), min(int(last[k]), block.size - 1)
-            if lo <= hi:
-                day[lo:hi + 1] = block.local_days.origin + start[k]
-                left[lo:hi + 1] = np.maximum(end[k] - bounds[lo:hi + 1], 0.0)
-        return {"day": day, "left_s": left}
+        which = tick_windows(block.relative_bounds, start, end)
+        left = np.where(which >= 0, np.maximum(spread(which, end) - block.relative_bounds[:-1], 0.0), 0.0)
+        return {"day": spread(which, block.local_days.origin + start), "left_s": left}
 
     def deadlines(self, inputs: np.ndarray, served_j: np.ndarray, unix_s: np.ndarray, dt_s: int) -> Deadlines:
         """Each day seen in the run: the energy of its hours (wanted), what it ran (delivered),
         and what was missing at its deadline. A day still open when the run ends is listed with
         ``ended`` false and is not counted short."""
-        day = inputs[X.day]
-        short = np.zeros(day.size, dtype=np.int64)
-        rows: list[dict[str, Any]] = []
         wanted = int(round(self.power_w * self.hours_per_day * 3600.0))
-        ticks = np.flatnonzero(day > 0)
-        if ticks.size:
-            cuts = np.flatnonzero(np.diff(day[ticks]) != 0) + 1
-            for run in np.split(ticks, cuts):
-                delivered = int(served_j[run].sum())
-                ended = bool(run[-1] + 1 < day.size)
-                missing = max(0, wanted - delivered) if ended else 0
-                short[run[-1]] = missing
-                rows.append({"start": int(day[run[0]]), "end": int(unix_s[run[-1]]) + dt_s, "wanted_j": wanted,
-                             "delivered_j": delivered, "short_j": missing, "ended": ended,
-                             "hours_run": round(delivered / self.power_w / 3600.0, 4)})
-        return Deadlines(short, rows)
+        found = activity_deadlines(inputs[X.day], wanted, served_j, unix_s, dt_s)
+        for row in found.rows:
+            row["hours_run"] = round(row["delivered_j"] / self.power_w / 3600.0, 4)
+        return found
