@@ -138,7 +138,9 @@ class Config(DeviceConfig):
         return min(max(stored, math.ceil(self.soc_min * capacity)), math.floor(self.soc_max * capacity))
 
 
-@njit(cache=True)
+# The battery's kernels are inlined where they are called (numba's inline="always"): the
+# inverter's settlement calls them every tick.
+@njit(cache=True, inline="always")
 def max_discharge_j(params, stored_j, floor_soc, dt_s):
     """Most energy the terminals can deliver this tick without going below ``floor_soc`` [J]."""
     floor_j = math.ceil(max(floor_soc, params.soc_min) * params.capacity_j)
@@ -153,7 +155,7 @@ def max_discharge_j(params, stored_j, floor_soc, dt_s):
     return max(0, min(by_energy, by_power))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def max_charge_j(params, stored_j, ceiling_soc, dt_s):
     """Most energy the terminals can take this tick without going above ``ceiling_soc`` [J]."""
     ceiling_j = math.floor(min(ceiling_soc, params.soc_max) * params.capacity_j)
@@ -169,7 +171,7 @@ def max_charge_j(params, stored_j, ceiling_soc, dt_s):
     return max(0, min(by_energy, by_power))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def apply(params, stored_j, terminal_j):
     """New stored energy after ``terminal_j`` at the terminals (+ discharge, - charge) [J]."""
     if terminal_j > 0:
@@ -179,7 +181,7 @@ def apply(params, stored_j, terminal_j):
     return stored_j
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def soc(params, stored_j):
     """State of charge [0..1] (0 when there is no battery)."""
     if params.capacity_j <= 0:

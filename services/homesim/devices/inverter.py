@@ -224,7 +224,9 @@ class Config(DeviceConfig):
         return np.where(index < 0, len(starts) - 1, index).astype(np.int64)
 
 
-@njit(cache=True)
+# settle's helpers are inlined where they are called (numba's inline="always"; plain Python
+# the same): a compiled call a tick cost more than their arithmetic.
+@njit(cache=True, inline="always")
 def efficiency(inv, dc_w):
     """Conversion efficiency at a DC throughput ``dc_w`` [W] (clamped to [0.05, 1])."""
     if inv.curve == CURVE_FLAT:
@@ -240,7 +242,7 @@ def efficiency(inv, dc_w):
     return min(1.0, max(MIN_EFFICIENCY, eta))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _interpolate(x, xs, ys):
     """Linear interpolation in a short sorted table, flat beyond its ends."""
     if x <= xs[0]:
@@ -251,7 +253,7 @@ def _interpolate(x, xs, ys):
     return ys[xs.shape[0] - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _dc_to_ac(dc_available, ac_wanted, eta):
     """AC delivered and DC drawn to deliver at most ``ac_wanted`` from ``dc_available`` [J]."""
     ac = min(ac_wanted, math.floor(dc_available * eta))
@@ -261,7 +263,7 @@ def _dc_to_ac(dc_available, ac_wanted, eta):
     return ac, dc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _serve(demand, pv_only, essential, grid_on, firm_pool, flex_pool, flex_others, served):
     """Serve every load [J]: the firm part of its demand (``demand - pv_only``) from
     ``firm_pool``, essential loads first (the others only with the grid on), then its PV-only
