@@ -21,6 +21,14 @@ as a JSON merge patch of the one Device with the ``resourceVersion`` it read, re
 Conflict and reported as ``homesim.error.conflict`` if it keeps failing. Changes made
 elsewhere (a hand edit, another controller, ``kubectl patch``, ``helm upgrade``) are noticed
 (the files polled every ``POLL_S``; the Devices watched) and published.
+
+Its logic needs no router: :class:`DesiredHome` (and :class:`KubernetesDesiredHome`) hold every
+action and its checks, :class:`ConfigEvents` what a device's config event writes; the process
+(:func:`run_controller`) only registers and subscribes them. Over 500 lines because the two
+backends are one contract (the same actions, validation, errors and no-lost-update rules, the
+Kubernetes one a subclass overriding how the desired home is read and written): side by side,
+a change to one shows what the other must do. (The Kubernetes backend could move to a module of
+its own, with the import-linter contract that lets only it use ``kubernetes``.)
 """
 
 from __future__ import annotations
@@ -266,6 +274,28 @@ class DesiredHome:
         return self._transaction(change)
 
 
+class ConfigEvents:
+    """A device's config events (``device.<id>.config``, after each ``set``) into the desired
+    home: what each changed is written, nothing else (the properties it names as ``changed``,
+    and whatever differs from the last event of that device seen: an event missed in between),
+    so that a change made elsewhere to its other properties is not undone (no bus I/O)."""
+
+    def __init__(self, desired: DesiredHome) -> None:
+        self.desired = desired
+        #: The last config event of each device.
+        self.views: dict[str, dict[str, Any]] = {}
+
+    def take(self, device_id: str, view: dict[str, Any]) -> bool:
+        """``view`` (a valid ``DeviceView``) of ``device_id`` written; True if the desired home
+        changed (to publish)."""
+        before = self.views.get(device_id)
+        self.views[device_id] = view
+        fields = set(view.get("changed") or [])
+        if before is not None:  # and whatever changed since the last one it saw (one missed)
+            fields |= set(changed_fields(before["properties"], view["properties"]))
+        return self.desired.set_properties(device_id, view["properties"], fields)
+
+
 def merge_patch(old: Any, new: Any) -> Any:
     """The JSON merge patch (RFC 7386) that turns ``old`` into ``new`` (two mappings: only the
     keys that differ; a key gone is ``None``)."""
@@ -494,8 +524,7 @@ def run_controller() -> None:
     comp = component()
     #: The session now (a router restart gives a new one), and whether the watch is running.
     current: dict[str, Any] = {}
-    #: The last config event of each device: what its next one changed is written, nothing else.
-    views: dict[str, dict[str, Any]] = {}
+    configs = ConfigEvents(desired)
 
     def publish() -> None:
         session = current.get("session")
@@ -531,14 +560,8 @@ def run_controller() -> None:
         def on_config(view: dict[str, Any], details=None) -> None:
             if not valid(DeviceView, view, details.topic):
                 return
-            device_id = Uris.device_of(details.topic)
-            before = views.get(device_id)
-            views[device_id] = view
-            fields = set(view.get("changed") or [])
-            if before is not None:  # and whatever changed since the last one it saw (one missed)
-                fields |= set(changed_fields(before["properties"], view["properties"]))
             try:
-                if desired.set_properties(device_id, view["properties"], fields):
+                if configs.take(Uris.device_of(details.topic), view):
                     publish()
             except (ApplicationError, KeyError, TypeError) as error:
                 log.warning("ignored a device config on %s: %s", details.topic, error)
