@@ -45,12 +45,14 @@ from typing import Any
 
 import yaml
 from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import SubscribeOptions
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.revisions import changed_fields
 from homesim.bus.session import checked, component, env, log, retain, run_component, uris_from_env
 from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
+from homesim.live import load_live_home
 
 from homesim.bus.arguments import call_arguments
 from homesim.messages import AddDevice, DeviceView, SwitchDevice, valid
@@ -97,8 +99,6 @@ class DesiredHome:
     def open(cls, live_dir: Path, base: Path, template: Path | None = None) -> "DesiredHome":
         """The desired home as ``homesim up`` (or an earlier controller) left it; in a folder
         with none yet (a new Compose volume), ``template``'s devices, all on."""
-        from homesim.live import load_live_home
-
         if not (live_dir / "state.json").exists() and template is not None:
             live_dir.mkdir(parents=True, exist_ok=True)
             desired = cls(live_dir, load_live_home(template), base, set(), -1)
@@ -140,8 +140,6 @@ class DesiredHome:
             return False
         if (home_bytes, state_bytes) == self._seen:
             return False
-        from homesim.live import load_live_home
-
         try:
             state = json.loads(state_bytes)
             off, version = set(state["off"]), int(state["version"])
@@ -505,7 +503,6 @@ def open_desired() -> DesiredHome:
     ``kubernetes`` (Device objects in ``HOMESIM_NAMESPACE``)."""
     base = Path(env("HOMESIM_HOME_DIR"))
     if os.environ.get("HOMESIM_CONTROLLER_BACKEND", "local") == "kubernetes":
-        from homesim.live import load_live_home
         from homesim.k8s import load_client_config
 
         load_client_config()
@@ -543,8 +540,6 @@ def run_controller() -> None:
 
     @comp.on_join
     async def joined(session, details):
-        from autobahn.wamp.types import SubscribeOptions
-
         current["session"] = session
 
         def changing(action):
