@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any, Iterable
 
+from homesim.bus.store import open_store
 from homesim.engine.compiled import CompiledHome
+from homesim.errors import BadInput
 from homesim.ledger import Ledger, LedgerArrays
+from homesim.live import load_live_home
 
 
 def ledger_from_settlements(compiled: CompiledHome, settlements: Iterable[dict[str, Any]]) -> Ledger:
@@ -43,11 +48,6 @@ def ledger_from_settlements(compiled: CompiledHome, settlements: Iterable[dict[s
 def ledger_from_db(target) -> Ledger:
     """The ledger of a recorder database (SQLite path or ``postgresql://`` URL); the home file
     and run options are in its meta."""
-    import datetime as dt
-    from pathlib import Path
-
-    from homesim.bus.store import open_store
-    from homesim.live import load_live_home
 
     store = open_store(target, read_only=True)
     try:
@@ -56,8 +56,6 @@ def ledger_from_db(target) -> Ledger:
     finally:
         store.close()
     if "home" not in meta:
-        from homesim.errors import BadInput
-
         raise BadInput(f"{target}: not a homesim recorder database (no run settings in its meta table)")
     base = Path(meta["home_dir"]) if meta.get("home_dir") else None
     compiled = CompiledHome(load_live_home(Path(meta["home"]), base), int(meta["step"]),

@@ -17,14 +17,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import RegisterOptions, SubscribeOptions
 
+from homesim.bus.arguments import rpc_arguments
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import checked, component, env, log, run_component, uris_from_env
 from homesim.bus.uris import INVALID_PROPERTY
+from homesim.engine import compare
 from homesim.errors import BadInput
 from homesim.home import Home, HomeFileError, home_from_dict
-from homesim.bus.arguments import rpc_arguments
+from homesim.live import load_live_home
 from homesim.messages import DesiredHome, OptimizeRequest, PlanRequest, PurchaseRequest, valid
+from homesim.planning import optimize as optimizing, plan as planning
 
 #: Most variants one request may ask for.
 MAX_VARIANTS = 12
@@ -32,8 +36,6 @@ MAX_VARIANTS = 12
 
 def plan(home: Home, request: PlanRequest, base: Path) -> dict[str, Any]:
     """Run the what-if (blocking): rows, columns, horizon and currency."""
-    from homesim.engine import compare
-
     varies = list(request.vary.items())
     if not varies:
         raise ApplicationError(INVALID_PROPERTY, "vary: give at least one '<device>.<property>': [values]")
@@ -55,8 +57,6 @@ def plan(home: Home, request: PlanRequest, base: Path) -> dict[str, Any]:
 def finance_of(home: Home, places: list[Path]) -> Any:
     """The finance section to price a plan with: the home's ``finance:``, else the first
     ``finance.yaml`` in ``places``; none -> ``invalid_property`` naming ``finance``."""
-    from homesim.planning import plan as planning
-
     if home.finance is not None:
         return home.finance
     for folder in dict.fromkeys(places):
@@ -72,8 +72,6 @@ def finance_of(home: Home, places: list[Path]) -> Any:
 
 
 def _years(finance: Any, years: int | None) -> Any:
-    from homesim.planning import plan as planning
-
     try:
         return planning.with_years(finance, years)
     except BadInput as error:
@@ -83,8 +81,6 @@ def _years(finance: Any, years: int | None) -> Any:
 def purchase(home: Home, request: PurchaseRequest, base: Path, places: list[Path],
              on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """``homesim plan`` on ``home`` (blocking; its years run in worker processes): plan.json."""
-    from homesim.planning import plan as planning
-
     finance = _years(finance_of(home, places), request.years)
     try:
         return planning.plan(home, finance, on_progress=on_progress, home_dir=base).to_dict()
@@ -97,8 +93,6 @@ def purchase(home: Home, request: PurchaseRequest, base: Path, places: list[Path
 def optimize(home: Home, request: OptimizeRequest, base: Path, places: list[Path],
              on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """``homesim.planning.optimize`` on ``home`` (blocking): candidates best first, the best one."""
-    from homesim.planning import optimize as optimizing
-
     varies = list(request.vary.items())
     if not varies:
         raise ApplicationError(INVALID_PROPERTY, "vary: give at least one '<device>.<property>': [values]")
@@ -117,8 +111,6 @@ def optimize(home: Home, request: OptimizeRequest, base: Path, places: list[Path
 
 
 def run_planner() -> None:
-    from homesim.live import load_live_home
-
     uris = uris_from_env()
     base = Path(env("HOMESIM_HOME_DIR"))
     live_home = Path(env("HOMESIM_HOME"))
@@ -130,8 +122,6 @@ def run_planner() -> None:
 
     @comp.on_join
     async def joined(session, details):
-        from autobahn.wamp.types import RegisterOptions, SubscribeOptions
-
         def on_devices(message: dict[str, Any]) -> None:
             if valid(DesiredHome, message, uris.devices):
                 current["home"] = home_from_dict(message["home"], home_dir=base)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from homesim.bus.starting import start_and_wait
+
 #: Scrape every process this often: ticks go by fast.
 SCRAPE_INTERVAL = "2s"
 
@@ -46,8 +48,6 @@ def binary() -> str:
 def start(folder: Path, port: int, log_path: Path, timeout_s: float = 30.0,
           with_parent: bool = False) -> subprocess.Popen:
     """Start Prometheus on 127.0.0.1:``port`` with its data under ``folder`` and wait until ready."""
-    from homesim.bus.starting import start_and_wait
-
     path = write_config(folder)
 
     def ready() -> bool:

@@ -19,13 +19,18 @@ the clock (unless somebody else had paused it). ``homesim_recorder_pending_settl
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+from pathlib import Path
 from typing import Any
 
+from autobahn.wamp.types import SubscribeOptions
+
+from homesim.bus.arguments import rpc_arguments
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import checked, component, env, log, run_component, uris_from_env
 from homesim.bus.store import StoreWriteError, open_store, safe_url
-from homesim.bus.arguments import rpc_arguments
+from homesim.live import load_live_home
 from homesim.messages import RecentRequest, ReportRequest, Settlement, valid
 
 #: Run settings stored with the settlements (``homesim ledger`` rebuilds the home from them).
@@ -39,10 +44,6 @@ def home_facts() -> dict[str, str]:
     Grafana dashboard): ``timezone`` (local days), ``currency``, ``battery_id``, ``grid_id``
     and ``essential_ids`` (a JSON list: the loads on the inverter's essential circuit). Keys
     without a value (no battery, no grid) are left out. Empty without ``HOMESIM_HOME``."""
-    import json
-    from pathlib import Path
-
-    from homesim.live import load_live_home
 
     path = os.environ.get("HOMESIM_HOME")
     if not path:
@@ -59,8 +60,9 @@ def home_facts() -> dict[str, str]:
 
 def report_of(target: str, by: str, only: str | None) -> dict[str, Any]:
     """Report rows of the recorded ticks (its own read-only connection: runs in a worker thread)."""
-    from homesim import reports
-    from homesim.bus.ledger import ledger_from_db
+    # the recorder is preloaded in the fork server, which imports no pandas: a report loads it
+    from homesim import reports  # noqa: PLC0415
+    from homesim.bus.ledger import ledger_from_db  # noqa: PLC0415
 
     ledger = ledger_from_db(target)
     return {"by": by, "columns": list(reports.COLUMNS), "rows": reports.report(ledger, by, only),
@@ -82,8 +84,6 @@ def run_recorder() -> None:
 
     @comp.on_join
     async def joined(session, details):
-        from autobahn.wamp.types import SubscribeOptions
-
         filling = {"busy": False}
 
         async def backfill() -> None:

@@ -21,14 +21,18 @@ router. The router listens on 127.0.0.1 unless told otherwise.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import random
 import socket
 import subprocess
 from pathlib import Path
 
+from homesim.bus.starting import launch, wait_ready
 from homesim.bus.uris import REALM, Uris
 from homesim.credentials import TICKET_ROLES, Credentials, device_role, device_ticket, ticket_role  # noqa: F401  (re-exported)
+from homesim.health import router_health
 
 ROOT = Path(__file__).resolve().parents[3]
 #: The HTML docs of the bus (cd/process_specs.sh), served by the router at /specs/
@@ -124,8 +128,6 @@ def router_config(uris: Uris, port: int, credentials: Credentials, device_ids: l
 def free_port(low: int = 20_000, high: int = 32_000) -> int:
     """A port free on 127.0.0.1, below Linux's ephemeral range (32768-60999), so that the
     outgoing connections of the home's own processes can't take it before it is bound."""
-    import random
-
     for port in random.sample(range(low, high), 200):
         with socket.socket() as probe:
             try:
@@ -156,8 +158,6 @@ def write_node(cbdir: Path, config: dict) -> Path:
 
 def launch_router(cbdir: Path, log_path: Path, with_parent: bool = False) -> subprocess.Popen:
     """Start crossbar on ``cbdir``, not waited for (see :func:`wait_router`)."""
-    from homesim.bus.starting import launch
-
     return launch([str(crossbar_binary()), "start", "--cbdir", str(cbdir), "--loglevel", "warn"], log_path,
                   with_parent)
 
@@ -165,9 +165,6 @@ def launch_router(cbdir: Path, log_path: Path, with_parent: bool = False) -> sub
 def wait_router(router: subprocess.Popen, port: int, log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen:
     """Wait until a launched router accepts connections on ``port`` (a RuntimeError naming
     the log if it exits first or is not ready in time)."""
-    from homesim.bus.starting import wait_ready
-    from homesim.health import router_health
-
     return wait_ready(router, log_path, lambda: router_health(port, 0.5) is None, f"the router (port {port})",
                       timeout_s)
 
@@ -197,8 +194,6 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m homesim.bus.router``: the router of a home in a container. Writes the node
     configuration from the environment and runs crossbar in the foreground (listening on
     ``HOMESIM_ROUTER_INTERFACE``, default 0.0.0.0 in a container, ``HOMESIM_ROUTER_PORT``)."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m homesim.bus.router", description=main.__doc__.splitlines()[0])
     parser.add_argument("--cbdir", type=Path, default=Path("/tmp/homesim-router"), help="crossbar node folder")
     parser.add_argument("--devices", default=os.environ.get("HOMESIM_DEVICE_ROLES", ""),

@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 
+from homesim.bus.session import setup_logging
 from homesim.credentials import SERVICES  # the one list of them
 
 
@@ -20,7 +21,6 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or args[0] not in SERVICES:
         print(f"usage: python -m homesim.bus.services {{{'|'.join(SERVICES)}}}", file=sys.stderr)
         return 2
-    from homesim.bus.session import setup_logging
 
     setup_logging(args[0])
     module = importlib.import_module(f"homesim.bus.{args[0]}")

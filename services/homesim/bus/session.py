@@ -9,13 +9,21 @@ Environment: ``HOMESIM_ROUTER_URL`` (``ws://127.0.0.1:PORT/ws``), ``HOMESIM_HOME
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import os
+import socket
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
-from autobahn.asyncio.component import Component
+from autobahn.asyncio.component import Component, run
+from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import PublishOptions, SubscribeOptions
 
-from homesim.bus.uris import REALM, Uris
+from homesim.bus.metrics import BUS
+from homesim.bus.uris import INVALID_PROPERTY, REALM, Uris
 
 log = logging.getLogger("homesim.bus")
 
@@ -34,8 +42,6 @@ def uris_from_env() -> Uris:
 def component() -> Component:
     """A component that connects (and reconnects, with backoff) with this process's ticket;
     whether it has a session shows in ``homesim_bus_connected`` (its health)."""
-    from homesim.bus.metrics import BUS
-
     comp = Component(
         transports=[{
             "url": env("HOMESIM_ROUTER_URL"),
@@ -70,8 +76,6 @@ async def retained(session, topic: str, barrier: tuple = ("wamp.session.count",)
     comes after it, so once that answer is in the event is too, or there is none (no guessing
     how long to wait for an event that may not exist). A device, which may call nothing but
     ``settlements.since``, gives that (``(uri, 0, 1)``)."""
-    from autobahn.wamp.types import SubscribeOptions
-
     got: asyncio.Future = asyncio.get_running_loop().create_future()
 
     def on_event(*args, **_):
@@ -95,12 +99,7 @@ def checked(procedure: Any) -> Any:
     one given twice, one missing) with ``homesim.error.invalid_property`` naming them and what
     it takes, rather than running into a Python ``TypeError`` (a traceback in the log and a
     ``wamp.error.runtime_error`` for the caller). Every procedure a home registers is wrapped."""
-    import functools
-    import inspect
 
-    from autobahn.wamp.exception import ApplicationError
-
-    from homesim.bus.uris import INVALID_PROPERTY
 
     signature = inspect.signature(procedure)
     names = ", ".join(name for name, p in signature.parameters.items()
@@ -120,8 +119,6 @@ def checked(procedure: Any) -> Any:
 
 def retain():
     """Publish options: retained (a late subscriber gets the last value)."""
-    from autobahn.wamp.types import PublishOptions
-
     return PublishOptions(retain=True)
 
 
@@ -130,10 +127,6 @@ def wait_for_router(timeout_s: float = 120.0) -> bool:
     a process started with its router joins the moment it listens, not at the next step of
     the component's backoff (0.2 s growing to 3 s). False if it did not listen in time (the
     component then keeps trying)."""
-    import socket
-    import time
-    from urllib.parse import urlsplit
-
     url = urlsplit(env("HOMESIM_ROUTER_URL"))
     address = (url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "wss" else 80))
     deadline = time.monotonic() + timeout_s
@@ -150,8 +143,6 @@ def wait_for_gate(timeout_s: float = 300.0) -> None:
     """Wait until the file ``HOMESIM_JOIN_AFTER`` names exists (checked every 20 ms), when it is
     set: ``homesim up`` starts its devices while the router starts and lets them join once the
     home's authenticator is there (before, a ticket join fails and waits for the backoff)."""
-    import time
-
     gate = os.environ.get("HOMESIM_JOIN_AFTER")
     deadline = time.monotonic() + timeout_s
     while gate and not os.path.exists(gate) and time.monotonic() < deadline:
@@ -161,8 +152,6 @@ def wait_for_gate(timeout_s: float = 300.0) -> None:
 def run_component(comp: Component) -> None:
     """Run ``comp`` until it stops (SIGTERM stops it cleanly), once the router listens (and
     the gate, if any, is open: :func:`wait_for_gate`)."""
-    from autobahn.asyncio.component import run
-
     wait_for_router()
     wait_for_gate()
     run([comp], log_level=os.environ.get("HOMESIM_WAMP_LOGLEVEL", "error"))

@@ -14,10 +14,13 @@ Only opening differs in code: each driver connects and reports a failed connecti
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+from homesim.errors import BadInput
 
 
 class StoreWriteError(Exception):
@@ -135,8 +138,6 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqlStore:
     path = Path(path)
     if read_only:
         if not path.exists():
-            from homesim.errors import BadInput
-
             raise BadInput(f"{path}: no such recorder database")
         return SqlStore(sqlite3.connect(f"file:{path}?mode=ro", uri=True), SQLITE, sqlite3.Error)
     try:
@@ -154,8 +155,6 @@ def open_postgres(url: str, read_only: bool = False) -> SqlStore:
     try:
         store = SqlStore(psycopg.connect(url, autocommit=True), POSTGRES, psycopg.Error)
     except psycopg.OperationalError as error:
-        from homesim.errors import BadInput
-
         raise BadInput(f"cannot connect to {safe_url(url)}: {_message(error)}") from None
     if not read_only:
         store.create()
@@ -164,8 +163,6 @@ def open_postgres(url: str, read_only: bool = False) -> SqlStore:
 
 def safe_url(url: str) -> str:
     """The URL without its password."""
-    import re
-
     return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
 
 

@@ -12,12 +12,15 @@ controller's list of devices, and publishes it retained on ``home.<home>.topolog
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 from typing import Any
+
+from autobahn.wamp.types import SubscribeOptions
 
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import checked, component, env, log, retain, run_component, uris_from_env
+from homesim.live import load_live_home
 from homesim.messages import DesiredHome, valid
 
 
@@ -55,7 +58,6 @@ class Topology:
 
 def run_watcher() -> None:
 
-    from homesim.live import load_live_home
 
     uris = uris_from_env()
     home = load_live_home(Path(env("HOMESIM_HOME")))
@@ -65,8 +67,6 @@ def run_watcher() -> None:
 
     @comp.on_join
     async def joined(session, details):
-        from autobahn.wamp.types import SubscribeOptions
-
         sessions: dict[int, str] = {}
         last: dict[str, Any] = {}
 
