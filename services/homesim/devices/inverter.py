@@ -46,6 +46,7 @@ from homesim.jit import njit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homesim.devices import battery as battery_model
+from homesim.findings import Finding, raise_findings, show
 from homesim import messages
 from homesim.devices.base import DeviceConfig, Ratio, TimeOfDay, seconds_of_day
 from homesim.units import quantity
@@ -159,8 +160,6 @@ class Config(DeviceConfig):
         if len(set(starts)) != len(starts):
             raise ValueError("program slots must start at different times")
         # One error per field at its own path (devices[5].battery_low_soc: ...).
-        from homesim.findings import Finding, raise_findings, show
-
         shutdown, low, restart = self.battery_shutdown_soc, self.battery_low_soc, self.battery_restart_soc
         found = []
         if low < shutdown:

@@ -24,6 +24,7 @@ from pydantic import Field, model_validator
 from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, joules
 from homesim.units import quantity
+from homesim.devices.sun import approximate_elevation_deg
 
 #: The Sandia Array Performance Model's cell-temperature parameters per mount: ``a`` [-], ``b``
 #: [s/m] and ``deltaT`` [K] (King, Boyson & Kratochvil, "Photovoltaic Array Performance Model",
@@ -294,8 +295,6 @@ class Config(DeviceConfig):
         """Beyond :meth:`power_limit_w`, or any energy with the sun more than
         ``NIGHT_ELEVATION_DEG`` below the horizon at the tick's middle (its model gives none
         with the sun's apparent zenith past 90 degrees: :func:`daylight`)."""
-        from homesim.devices.sun import approximate_elevation_deg
-
         available = int(event.get("available_j", 0))
         if available > 0:
             elevation = approximate_elevation_deg(mid_unix_s, latitude, longitude)

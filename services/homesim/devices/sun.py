@@ -8,6 +8,7 @@ transparency: 2 very clear, 3 typical, 5+ hazy or polluted).
 from __future__ import annotations
 
 import functools
+import datetime as dt
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -57,8 +58,6 @@ def approximate_elevation_deg(unix_s: float, latitude: float, longitude: float) 
 @functools.lru_cache(maxsize=64)
 def _year_start_unix_s(day: int) -> float:
     """1 January 00:00 UTC of the year of a UTC day (days since 1970) [s since 1970 UTC]."""
-    import datetime as dt
-
     year = (dt.date(1970, 1, 1) + dt.timedelta(days=day)).year
     return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc).timestamp()
 

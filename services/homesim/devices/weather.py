@@ -22,6 +22,7 @@ Two models:
 from __future__ import annotations
 
 import functools
+import importlib.util
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
@@ -112,8 +113,6 @@ class Config(DeviceConfig):
     def resolved_file(self) -> Path:
         assert self.file is not None
         if self.file.startswith("pvlib:"):
-            import importlib.util
-
             # where pvlib is installed, without importing it (and pandas and SciPy with it)
             spec = importlib.util.find_spec("pvlib")
             assert spec is not None and spec.origin is not None
