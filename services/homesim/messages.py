@@ -13,6 +13,10 @@ per tick ``sum(e.values()) == loss_j`` exactly.
 
 To add a message kind: write its model here, add it to ``TOPICS`` or ``PROCEDURES`` below
 with its URI pattern, publish or register it in the service, run ``cd/process_specs.sh``.
+
+Over 500 lines: the whole bus contract in one module, models first, then the tables of topics
+and procedures that name them, as the AsyncAPI document lists them; split by area, a reader of
+a procedure would look for its request and reply in other files.
 """
 
 from __future__ import annotations
