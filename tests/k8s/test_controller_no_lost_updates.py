@@ -14,9 +14,10 @@ import pytest
 from autobahn.wamp.exception import ApplicationError
 
 from conftest import EXAMPLES
-from homesim.bus.controller import KubernetesDesiredHome, follow_changes, merge_patch, watch_devices
+from homesim.bus.controller import StoredDesiredHome, follow_changes
 from homesim.bus.uris import CONFLICT
 from homesim.home import load_home
+from homesim.k8s.devices_backend import DeviceObjects, merge_patch
 from kmock_cluster import NAMESPACE, cluster  # noqa: F401 - the fixture
 
 from kubernetes import client
@@ -44,7 +45,7 @@ def desired(cluster):  # noqa: F811
     for obj in api().list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "devices")["items"]:
         api().delete_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "devices", obj["metadata"]["name"])
     home = load_home(EXAMPLES / "home.yaml")
-    controller = KubernetesDesiredHome.from_cluster(NAMESPACE, home, EXAMPLES)
+    controller = StoredDesiredHome(DeviceObjects(NAMESPACE), home, EXAMPLES)
     controller.save()
     return controller
 
@@ -108,7 +109,7 @@ def test_a_helm_upgrade_between_the_controllers_read_and_write_is_kept(desired):
     """``helm upgrade`` changes the lights' Device (new power) after the controller read the
     Devices and before it writes its switch of the lights: its patch names the old
     resourceVersion, is refused (409), and it reads again and writes the switch alone."""
-    real = desired._list
+    real = desired.store.read
     upgrades: list[int] = []
 
     def read_then_upgrade():
@@ -120,7 +121,7 @@ def test_a_helm_upgrade_between_the_controllers_read_and_write_is_kept(desired):
                                      "spec": {"lights": {"power_w": 77}}})
         return found
 
-    desired._list = read_then_upgrade
+    desired.store.read = read_then_upgrade
     assert desired.switch("lights", False) == {"id": "lights", "enabled": False}
     assert upgrades == [1]
     spec = device("lights")["spec"]
@@ -132,7 +133,7 @@ def test_a_helm_upgrade_between_the_controllers_read_and_write_is_kept(desired):
 def test_a_conflict_that_keeps_coming_is_reported(desired):
     """Someone changes the fridge between every read and write: after ATTEMPTS tries the
     action is refused with homesim.error.conflict, and the other writer's change stands."""
-    real = desired._list
+    real = desired.store.read
     count = []
 
     def read_then_change():
@@ -141,12 +142,12 @@ def test_a_conflict_that_keeps_coming_is_reported(desired):
         kubectl_patch("fridge", {"spec": {"fridge": {"compressor_w": 100 + len(count)}}})
         return found
 
-    desired._list = read_then_change
+    desired.store.read = read_then_change
     with pytest.raises(ApplicationError) as refused:
         desired.switch("fridge", False)
     assert refused.value.error == CONFLICT
     assert "fridge: changed elsewhere" in refused.value.args[0]
-    desired._list = real
+    desired.store.read = real
     assert device("fridge")["spec"]["enabled"] is True
     assert device("fridge")["spec"]["fridge"]["compressor_w"] == 100 + len(count)
 
@@ -155,7 +156,7 @@ def test_the_controller_sees_a_kubectl_edit_and_publishes_it(desired):
     """The watch calls back on a change made elsewhere; the reloaded desired home (what the
     controller publishes to the UI) shows it."""
     seen, stop = threading.Event(), threading.Event()
-    threading.Thread(target=watch_devices, args=(desired, seen.set, stop), daemon=True).start()
+    threading.Thread(target=desired.store.watch, args=(seen.set, stop), daemon=True).start()
     assert seen.wait(20)  # the stream's first events: the Devices as they are
     assert desired.reload() is False
     version = desired.message()["version"]

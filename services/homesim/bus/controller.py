@@ -1,12 +1,13 @@
-"""The controller, local backend: ``python -m homesim.bus.services controller``.
+"""The controller: ``python -m homesim.bus.services controller``.
 
-Backends: ``local`` (default) and ``kubernetes`` (``HOMESIM_CONTROLLER_BACKEND``; the desired
-home is then the namespace's Device objects, which the operator turns into Deployments).
+Backends (``HOMESIM_CONTROLLER_BACKEND``): ``local`` (default) and ``kubernetes`` (the Device
+objects of the namespace, which the operator turns into Deployments: ``homesim.k8s.devices_backend``,
+a :class:`DeviceStore` found by name among the entry points ``homesim.controller_backends``; the
+live runtime imports nothing of ``homesim.k8s`` or ``kubernetes``).
 
-Local: owns the desired home: the live home file ``$HOMESIM_LIVE_DIR/home.yaml`` (the devices and
-their current properties) and ``state.json`` (which devices are switched off, and a version).
-``homesim up`` runs one process per device that is in the file and on, exactly as a
-Kubernetes operator keeps one Deployment per Device with replicas 0 or 1.
+Local: the live home file ``$HOMESIM_LIVE_DIR/home.yaml`` (the devices, their properties) and
+``state.json`` (which are switched off, a version); ``homesim up`` runs one process per device
+in the file and on, as the operator keeps one Deployment per Device with replicas 0 or 1.
 
 RPCs under ``home.<home>.controller.``: ``list``, ``add(device)``, ``remove(id)``,
 ``switch(id, on)``. A bad request gets ``homesim.error.invalid_property`` naming the field
@@ -14,21 +15,16 @@ and changes nothing. Property changes made on a device (``device.<id>.set``) are
 into the live home file, so a restarted device keeps them. The desired home is published
 retained on ``home.<home>.devices``.
 
-No lost updates (issue 24): the files (or the API server's Device objects) are the one source
-of truth. Every action re-reads them and writes only what it changes (a device's config event:
-only the properties its change set); the local backend under a lock file, the Kubernetes one
-as a JSON merge patch of the one Device with the ``resourceVersion`` it read, retried on 409
-Conflict and reported as ``homesim.error.conflict`` if it keeps failing. Changes made
-elsewhere (a hand edit, another controller, ``kubectl patch``, ``helm upgrade``) are noticed
-(the files polled every ``POLL_S``; the Devices watched) and published.
+No lost updates (issue 24): the files (or the Device objects) are the one source of truth. Every
+action re-reads them and writes only what it changes (a config event: the properties its change
+set); locally under a lock file, in a store one device at a time naming the version it read,
+retried if it changed meanwhile (409 Conflict), then ``homesim.error.conflict``. Changes made
+elsewhere (a hand edit, another controller, ``kubectl patch``) are noticed (the files polled
+every ``POLL_S``; the store watched) and published.
 
-Its logic needs no router: :class:`DesiredHome` (and :class:`KubernetesDesiredHome`) hold every
+Its logic needs no router: :class:`DesiredHome` (and :class:`StoredDesiredHome`) hold every
 action and its checks, :class:`ConfigEvents` what a device's config event writes; the process
-(:func:`run_controller`) only registers and subscribes them. Over 500 lines because the two
-backends are one contract (the same actions, validation, errors and no-lost-update rules, the
-Kubernetes one a subclass overriding how the desired home is read and written): side by side,
-a change to one shows what the other must do. (The Kubernetes backend could move to a module of
-its own, with the import-linter contract that lets only it use ``kubernetes``.)
+(:func:`run_controller`) only registers and subscribes them.
 """
 
 from __future__ import annotations
@@ -40,8 +36,9 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import yaml
 from autobahn.wamp.exception import ApplicationError
@@ -294,69 +291,48 @@ class ConfigEvents:
         return self.desired.set_properties(device_id, view["properties"], fields)
 
 
-def merge_patch(old: Any, new: Any) -> Any:
-    """The JSON merge patch (RFC 7386) that turns ``old`` into ``new`` (two mappings: only the
-    keys that differ; a key gone is ``None``)."""
-    if not (isinstance(old, dict) and isinstance(new, dict)):
-        return new
-    patch: dict[str, Any] = {key: None for key in old if key not in new}
-    for key, value in new.items():
-        if key not in old:
-            patch[key] = value
-        elif old[key] != value:
-            patch[key] = merge_patch(old[key], value) if isinstance(old[key], dict) and isinstance(value, dict) \
-                else value
-    return patch
+@runtime_checkable
+class DeviceStore(Protocol):
+    """Where a backend other than the local files keeps the desired home's devices (the same
+    actions, checks and errors: :class:`StoredDesiredHome`); a callable giving one is found by name
+    among the entry points ``BACKENDS`` (``kubernetes``: ``homesim.k8s.devices_backend``)."""
+
+    #: What holds the devices, named in errors ("Devices in namespace home").
+    where: str
+
+    def read(self) -> list[tuple[dict[str, Any], bool]]:
+        """Every device stored: its home file entry and whether it is on (each one's version kept)."""
+
+    def create(self, entry: dict[str, Any], enabled: bool) -> None:
+        """Store a device not there when last read (one stored meanwhile stays as it is)."""
+
+    def write(self, before: tuple[dict[str, Any], bool] | None, after: tuple[dict[str, Any], bool] | None) -> bool:
+        """One device from ``before`` (as read; None: new) to ``after`` (None: removed), only what
+        changed, naming the version read; False if it changed since it was read."""
+
+    def watch(self, changed: Callable[[], None], stop: threading.Event) -> None:
+        """Call ``changed`` on every change of the stored devices until ``stop`` (blocking)."""
 
 
-class KubernetesDesiredHome(DesiredHome):
-    """The Kubernetes backend: the desired home is the namespace's ``Device`` objects (the
-    operator turns each into a Deployment with 0 or 1 replicas). Same RPCs, same validation.
+class StoredDesiredHome(DesiredHome):
+    """The desired home in a :class:`DeviceStore` (Kubernetes: the namespace's ``Device``
+    objects), its one source of truth. Same RPCs, same checks; an action re-reads the devices and
+    writes the one it changes; if that changed in between (a ``kubectl patch``) it reads again
+    and retries, ``ATTEMPTS`` times, then reports ``homesim.error.conflict``."""
 
-    The API server is the one source of truth: every action re-reads the Devices, and writes
-    only the one Device it changes, as a JSON merge patch of the fields it changes naming the
-    ``resourceVersion`` it read; on 409 Conflict (someone changed it in between: a ``kubectl
-    patch``, a ``helm upgrade``) it reads again and retries, ``ATTEMPTS`` times, then reports
-    ``homesim.error.conflict``. The controller watches the Devices and publishes the desired
-    home when they change elsewhere."""
-
-    #: Tries of an action whose write meets a concurrent change of the same Device.
+    #: Tries of an action whose write meets a concurrent change of the same device.
     ATTEMPTS = 5
 
-    def __init__(self, namespace: str, home: Home, base: Path, off: set[str]) -> None:
-        super().__init__(Path("."), home, base, off)
-        self.namespace = namespace
-        self._template = home.model_dump(mode="json")
-        #: resourceVersion of each Device object (by name) as last read.
-        self._versions: dict[str, str | None] = {}
-
-    @staticmethod
-    def _api():
-        from kubernetes import client
-
-        return client.CustomObjectsApi()
-
-    @classmethod
-    def from_cluster(cls, namespace: str, template: Home, base: Path) -> "KubernetesDesiredHome":
-        """Location, start, currency and seed from ``template``; the devices from the Device objects
-        (none yet: the template's devices, written as Devices on the first save)."""
-        desired = cls(namespace, template, base, set())
-        desired.refresh()
-        return desired
-
-    def _list(self) -> list[dict[str, Any]]:
-        from homesim.k8s import manifests
-
-        return self._api().list_namespaced_custom_object(manifests.GROUP, manifests.VERSION, self.namespace,
-                                                         "devices").get("items", [])
+    def __init__(self, store: DeviceStore, template: Home, base: Path) -> None:
+        super().__init__(Path("."), template, base, set())
+        self.store = store
+        #: Location, start, currency, seed (and the devices while the store has none).
+        self._template = template.model_dump(mode="json")
+        self.refresh()
 
     def refresh(self) -> bool:
-        """Read the Devices (the template's devices while there are none); True if the desired
-        home changed."""
-        from homesim.k8s import manifests
-
-        found = self._list()
-        entries = [manifests.device_entry(obj) for obj in found]
+        """Read the devices (the template's while there are none); True if the desired home changed."""
+        entries = self.store.read()
         data = dict(self._template)
         off: set[str] = set()
         if entries:
@@ -365,10 +341,9 @@ class KubernetesDesiredHome(DesiredHome):
         try:
             home = home_from_dict(data, home_dir=self.base)
         except HomeFileError as error:
-            raise ApplicationError(INVALID_PROPERTY, f"the Devices in namespace {self.namespace} were changed "
-                                                     f"elsewhere and don't make a valid home: "
-                                                     f"{'; '.join(error.problems)}; fix them first") from None
-        self._versions = {obj["metadata"]["name"]: obj["metadata"].get("resourceVersion") for obj in found}
+            raise ApplicationError(INVALID_PROPERTY, f"the {self.store.where} were changed elsewhere and don't "
+                                                     f"make a valid home: {'; '.join(error.problems)}; "
+                                                     "fix them first") from None
         changed = home.model_dump(mode="json") != self.home.model_dump(mode="json") or off != self.off
         self.home, self.off = home, off
         if changed:
@@ -379,114 +354,46 @@ class KubernetesDesiredHome(DesiredHome):
         return self.refresh()
 
     def save(self) -> None:
-        """Create the Device objects of the desired home that don't exist (the template's
-        devices, at the first start); existing ones are left as they are."""
-        from kubernetes import client
-
-        from homesim.k8s import manifests
-
-        api = self._api()
+        """Store the devices of the desired home not stored yet (the template's, at the first
+        start); stored ones are left as they are."""
         for device in self.home.model_dump(mode="json")["devices"]:
-            obj = manifests.device_object(device, device["id"] not in self.off, self.namespace)
-            if obj["metadata"]["name"] not in self._versions:
-                try:
-                    api.create_namespaced_custom_object(manifests.GROUP, manifests.VERSION, self.namespace,
-                                                        "devices", obj)
-                except client.ApiException as error:
-                    if error.status != 409:  # created meanwhile: it stays as it is
-                        raise
+            self.store.create(device, device["id"] not in self.off)
         self.refresh()
 
-    def _transaction(self, change: Callable[[], tuple[Any, set[str]]]) -> Any:
-        from kubernetes import client
+    def _entries(self, home: Home, off: set[str]) -> dict[str, tuple[dict[str, Any], bool]]:
+        return {d.id: (d.model_dump(mode="json"), d.id not in off) for d in home.devices}
 
+    def _transaction(self, change: Callable[[], tuple[Any, set[str]]]) -> Any:
         touched: set[str] = set()
         for _ in range(self.ATTEMPTS):
             self.refresh()
-            before, before_off = self.home, set(self.off)
+            was = self._entries(self.home, self.off)
             result, touched = change()
+            now = self._entries(self.home, self.off)
             try:
-                for device_id in sorted(touched):
-                    self._write(device_id, before, before_off)
-            except client.ApiException as error:
+                written = all(self.store.write(was.get(device_id), now.get(device_id)) for device_id in sorted(touched))
+            except Exception:
                 self.refresh()
-                if error.status == 409:  # changed since it was read: read again, try again
-                    log.info("a Device changed while %s was written: trying again", ", ".join(sorted(touched)))
-                    continue
                 raise
+            if not written:  # changed since it was read: read again, try again
+                self.refresh()
+                log.info("a device changed while %s was written: trying again", ", ".join(sorted(touched)))
+                continue
             if touched:
                 self.version += 1
             return result
         raise ApplicationError(CONFLICT, f"{', '.join(sorted(touched))}: changed elsewhere while this change was "
                                          f"written, {self.ATTEMPTS} times: reload and try again")
 
-    def _write(self, device_id: str, before: Home, before_off: set[str]) -> None:
-        """Create, patch or delete the Device of ``device_id`` as the action changed it."""
-        from kubernetes import client
-
-        from homesim.k8s import manifests
-
-        api = self._api()
-        group, version = manifests.GROUP, manifests.VERSION
-        now = {d.id: d for d in self.home.devices}
-        was = {d.id: d for d in before.devices}
-        if device_id in now:
-            entry = now[device_id].model_dump(mode="json")
-            obj = manifests.device_object(entry, device_id not in self.off, self.namespace)
-        else:
-            obj = manifests.device_object(was[device_id].model_dump(mode="json"), True, self.namespace)
-        name = obj["metadata"]["name"]
-        if device_id not in was or name not in self._versions:
-            api.create_namespaced_custom_object(group, version, self.namespace, "devices", obj)
-        elif device_id not in now:
-            try:
-                api.delete_namespaced_custom_object(
-                    group, version, self.namespace, "devices", name,
-                    body=client.V1DeleteOptions(preconditions=client.V1Preconditions(
-                        resource_version=self._versions[name])))
-            except client.ApiException as error:
-                if error.status != 404:
-                    raise
-        else:
-            old = manifests.device_object(was[device_id].model_dump(mode="json"), device_id not in before_off,
-                                          self.namespace)
-            spec = merge_patch(old["spec"], obj["spec"])
-            if spec:
-                api.patch_namespaced_custom_object(
-                    group, version, self.namespace, "devices", name,
-                    {"metadata": {"resourceVersion": self._versions[name]}, "spec": spec},
-                    _content_type="application/merge-patch+json")
-
-
-def watch_devices(desired: KubernetesDesiredHome, changed: Callable[[], None],
-                  stop: threading.Event | None = None) -> None:
-    """Call ``changed`` on every event of the namespace's Devices (a thread: the stream is
-    blocking), reconnecting after an error, until ``stop`` is set (checked at each event)."""
-    from kubernetes import watch
-
-    from homesim.k8s import manifests
-
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        try:
-            for _ in watch.Watch().stream(desired._api().list_namespaced_custom_object, manifests.GROUP,
-                                          manifests.VERSION, desired.namespace, "devices", timeout_seconds=300):
-                if stop.is_set():
-                    return
-                changed()
-        except Exception as error:  # noqa: BLE001 - the API server away: watch again
-            log.warning("watching the Devices: %s; again in 2 s", error)
-            stop.wait(2)
-
 
 def follow_changes(desired: DesiredHome, loop: asyncio.AbstractEventLoop, changed: Callable[[], None],
                    stop: threading.Event | None = None) -> None:
     """Call ``changed`` on ``loop`` whenever the desired home may have changed elsewhere: on
-    every event of the Devices (Kubernetes: a watch in a thread), or every ``POLL_S`` (local: the
-    live home's files looked at), until ``stop`` is set."""
+    every change in its store (Kubernetes: the Devices watched, in a thread), or every ``POLL_S``
+    (local: the live home's files looked at), until ``stop`` is set."""
     stop = stop or threading.Event()
-    if isinstance(desired, KubernetesDesiredHome):
-        threading.Thread(target=watch_devices, args=(desired, lambda: loop.call_soon_threadsafe(changed), stop),
+    if isinstance(desired, StoredDesiredHome):
+        threading.Thread(target=desired.store.watch, args=(lambda: loop.call_soon_threadsafe(changed), stop),
                          daemon=True, name="watch-devices").start()
         return
 
@@ -498,16 +405,32 @@ def follow_changes(desired: DesiredHome, loop: asyncio.AbstractEventLoop, change
     loop.create_task(poll())
 
 
-def open_desired() -> DesiredHome:
-    """The backend named by ``HOMESIM_CONTROLLER_BACKEND``: ``local`` (files; default) or
-    ``kubernetes`` (Device objects in ``HOMESIM_NAMESPACE``)."""
-    base = Path(env("HOMESIM_HOME_DIR"))
-    if os.environ.get("HOMESIM_CONTROLLER_BACKEND", "local") == "kubernetes":
-        from homesim.k8s import load_client_config
+#: The entry point group of the controller's other backends (pyproject.toml).
+BACKENDS = "homesim.controller_backends"
 
-        load_client_config()
-        desired = KubernetesDesiredHome.from_cluster(env("HOMESIM_NAMESPACE"), load_live_home(Path(env("HOMESIM_HOME"))),
-                                                     base)
+
+def load_store(name: str) -> Callable[[], DeviceStore]:
+    """The installed backend ``name`` (what gives its :class:`DeviceStore`); a clear error, not a
+    traceback, if there is none by that name or it can't be loaded."""
+    found = {point.name: point for point in entry_points(group=BACKENDS)}
+    if name not in found:
+        installed = ", ".join(sorted(found)) or f"none: no entry points {BACKENDS}"
+        raise SystemExit(f"homesim: HOMESIM_CONTROLLER_BACKEND={name!r} is not allowed: must be local or an installed "
+                         f"backend ({installed}; is homesim installed, e.g. pip install -e .?)")
+    try:
+        return found[name].load()
+    except Exception as error:  # noqa: BLE001 - named, whatever it was (a missing library, a bad name)
+        raise SystemExit(f"homesim: the controller's {name} backend ({found[name].value}) can't be loaded: "
+                         f"{type(error).__name__}: {error}") from None
+
+
+def open_desired() -> DesiredHome:
+    """The backend named by ``HOMESIM_CONTROLLER_BACKEND``: ``local`` (files; default) or an
+    installed one (``kubernetes``: Device objects in ``HOMESIM_NAMESPACE``)."""
+    base = Path(env("HOMESIM_HOME_DIR"))
+    backend = os.environ.get("HOMESIM_CONTROLLER_BACKEND") or "local"
+    if backend != "local":
+        desired = StoredDesiredHome(load_store(backend)(), load_live_home(Path(env("HOMESIM_HOME"))), base)
         desired.save()
         return desired
     template = os.environ.get("HOMESIM_HOME")
