@@ -66,3 +66,19 @@ def test_the_measured_shape_stays_within_what_issue_25_left():
     figures = measure(top=1)
     assert figures["import-linter contracts"] >= 10
     assert figures["largest functions"][0][0] <= 200, figures["largest functions"]
+
+
+def test_no_two_modules_import_each_other():
+    """No import circle, however long (the last one, home <-> consistency, went with issue 25); a
+    package's ``__init__`` exporting its own modules' names does not count."""
+    import grimp  # import-linter's graph, installed with it
+
+    graph = grimp.build_graph("homesim", exclude_type_checking_imports=True)
+    circles = set()
+    for importer in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(importer):
+            if importer.startswith(imported + ".") or imported.startswith(importer + "."):
+                continue
+            if graph.chain_exists(importer=imported, imported=importer):
+                circles.add(tuple(sorted((importer, imported))))
+    assert not circles, sorted(circles)
