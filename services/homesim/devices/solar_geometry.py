@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
+from homesim.devices.memo import shared_cache
 from homesim.jit import njit
 
 #: Spacing of the grid the slow terms are evaluated on [s]; grid points are multiples of it.
@@ -106,7 +107,7 @@ def _slow_terms(unix_s: np.ndarray, delta_t: float):
     return alpha, delta, nutation, spa.equatorial_horizontal_parallax(radius)
 
 
-@functools.lru_cache(maxsize=64)
+@shared_cache(maxsize=64)
 def _chunk(index: int, delta_t: float) -> tuple[np.ndarray, ...]:
     """The grid times [s] and slow terms of chunk ``index`` of the absolute grid.
 

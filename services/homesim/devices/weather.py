@@ -21,7 +21,6 @@ Two models:
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple
@@ -32,6 +31,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from homesim import messages
 from homesim.devices.base import Block, DeviceConfig, FileCheck
+from homesim.devices.memo import shared_cache
 from homesim.iotools.weather import (  # noqa: F401 (WeatherFileError: the error a weather device's file raises)
     SECONDS_PER_TYPICAL_YEAR,
     WeatherFileError,
@@ -217,7 +217,7 @@ def _kasten_czeplak(hours_from_start, oktas, clear_ghi, clear_dni, clear_dhi, ze
         out[5, i] = cover
 
 
-@functools.lru_cache(maxsize=16)
+@shared_cache(maxsize=16)
 def _cloud_chain(seed: int, persistence: float, monthly_means: tuple[float, ...], run_start: int, chunks: int) -> np.ndarray:
     """Hourly cloud cover [oktas] from the run start, ``chunks * 8760`` hours long.
 
