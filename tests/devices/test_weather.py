@@ -58,6 +58,29 @@ def test_temperature_follows_the_monthly_min_and_max():
     assert t.min() == pytest.approx(10, abs=0.2) and t.max() == pytest.approx(30, abs=0.2)
 
 
+@pytest.mark.parametrize(("dt_s", "start", "timezone"), [
+    (60, dt.date(2026, 1, 5), "Africa/Johannesburg"),
+    (60, dt.date(2026, 3, 27), "Europe/Berlin"),  # the clocks go forward on the 29th
+    (60, dt.date(2026, 10, 23), "Europe/Berlin"),  # and back on the 25th
+    (7, dt.date(2026, 1, 5), "Africa/Johannesburg"),  # a step that does not divide a day
+])
+def test_the_temperature_is_the_daily_cosine_at_every_tick(dt_s, start, timezone):
+    """Each tick's temperature is the formula at its own time of day, also where the kernel
+    takes the number of the tick a day before (clock changes, a step not dividing a day)."""
+    block = make_block(dt_s=dt_s, days=4 if dt_s < 60 else 7, start=start, timezone=timezone)
+    sun.Config(id="sun").fill_block(block)
+    low, high = np.linspace(5.0, 16.0, 12), np.linspace(20.0, 31.0, 12)
+    weather.Config(id="weather", temp_min_c=list(low), temp_max_c=list(high)).fill_block(block)
+    hour = block.second_of_day / 3600.0 + dt_s / 7200.0
+    rising = (5.0 <= hour) & (hour < 15.0)
+    shape = np.where(rising, 0.5 - 0.5 * np.cos(np.pi * ((hour - 5.0) / 10.0)),
+                     0.5 + 0.5 * np.cos(np.pi * (((hour - 15.0) % 24.0) / 14.0)))
+    month = block.month - 1
+    expected = low[month] + (high[month] - low[month]) * shape
+    np.testing.assert_allclose(block.values["weather"].temp_air, expected, rtol=0, atol=1e-9)
+    assert len(set(block.second_of_day[: 86_400 // dt_s].tolist())) == min(86_400 // dt_s, block.size)
+
+
 def test_a_longer_chain_starts_with_the_shorter_one():
     short = weather._cloud_chain(5, 0.8, (0.3,) * 12, 0, 1)
     long = weather._cloud_chain(5, 0.8, (0.3,) * 12, 0, 2)

@@ -178,6 +178,10 @@ def _kasten_czeplak(hours_from_start, oktas, clear_ghi, clear_dni, clear_dhi, ze
     last = oktas.shape[0] - 1
     previous_cover = -1.0
     clearness = 1.0
+    # The temperature's daily shape depends on the time of day alone: a tick a day after one
+    # with the same second of the day takes its number (the same number, one cosine fewer).
+    per_day = 86_400 // int(dt_s) if 86_400 % int(dt_s) == 0 else 0
+    shapes = np.empty(hours_from_start.shape[0])
     for i in range(hours_from_start.shape[0]):
         x = hours_from_start[i] - 0.5
         if x <= 0.0:
@@ -204,11 +208,15 @@ def _kasten_czeplak(hours_from_start, oktas, clear_ghi, clear_dni, clear_dhi, ze
                 dhi = ghi
         low = temp_min[month[i] - 1]
         high = temp_max[month[i] - 1]
-        hour = second_of_day[i] / 3600.0 + dt_s / 7200.0
-        if 5.0 <= hour < 15.0:
-            shape = 0.5 - 0.5 * np.cos(np.pi * ((hour - 5.0) / 10.0))
+        if per_day > 0 and i >= per_day and second_of_day[i - per_day] == second_of_day[i]:
+            shape = shapes[i - per_day]
         else:
-            shape = 0.5 + 0.5 * np.cos(np.pi * (((hour - 15.0) % 24.0) / 14.0))
+            hour = second_of_day[i] / 3600.0 + dt_s / 7200.0
+            if 5.0 <= hour < 15.0:
+                shape = 0.5 - 0.5 * np.cos(np.pi * ((hour - 5.0) / 10.0))
+            else:
+                shape = 0.5 + 0.5 * np.cos(np.pi * (((hour - 15.0) % 24.0) / 14.0))
+        shapes[i] = shape
         out[0, i] = ghi
         out[1, i] = dni
         out[2, i] = dhi
