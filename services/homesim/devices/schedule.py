@@ -152,12 +152,16 @@ class Steps:
         start, end, value = start[keep], end[keep], value[keep]
         if start.size == 0:
             return cls.empty()
+        order = np.argsort(start, kind="stable")
+        first, last = start[order], end[order]
+        if np.all(first[1:] >= last[:-1]):  # already disjoint: kept exactly as given
+            if union:  # what the sweep below gives for them: each interval at 1
+                return cls(first, last, np.ones(first.size))
+            value = value[order]
+            keep = value != 0.0
+            return cls(first[keep], last[keep], value[keep])
         if not union:
-            order = np.argsort(start, kind="stable")
-            start, end, value = start[order], end[order], value[order]
-            if np.all(start[1:] >= end[:-1]):  # already disjoint: kept exactly as given
-                keep = value != 0.0
-                return cls(start[keep], end[keep], value[keep].copy())
+            start, end, value = first, last, value[order]
         times = np.concatenate([start, end])
         if union:
             deltas = np.concatenate([np.ones(start.size, np.int64), -np.ones(start.size, np.int64)])
