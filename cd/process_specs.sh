@@ -25,6 +25,6 @@ node "$here/modelina.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/ui/src/app/ge
 node "$here/html_docs.mjs" "$out/specs/homesim.asyncapi.yaml" "$out/specs/html" 2>&1 | grep -v '^\[BABEL\]' || true
 "$python" "$root/infra/grafana/build.py" --out "$out/infra/grafana" > /dev/null
 mkdir -p "$out/charts/home/dashboards" && cp "$out"/infra/grafana/dashboards/*.json "$out/charts/home/dashboards/"
-PYTHONPATH="$root/services" "$python" -m homesim.k8s_schemas --out "$out/charts/home" \
+PYTHONPATH="$root/services" "$python" -m homesim.generators.k8s_schemas --out "$out/charts/home" \
   --ui-kinds "$out/ui/src/app/generated/device-kinds.json"
-PYTHONPATH="$root/services" "$python" -m homesim.compose --home examples/home.yaml --out "$out" > /dev/null
+PYTHONPATH="$root/services" "$python" -m homesim.generators.compose --home examples/home.yaml --out "$out" > /dev/null

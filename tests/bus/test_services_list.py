@@ -10,7 +10,7 @@ import re
 import yaml
 
 from conftest import EXAMPLES, ROOT
-from homesim import compose, k8s_schemas
+from homesim.generators import compose, k8s_schemas
 from homesim.bus import services, up
 from homesim.credentials import SERVICE_NAMES, SERVICES
 from homesim.home import load_home

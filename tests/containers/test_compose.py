@@ -35,7 +35,7 @@ def compose_services() -> dict:
 
 
 def test_the_compose_file_is_the_reference_home_with_prometheus_and_grafana():
-    from homesim.compose import container_name
+    from homesim.generators.compose import container_name
     from homesim.home import home_from_dict, read_home_file
 
     home = home_from_dict(read_home_file(ROOT / "examples" / "home.yaml"))
@@ -72,7 +72,7 @@ def test_prometheus_config_of_compose_passes_promtool():
 
 @pytest.fixture(scope="module")
 def compose_home(images, tmp_path_factory):
-    from homesim.compose import credentials_env
+    from homesim.generators.compose import credentials_env
     from homesim.home import home_from_dict, read_home_file
 
     home = home_from_dict(read_home_file(ROOT / "examples" / "home.yaml"))

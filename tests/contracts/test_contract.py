@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from homesim import messages, specs
-
+from homesim import messages
+from homesim.generators import specs
 from samples import samples
 
 CD = ROOT / "cd"
@@ -120,7 +120,7 @@ def test_typescript_round_trip_is_lossless_for_every_message(compiled_ts, tmp_pa
 
 
 def test_the_device_crd_is_a_valid_kubernetes_object_with_each_kinds_properties(tmp_path):
-    from homesim import k8s_schemas
+    from homesim.generators import k8s_schemas
     from homesim.devices import KINDS
 
     crd = k8s_schemas.device_crd()
@@ -145,7 +145,7 @@ def test_the_device_crd_is_a_valid_kubernetes_object_with_each_kinds_properties(
 def test_values_schema_accepts_the_reference_home_and_names_bad_devices():
     import jsonschema
 
-    from homesim import k8s_schemas
+    from homesim.generators import k8s_schemas
     from homesim.home import load_home
 
     schema = k8s_schemas.values_schema()

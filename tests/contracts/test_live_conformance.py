@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, ROOT
-from homesim import specs
-
+from homesim.generators import specs
 sys.path.insert(0, str(ROOT / "tests" / "bus"))
 from live import LiveProcess, wait_until  # noqa: E402
 

@@ -12,7 +12,7 @@ import pytest
 
 from homesim.devices import KINDS
 from homesim.devices.base import LoadConfig, Switch, Window
-from homesim.k8s_schemas import device_kinds
+from homesim.generators.k8s_schemas import device_kinds
 from homesim.units import unit_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -65,7 +65,7 @@ def test_the_guides_home_validates_and_simulates_balanced(package, tmp_path):
 
 
 def test_the_kind_is_in_the_generated_contracts(package, tmp_path):
-    run(package, "-m", "homesim.k8s_schemas", "--out", str(tmp_path / "chart"), "--ui-kinds", str(tmp_path / "kinds.json"))
+    run(package, "-m", "homesim.generators.k8s_schemas", "--out", str(tmp_path / "chart"), "--ui-kinds", str(tmp_path / "kinds.json"))
     kinds = json.loads((tmp_path / "kinds.json").read_text())
     assert kinds["borehole_pump"]["label"] == "Borehole pump" and kinds["borehole_pump"]["order"] == 78
     assert "borehole_pump" in (tmp_path / "chart" / "crds" / "device.yaml").read_text()

@@ -209,7 +209,7 @@ def test_the_recorder_on_an_external_postgresql_and_grafanas_data_source_of_it()
 def test_devices_run_the_light_device_image_and_the_services_the_full_one():
     """The operator makes device Deployments from ``deviceImage`` (no numba, pandas or SciPy);
     the services, the operator and a sweep's workers run ``image``; Compose says the same."""
-    from homesim.compose import compose_file
+    from homesim.generators.compose import compose_file
     from homesim.home import load_home
     from homesim.k8s import manifests
 

@@ -27,15 +27,14 @@ def add_commands(commands) -> None:
 
 
 def cmd_specs(args: argparse.Namespace) -> int:
-    from homesim import specs
-
+    from homesim.generators import specs
     out_dir(args.out)
     print(f"wrote {specs.write(args.out)}")
     return 0
 
 
 def cmd_credentials(args: argparse.Namespace) -> int:
-    from homesim.compose import credentials_env
+    from homesim.generators.compose import credentials_env
     from homesim.home import home_from_dict, read_home_file
 
     home = home_from_dict(read_home_file(args.home), source=str(args.home), home_dir=args.home.parent)

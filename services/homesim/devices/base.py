@@ -52,7 +52,7 @@ WATER_J_PER_KG_K = 4186.0
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Types several models share are named: the generated contracts (AsyncAPI, TypeScript) then have
-# one type for them, and none is named by its position in the document (homesim.specs).
+# one type for them, and none is named by its position in the document (homesim.generators.specs).
 
 #: A weekday, ``"mon"`` to ``"sun"`` (:data:`WEEKDAYS`).
 Weekday = TypeAliasType("Weekday", Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"])

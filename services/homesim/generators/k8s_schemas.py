@@ -1,6 +1,6 @@
 """Kubernetes schemas generated from the pydantic device configs (run by cd/process_specs.sh).
 
-``python -m homesim.k8s_schemas --out charts/home`` writes
+``python -m homesim.generators.k8s_schemas --out charts/home`` writes
 
 ``crds/device.yaml``
     The ``Device`` custom resource (``homesim.io/v1alpha1``, namespaced; a home is a
@@ -325,7 +325,7 @@ def write(out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m homesim.k8s_schemas", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m homesim.generators.k8s_schemas", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="the chart folder, e.g. charts/home")
     parser.add_argument("--ui-kinds", type=Path, help="also write the device kinds' form schemas (JSON) here")
     args = parser.parse_args(argv)
