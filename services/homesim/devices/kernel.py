@@ -78,7 +78,7 @@ class Layout(tuple):
         unknown = [n for n in rows if n not in self.names]
         if missing or unknown:
             raise ValueError(f"layout {self.names}: missing {missing}, unknown {unknown}")
-        out = np.zeros((len(self.names), ticks), dtype=np.float64)
+        out = np.empty((len(self.names), ticks), dtype=np.float64)  # every row written below
         for i, name in enumerate(self.names):
             out[i] = rows[name]
         return out

@@ -286,13 +286,15 @@ class CompiledHome:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return array.available_j(block)
 
-        pv = np.zeros((len(self.pv_arrays), n), dtype=np.int64)
+        # every row is written below (no zeros to write first: a few MB a block)
+        pv = np.empty((len(self.pv_arrays), n), dtype=np.int64)
         for i, array in enumerate(self.pv_arrays):
             pv[i] = part(pv_keys[i], lambda array=array: pv_of(array))
-        inputs = np.zeros((len(self.loads), self.load_input_rows, n), dtype=np.float64)
+        inputs = np.empty((len(self.loads), self.load_input_rows, n), dtype=np.float64)
         for i, load in enumerate(self.loads):
             own = part(load_keys[i], lambda load=load: load.block_inputs(block))
             inputs[i, : own.shape[0]] = own
+            inputs[i, own.shape[0]:] = 0.0
 
         def grid_inputs():  # noqa: ANN202
             if self.grid is not None:
