@@ -276,6 +276,8 @@ def _serve(demand, pv_only, essential, grid_on, firm_pool, flex_pool, flex_other
                     give = min(demand[i] - pv_only[i], firm_pool)
                     served[i] = give
                     firm_pool -= give
+    if flex_pool <= 0:
+        return  # no PV left for the PV-only parts (pv_only >= 0: each would get 0)
     for pick in (True, False):
         if pick or flex_others:
             for i in range(demand.shape[0]):
@@ -338,6 +340,49 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         drew more, from the battery or the grid) [J], and the
         battery's new stored energy and tripped flag.
     """
+    soc_now, tripped, discharge_cap, charge_cap, slot_power_j = _battery_room(
+        inv, bat, stored_j, tripped, grid_on, slot_soc, slot_power_w, dt_s)
+    inverter_load, flex_load, grid_direct, powers_others = _inverter_loads(inv, demand, pv_only, essential, grid_on)
+    selling = grid_on and inv.work_mode == SELLING_FIRST
+    pv_total, ac_cap, export_room, eta = _conversion(inv, pv_avail, discharge_cap, inverter_load + flex_load, selling,
+                                                     export_limit_w, dt_s)
+    curtailed, charge, discharge, converted_dc, converted_ac, ac_left, load_left, flex_ac, export = _dc_bus(
+        pv_total, charge_cap, discharge_cap, inverter_load, flex_load, export_room, ac_cap, eta,
+        grid_on and inv.battery_first, selling)
+    # What PV could have given the loads in all, as AC: beyond what it gave the battery, after
+    # the losses, within the rating.
+    pv_for_loads = min(ac_cap, math.floor((pv_total - charge) * eta))
+    grid_import = 0
+    if grid_on:
+        import_room = math.floor(import_limit_w * dt_s) if import_limit_w >= 0.0 else load_left + grid_direct
+        grid_import = min(load_left + grid_direct, import_room)
+    to_loads = (inverter_load - load_left) + grid_import
+    charge, charged_dc, charged_ac = _grid_charge(bat, stored_j, soc_now, grid_on, charge, discharge, charge_cap,
+                                                  ac_left, grid_import, slot_soc, slot_power_j, slot_grid_charge,
+                                                  import_limit_w, eta, dt_s)
+    grid_import += charged_ac
+
+    _serve(demand, pv_only, essential, grid_on, to_loads, flex_ac, powers_others, served)
+    pv_spare = pv_for_loads
+    for i in range(served.shape[0]):
+        pv_spare -= served[i]
+    _share_pv(pv_avail, pv_total, pv_total - curtailed, pv_used)
+
+    loss = (converted_dc - converted_ac) + (charged_ac - charged_dc)
+    battery_j = discharge - charge
+    stored_new = battery_model.apply(bat, stored_j, battery_j)
+    if not grid_on and bat.capacity_j > 0 and battery_model.soc(bat, stored_new) <= inv.shutdown_soc:
+        tripped = True
+    return (battery_j, grid_import, export, loss, curtailed, pv_spare, stored_new, tripped)
+
+
+@njit(cache=True, inline="always")
+def _battery_room(inv, bat, stored_j, tripped, grid_on, slot_soc, slot_power_w, dt_s):
+    """The battery's limits this tick: ``(soc_now, tripped, discharge_cap, charge_cap,
+    slot_power_j)``, its SoC at the start [0..1], whether it stays shut down, the most it may
+    discharge (down to the floor SoC: with the grid on the largest of the program's SoC, the
+    backup reserve and the low SoC, and at most the program's power; in an outage the shutdown
+    SoC) and charge [J], and the program's power over the tick [J]."""
     soc_now = battery_model.soc(bat, stored_j)
     if tripped and soc_now >= inv.restart_soc:
         tripped = False
@@ -350,7 +395,15 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     if grid_on:
         discharge_cap = min(discharge_cap, slot_power_j)
     charge_cap = battery_model.max_charge_j(bat, stored_j, 1.0, dt_s)
+    return soc_now, tripped, discharge_cap, charge_cap, slot_power_j
 
+
+@njit(cache=True, inline="always")
+def _inverter_loads(inv, demand, pv_only, essential, grid_on):
+    """What the loads ask of the inverter by the work mode [J]: ``(inverter_load, flex_load,
+    grid_direct, powers_others)``, the firm demand it serves, the PV-only demand it serves, the
+    demand that goes straight to the grid (zero export's non-essential loads) and whether it
+    powers the non-essential loads."""
     essential_demand = 0
     other_demand = 0
     essential_flex = 0
@@ -362,7 +415,6 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         else:
             other_demand += demand[i] - pv_only[i]
             other_flex += pv_only[i]
-    selling = grid_on and inv.work_mode == SELLING_FIRST
     powers_others = grid_on and inv.work_mode != ZERO_EXPORT
     inverter_load = essential_demand
     flex_load = essential_flex
@@ -370,8 +422,14 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         inverter_load += other_demand
         flex_load += other_flex
     grid_direct = other_demand if (grid_on and inv.work_mode == ZERO_EXPORT) else 0
-    pv_first = grid_on and inv.battery_first
+    return inverter_load, flex_load, grid_direct, powers_others
 
+
+@njit(cache=True, inline="always")
+def _conversion(inv, pv_avail, discharge_cap, load, selling, export_limit_w, dt_s):
+    """``(pv_total, ac_cap, export_room, eta)``: the PV available [J], the AC rating over the
+    tick [J], the room to export [J] and the conversion efficiency at the DC power the tick
+    will take (PV and battery, up to what the loads and the export want, within the rating)."""
     pv_total = 0
     for j in range(pv_avail.shape[0]):
         pv_total += pv_avail[j]
@@ -379,9 +437,18 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     export_room = 0
     if selling:
         export_room = ac_cap if export_limit_w < 0.0 else math.floor(export_limit_w * dt_s)
-    wanted_ac = min(ac_cap, inverter_load + flex_load + export_room)
+    wanted_ac = min(ac_cap, load + export_room)
     eta = efficiency(inv, min(pv_total + discharge_cap, wanted_ac) / dt_s)
+    return pv_total, ac_cap, export_room, eta
 
+
+@njit(cache=True, inline="always")
+def _dc_bus(pv_total, charge_cap, discharge_cap, inverter_load, flex_load, export_room, ac_cap, eta, pv_first, selling):
+    """PV and the battery on the DC bus, through the inverter [J], in the order of the module's
+    steps 1-5: ``(curtailed, charge, discharge, converted_dc, converted_ac, ac_left, load_left,
+    flex_ac, export)``, the PV left unused, the battery's charge and discharge, DC in and AC out
+    of the conversion, the AC rating left, the firm load left unserved, the AC given to the
+    PV-only demand and the export."""
     pv_left = pv_total
     ac_left = ac_cap
     load_left = inverter_load
@@ -395,7 +462,6 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     # PV serves the loads.
     ac, dc = _dc_to_ac(pv_left, min(load_left, ac_left), eta)
     pv_left -= dc
-    pv_to_loads = dc
     converted_dc += dc
     converted_ac += ac
     load_left -= ac
@@ -405,7 +471,6 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         ac, dc = _dc_to_ac(pv_left + discharge_cap, min(load_left, ac_left), eta)
         from_pv = min(pv_left, dc)
         pv_left -= from_pv
-        pv_to_loads += from_pv
         discharge = dc - from_pv
         converted_dc += dc
         converted_ac += ac
@@ -418,15 +483,10 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
     # exported or curtailed).
     ac, dc = _dc_to_ac(pv_left, min(flex_load, ac_left), eta)
     pv_left -= dc
-    pv_to_loads += dc
     converted_dc += dc
     converted_ac += ac
     ac_left -= ac
     flex_ac = ac
-    ac_to_loads = inverter_load - load_left
-    # What PV could have given the loads in all, as AC: beyond what it gave the battery, after
-    # the losses, within the rating.
-    pv_for_loads = min(ac_cap, math.floor((pv_total - charge) * eta))
     export = 0
     if selling:
         ac, dc = _dc_to_ac(pv_left, min(export_room, ac_left), eta)
@@ -435,14 +495,16 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         converted_ac += ac
         ac_left -= ac
         export = ac
-    curtailed = pv_left
+    return pv_left, charge, discharge, converted_dc, converted_ac, ac_left, load_left, flex_ac, export
 
-    grid_import = 0
-    if grid_on:
-        import_room = math.floor(import_limit_w * dt_s) if import_limit_w >= 0.0 else load_left + grid_direct
-        grid_import = min(load_left + grid_direct, import_room)
-    to_loads = ac_to_loads + grid_import
 
+@njit(cache=True, inline="always")
+def _grid_charge(bat, stored_j, soc_now, grid_on, charge, discharge, charge_cap, ac_left, grid_import, slot_soc,
+                 slot_power_j, slot_grid_charge, import_limit_w, eta, dt_s):
+    """Step 7, the battery charged from the grid when the program allows it, up to the
+    program's SoC at its power, within the AC rating and the import limit left [J]:
+    ``(charge, charged_dc, charged_ac)``, the battery's charge in all and the grid charge's DC
+    and AC sides (both 0 when none)."""
     charged_dc = 0
     charged_ac = 0
     if grid_on and slot_grid_charge > 0.0 and discharge == 0 and soc_now < slot_soc:
@@ -459,14 +521,13 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
                 charged_dc -= 1
                 charged_ac = math.ceil(charged_dc / eta)
             charge += charged_dc
-            grid_import += charged_ac
+    return charge, charged_dc, charged_ac
 
-    _serve(demand, pv_only, essential, grid_on, to_loads, flex_ac, powers_others, served)
-    pv_spare = pv_for_loads
-    for i in range(served.shape[0]):
-        pv_spare -= served[i]
 
-    used_total = pv_total - curtailed
+@njit(cache=True, inline="always")
+def _share_pv(pv_avail, pv_total, used_total, pv_used):
+    """``used_total`` [J] of PV drawn from the arrays in proportion to what each had, the
+    rounding remainder from the first arrays with some left, into ``pv_used``."""
     given = 0
     for j in range(pv_avail.shape[0]):
         share = (pv_avail[j] * used_total) // pv_total if pv_total > 0 else 0
@@ -478,10 +539,3 @@ def settle(inv, bat, stored_j, tripped, pv_avail, demand, pv_only, essential, gr
         extra = min(pv_avail[j] - pv_used[j], used_total - given)
         pv_used[j] += extra
         given += extra
-
-    loss = (converted_dc - converted_ac) + (charged_ac - charged_dc)
-    battery_j = discharge - charge
-    stored_new = battery_model.apply(bat, stored_j, battery_j)
-    if not grid_on and bat.capacity_j > 0 and battery_model.soc(bat, stored_new) <= inv.shutdown_soc:
-        tripped = True
-    return (battery_j, grid_import, export, loss, curtailed, pv_spare, stored_new, tripped)
