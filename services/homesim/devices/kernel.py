@@ -44,8 +44,10 @@ parameter and state tables (load ``i``'s row: ``p[i, P.setpoint_c]``), ``x`` the
 (``x[i, X.draw_l, t]``), ``home`` a :class:`Home`, ``asked`` and ``served`` what each load asked
 for and was served [J]. ``demand`` must not change ``s`` (the live runtime asks before the
 settlement and advances after it); it may ask outside the load's windows or while its switch
-is off: the engine zeroes those. Decorate both with ``@njit(cache=True)``; the engine's loops
-over a home's behaviours are generated (:mod:`homesim.engine.dispatch`).
+is off: the engine zeroes those. Neither allocates (no ``np.zeros``, no new array): they are
+inlined into the engine's loop, compiled without reference counting
+(:func:`homesim.engine.core._run_block`). Decorate both with ``@njit(cache=True)``; the
+engine's loops over a home's behaviours are generated (:mod:`homesim.engine.dispatch`).
 """
 
 from __future__ import annotations
