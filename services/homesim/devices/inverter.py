@@ -6,6 +6,9 @@ between DC and AC goes through the inverter at efficiency ``eta`` (flat, PVWatts
 table of points); the difference is the tick's conversion loss (heat). Grid power reaching
 loads passes the inverter's bypass relay without loss.
 
+Over 500 lines: the settings and the settlement that reads them, one kind in one module as every
+kind is; the settlement is in named parts of at most ~50 lines, each inlined into it.
+
 Dispatch of one tick (integer Joules), in this order:
 
 The battery's direction is decided once, from the net: it charges or discharges, never both.
