@@ -305,8 +305,17 @@ def _reconcile(live: LiveHome, print_fn) -> None:
         live.write_targets()
 
 
-async def supervisor_session(live: LiveHome):
-    """A session of the supervisor (service role, WAMP-CRA) for readiness and progress."""
+#: How long the supervisor tries to join the router [s], and how long one try waits [s].
+SUPERVISOR_JOIN_S, SUPERVISOR_TRY_S = 60.0, 5.0
+
+
+async def supervisor_session(live: LiveHome, timeout_s: float = SUPERVISOR_JOIN_S):
+    """A session of the supervisor (service role, WAMP-CRA) for readiness and progress.
+
+    The router accepts connections a moment before it serves its WebSocket path (a try then
+    fails with ``404``, more often on a busy machine), so a try that has not joined after
+    :data:`SUPERVISOR_TRY_S` is followed by another, until ``timeout_s``; then a RuntimeError
+    naming the router's log (was a bare ``TimeoutError``: ``homesim:`` and nothing after it)."""
     joined: asyncio.Future = asyncio.get_running_loop().create_future()
     secret = live.credentials.services["supervisor"]
 
@@ -318,12 +327,20 @@ async def supervisor_session(live: LiveHome):
             return auth.compute_wcs(secret, challenge.extra["challenge"])
 
         async def onJoin(self, details):
-            if not joined.done():
+            if joined.done():
+                self.leave()  # an earlier try got there first
+            else:
                 joined.set_result(self)
 
-    runner = ApplicationRunner(live.url, "home")
-    asyncio.ensure_future(runner.run(Supervisor, start_loop=False))
-    return await asyncio.wait_for(joined, 30)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        asyncio.ensure_future(ApplicationRunner(live.url, "home").run(Supervisor, start_loop=False))
+        try:
+            return await asyncio.wait_for(asyncio.shield(joined), SUPERVISOR_TRY_S)
+        except (TimeoutError, asyncio.TimeoutError):
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"could not join the router at {live.url} within {timeout_s:.0f} s; "
+                                   f"see {live.logs / 'router.log'}") from None
 
 
 async def _wait_registered(live: LiveHome, procedures: list[str], finished: dict | None = None,
