@@ -98,9 +98,9 @@ def reconcile(name: str, namespace: str, spec: dict[str, Any], body: Any, patch:
     patch.status["observedGeneration"] = body.get("metadata", {}).get("generation")
 
 
-#: Where a device's metrics are read for its status (its Service, made above).
-METRICS_URL = os.environ.get("HOMESIM_DEVICE_METRICS_URL",
-                             "http://device-{name}.{namespace}.svc:" + str(manifests.METRICS_PORT) + "/metrics")
+#: Where a device's metrics are read for its status (its Service, made above), unless
+#: ``HOMESIM_DEVICE_METRICS_URL`` says otherwise (read when used, not when imported).
+METRICS_URL = "http://device-{name}.{namespace}.svc:" + str(manifests.METRICS_PORT) + "/metrics"
 
 
 @kopf.timer(*DEVICES, interval=float(os.environ.get("HOMESIM_STATUS_INTERVAL_S", "30")), idle=5)
@@ -110,7 +110,8 @@ def last_energy(name: str, namespace: str, spec: dict[str, Any], patch: Any, **_
         patch.status["lastEnergy"] = {"reachable": False, "reason": "switched off"}
         return
     try:
-        with urllib.request.urlopen(METRICS_URL.format(name=name, namespace=namespace), timeout=3) as response:
+        with urllib.request.urlopen(os.environ.get("HOMESIM_DEVICE_METRICS_URL", METRICS_URL).format(
+                name=name, namespace=namespace), timeout=3) as response:
             text = response.read().decode()
     except OSError as error:
         patch.status["lastEnergy"] = {"reachable": False, "reason": str(error)[:200]}
