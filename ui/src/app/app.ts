@@ -17,6 +17,8 @@ import { Reports } from './reports';
 import { HomeFormat, homeToText, parseHomeFile, planLoad } from './home-file';
 import { KINDS, KindInfo, PALETTE, Zone, isRemovable, newDevice, zoneOfRole } from './kinds';
 import { PropertyForm } from './property-form';
+import { HistoryImport } from './history-import';
+import { TariffPicker } from './tariff-picker';
 
 /** The house drawing's places, in reading order. */
 export const ZONES: { zone: Zone; title: string; hint: string }[] = [
@@ -35,7 +37,8 @@ export const SPEEDS: { label: string; value: number | 'max' }[] = [
 
 @Component({
   selector: 'app-root',
-  imports: [CdkDropList, CdkDrag, FlowView, Chart, Today, PropertyForm, InverterSettings, Plan, Purchase, Reports],
+  imports: [CdkDropList, CdkDrag, FlowView, Chart, Today, PropertyForm, InverterSettings, Plan, Purchase, Reports,
+            HistoryImport, TariffPicker],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })

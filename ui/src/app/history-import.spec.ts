@@ -1,0 +1,38 @@
+import { CHUNK_CHARS, chunks, describeFitted, formatBytes, formatError, monthRows, QUANTITY_LABELS } from './history-import';
+
+describe('history import helpers', () => {
+  it('splits a file into chunks the planner takes, in order, none empty', () => {
+    const text = 'x'.repeat(CHUNK_CHARS * 2 + 5);
+    const parts = chunks(text);
+    expect(parts.map((p) => p.length)).toEqual([CHUNK_CHARS, CHUNK_CHARS, 5]);
+    expect(parts.join('')).toBe(text);
+    expect(chunks('abc', 2)).toEqual(['ab', 'c']);
+    expect(chunks('')).toEqual(['']);
+  });
+
+  it('writes sizes, fitted values and errors as a homeowner reads them', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(45_600_000)).toBe('45.6 MB');
+    expect(describeFitted('battery_kwh', 9.63)).toEqual({ label: 'Battery usable capacity', text: '9.6 kWh' });
+    expect(describeFitted('round_trip_efficiency', 0.912)).toEqual({ label: 'Battery round-trip efficiency', text: '91 %' });
+    expect(describeFitted('some_new_thing', 1.23456)).toEqual({ label: 'some new thing', text: '1.235' });
+    expect(formatError(1234.5, 'pv_w')).toBe('1.23 kW');
+    expect(formatError(-87.4, 'load_w')).toBe('-87 W');
+    expect(formatError(3.21, 'soc')).toBe('3.2 pts');
+    expect(formatError(null, 'soc')).toBe('—');
+  });
+
+  it('labels every quantity in words, never its code name', () => {
+    for (const [code, label] of Object.entries(QUANTITY_LABELS)) {
+      expect(label).not.toContain('_');
+      expect(label).not.toBe(code);
+    }
+  });
+
+  it('lays out monthly energy as measured → simulated with the difference', () => {
+    const rows = monthRows([{ month: '2026-01', energy_kwh: { pv: { measured: 400, simulated: 420 }, grid_import: { measured: 0, simulated: 1 } } }]);
+    expect(rows[0].month).toBe('2026-01');
+    expect(rows[0].cells[0]).toEqual({ name: 'pv', measured: '400.0', simulated: '420.0', diff: '+5.0 %' });
+    expect(rows[0].cells[1].diff).toBe('—');
+  });
+});
