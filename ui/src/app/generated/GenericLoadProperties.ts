@@ -11,6 +11,7 @@ class GenericLoadProperties {
   private _powerW?: number | null;
   private _hourlyW?: number[] | null;
   private _profileCsv?: string | null;
+  private _typicalWeekCsv?: string | null;
 
   constructor(input: {
     id: string,
@@ -21,6 +22,7 @@ class GenericLoadProperties {
     powerW?: number | null,
     hourlyW?: number[] | null,
     profileCsv?: string | null,
+    typicalWeekCsv?: string | null,
   }) {
     this._id = input.id;
     this._reservedName = input.reservedName;
@@ -30,6 +32,7 @@ class GenericLoadProperties {
     this._powerW = input.powerW;
     this._hourlyW = input.hourlyW;
     this._profileCsv = input.profileCsv;
+    this._typicalWeekCsv = input.typicalWeekCsv;
   }
 
   get id(): string { return this._id; }
@@ -57,6 +60,9 @@ class GenericLoadProperties {
 
   get profileCsv(): string | null | undefined { return this._profileCsv; }
   set profileCsv(profileCsv: string | null | undefined) { this._profileCsv = profileCsv; }
+
+  get typicalWeekCsv(): string | null | undefined { return this._typicalWeekCsv; }
+  set typicalWeekCsv(typicalWeekCsv: string | null | undefined) { this._typicalWeekCsv = typicalWeekCsv; }
 
   public marshal() : string {
     let json = '{'
@@ -86,6 +92,9 @@ class GenericLoadProperties {
     }
     if(this.profileCsv !== undefined) {
       json += `"profile_csv": ${typeof this.profileCsv === 'number' || typeof this.profileCsv === 'boolean' ? this.profileCsv : JSON.stringify(this.profileCsv)},`;
+    }
+    if(this.typicalWeekCsv !== undefined) {
+      json += `"typical_week_csv": ${typeof this.typicalWeekCsv === 'number' || typeof this.typicalWeekCsv === 'boolean' ? this.typicalWeekCsv : JSON.stringify(this.typicalWeekCsv)},`;
     }
   
     //Remove potential last comma 
@@ -120,6 +129,9 @@ class GenericLoadProperties {
     }
     if (obj["profile_csv"] !== undefined) {
       instance.profileCsv = obj["profile_csv"];
+    }
+    if (obj["typical_week_csv"] !== undefined) {
+      instance.typicalWeekCsv = obj["typical_week_csv"];
     }
   
   

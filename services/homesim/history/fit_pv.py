@@ -1,0 +1,247 @@
+"""The PV system from a measured history: the sun check, orientation, kWp and derate.
+
+Everything is fitted against homesim's own PV model (:mod:`homesim.devices.pv_array`, pvlib's
+PVWatts chain), run on a coarse grid of ``BIN_S`` ticks over the measured period: a PV array
+of 1 kW DC with no losses, under homesim's clear sky (Ineichen, Linke turbidity 3: a weather of
+0 cloud cover) and, when given, under a weather file (TMY3/TMY2/EPW). The measured PV power is
+averaged onto the same grid.
+
+- The sun check (:func:`check_sun`): the PV energy produced while the sun is down, and the
+  time of day of the PV's centroid against the clear sky's.
+- Orientation (:func:`fit_orientation`): clear-day envelopes. For each window of
+  ``WINDOW_DAYS`` days and each tick of the day, the highest measured power of the window (a
+  clear moment, as long as one day of the window was clear then) and the clear-sky model at
+  the same moment; the orientation whose model is proportional to those envelopes with the
+  least spread is chosen (grid search, coarse then fine).
+- Scale ``k`` [W per kW of the 1 kW lossless model]: with a weather file, the ratio of the
+  measured energy to the model's over the valid ticks; without, the median ratio of the
+  envelopes to the clear-sky model. ``k = kWp * (1 - dc_loss_fraction)``: the data hold the
+  product; one is fitted when the other is given (or the default derate assumed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from homesim.devices.pv_array import Config as PvConfig
+from homesim.engine.compiled import CompiledHome
+from homesim.engine.exogenous import block_count
+from homesim.history.series import History, HistoryError
+from homesim.home import home_from_dict
+
+#: The grid the PV fits run on [s].
+BIN_S = 900
+#: Days per clear-day envelope window.
+WINDOW_DAYS = 14
+#: PVWatts' default DC losses (pv_array's dc_loss_fraction), assumed when kWp is fitted.
+DEFAULT_DC_LOSS = 0.1408
+
+
+@dataclass
+class PvModel:
+    """homesim's PV model of a 1 kW, lossless array on the fit grid (``n`` ticks of ``dt_s``
+    from ``t0``, local midnight of the first day)."""
+
+    t0: int
+    dt_s: int
+    n: int
+    blocks: list[Any]
+    array: Any
+
+    def power(self, tilt: float, azimuth: float) -> np.ndarray:
+        """DC power of 1 kW at that orientation at each tick's middle [W]."""
+        array = self.array.model_copy(update={"tilt_deg": float(tilt), "azimuth_deg": float(azimuth) % 360.0})
+        return np.concatenate([array.dc_power_w(block) for block in self.blocks])[: self.n]
+
+    def clear_ghi(self) -> np.ndarray:
+        """Clear-sky GHI at each tick [W/m2] (0 with the sun down)."""
+        return np.concatenate([block.values["clear_sky"].ghi for block in self.blocks])[: self.n]
+
+
+def start_of(history: History) -> tuple[dt.date, int]:
+    """The local date of the first sample and its midnight [s since 1970 UTC]."""
+    zone = ZoneInfo(history.timezone)
+    day = dt.datetime.fromtimestamp(history.start_s, zone).date()
+    return day, int(dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
+
+
+def pv_model(location: dict[str, Any], start: dt.date, days: int, dt_s: int = BIN_S,
+             weather: Path | None = None) -> PvModel:
+    """homesim's PV model of a 1 kW lossless array over ``days`` from ``start`` (see
+    :class:`PvModel`): under the clear sky, or under ``weather`` (a TMY3/TMY2/EPW file)."""
+    sky = ({"id": "weather", "kind": "weather", "model": "file", "file": str(weather)} if weather is not None
+           else {"id": "weather", "kind": "weather", "mean_cloud_cover": 0.0})
+    data = {"name": "pv fit", "location": location, "start": start.isoformat(),
+            "devices": [{"id": "sun", "kind": "sun"}, sky,
+                        {"id": "pv", "kind": "pv_array", "rated_power_w": 1000.0, "dc_loss_fraction": 0.0},
+                        {"id": "grid", "kind": "grid"}]}
+    home = home_from_dict(data)
+    compiled = CompiledHome(home, dt_s, start)
+    total = int(days * 86_400 // dt_s)
+    blocks = []
+    for index in range(block_count(total)):
+        block = compiled.block(index)
+        compiled.fill_environment(block)
+        blocks.append(block)
+    array: PvConfig = home.pv_arrays[0]
+    model = PvModel(compiled.start_unix_s, dt_s, total, blocks, array)
+    return model
+
+
+def binned(history: History, t0: int, dt_s: int, n: int, series: np.ndarray) -> np.ndarray:
+    """Mean of ``series`` (on the history's grid) over each of ``n`` ticks of ``dt_s`` from
+    ``t0`` [same unit]; NaN where less than half the tick has data."""
+    index = (history.unix_s - t0) // dt_s
+    inside = (index >= 0) & (index < n) & np.isfinite(series)
+    sums = np.bincount(index[inside], weights=series[inside], minlength=n)[:n]
+    counts = np.bincount(index[inside], minlength=n)[:n]
+    per_bin = max(1, dt_s // history.step_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = sums / counts
+    out[counts * 2 < per_bin] = np.nan
+    return out
+
+
+def curtailment_suspect(history: History) -> np.ndarray:
+    """Samples where the PV measured may be less than the PV available: the battery full (or
+    charging at its most) with nothing exported, or export at its limit."""
+    values = history.values
+    soc = values.get("soc")
+    battery = values.get("battery_w")
+    export = values.get("grid_export_w")
+    suspect = np.zeros(history.size, dtype=bool)
+    exporting = np.zeros(history.size, dtype=bool) if export is None else np.nan_to_num(export) > 20.0
+    if soc is not None and np.isfinite(soc).any():
+        top = np.nanpercentile(soc, 99.5)
+        suspect |= (np.nan_to_num(soc) >= top - 0.02) & ~exporting
+    if battery is not None and np.isfinite(battery).any():
+        charging = -np.nan_to_num(battery)
+        most = np.nanpercentile(charging, 99.9)
+        if most > 100.0:
+            suspect |= (charging >= 0.95 * most) & ~exporting
+    if export is not None and np.isfinite(export).any() and exporting.any():
+        most = np.nanpercentile(export, 99.9)
+        suspect |= np.nan_to_num(export) >= 0.97 * most
+    return suspect
+
+
+def check_sun(measured: np.ndarray, clear_ghi: np.ndarray, t0: int, dt_s: int, location: dict[str, Any],
+              timezone: str) -> dict[str, float]:
+    """Refuse (:class:`HistoryError`) PV data whose sun is not this location's: more than 10 %
+    of the PV energy with the sun down, or the PV's time-of-day centroid more than 2.5 h
+    from the clear sky's. Returns the two centroids [h, local standard time of the first day]."""
+    valid = np.isfinite(measured)
+    pv = np.where(valid, measured, 0.0)
+    total = pv.sum()
+    if total <= 0.0:
+        raise HistoryError("the PV column has no energy in it: nothing to fit a PV system to")
+    night = pv[clear_ghi <= 0.0].sum() / total
+    per_day = 86_400 // dt_s
+    slot = np.arange(measured.size) % per_day
+    profile = np.bincount(slot, weights=pv, minlength=per_day)
+    sun = np.bincount(slot, weights=np.where(valid, clear_ghi, 0.0), minlength=per_day)
+    angle = 2.0 * np.pi * (np.arange(per_day) + 0.5) / per_day
+
+    def centroid(weights: np.ndarray) -> float:
+        return float(np.angle(np.sum(weights * np.exp(1j * angle))) % (2 * np.pi) / (2 * np.pi) * 24.0)
+
+    measured_peak, sun_peak = centroid(profile), centroid(sun)
+    shift = (measured_peak - sun_peak + 12.0) % 24.0 - 12.0
+    if night > 0.10 or abs(shift) > 2.5:
+        lon = location["longitude"] - 15.0 * shift
+        lon = (lon + 180.0) % 360.0 - 180.0
+
+        def hhmm(hours: float) -> str:
+            minutes = int(round(hours * 60)) % 1440
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+        raise HistoryError(
+            f"the PV data's sun is not the sun at latitude {location['latitude']}, longitude {location['longitude']} "
+            f"({timezone}): the PV peaks at {hhmm(measured_peak)} local time on average, the sun there at "
+            f"{hhmm(sun_peak)} ({shift:+.1f} h), and {100 * night:.0f} % of the PV energy comes with the sun down. "
+            f"The time zone (or the timestamps' zone) or the longitude looks wrong: a longitude near {lon:.0f} or a "
+            f"time zone {-shift:+.0f} h from this one would fit the data")
+    return {"measured_peak_h": measured_peak, "sun_peak_h": sun_peak, "night_share": float(night)}
+
+
+def envelopes(measured: np.ndarray, dt_s: int) -> np.ndarray:
+    """Indexes of the envelope ticks: for each window of :data:`WINDOW_DAYS` days and each tick
+    of the day, the tick of the window's highest measured power (-1 where none is valid)."""
+    per_day = 86_400 // dt_s
+    days = measured.size // per_day
+    if days == 0:
+        return np.zeros(0, dtype=np.int64)
+    table = measured[: days * per_day].reshape(days, per_day)
+    windows = max(1, int(round(days / WINDOW_DAYS)))
+    edges = np.linspace(0, days, windows + 1).astype(int)
+    picks = []
+    for first, last in zip(edges[:-1], edges[1:]):
+        part = table[first:last]
+        filled = np.where(np.isfinite(part), part, -1.0)
+        best = np.argmax(filled, axis=0)
+        ok = filled[best, np.arange(per_day)] > 0.0
+        index = (first + best) * per_day + np.arange(per_day)
+        picks.append(np.where(ok, index, -1))
+    out = np.concatenate(picks)
+    return out[out >= 0]
+
+
+def _score(measured_env: np.ndarray, model_env: np.ndarray) -> tuple[float, float]:
+    """Scale (median ratio) and spread (median absolute relative deviation) of envelope
+    points whose model is at least 15 % of its peak."""
+    strong = model_env >= 0.15 * max(model_env.max(), 1e-9)
+    if strong.sum() < 8:
+        return float("nan"), float("inf")
+    ratio = measured_env[strong] / model_env[strong]
+    k = float(np.median(ratio))
+    return k, float(np.median(np.abs(ratio / k - 1.0)))
+
+
+def fit_orientation(model: PvModel, measured: np.ndarray, tilt: float | None, azimuth: float | None,
+                    southern: bool) -> dict[str, float]:
+    """Tilt and azimuth (those not given) whose clear-sky model best matches the clear-day
+    envelopes (grid search: 10 and 30 degree steps, then 2 and 5 degrees around the best).
+    Returns tilt, azimuth [degrees], the envelope scale ``k`` [W/kW] and the spread [-]."""
+    picks = envelopes(measured, model.dt_s)
+    if picks.size < 8:
+        raise HistoryError("too little PV data to see the sun's path in it (less than a day of daylight)")
+    env = measured[picks]
+    cache: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def score(t: float, a: float) -> tuple[float, float]:
+        key = (round(t, 3), round(a % 360.0, 3))
+        if key not in cache:
+            cache[key] = _score(env, model.power(t, a)[picks])
+        return cache[key]
+
+    tilts = [tilt] if tilt is not None else list(np.arange(0.0, 70.1, 10.0))
+    azimuths = [azimuth] if azimuth is not None else list(np.arange(0.0, 360.0, 30.0))
+    best = min(((t, a) for t in tilts for a in azimuths), key=lambda ta: score(*ta)[1])
+    for t_step, a_step, reach in ((2.0, 5.0, 2), (1.0, 2.0, 2)):
+        t_options = [best[0]] if tilt is not None else [min(90.0, max(0.0, best[0] + t_step * i))
+                                                         for i in range(-3 * reach, 3 * reach + 1)]
+        a_options = [best[1]] if azimuth is not None else [best[1] + a_step * i for i in range(-3 * reach, 3 * reach + 1)]
+        best = min(((t, a) for t in t_options for a in a_options), key=lambda ta: score(*ta)[1])
+    k, spread = score(*best)
+    t, a = best
+    if t < 0.5:
+        a = 0.0 if southern else 180.0  # flat: the azimuth means nothing
+    return {"tilt_deg": float(round(t, 1)), "azimuth_deg": float(round(a % 360.0, 1)), "k_w_per_kw": k,
+            "spread": spread, "envelope_points": int(picks.size)}
+
+
+def scale_from_weather(model_w: np.ndarray, measured: np.ndarray) -> tuple[float, float]:
+    """``k`` [W/kW] as the ratio of measured to modelled energy over the ticks both have, and
+    the relative RMS error of ``k * model`` per tick against the mean measured power."""
+    both = np.isfinite(measured) & (model_w > 0.0)
+    if both.sum() < 8 or model_w[both].sum() <= 0.0:
+        raise HistoryError("no daylight tick with both PV data and the weather file's sun to fit the PV's scale")
+    k = float(measured[both].sum() / model_w[both].sum())
+    error = float(np.sqrt(np.mean((measured[both] - k * model_w[both]) ** 2)) / max(measured[both].mean(), 1e-9))
+    return k, error
