@@ -1,4 +1,5 @@
-"""The ``homesim`` command: ``simulate``, ``compare``, ``validate`` (:mod:`.simulation`); ``plan``,
+"""The ``homesim`` command: ``simulate``, ``compare``, ``validate`` (:mod:`.simulation`); ``import``
+(:mod:`.history`: a measured history in, a calibrated home out); ``plan``,
 ``optimize``, ``sweep-worker``, ``sweep-results`` (:mod:`.planning`); ``up``, ``ledger``, ``report``
 (:mod:`.live`); ``specs``, ``credentials`` (:mod:`.tools`). Their shared option types and helpers
 are :mod:`.options`. Each command module imports what it runs inside its functions, so that
@@ -16,14 +17,14 @@ import argparse
 import os
 import sys
 
-from homesim.cli import live, planning, simulation, tools
+from homesim.cli import history, live, planning, simulation, tools
 from homesim.cli.options import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INCOMPLETE, Parser
 from homesim.errors import BadInput
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INCOMPLETE", "build_parser", "main"]
 
 #: The command groups, in the order ``homesim --help`` lists their commands.
-GROUPS = (simulation, planning, live, tools)
+GROUPS = (simulation, history, planning, live, tools)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -199,6 +199,15 @@ class Report:
         return markdown(self.to_dict(), plots or {})
 
 
+def period(history: History) -> tuple[dt.date, float]:
+    """The local day a history starts on and the days from its midnight to the history's end:
+    the horizon of a simulation covering it [day]."""
+    zone = ZoneInfo(history.timezone)
+    first = dt.datetime.fromtimestamp(history.start_s, zone).date()
+    midnight = dt.datetime(first.year, first.month, first.day, tzinfo=zone).timestamp()
+    return first, (history.start_s + history.size * history.step_s - midnight) / 86_400
+
+
 def _iso(unix_s: int, timezone: str) -> str:
     return dt.datetime.fromtimestamp(int(unix_s), ZoneInfo(timezone)).isoformat()
 

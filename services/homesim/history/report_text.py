@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from homesim.history.series import UNITS
 
 #: What each quantity is called in the report, and the unit its hourly and daily errors are in.
 LABELS = {"pv_w": ("PV", "W"), "load_w": ("load", "W"), "grid_import_w": ("grid import", "W"),
           "grid_export_w": ("grid export", "W"), "battery_w": ("battery power (+ discharging)", "W"),
           "soc": ("battery SoC", "% points")}
+SHORT = {"pv_w": "PV", "load_w": "load", "grid_import_w": "import", "grid_export_w": "export", "battery_w": "battery",
+         "soc": "SoC"}
 ENERGY_LABELS = {"pv": "PV", "load": "load", "grid_import": "grid import", "grid_export": "grid export",
                  "battery_discharge": "battery discharge", "battery_charge": "battery charge"}
 #: How the three days to plot are chosen (said in the report).
@@ -107,3 +113,123 @@ def markdown(report: dict[str, Any], plots: dict[str, str], title: str = "Calibr
     if report.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {note}" for note in report["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def _value(value: Any) -> str:
+    """A fitted value as a person reads it: numbers to 4 significant digits, lists and mappings
+    inline."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}" if isinstance(value, float) else f"{value}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "none"
+        if len(value) > 6:
+            return f"{len(value)} values (in calibration.json)"
+        return "; ".join(_value(v) for v in value)
+    return str(value)
+
+
+def quality_markdown(quality: dict[str, Any], history: Any) -> str:
+    """The data-quality report (``quality.md``): files read, the grid, coverage, every problem
+    found and what was done about it, notes. ``quality``: ``Quality.to_dict()``."""
+    lines = ["# Data quality", "",
+             "What was read, and everything done to the data on its way to the regular grid: nothing is "
+             "changed silently.", "", "## Files", "", "| file | layout | rows | first | last |", "|---|---|---:|---|---|"]
+    for f in quality["files"]:
+        lines.append(f"| `{f['path']}` | {f['layout']} | {f['rows']:,} | {f['first']} | {f['last']} |")
+    lines += ["", "## The grid", "",
+              f"{history.size:,} intervals of {history.step_s} s from {_local(history.start_s, history.timezone)} "
+              f"to {_local(history.start_s + history.size * history.step_s, history.timezone)} ({history.timezone}).",
+              "", "| quantity | unit | share of the grid with data |", "|---|---|---:|"]
+    for q, share in quality["coverage"].items():
+        lines.append(f"| {LABELS.get(q, (q,))[0]} (`{q}`) | {UNITS.get(q, '')} | {100 * share:.1f} % |")
+    lines += ["", "## Problems found and what was done", ""]
+    if quality["problems"]:
+        lines += ["| kind | quantity | count | what was done | first seen |", "|---|---|---:|---|---|"]
+        for p in quality["problems"]:
+            seen = "<br>".join(str(e).replace("|", "\\|") for e in p["examples"][:3])
+            lines.append(f"| {p['kind']} | {p['quantity'] or '–'} | {p['count']:,} | "
+                         f"{p['detail'].replace('|', chr(92) + '|')} | {seen} |")
+    else:
+        lines.append("None: no gap, duplicate, reset, spike or unit mistake.")
+    if quality["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in quality["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def _local(unix_s: int, timezone: str) -> str:
+    return dt.datetime.fromtimestamp(int(unix_s), ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _fitted(entry: Any) -> str:
+    """A fitted parameter (``{"value", "unit", ...}``, or a bare value) as value and unit."""
+    if isinstance(entry, dict) and "value" in entry:
+        unit = entry.get("unit") or ""
+        value = entry["value"]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or unit == "0..1":
+            return _value(value)
+        return f"{_value(value)} {unit}".strip()
+    return _value(entry)
+
+
+def _cell(text: Any) -> str:
+    return str(text if text is not None else "–").replace("|", "\\|").replace("\n", " ")
+
+
+def calibration_markdown(fitted: dict[str, Any], notes: list[str], report: dict[str, Any],
+                         plots: dict[str, str]) -> str:
+    """``calibration.md``: what was fitted (value, unit, method, uncertainty), the calibration's
+    notes, then the report."""
+    lines = ["# Calibration", "", "What the history says of the home (written into `home.yaml`):", "",
+             "| parameter | value | method | uncertainty |", "|---|---|---|---|"]
+    for key, entry in fitted.items():
+        method = entry.get("method") if isinstance(entry, dict) else None
+        spread = entry.get("uncertainty") if isinstance(entry, dict) else None
+        lines.append(f"| {key} | {_cell(_fitted(entry))} | {_cell(method)} | "
+                     f"{_cell(_value(spread) if spread is not None else None)} |")
+    if notes:
+        lines += ["", "Notes of the calibration:", ""] + [f"- {n}" for n in notes]
+    lines.append("")
+    return "\n".join(lines) + "\n" + markdown(report, plots, title="How closely the calibrated home reproduces "
+                                                                  "the history").replace("\n# ", "\n## ", 1)
+
+
+def import_summary(quality: dict[str, Any], history: Any, fitted: dict[str, Any],
+                   report: dict[str, Any]) -> list[str]:
+    """What ``homesim import`` prints: the data read, what was fitted (its numbers and words;
+    tables and curves are in calibration.md), how close the replay is."""
+    rows = sum(f["rows"] for f in quality["files"])
+    lines = [f"read {len(quality['files'])} file(s), {rows:,} rows: {_local(history.start_s, history.timezone)} to "
+             f"{_local(history.start_s + history.size * history.step_s, history.timezone)} ({history.timezone}), "
+             f"{history.step_s} s grid",
+             "  data: " + ", ".join(f"{SHORT[q]} {100 * s:.0f} %" for q, s in quality["coverage"].items()
+                                    if q in SHORT and s > 0)]
+    kinds: dict[str, int] = {}
+    for p in quality["problems"]:
+        kinds[p["kind"]] = kinds.get(p["kind"], 0) + p["count"]
+    lines.append("  found and handled: " + (", ".join(f"{k} {n:,}" for k, n in kinds.items()) or "nothing")
+                 + " (quality.md)")
+    lines += ["", "calibrated (calibration.md says how):"] + [
+        f"  {k:<32} {_fitted(v)}" for k, v in fitted.items()
+        if not isinstance(v, dict) or isinstance(v.get("value"), (int, float, str))]
+    totals: dict[str, list[float]] = {}
+    for m in report["months"]:
+        for name, e in m["energy_kwh"].items():
+            t = totals.setdefault(name, [0.0, 0.0])
+            t[0] += e["measured"]
+            t[1] += e["simulated"]
+    lines += ["", "the calibrated home over the measured period (calibration.md):",
+              f"  {'':<18} {'measured':>10} {'simulated':>10} {'error':>8}"]
+    for name, (a, b) in totals.items():
+        share = f"{100 * (b - a) / a:+.1f} %" if abs(a) > 1e-9 else "–"
+        lines.append(f"  {ENERGY_LABELS[name]:<18} {a:7,.1f} kWh {b:6,.1f} kWh {share:>8}")
+    errors = report["errors"]
+    lines.append("  hourly MAE: " + ", ".join(f"{SHORT[q]} {_n(e['hourly']['mae'], 0)} "
+                                             f"{'points' if q == 'soc' else 'W'}" for q, e in errors.items()))
+    chosen = report["chosen"]
+    lines.append(f"  days plotted: typical {chosen['typical']}, best {chosen['best']}, worst {chosen['worst']}")
+    return lines
