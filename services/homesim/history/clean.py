@@ -22,8 +22,9 @@ from homesim.history.series import Problem, Quality
 
 #: Default physical bound of a home's power [W] (a mapping's max_w overrides it).
 MAX_W = 100_000.0
-#: A state (HA history) holds at most this long before it counts as a gap [s].
-STATE_HOLD_S = 48 * 3600.0
+#: A state (HA history) holds at most this long before it counts as a gap [s]: HA writes a row
+#: only when a value changes (an export that stays 0 for days), and its gaps are unavailable rows.
+STATE_HOLD_S = 7 * 86400.0
 EXAMPLES = 5
 
 
@@ -192,10 +193,42 @@ def _unit_blocks(raw: Raw, v: np.ndarray, quality: Quality) -> None:
             for a, b in zip(starts[mask], ends[mask]):
                 v[a:b] *= factor
                 count += b - a
+            count += _switch_edges(v, starts, ends, mask, factor)
             first = int(starts[mask][0])
             report(quality, "unit", raw.source.target, count,
                    f"{int(mask.sum())} day(s) of {raw.source.name!r} {words} the other days (a unit switched "
                    f"mid-file): scaled by {factor:g}", [f"{raw.file} row {int(raw.rows[first])} onwards"])
+
+
+def _switch_edges(v: np.ndarray, starts: np.ndarray, ends: np.ndarray, mask: np.ndarray, factor: float) -> int:
+    """Scale the part of the day before (after) a run of scaled days that is on the scaled side
+    of a switch: the step of about ``factor`` between two non-zero neighbours. Returns how many
+    samples were scaled."""
+    count = 0
+    edge = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    for first, last in zip(np.flatnonzero(edge == 1), np.flatnonzero(edge == -1) - 1):
+        for day, into in ((first - 1, True), (last + 1, False)):
+            if day < 0 or day >= len(starts) or mask[day]:
+                continue
+            a, b = int(starts[day]), int(ends[day])
+            idx = a + np.flatnonzero(np.abs(v[a:b]) > 1e-6)
+            if len(idx) < 2:
+                continue
+            ratio = np.log10(np.abs(v[idx[1:]]) / np.abs(v[idx[:-1]]))
+            # into the scaled run: the values drop by the factor; out of it, they rise by it
+            want = -np.log10(factor) if into else np.log10(factor)
+            hits = np.flatnonzero(np.abs(ratio - want) < 0.7)
+            if not len(hits):
+                continue
+            if into:
+                j = int(idx[hits[-1] + 1])
+                v[j:b] *= factor
+                count += b - j
+            else:
+                j = int(idx[hits[0] + 1])
+                v[a:j] *= factor
+                count += j - a
+    return count
 
 
 def _counter(raw: Raw, quality: Quality) -> np.ndarray:
@@ -221,6 +254,12 @@ def _counter(raw: Raw, quality: Quality) -> np.ndarray:
 def to_grid(c: Clean, start_s: int, step_s: int, n: int, end_s: float) -> np.ndarray:
     """A cleaned series on the grid ``start_s + step_s*i``, ``i < n`` (NaN where uncovered)."""
     edges = start_s + step_s * np.arange(n + 1, dtype=float)
+    if c.kind == "energy" and c.hold == "state" and len(c.times):
+        # a state counter holds its value until it changes (an unavailable row: unknown)
+        k = np.searchsorted(c.times, edges, side="right") - 1
+        kc = np.maximum(k, 0)
+        at = np.where((k >= 0) & (edges - c.times[kc] <= c.limit_s), c.values[kc], np.nan)
+        return np.diff(at) / step_s
     keep = np.isfinite(c.values)
     t, v = c.times[keep], c.values[keep]
     if len(t) == 0:
@@ -228,6 +267,8 @@ def to_grid(c: Clean, start_s: int, step_s: int, n: int, end_s: float) -> np.nda
     if c.kind == "energy":   # a sample's reading is the counter at its interval's end
         return _counter_grid(t + (c.span_s if c.hold == "sample" else 0.0), v, edges, c.limit_s, step_s)
     if c.kind == "soc":
+        if c.hold == "state":   # a state holds until the next row (an unavailable one: unknown)
+            t, v = c.times, c.values
         shift = c.span_s if c.hold == "sample" else 0.0
         k = np.searchsorted(t + shift, edges[1:], side="right") - 1
         ok = (k >= 0) & (edges[1:] - (t[np.maximum(k, 0)] + shift) <= c.limit_s)

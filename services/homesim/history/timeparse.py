@@ -31,15 +31,19 @@ class Parsed:
 
 
 def parse_times(values: pd.Series, timezone: str, *, where: str, column: str, time_format: str | None = None,
-                first_row: int = 2) -> Parsed:
+                first_row: int = 2, groups: np.ndarray | None = None) -> Parsed:
     """Parse a column of times. ``first_row`` is the file's row number of ``values.iloc[0]``
-    (for errors). Raises :class:`HistoryError` when most of the column isn't a time."""
+    (for errors); ``groups`` (an integer per row, e.g. the entity) keeps each group's repeated
+    autumn hour apart. Raises :class:`HistoryError` when most of the column isn't a time."""
     if pd.api.types.is_numeric_dtype(values):
         return _numbers(values.to_numpy(dtype=float))
-    text = values.astype("string").str.strip()
-    numeric = pd.to_numeric(text, errors="coerce")
-    if numeric.notna().mean() > 0.9:
-        return _numbers(numeric.to_numpy(dtype=float))
+    if pd.api.types.is_datetime64_any_dtype(values):   # the CSV engine read them already
+        return _datetimes(values, timezone, groups)
+    text = values.astype("string")
+    sample = text.dropna().head(200)
+    if len(sample) and pd.to_numeric(sample, errors="coerce").notna().mean() > 0.9:
+        return _numbers(pd.to_numeric(text, errors="coerce").to_numpy(dtype=float))
+    text = text.str.strip()
     try:
         stamps = pd.to_datetime(text, format=time_format or "ISO8601", errors="coerce", utc=False)
     except (ValueError, TypeError):
@@ -63,7 +67,19 @@ def parse_times(values: pd.Series, timezone: str, *, where: str, column: str, ti
         ok = stamps.notna().to_numpy()
     else:
         parsed.naive = True
-        ns, ok = _localize(stamps, timezone, parsed)
+        ns, ok = _localize(stamps, timezone, parsed, groups)
+    parsed.unix_s[ok] = ns[ok] / 1e9
+    return parsed
+
+
+def _datetimes(values: pd.Series, timezone: str, groups: np.ndarray | None) -> Parsed:
+    parsed = Parsed(np.full(len(values), np.nan))
+    if values.dt.tz is not None:
+        ns = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
+        ok = values.notna().to_numpy()
+    else:
+        parsed.naive = True
+        ns, ok = _localize(values, timezone, parsed, groups)
     parsed.unix_s[ok] = ns[ok] / 1e9
     return parsed
 
@@ -74,7 +90,8 @@ def _numbers(x: np.ndarray) -> Parsed:
     return Parsed(np.where(finite, x * scale, np.nan))
 
 
-def _localize(stamps: pd.Series, timezone: str, parsed: Parsed) -> tuple[np.ndarray, np.ndarray]:
+def _localize(stamps: pd.Series, timezone: str, parsed: Parsed,
+              groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Naive local times -> ns since 1970 UTC, the DST hours decided and counted."""
     ok = stamps.notna().to_numpy()
     local = stamps.to_numpy("datetime64[ns]")
@@ -95,7 +112,7 @@ def _localize(stamps: pd.Series, timezone: str, parsed: Parsed) -> tuple[np.ndar
         idx = np.flatnonzero(ambiguous)
         lt = local[idx].astype("int64")
         # a run of the repeated hour per day; the second pass starts where the local time jumps back
-        day = lt // (86_400 * 10**9)
+        day = lt // (86_400 * 10**9) + (0 if groups is None else groups[idx].astype(np.int64) * 10**6)
         back = np.zeros(len(idx), bool)
         back[1:] = (lt[1:] < lt[:-1]) & (day[1:] == day[:-1])
         group_start = np.ones(len(idx), bool)
