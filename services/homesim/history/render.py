@@ -329,6 +329,38 @@ def write_ha_history(history: History, path: Path, *, mapping_path: Path | None 
     return Rendered(Path(path), mapping, mapping_path, record)
 
 
+def write_ha_statistics(history: History, path: Path, *, mapping_path: Path | None = None,
+                        counters: bool = False) -> Rendered:
+    """Home Assistant long-term statistics as the ``import_statistics`` integration writes them
+    (tab-separated, ``start`` as ``%d.%m.%Y %H:%M`` local): hourly ``min,max,mean`` of each power
+    and SoC, or with ``counters`` hourly ``state,sum`` energy counters [kWh] of the powers."""
+    per_hour = 3600 // history.step_s
+    hours = history.size // per_hour
+    start = history.unix_s[: hours * per_hour: per_hour]
+    stamps = _stamps(start, history.timezone, "naive")
+    text = pd.to_datetime(pd.Series(stamps)).dt.strftime("%d.%m.%Y %H:%M")
+    frames, quantities = [], {}
+    for q in _present(history):
+        x = history.values[NAMES[q][0]][: hours * per_hour].reshape(hours, per_hour)
+        sid = NAMES[q][2]
+        if counters and q not in ("soc", "battery"):
+            kwh = np.cumsum(x.mean(axis=1)) / 1000.0
+            frames.append(pd.DataFrame({"statistic_id": sid.replace("_power", "_energy"), "unit": "kWh",
+                                        "start": text, "state": np.round(kwh, 6), "sum": np.round(kwh, 6)}))
+            quantities[q] = {"entity": sid.replace("_power", "_energy"), "kind": "energy"}
+        else:
+            scale = 100.0 if q == "soc" else 1.0
+            frames.append(pd.DataFrame({"statistic_id": sid, "unit": "%" if q == "soc" else "W", "start": text,
+                                        "min": np.round(x.min(axis=1) * scale, 4),
+                                        "max": np.round(x.max(axis=1) * scale, 4),
+                                        "mean": np.round(x.mean(axis=1) * scale, 4)}))
+            quantities[q] = {"entity": sid}
+    pd.concat(frames, ignore_index=True).to_csv(path, sep="\t", index=False)
+    mapping = {"layout": "ha_statistics", "quantities": quantities}
+    _write_mapping(mapping, mapping_path)
+    return Rendered(Path(path), mapping, mapping_path, {"step_s": 3600})
+
+
 def write_vrm(history: History, path: Path, *, corruptions: Corruptions | None = None) -> Rendered:
     """Victron VRM API stats JSON: ``records`` of ``[ms, mean, min, max]`` per attribute code
     (``Pdc`` PV, ``a1`` consumption, ``g1`` grid import positive, ``bp`` battery charge

@@ -1,0 +1,179 @@
+"""A known history written as each layout and read back: the readers recover it (issue 26)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from homesim.history.readers import detect_layout, guess_mapping, read_history
+from homesim.history.render import (toy_history, write_ha_history, write_ha_statistics, write_vrm,
+                                    write_wide)
+from homesim.history.series import QUANTITIES, History
+
+
+@pytest.fixture(scope="module")
+def truth() -> History:
+    return toy_history(3, seed=1)
+
+
+def worst(read: History, truth: History) -> dict[str, float]:
+    """Each quantity's largest difference where both are known, after checking the grid."""
+    assert read.start_s == truth.start_s and read.step_s == truth.step_s and read.size == truth.size
+    out = {}
+    for q in QUANTITIES:
+        both = np.isfinite(read.values[q]) & np.isfinite(truth.values[q])
+        out[q] = float(np.max(np.abs(read.values[q][both] - truth.values[q][both]))) if both.any() else np.inf
+    return out
+
+
+def test_a_wide_csv_in_w_and_percent_reads_back_exactly(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv", mapping_path=tmp_path / "h.yaml")
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    errors = worst(read, truth)
+    assert max(errors[q] for q in QUANTITIES if q != "soc") < 1e-3
+    assert errors["soc"] < 1e-6
+    assert read.quality.coverage == {q: 1.0 for q in QUANTITIES}
+    assert read.quality.problems == []
+    assert read.quality.files[0]["rows"] == truth.size and read.quality.files[0]["layout"] == "wide_csv"
+
+
+def test_wide_energy_counters_in_kwh_give_the_mean_power_of_each_interval(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv", mapping_path=tmp_path / "h.yaml", energy=("grid_import", "grid_export"))
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    errors = worst(read, truth)
+    assert errors["grid_import_w"] < 0.1 and errors["grid_export_w"] < 0.1   # 1e-6 kWh a minute is 0.06 W
+    # the first interval has no counter reading at its start: unknown, and said so
+    assert np.isnan(read.values["grid_import_w"][0]) and np.isfinite(read.values["grid_import_w"][1:]).all()
+    assert any(p.kind == "short_gap" and p.quantity == "grid_import_w" for p in read.quality.problems)
+
+
+def test_a_home_assistant_history_of_state_changes_reads_back_exactly(tmp_path, truth):
+    out = write_ha_history(truth, tmp_path / "ha.csv", mapping_path=tmp_path / "ha.yaml")
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    errors = worst(read, truth)
+    assert max(errors.values()) < 1e-3
+    assert read.quality.files[0]["layout"] == "ha_history"
+
+
+def test_ha_kw_sensors_counters_and_a_charge_positive_battery_read_as_w_and_discharge_positive(tmp_path, truth):
+    out = write_ha_history(truth, tmp_path / "ha.csv", mapping_path=tmp_path / "ha.yaml", kw=("pv", "load"),
+                           energy=("grid_import", "grid_export"), battery_charge_positive=True)
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    errors = worst(read, truth)
+    assert errors["pv_w"] < 1e-2 and errors["load_w"] < 1e-2 and errors["battery_w"] < 1e-3
+    assert errors["grid_import_w"] < 0.1 and errors["grid_export_w"] < 0.1
+    signs = [p for p in read.quality.problems if p.kind == "sign"]
+    assert [p.quantity for p in signs] == ["battery_w"]
+
+
+def test_one_signed_grid_power_is_split_into_import_and_export(tmp_path, truth):
+    out = write_ha_history(truth, tmp_path / "ha.csv", mapping_path=tmp_path / "ha.yaml", signed_grid=True)
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    errors = worst(read, truth)
+    assert errors["grid_import_w"] < 1e-2 and errors["grid_export_w"] < 1e-2
+    assert any("split from one signed grid power" in note for note in read.quality.notes)
+
+
+def test_a_victron_vrm_stats_file_reads_with_its_default_codes(tmp_path, truth):
+    out = write_vrm(truth, tmp_path / "vrm.json")
+    assert detect_layout(out.path) == "vrm_stats"
+    read = read_history([out.path], timezone=truth.timezone)
+    errors = worst(read, truth)
+    assert max(errors[q] for q in QUANTITIES if q != "soc") < 1e-3 and errors["soc"] < 1e-6
+    assert any("VRM attribute codes mapped by default" in note for note in read.quality.notes)
+
+
+def test_ha_statistics_hourly_means_read_at_one_hour_steps(tmp_path, truth):
+    out = write_ha_statistics(truth, tmp_path / "st.tsv", mapping_path=tmp_path / "st.yaml")
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path, step_s=3600)
+    assert read.step_s == 3600 and read.size == truth.size // 60
+    hourly = truth.values["load_w"].reshape(-1, 60).mean(axis=1)
+    assert np.max(np.abs(read.values["load_w"] - hourly)) < 1e-3
+    assert read.quality.files[0]["layout"] == "ha_statistics"
+
+
+def test_ha_statistics_counters_give_each_hours_mean_power(tmp_path, truth):
+    out = write_ha_statistics(truth, tmp_path / "st.tsv", mapping_path=tmp_path / "st.yaml", counters=True)
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path, step_s=3600)
+    hourly = truth.values["pv_w"].reshape(-1, 60).mean(axis=1)
+    both = np.isfinite(read.values["pv_w"])
+    assert both.mean() > 0.95
+    assert np.max(np.abs(read.values["pv_w"][both] - hourly[both])) < 0.01
+
+
+def test_several_files_of_one_home_are_read_onto_one_grid(tmp_path, truth):
+    first = History(truth.start_s, truth.step_s, truth.timezone, {q: v[:2880] for q, v in truth.values.items()})
+    second = History(truth.start_s + 2880 * 60, truth.step_s, truth.timezone,
+                     {q: v[2880:] for q, v in truth.values.items()})
+    a = write_wide(first, tmp_path / "a.csv", mapping_path=tmp_path / "m.yaml", energy=("grid_import",))
+    b = write_wide(second, tmp_path / "b.csv", energy=("grid_import",))
+    read = read_history([b.path, a.path], timezone=truth.timezone, mapping=a.mapping_path)
+    errors = worst(read, truth)
+    assert errors["load_w"] < 1e-3 and errors["grid_import_w"] < 0.1
+    assert [f["path"] for f in read.quality.files] == [str(b.path), str(a.path)]
+    # the second file's counter starts again from zero: continued, not a reset
+    assert np.isfinite(read.values["grid_import_w"][1:]).mean() > 0.999
+
+
+def test_guess_mapping_finds_quantities_units_and_kinds_from_the_header(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("Timestamp,pv_power_kw,Load (W),Grid import [kWh],Grid export [kWh],Battery SOC(%),notes\n"
+                    "2026-03-01T00:00:00+02:00,0,300,1.0,0.5,50,x\n")
+    guess = guess_mapping(path)
+    assert guess["layout"] == "wide_csv" and guess["time_column"] == "Timestamp"
+    assert guess["quantities"] == {
+        "pv": {"column": "pv_power_kw", "kind": "power", "unit": "kW"},
+        "load": {"column": "Load (W)", "kind": "power", "unit": "W"},
+        "grid_import": {"column": "Grid import [kWh]", "kind": "energy", "unit": "kWh"},
+        "grid_export": {"column": "Grid export [kWh]", "kind": "energy", "unit": "kWh"},
+        "soc": {"column": "Battery SOC(%)", "kind": "soc", "unit": "%"}}
+    assert guess["available"][-1] == "notes"
+
+
+def test_guess_mapping_of_a_home_assistant_export_names_entities(tmp_path, truth):
+    out = write_ha_history(truth, tmp_path / "ha.csv")
+    guess = guess_mapping(out.path)
+    assert guess["layout"] == "ha_history"
+    assert {q: v["entity"] for q, v in guess["quantities"].items()} == {
+        "pv": "sensor.pv_power", "load": "sensor.load_power", "grid_import": "sensor.grid_import_power",
+        "grid_export": "sensor.grid_export_power", "battery": "sensor.battery_power", "soc": "sensor.battery_soc"}
+
+
+def test_without_a_mapping_the_guess_is_used_and_said(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv")
+    read = read_history([out.path], timezone=truth.timezone)
+    assert max(worst(read, truth).values()) < 1e-3
+    assert any("no mapping given; guessed" in note for note in read.quality.notes)
+
+
+def test_a_mapping_may_be_json_or_a_dict(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv")
+    (tmp_path / "m.json").write_text(json.dumps(out.mapping))
+    for mapping in (tmp_path / "m.json", out.mapping):
+        read = read_history([out.path], timezone=truth.timezone, mapping=mapping)
+        assert worst(read, truth)["load_w"] < 1e-3
+
+
+def test_load_is_derived_from_the_balance_when_the_file_has_none(tmp_path, truth):
+    no_load = History(truth.start_s, truth.step_s, truth.timezone,
+                      {q: v for q, v in truth.values.items() if q != "load_w"})
+    out = write_wide(no_load, tmp_path / "h.csv", mapping_path=tmp_path / "h.yaml")
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    assert worst(read, truth)["load_w"] < 1e-2
+    derived = [p for p in read.quality.problems if p.kind == "derived"]
+    assert [p.quantity for p in derived] == ["load_w"] and "pv + import - export + battery" in derived[0].detail
+
+
+def test_timestamps_at_the_interval_end_are_read_as_such(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv")
+    text = (tmp_path / "h.csv").read_text().splitlines()
+    # the same values, each row stamped one step later: the end of its interval
+    shifted = write_wide(History(truth.start_s + 60, 60, truth.timezone, truth.values), tmp_path / "s.csv")
+    rows = [a.split(",", 1)[0] + "," + b.split(",", 1)[1] for a, b in
+            zip(shifted.path.read_text().splitlines()[1:], text[1:])]
+    (tmp_path / "end.csv").write_text(text[0] + "\n" + "\n".join(rows) + "\n")
+    mapping = dict(out.mapping, timestamps="end")
+    read = read_history([tmp_path / "end.csv"], timezone=truth.timezone, mapping=mapping)
+    assert max(worst(read, truth).values()) < 1e-3
