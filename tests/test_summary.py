@@ -52,7 +52,7 @@ def test_all_unmet_is_non_essential_shed_in_outages():
     demand = [[GEYSER, LIGHTS]] * 8
     served = [[GEYSER, LIGHTS] if on else [0, LIGHTS] for on in grid_on]
     s = build(grid_on, demand, served).summary()
-    assert s["summary_version"] == 3 and s["deadlines"] == {}
+    assert s["summary_version"] == 4 and s["deadlines"] == {}
     assert s["energy_kwh"]["unmet"] == pytest.approx(kwh(3 * GEYSER))
     assert s["shed_in_outages_kwh"] == pytest.approx(kwh(3 * GEYSER))
     assert s["shed_in_outages_hours"] == pytest.approx(0.75)

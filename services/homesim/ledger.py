@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from homesim.devices.base import BLOCK_TICKS, J_PER_KWH, Deadlines, LoadConfig
+from homesim.tariffs.bill import bill
+from homesim.tariffs.model import UtilityTariff
 
 if TYPE_CHECKING:
     from homesim.engine.compiled import CompiledHome
@@ -55,7 +58,8 @@ LEDGER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("curtailed_j", "J", "PV available but not used"),
     ("soc.<battery_id>", "0..1", "battery state of charge at the tick's end"),
     ("grid_on", "", "the grid was on"),
-    ("cost", "currency", "grid cost of the tick: import x tariff - export x export price"),
+    ("cost", "currency", "grid cost of the tick: import x the tick's energy rate - export x its export credit "
+     "(with blocks: the first block's rate; no fixed charges, blocks or netting: the summary's bill has them)"),
     ("missing", "", "devices absent from the tick, comma-separated (only in homesim ledger's export of a "
      "recorder database)"),
 )
@@ -65,7 +69,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str, str], ...] = (
 #: exactly the summary's keys.
 SUMMARY_KEYS: tuple[tuple[str, str, str], ...] = (
     ("summary_version", "", "version of these keys (2 added the split of unmet energy by cause, demand_kwh and "
-     "demand_served; 3 added deadlines; every key of version 1 keeps its meaning)"),
+     "demand_served; 3 added deadlines; 4 added bill; every key of version 1 keeps its meaning)"),
     ("home", "", "the home's name"),
     ("currency", "", "the home's currency, ISO 4217"),
     ("start", "ISO 8601", "the first tick's start, local time"),
@@ -80,7 +84,20 @@ SUMMARY_KEYS: tuple[tuple[str, str, str], ...] = (
     ("energy_kwh.loss", "kWh", "inverter conversion loss"),
     ("energy_kwh.unmet", "kWh", "not served, all loads, any cause"),
     ("energy_kwh.curtailed", "kWh", "PV available but not used"),
-    ("cost", "currency", "grid cost"),
+    ("cost", "currency", "grid cost: the sum of the ledger's cost, each tick's energy at its rate (see bill)"),
+    ("bill.metering", "", "the tariff's metering, gross or net (the bill.* keys are null for a home without a grid, "
+     "or a ledger written before issue 26)"),
+    ("bill.total", "currency", "the grid bill by the home's tariff (homesim.tariffs.bill): fixed + energy - "
+     "export_credit + minimum_topup over the billing months"),
+    ("bill.fixed", "currency", "fixed charges: per day for each date, per month for each month (a part month: "
+     "its share)"),
+    ("bill.energy", "currency", "energy charges, blocks applied to each month's import (net: the net import)"),
+    ("bill.export_credit", "currency", "feed-in credit for the export (net: the net export)"),
+    ("bill.minimum_topup", "currency", "what months under the tariff's minimum charge added"),
+    ("bill.import_kwh", "kWh", "grid import billed (every tick's import)"),
+    ("bill.export_kwh", "kWh", "grid export billed"),
+    ("bill.months", "", "each billing month: month (YYYY-MM), days, days_in_month, import_kwh, export_kwh, fixed, "
+     "energy, export_credit, minimum_topup, total and rates (each rate's part by name)"),
     ("deadlines", "", "per load whose activities have deadlines (EV charger sessions, pool pump days), by id: "
      "kind, activity (what one is called: session, day), activities (how many), wanted_kwh, delivered_kwh, "
      "short_kwh, short_activities (how many ended short) and rows "
@@ -166,6 +183,8 @@ class LedgerArrays:
             "pv_ids": [d.id for d in compiled.pv_arrays],
             "load_ids": [d.id for d in compiled.loads],
             "essential_ids": [d.id for d, e in zip(compiled.loads, compiled.essential) if e],
+            # the grid's tariff in its full form, for the summary's bill (issue 26)
+            "tariff": home.grid.utility_tariff().model_dump(mode="json") if home.grid is not None else None,
         }
 
     @classmethod
@@ -306,7 +325,7 @@ class Ledger:
     #: (``shed_in_outages_*``, ``essential_short_*``, ``non_essential_short_outside_outages_*``),
     #: ``demand_kwh`` and ``demand_served``; 3 added ``deadlines``; every key of version 1 keeps
     #: its meaning.
-    SUMMARY_VERSION = 3
+    SUMMARY_VERSION = 4
 
     def outage(self) -> np.ndarray:
         """Per tick: the home has a grid and it was off (an outage)."""
@@ -390,6 +409,7 @@ class Ledger:
                 "curtailed": kwh(t["curtailed_j"].sum()),
             },
             "cost": float(t["cost"].sum()),
+            "bill": self.bill(),
             "deadlines": self.extra.get("deadlines", {}),
             # 1 - grid import / load served: the share of the SERVED load not bought from the grid.
             "self_sufficiency": max(0.0, 1.0 - grid_import / served) if served > 0 else 1.0,
@@ -415,6 +435,17 @@ class Ledger:
             "engine_wall_s": self.engine_wall_s,
         }
 
+    def bill(self) -> dict[str, Any] | None:
+        """The grid bill of the run by the home's tariff (:func:`homesim.tariffs.bill.bill`), as
+        plain data; ``None`` without a grid or a tariff in the metadata."""
+        if not self.meta.get("grid_id") or not self.meta.get("tariff"):
+            return None
+        t = self.table
+        grid = t[f"e.{self.meta['grid_id']}"].to_numpy()
+        unix_s = np.round((t["time"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()).astype(np.int64)
+        return bill(_tariff(json.dumps(self.meta["tariff"], sort_keys=True)), unix_s, np.maximum(grid, 0),
+                    np.maximum(-grid, 0), self.meta["timezone"]).to_dict()
+
     def write(self, out_dir: str | Path, fmt: str = "parquet") -> Path:
         """Write ``ledger.<fmt>`` in ``out_dir`` (metadata in the parquet schema / ``ledger.meta.json``)."""
         if fmt not in LEDGER_FORMATS:
@@ -430,6 +461,12 @@ class Ledger:
             self.table.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
         (out / "ledger.meta.json").write_text(json.dumps(self.meta, indent=2) + "\n")
         return path
+
+
+@functools.lru_cache(maxsize=8)
+def _tariff(data: str) -> UtilityTariff:
+    """A ledger's tariff from its metadata (JSON), validated once (a report bills each day)."""
+    return UtilityTariff.model_validate_json(data)
 
 
 def read_ledger(path: str | Path) -> Ledger:

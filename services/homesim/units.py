@@ -68,6 +68,8 @@ UNITS: Final[dict[str, str]] = {
     "currency/kWp": "the home's currency per kilowatt peak",
     "currency/kW": "the home's currency per kilowatt",
     "currency/year": "the home's currency per year",
+    "currency/month": "the home's currency per billing month",
+    "currency/day": "the home's currency per day",
     "currency/h": "the home's currency per hour",
     # dimensionless, said so
     "0..1": "a fraction from 0 to 1 (dimensionless; people see it as %)",

@@ -1,8 +1,10 @@
 """Grid: the infinite source and sink that closes the balance while it is on.
 
 On/off from outage windows and from load-shedding (any of the formats in
-``homesim.loadshedding``); an import tariff (flat, or time-of-use periods in local time), an
-export price and optional export and import limits.
+``homesim.loadshedding``); a tariff: either the simple form, an import tariff (flat, or
+time-of-use periods in local time) and an export price, or the full form ``tariff``
+(:class:`homesim.tariffs.model.UtilityTariff`: fixed charges, seasons, blocks, metering); and
+optional export and import limits.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from homesim import loadshedding
 from homesim import messages
 from homesim.devices.base import WEEKDAYS, Block, DeviceConfig, FileCheck, Window, field_error
+from homesim.tariffs.bill import tick_prices
+from homesim.tariffs.model import TariffRate, UtilityTariff
 from homesim.units import quantity
 
 Price = Annotated[float, quantity("currency/kWh", ge=0.0, le=1000.0, description="the price of a kWh")]
@@ -167,6 +171,9 @@ class Config(DeviceConfig):
                                   description="what a kWh from the grid costs: a flat price and time-of-use periods")
     export_per_kwh: Annotated[Price, quantity("currency/kWh", title="Export price",
                                                               description="paid for a kWh sent to the grid")] = 0.0
+    tariff: UtilityTariff | None = Field(
+        default=None, title="Tariff", description="the full tariff (fixed charges, seasons, blocks, time-of-use, "
+        "export credit, net or gross metering), instead of import_tariff and export_per_kwh")
     export_limit_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = quantity("W",
         default=None, title="Export limit", description="most power the home may send to the grid; empty: no limit")
     max_import_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = quantity("W",
@@ -244,10 +251,42 @@ class Config(DeviceConfig):
                 "next_outage_start": iso(status.next_start_s), "next_outage_end": iso(status.next_end_s),
                 "next_outage_stage": status.next_stage}
 
+    @model_validator(mode="after")
+    def _one_tariff(self) -> "Config":
+        simple = {"import_tariff", "export_per_kwh"} & self.model_fields_set
+        if self.tariff is not None and simple:
+            raise field_error("tariff", "...", f"give tariff or {' and '.join(sorted(simple))}, not both: tariff "
+                              "holds the import rates and the export credit (export_per_kwh) itself")
+        return self
+
+    def utility_tariff(self) -> UtilityTariff:
+        """The tariff in its full form: ``tariff``, or the simple form written as one (each
+        time-of-use period a rate, then the flat price; gross metering, no fixed charges)."""
+        if self.tariff is not None:
+            return self.tariff
+        rates = [TariffRate(name=f"period {i + 1}", days=list(p.days), times=[f"{p.start}-{p.end}"],
+                      price_per_kwh=p.price_per_kwh)
+                 for i, p in enumerate(self.import_tariff.periods)]
+        if self.import_tariff.flat_per_kwh is not None:
+            rates.append(TariffRate(name="flat", price_per_kwh=self.import_tariff.flat_per_kwh))
+        return UtilityTariff(rates=rates, export_per_kwh=self.export_per_kwh)
+
     def import_price(self, block: Block) -> np.ndarray:
-        """Import price per tick [currency/kWh]."""
+        """Import price per tick [currency/kWh] (with blocks: the first block's; the bill
+        applies the blocks, :mod:`homesim.tariffs.bill`)."""
+        if self.tariff is not None:
+            return self._tick_prices(block)[0]
         return self.import_tariff.price_per_kwh(block)
 
     def export_price(self, block: Block) -> np.ndarray:
         """Export price per tick [currency/kWh]."""
+        if self.tariff is not None:
+            return self._tick_prices(block)[1]
         return np.full(block.size, self.export_per_kwh)
+
+    def _tick_prices(self, block: Block) -> tuple[np.ndarray, np.ndarray]:
+        """Both prices of the block's ticks, computed once a block (kept in ``block.values``)."""
+        key = f"{self.id}.tick_prices"
+        if key not in block.values:
+            block.values[key] = tick_prices(self.tariff, block.unix_s, block.timezone)
+        return block.values[key]

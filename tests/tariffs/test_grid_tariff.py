@@ -1,0 +1,85 @@
+"""The grid's tariff in a home file: the old simple form (import_tariff + export_per_kwh) billed as
+before, the full form ``tariff:`` priced per tick and billed by month in the summary, and both at
+once refused."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+
+from homesim.engine.fastforward import simulate
+from homesim.home import HomeFileError, home_from_dict
+from homesim.tariffs.bill import bill
+from homesim.tariffs.model import UtilityTariff
+
+from conftest import EXAMPLES
+
+BLOCK_TARIFF = {
+    "name": "blocks", "fixed": {"per_day": 5.0},
+    "rates": [{"blocks": [{"up_to_kwh": 0.5, "price_per_kwh": 2.0}, {"price_per_kwh": 4.0}], "export_per_kwh": 0.5}],
+}
+
+
+def reference_data() -> dict:
+    return yaml.safe_load((EXAMPLES / "home.yaml").read_text())
+
+
+def with_grid(data: dict, **grid) -> dict:
+    data = copy.deepcopy(data)
+    for device in data["devices"]:
+        if device["kind"] == "grid":
+            device.pop("import_tariff", None)
+            device.pop("export_per_kwh", None)
+            device.update(grid)
+    return data
+
+
+def test_the_simple_form_bills_what_the_ledger_costs():
+    home = home_from_dict(reference_data(), home_dir=EXAMPLES)
+    full = home.grid.utility_tariff()
+    assert [r.price_per_kwh for r in full.rates] == [5.10, 5.10, 2.30, 3.40] and full.metering == "gross"
+    summary = simulate(home, 7, dt_s=60).summary()
+    assert summary["bill"]["fixed"] == 0.0
+    assert summary["bill"]["total"] == pytest.approx(summary["cost"], rel=1e-12)
+    assert summary["bill"]["energy"] - summary["bill"]["export_credit"] == pytest.approx(summary["cost"], rel=1e-12)
+
+
+def test_a_full_tariff_prices_ticks_at_the_first_block_and_the_summary_bills_blocks_and_fixed_charges():
+    home = home_from_dict(with_grid(reference_data(), tariff=BLOCK_TARIFF), home_dir=EXAMPLES)
+    ledger = simulate(home, 7, dt_s=60)
+    t = ledger.table
+    grid = t["e.grid"].to_numpy()
+    imported = grid > 0
+    # the ledger's cost: the first block's price, before blocks and fixed charges
+    assert t["cost"].to_numpy()[imported] == pytest.approx(grid[imported] * 2.0 / 3.6e6)
+    summary = ledger.summary()
+    kwh = summary["energy_kwh"]["grid_import"]
+    assert kwh > 0.5  # into the second block (a January week of the reference home imports ~1 kWh)
+    month = summary["bill"]["months"][0]
+    assert month["days"] == 7 and summary["bill"]["fixed"] == pytest.approx(7 * 5.0)
+    assert summary["bill"]["energy"] == pytest.approx(0.5 * 2.0 + (kwh - 0.5) * 4.0, rel=1e-9)
+    assert summary["bill"]["total"] > summary["cost"]
+    direct = bill(UtilityTariff.model_validate(BLOCK_TARIFF), ledger.meta["start_unix_s"] + 60 * np.arange(len(t)),
+                  np.maximum(grid, 0), np.maximum(-grid, 0), home.location.timezone)
+    assert direct.total == pytest.approx(summary["bill"]["total"], rel=1e-12)
+
+
+@pytest.mark.parametrize("simple", [{"export_per_kwh": 0.5}, {"import_tariff": {"flat_per_kwh": 3.0}}])
+def test_a_grid_with_both_forms_is_refused(simple):
+    data = with_grid(reference_data(), tariff=BLOCK_TARIFF, **simple)
+    with pytest.raises(HomeFileError) as caught:
+        home_from_dict(data, home_dir=EXAMPLES)
+    said = str(caught.value)
+    assert "give tariff or" in said and "not both" in said and next(iter(simple)) in said
+
+
+def test_a_bad_full_tariff_in_a_home_file_names_its_field():
+    bad = copy.deepcopy(BLOCK_TARIFF)
+    bad["rates"][0]["blocks"][0]["up_to_kwh"] = -5
+    with pytest.raises(HomeFileError) as caught:
+        home_from_dict(with_grid(reference_data(), tariff=bad), home_dir=EXAMPLES)
+    said = str(caught.value)
+    assert "tariff" in said and "up_to_kwh" in said and "-5" in said
