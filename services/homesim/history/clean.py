@@ -181,7 +181,9 @@ def _unit_blocks(raw: Raw, v: np.ndarray, quality: Quality) -> None:
     ends = np.append(starts[1:], len(v))
     highs = np.array([np.nanpercentile(np.abs(v[a:b]), 95) if np.isfinite(v[a:b]).any() else np.nan
                       for a, b in zip(starts, ends)])
-    usable = np.isfinite(highs) & (highs > 0)
+    counts = ends - starts
+    # a day with data in part only (the file's first and last) is no measure of the others
+    usable = np.isfinite(highs) & (highs > 0) & (counts >= 0.5 * np.median(counts))
     if usable.sum() < 3:
         return
     middle = float(np.median(highs[usable]))

@@ -101,7 +101,8 @@ def _counter_kwh(power_w: np.ndarray, step_s: int) -> np.ndarray:
     return np.cumsum(np.nan_to_num(power_w) * step_s) / 3.6e6
 
 
-def _powers(history: History, c: Corruptions, rng: np.random.Generator, record: dict) -> dict[str, np.ndarray]:
+def _powers(history: History, c: Corruptions, rng: np.random.Generator, record: dict,
+            energy: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     out = {}
     for q in _present(history):
         x = history.values[NAMES[q][0]].astype(float).copy()
@@ -113,7 +114,7 @@ def _powers(history: History, c: Corruptions, rng: np.random.Generator, record: 
     if c.noise_w:
         record["noise_w"] = c.noise_w
     if c.spikes:
-        picks = [q for q in out if q not in ("soc",)]
+        picks = [q for q in out if q != "soc" and q not in energy]   # a counter is written from the truth
         spikes = []
         for _ in range(c.spikes):
             q = picks[int(rng.integers(len(picks)))]
@@ -212,7 +213,7 @@ def write_wide(history: History, path: Path, *, mapping_path: Path | None = None
     c = corruptions or Corruptions()
     rng = np.random.default_rng(c.seed)
     record: dict[str, Any] = {"step_s": history.step_s}
-    values = _powers(history, c, rng, record)
+    values = _powers(history, c, rng, record, energy)
     _unit(values, c, record)
     frame = pd.DataFrame({"Time": _times(history, c)})
     quantities: dict[str, Any] = {}
@@ -265,7 +266,7 @@ def write_ha_history(history: History, path: Path, *, mapping_path: Path | None 
     c = corruptions or Corruptions()
     rng = np.random.default_rng(c.seed)
     record: dict[str, Any] = {"step_s": history.step_s}
-    values = _powers(history, c, rng, record)
+    values = _powers(history, c, rng, record, energy)
     _unit(values, c, record)
     step, n = history.step_s, history.size
     if signed_grid and "grid_import" in values:
