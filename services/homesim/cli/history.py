@@ -157,7 +157,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         lines = _import(args, tmp)
         _move_into_place(tmp, args.out)
     except HistoryError as error:
-        raise BadInput(str(error)) from None
+        message = str(error)
+        if not any(str(path) in message for path in args.history):  # about the whole history: name its files
+            message = f"{', '.join(str(p) for p in args.history)}: {message}"
+        raise BadInput(message) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
