@@ -362,6 +362,24 @@ def write_ha_statistics(history: History, path: Path, *, mapping_path: Path | No
     return Rendered(Path(path), mapping, mapping_path, {"step_s": 3600})
 
 
+def write_examples(directory: Path) -> list[Rendered]:
+    """``examples/history/``: four days of a made-up Cape Town home (:func:`toy_history`, seed
+    26) in each layout, with its mapping; the Home Assistant file as people's are (PV in kW,
+    daily-reset import/export counters, a battery counted charge-positive, an hour unavailable)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    five = toy_history(4, start="2026-01-05", step_s=300, seed=26, kwp=5.0)
+    minute = toy_history(4, start="2026-01-05", step_s=60, seed=26, kwp=5.0)
+    return [
+        write_wide(five, directory / "wide.csv", mapping_path=directory / "wide.yaml", energy=("grid_import",)),
+        write_ha_history(five, directory / "home_assistant.csv", mapping_path=directory / "home_assistant.yaml",
+                         kw=("pv",), energy=("grid_import", "grid_export"), battery_charge_positive=True,
+                         corruptions=Corruptions(resets=True, gaps=1, gap_s=3600, seed=26)),
+        write_ha_statistics(minute, directory / "ha_statistics.tsv", mapping_path=directory / "ha_statistics.yaml"),
+        write_vrm(toy_history(4, start="2026-01-05", step_s=900, seed=26, kwp=5.0), directory / "vrm_stats.json"),
+    ]
+
+
 def write_vrm(history: History, path: Path, *, corruptions: Corruptions | None = None) -> Rendered:
     """Victron VRM API stats JSON: ``records`` of ``[ms, mean, min, max]`` per attribute code
     (``Pdc`` PV, ``a1`` consumption, ``g1`` grid import positive, ``bp`` battery charge
