@@ -228,8 +228,9 @@ def _storage(history: History, facts: dict[str, float], fitted: dict[str, Any],
         charge_w = found.get("max_charge_w", {}).get("value", 5000.0)
         discharge_w = found.get("max_discharge_w", {}).get("value", 5000.0)
         low, high = found.get("soc_seen", {}).get("value", [0.1, 1.0])
-        soc_max = 1.0 if high >= 0.985 else round(min(1.0, high + 0.005), 3)
-        soc_min = round(max(0.0, min(low - 0.01, soc_max - 0.05)), 3)
+        ceiling = found.get("soc_ceiling", {}).get("value")
+        soc_max = 1.0 if ceiling is None or ceiling >= 0.985 else round(min(1.0, ceiling + 0.005), 3)
+        soc_min = round(max(0.0, min(low - 0.01, 0.05)), 3)
         soc = history.values.get("soc")
         first = soc[np.isfinite(soc)][0] if soc is not None and np.isfinite(soc).any() else 0.5
         battery = {"id": "battery", "kind": "battery", "capacity_kwh": round(capacity, 3), "soc_min": soc_min,

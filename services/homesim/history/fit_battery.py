@@ -30,6 +30,20 @@ from homesim.history.series import History
 WINDOW_S = 3600
 
 
+def most_power(series: np.ndarray, limited: np.ndarray) -> tuple[float, str]:
+    """The most power a battery gives or takes [W]: the median where the data show it held at
+    its limit (``limited``: discharging while the home also imports, or charging while PV is
+    exported, short of full; the 10th to 90th percentiles there within 10 % of the median), else the 99.9th percentile of the power seen (the limit is at
+    least that)."""
+    at = limited & np.isfinite(series) & (series > 100.0)
+    if at.sum() >= 10:
+        low, middle, high = np.percentile(series[at], [10, 50, 90])
+        if high - low <= 0.1 * middle:  # a plateau: the limit (else those moments are other things)
+            return float(middle), "median where held at its limit (the grid or export taking the rest)"
+    on = series[np.isfinite(series) & (series > 20.0)]
+    return float(np.percentile(on, 99.9)), "99.9th percentile of the power seen (its limit never seen)"
+
+
 def fit_battery(history: History) -> tuple[dict[str, Any] | None, list[str]]:
     """Capacity [kWh], round-trip efficiency and the powers seen, each with its method and
     uncertainty; or None and the reason (no battery power, no SoC, too little cycling)."""
@@ -42,11 +56,16 @@ def fit_battery(history: History) -> tuple[dict[str, Any] | None, list[str]]:
     out: dict[str, Any] = {}
     charge = -np.where(np.isfinite(battery), np.minimum(battery, 0.0), np.nan)
     discharge = np.where(np.isfinite(battery), np.maximum(battery, 0.0), np.nan)
-    for name, series in (("max_charge_w", charge), ("max_discharge_w", discharge)):
-        on = series[np.isfinite(series) & (series > 20.0)]
-        if on.size:
-            out[name] = {"value": float(np.percentile(on, 99.9)), "unit": "W", "method": "99.9th percentile of the "
-                         "power seen", "uncertainty": f"{on.size} samples"}
+    imports = np.nan_to_num(values.get("grid_import_w", np.zeros(history.size))) > 50.0
+    exports = np.nan_to_num(values.get("grid_export_w", np.zeros(history.size))) > 50.0
+    not_full = np.nan_to_num(soc, nan=1.0) < 0.97 if soc is not None else np.zeros(history.size, dtype=bool)
+    sunny = np.nan_to_num(values.get("pv_w", np.zeros(history.size))) > 30.0
+    for name, series, limited in (("max_charge_w", charge, exports & not_full & sunny),
+                                  ("max_discharge_w", discharge, imports)):
+        if (np.nan_to_num(series) > 20.0).any():
+            value, method = most_power(series, limited)
+            out[name] = {"value": value, "unit": "W", "method": method,
+                         "uncertainty": f"{int((np.nan_to_num(series) > 20.0).sum())} samples"}
     if soc is None or not np.isfinite(soc).any():
         notes.append("no SoC column: battery capacity and efficiencies not fitted (defaults used)")
         return out, notes
@@ -92,6 +111,14 @@ def fit_battery(history: History) -> tuple[dict[str, Any] | None, list[str]]:
         notes.append(f"the fitted round-trip efficiency {rte:.3f} is outside 0.6..1: check the SoC and battery power "
                      "columns (units, sign); efficiency clamped")
     seen = soc[np.isfinite(soc)]
+    high = float(np.percentile(seen, 99.9))
+    pv, load = values.get("pv_w"), values.get("load_w")
+    if pv is not None and load is not None:
+        # full and idle with PV to spare: the battery's top (else it is only never filled)
+        stops = (soc >= high - 0.005) & (np.abs(battery) < 30.0) & (pv > load + 200.0)
+        if stops.sum() >= 60:
+            out["soc_ceiling"] = {"value": high, "unit": "0..1", "method": "highest SoC, where the battery stands "
+                                  "idle with PV to spare", "uncertainty": f"{int(stops.sum())} samples"}
     out["soc_seen"] = {"value": [float(np.percentile(seen, 0.1)), float(np.percentile(seen, 99.9))], "unit": "0..1",
                        "method": "0.1th and 99.9th percentiles of the SoC", "uncertainty": f"{seen.size} samples"}
     return out, notes

@@ -110,7 +110,8 @@ def binned(history: History, t0: int, dt_s: int, n: int, series: np.ndarray) -> 
 
 def curtailment_suspect(history: History) -> np.ndarray:
     """Samples where the PV measured may be less than the PV available: the battery full (or
-    charging at its most) with nothing exported, or export at its limit."""
+    charging at its most) with nothing exported, or export at its limit; not where the PV was
+    short of the load (all of it used)."""
     values = history.values
     soc = values.get("soc")
     battery = values.get("battery_w")
@@ -128,6 +129,11 @@ def curtailment_suspect(history: History) -> np.ndarray:
     if export is not None and np.isfinite(export).any() and exporting.any():
         most = np.nanpercentile(export, 99.9)
         suspect |= np.nan_to_num(export) >= 0.97 * most
+    load = values.get("load_w")
+    if load is not None:  # PV short of the load was all used: nothing to curtail
+        pv = values.get("pv_w")
+        short = np.nan_to_num(pv, nan=np.inf) < 0.95 * np.nan_to_num(load) - 50.0
+        suspect &= ~short
     return suspect
 
 

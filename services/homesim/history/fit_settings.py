@@ -6,7 +6,8 @@
   its floor: the SoC there, by local hour (median), is that hour's floor.
 - Grid-charge windows: the battery charging (more than 100 W) with no PV (under 30 W) while
   the home imports at least half of that power. An hour of the day in which that happens on at
-  least a third of the days is a grid-charge hour; its target is the floor seen there, else the
+  least one day in 20 (10 minutes or more) is a grid-charge hour; the hours after it held at its
+  target belong to the window; its target is the floor seen there, else the
   median of the days' highest SoC in it.
 - Work mode: export seen (more than 1 kWh and 0.5 % of the PV energy) means ``selling_first``;
   none, ``limited_to_home``.
@@ -66,7 +67,7 @@ def fit_settings(history: History, max_charge_w: float | None, max_discharge_w: 
             for h in range(24):
                 at = charging & (hour == h)
                 on_days = np.unique(day[at]).size
-                if on_days >= max(1, days.size / 3):
+                if on_days >= max(1, days.size / 20) and at.sum() * history.step_s >= 600:
                     gc_hours[h] = True
                     gc_power[h] = float(np.median(-bat[at]))
         for h in np.flatnonzero(gc_hours & ~np.isfinite(floors)):
@@ -75,22 +76,27 @@ def fit_settings(history: History, max_charge_w: float | None, max_discharge_w: 
                 daily_max = [np.max(soc[at & (day == d)]) for d in np.unique(day[at])]
                 floors[h] = float(np.median(daily_max))
     known = np.isfinite(floors)
-    if have_battery and not known.any():
-        notes.append("the battery never stood idle while the home imported: no SoC floor seen (defaults used)")
-    reserve = float(np.min(floors[known & ~gc_hours])) if (known & ~gc_hours).any() else (
-        float(np.min(floors[known])) if known.any() else None)
-    if reserve is not None:
-        floors[~known] = reserve
+    reserve = None
+    if have_battery:
+        if not known.any():
+            notes.append("the battery never stood idle while the home imported: no SoC floor seen; the floor is "
+                         "taken below the lowest SoC seen (at most homesim's default reserve 0.2)")
+        # An hour without evidence: the battery was never held there; its floor is below anything seen.
+        lowest_seen = float(np.nanmin(soc))
+        lowest_known = float(np.min(floors[known])) if known.any() else min(0.2, lowest_seen - 0.01)
+        floors[~known] = max(0.0, min(lowest_known, lowest_seen))
+        reserve = float(np.min(floors))
     out["floors_by_hour"] = {"value": [None if not np.isfinite(f) else round(float(f), 3) for f in floors],
                              "unit": "0..1", "method": "median SoC while the home imports and the battery is idle, "
-                             "by local hour", "uncertainty": "hours without such samples take the lowest floor"}
+                             "by local hour", "uncertainty": "hours without such samples: the lowest floor seen, "
+                             "at most 0.01 below the lowest SoC seen", "evidence_hours": int(known.sum())}
     out["grid_charge_hours"] = {"value": [int(h) for h in np.flatnonzero(gc_hours)], "unit": "h",
-                                "method": "local hours with grid charging (battery charging, no PV, import) on a "
-                                "third of the days or more", "uncertainty": None}
+                                "method": "local hours with grid charging (battery charging, no PV, import) for "
+                                "10 minutes or more, on 1 in 20 of the days or more", "uncertainty": None}
     if reserve is not None:
-        out["reserve_soc"] = {"value": round(reserve, 3), "unit": "0..1", "method": "lowest floor outside "
-                              "grid-charge hours", "uncertainty": None}
-        out["programs"] = _programs(floors, gc_hours, gc_power, max_discharge_w or 5000.0)
+        out["reserve_soc"] = {"value": round(reserve, 3), "unit": "0..1", "method": "the lowest floor",
+                              "uncertainty": None}
+        out["programs"] = _programs(floors, gc_hours, gc_power, max_discharge_w or 5000.0, known)
     exported = np.nansum(exp) * history.step_s / 3.6e6 if np.isfinite(exp).any() else 0.0
     produced = np.nansum(pv) * history.step_s / 3.6e6 if np.isfinite(pv).any() else 0.0
     exports = exported > 1.0 and exported > 0.005 * produced
@@ -99,12 +105,15 @@ def fit_settings(history: History, max_charge_w: float | None, max_discharge_w: 
     out["work_mode"] = {"value": "selling_first" if exports else "limited_to_home", "unit": None,
                         "method": "export seen" if exports else "no export seen",
                         "uncertainty": f"{exported:.1f} kWh exported, {produced:.1f} kWh PV"}
-    out.update(_efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes))
+    out.update(_efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes,
+                           per=max(1, 900 // history.step_s)))
     return out, notes
 
 
-def _programs(floors: np.ndarray, gc_hours: np.ndarray, gc_power: np.ndarray, discharge_w: float) -> list[dict[str, Any]]:
-    """Home-file program slots (at most 6) from hourly floors and grid-charge hours."""
+def _programs(floors: np.ndarray, gc_hours: np.ndarray, gc_power: np.ndarray, discharge_w: float,
+              evidence: np.ndarray) -> list[dict[str, Any]]:
+    """Home-file program slots (at most 6) from hourly floors (``evidence``: seen, not assumed)
+    and grid-charge hours."""
     level = np.round(floors / 0.01) * 0.01
     slots: list[list[Any]] = []  # [start hour, soc, grid_charge, power]
     for h in range(24):
@@ -113,7 +122,11 @@ def _programs(floors: np.ndarray, gc_hours: np.ndarray, gc_power: np.ndarray, di
             slots[-1][1] = max(slots[-1][1], float(level[h]))
             slots[-1][3] = max(slots[-1][3], power)
             continue
+        if slots and slots[-1][2] and abs(slots[-1][1] - level[h]) <= 0.02:
+            continue  # held at the target after a grid charge: the same window (it charges on when short)
         if slots and slots[-1][2] == bool(gc_hours[h]) and abs(slots[-1][1] - level[h]) <= 0.02:
+            if evidence[h] and not evidence[slots[-1][0]]:
+                slots[-1][1] = float(level[h])  # a floor seen beats one assumed
             continue
         slots.append([h, float(level[h]), bool(gc_hours[h]), power])
     # wrap: a first slot equal to the last one is the last one going on past midnight
@@ -131,18 +144,27 @@ def _programs(floors: np.ndarray, gc_hours: np.ndarray, gc_power: np.ndarray, di
              **({"grid_charge": True} if gc else {})} for h, s, gc, power in slots]
 
 
-def _efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes) -> dict[str, Any]:  # noqa: ANN001
+def _efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes, per=15) -> dict[str, Any]:  # noqa: ANN001
+    """Rating and efficiency curve; the ratio is taken over windows of ``per`` samples (noise in
+    the readings, averaged out, would otherwise bias the bins of low power: a bin chosen by a
+    noisy DC power holds the samples whose DC reading came out high)."""
     out: dict[str, Any] = {}
-    dc = np.nan_to_num(pv) + np.nan_to_num(bat)
-    ac = load + np.nan_to_num(exp) - np.nan_to_num(imp)
-    ok = np.isfinite(pv) & np.isfinite(load) & np.isfinite(imp) & (dc > 50.0) & (ac > 0.0)
+    dc_raw = np.nan_to_num(pv) + np.nan_to_num(bat)
+    ac_raw = load + np.nan_to_num(exp) - np.nan_to_num(imp)
+    valid = np.isfinite(pv) & np.isfinite(load) & np.isfinite(imp) & (dc_raw > 20.0) & (ac_raw > 0.0)
     if np.isfinite(bat).any():
-        ok &= np.isfinite(bat)
-    most_ac = float(np.percentile(ac[ok], 99.9)) if ok.sum() > 100 else 5000.0
-    rated = float(max(3000.0, np.ceil(max(most_ac * 1.05, max_discharge_w or 0.0) / 100.0) * 100.0))
+        valid &= np.isfinite(bat)
+    most_ac = float(np.percentile(ac_raw[valid], 99.9)) if valid.sum() > 100 else 5000.0
+    cut = dc_raw.size // per * per
+    ok = valid[:cut].reshape(-1, per).all(axis=1)
+    dc = dc_raw[:cut].reshape(-1, per).mean(axis=1)
+    ac = np.where(valid, ac_raw, 0.0)[:cut].reshape(-1, per).mean(axis=1)
+    most_pv = float(np.nanpercentile(pv, 99.9)) if np.isfinite(pv).any() else 0.0
+    rated = float(max(3000.0, np.ceil(max(most_ac * 1.05, most_pv, max_discharge_w or 0.0) / 100.0) * 100.0))
     out["rated_power_w"] = {"value": rated, "unit": "W", "method": "1.05 x the 99.9th percentile of AC out "
-                            "(load + export - import), at least the battery's discharge power", "uncertainty": None}
-    if ok.sum() < 100:
+                            "(load + export - import), at least the most PV and battery discharge power seen",
+                            "uncertainty": None}
+    if ok.sum() < 20:
         notes.append("too few samples with PV or battery power to fit the inverter's efficiency: 0.96 used")
         out["efficiency"] = {"value": 0.96, "unit": "0..1", "method": "default", "uncertainty": None}
         return out
@@ -151,7 +173,7 @@ def _efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes) -
     points = []
     for i in range(len(EFFICIENCY_BINS) - 1):
         at = index == i
-        if at.sum() >= 30 and dc[ok][at].sum() > 0:
+        if at.sum() >= 8 and dc[ok][at].sum() > 0:
             eta = float(ac[ok][at].sum() / dc[ok][at].sum())
             points.append([round(float(np.mean(fraction[at])), 4), round(min(max(eta, 0.06), 1.0), 4)])
     total = float(ac[ok].sum() / dc[ok].sum())
