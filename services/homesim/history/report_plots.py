@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 from homesim.history.report import Report  # noqa: E402
 from homesim.history.report_text import ENERGY_LABELS, LABELS  # noqa: E402
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _EPOCH_NUM = float(mdates.date2num(np.datetime64("1970-01-01T00:00:00")))
 MEASURED = {"color": "#222222", "lw": 1.1}
 SIMULATED = {"color": "#d9480f", "lw": 1.1, "ls": "--"}
@@ -71,10 +72,7 @@ def day_plot(report: Report, day: str, path: Path, which: str = "") -> Path:
     bottom.set_xlabel(f"local time ({zone})")
     label = f"the {which} day, " if which else ""
     fig.suptitle(f"Measured against simulated: {label}{day}", fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, path, top_in=0.75)
 
 
 def monthly_plot(report: Report, path: Path) -> Path:
@@ -83,11 +81,12 @@ def monthly_plot(report: Report, path: Path) -> Path:
     names = [n for n in ENERGY_LABELS if any(n in mo["energy_kwh"] for mo in months)]
     cols = 2 if len(names) > 1 else 1
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(max(8, 0.9 * len(months) * cols + 2), 2.6 * rows + 0.8),
+    fig, axes = plt.subplots(rows, cols, figsize=(min(14, max(8, 0.5 * len(months) * cols + 2)), 2.6 * rows + 1.2),
                              squeeze=False)
     x = np.arange(len(months))
-    labels = [mo["month"] + (f"\n{mo['days_with_data']:.0f} days" if mo["days_with_data"] < 27.5 else "")
-              for mo in months]
+    # a month with data on fewer days says how many (its bars are not a whole month's)
+    labels = [f"{MONTHS[int(mo['month'][5:]) - 1]}\n{mo['month'][:4]}"
+              + (f"\n{mo['days_with_data']:.0f} d" if mo["days_with_data"] < 27.5 else "") for mo in months]
     for k, ax in enumerate(axes.flat):
         if k >= len(names):
             ax.set_visible(False)
@@ -98,17 +97,31 @@ def monthly_plot(report: Report, path: Path) -> Path:
         simulated = [g["simulated"] if g else np.nan for g in got]
         ax.bar(x - 0.2, measured, width=0.4, color="#555555", label="measured")
         ax.bar(x + 0.2, simulated, width=0.4, color="#f08c00", label="simulated")
-        ax.set_xticks(x, labels, rotation=45 if len(months) > 6 else 0, fontsize=8)
+        ax.set_xticks(x, labels, fontsize=7 if len(months) > 8 else 8)
         ax.set_title(ENERGY_LABELS[name], loc="left", fontsize=10)
         ax.set_ylabel("[kWh]")
         top = np.nanmax([*measured, *simulated, 0.0])
-        ax.set_ylim(0, 1.15 * top if top > 0 else 1.0)
+        ax.set_ylim(0, (1.35 if k == 0 else 1.1) * top if top > 0 else 1.0)  # the first: room for the legend
         ax.grid(axis="y", alpha=0.3)
         if k == 0:
-            ax.legend(fontsize=8, loc="upper right")
-    fig.suptitle(f"Energy per month, measured and simulated\n(over the intervals with data; months of "
-                 f"{report.measured.timezone})", fontsize=11)
-    fig.tight_layout()
+            ax.legend(fontsize=8, loc="upper center", ncol=2)
+    fig.suptitle(f"Energy per month, measured and simulated, over the intervals with data\n(months of "
+                 f"{report.measured.timezone}; \"d\": days with data in a month not wholly covered)", fontsize=11)
+    return _save(fig, path, top_in=0.9, bottom_in=0.7, hspace_in=0.95, wspace_in=0.9)
+
+
+def _save(fig, path: Path, left_in: float = 0.85, right_in: float = 0.25, bottom_in: float = 0.7, top_in: float = 0.6,
+          hspace_in: float = 0.5, wspace_in: float = 0.0) -> Path:
+    """Save with fixed margins and gaps [inches] (``tight_layout`` would lay every label out
+    twice: most of a plot's time), then close the figure."""
+    width, height = fig.get_size_inches()
+    rows, cols = fig.axes[0].get_subplotspec().get_gridspec().get_geometry() if fig.axes else (1, 1)
+    inner_h = height - top_in - bottom_in
+    inner_w = width - left_in - right_in
+    fig.subplots_adjust(left=left_in / width, right=1 - right_in / width, bottom=bottom_in / height,
+                        top=1 - top_in / height,
+                        hspace=hspace_in / ((inner_h - (rows - 1) * hspace_in) / rows) if rows > 1 else 0.0,
+                        wspace=wspace_in / ((inner_w - (cols - 1) * wspace_in) / cols) if cols > 1 else 0.0)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
