@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 import yaml
 
 from homesim.history.series import History
@@ -200,6 +203,30 @@ def _unit(values: dict[str, np.ndarray], c: Corruptions, record: dict) -> None:
         record["unit"] = {"quantity": c.unit_mistake, "from_row": start + 2, "written": "kW", "declared": "W"}
 
 
+def _to_csv(frame: pd.DataFrame, path: Path, *, na_rep: str = "", sep: str = ",") -> None:
+    """A frame as CSV by pyarrow (a year of minutes in a second): numbers in their shortest
+    exact form, missing ones ``na_rep``; pandas' writer where a cell needs quoting."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+            text = pc.cast(pa.array(values.to_numpy(), from_pandas=True), pa.string())
+        else:
+            text = pa.array(values.map(lambda v: None if isinstance(v, float) and np.isnan(v) else
+                                       (f"{v:.10g}" if isinstance(v, float) else str(v))).to_numpy(dtype=object),
+                            type=pa.string(), from_pandas=True)
+        columns[str(name)] = pc.fill_null(text, na_rep)
+    table = pa.table(columns)
+    special = any(pc.any(pc.match_substring_regex(col, r'[",\n\t;]')).as_py() for col in table.columns) or any(
+        c in name for name in table.column_names for c in ',"\n')
+    if special:
+        frame.to_csv(path, index=False, sep=sep, na_rep=na_rep, float_format="%.10g")
+        return
+    with open(path, "wb") as handle:
+        handle.write((sep.join(table.column_names) + "\n").encode())
+        pcsv.write_csv(table, handle, pcsv.WriteOptions(delimiter=sep, quoting_style="none", include_header=False))
+
+
 def _write_mapping(mapping: dict, mapping_path: Path | None) -> None:
     if mapping_path is not None:
         Path(mapping_path).write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
@@ -234,7 +261,7 @@ def write_wide(history: History, path: Path, *, mapping_path: Path | None = None
                 quantities[q]["sign"] = "discharge_positive"
     _text_cells(frame, [v["column"] for v in quantities.values()], c, rng, record)
     frame = _rows_corrupted(frame, c, rng, record)
-    frame.to_csv(path, index=False, na_rep="")
+    _to_csv(frame, path)
     mapping = {"layout": "wide_csv", "time_column": "Time", "timestamps": "start", "quantities": quantities}
     record["naive_local"] = c.naive_local
     _write_mapping(mapping, mapping_path)
@@ -293,20 +320,17 @@ def write_ha_history(history: History, path: Path, *, mapping_path: Path | None 
             y = (-x if (q == "battery" and battery_charge_positive) else x) / (1000.0 if q in kw else 1.0)
             state = np.round(y, 6 if q in kw else 3)
         times = history.unix_s + (step if at_end else 0)
-        digits = 6 if (q in energy or q in kw) else 3
-        text = pd.Series(np.char.mod(f"%.{digits}f", np.nan_to_num(state)))
-        text[~np.isfinite(state)] = "unavailable"
-        text[~keep] = "unavailable"
-        changed = np.concatenate(([True], text.to_numpy()[1:] != text.to_numpy()[:-1]))
-        rows = pd.DataFrame({"entity_id": entity, "state": text[changed].to_numpy(),
-                             "t": times[changed]})
+        state = np.where(keep, state, np.nan)   # NaN: written "unavailable"
+        same = (state[1:] == state[:-1]) | (np.isnan(state[1:]) & np.isnan(state[:-1]))
+        changed = np.concatenate(([True], ~same))
+        rows = pd.DataFrame({"entity_id": entity, "state": state[changed], "t": times[changed]})
         if q == "soc":   # the state at the start, before the first interval's end
-            rows = pd.concat([pd.DataFrame({"entity_id": [entity], "state": [text.iloc[0]],
+            rows = pd.concat([pd.DataFrame({"entity_id": [entity], "state": [state[0]],
                                             "t": [history.unix_s[0]]}), rows])
         elif at_end:     # the counter at the start
-            rows = pd.concat([pd.DataFrame({"entity_id": [entity], "state": ["0"], "t": [history.unix_s[0]]}), rows])
-        elif not at_end:  # the last state's end
-            rows = pd.concat([rows, pd.DataFrame({"entity_id": [entity], "state": [text.iloc[-1]],
+            rows = pd.concat([pd.DataFrame({"entity_id": [entity], "state": [0.0], "t": [history.unix_s[0]]}), rows])
+        else:            # the last state's end
+            rows = pd.concat([rows, pd.DataFrame({"entity_id": [entity], "state": [state[-1]],
                                                   "t": [history.unix_s[-1] + step]})])
         frames.append(rows)
         spec: dict[str, Any] = {"entity": entity, "unit": unit}
@@ -323,7 +347,7 @@ def write_ha_history(history: History, path: Path, *, mapping_path: Path | None 
     c2 = Corruptions(duplicates=c.duplicates, out_of_order=c.out_of_order, seed=c.seed + 1)
     frame = _rows_corrupted(frame, c2, rng, record)
     _text_cells(frame, ["state"], c, rng, record)
-    frame.to_csv(path, index=False)
+    _to_csv(frame, path, na_rep="unavailable")
     mapping = {"layout": "ha_history", "quantities": quantities}
     record["naive_local"] = c.naive_local
     _write_mapping(mapping, mapping_path)
@@ -356,7 +380,7 @@ def write_ha_statistics(history: History, path: Path, *, mapping_path: Path | No
                                         "max": np.round(x.max(axis=1) * scale, 4),
                                         "mean": np.round(x.mean(axis=1) * scale, 4)}))
             quantities[q] = {"entity": sid}
-    pd.concat(frames, ignore_index=True).to_csv(path, sep="\t", index=False)
+    _to_csv(pd.concat(frames, ignore_index=True), path, sep="\t")
     mapping = {"layout": "ha_statistics", "quantities": quantities}
     _write_mapping(mapping, mapping_path)
     return Rendered(Path(path), mapping, mapping_path, {"step_s": 3600})
