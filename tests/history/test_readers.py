@@ -177,3 +177,13 @@ def test_timestamps_at_the_interval_end_are_read_as_such(tmp_path, truth):
     mapping = dict(out.mapping, timestamps="end")
     read = read_history([tmp_path / "end.csv"], timezone=truth.timezone, mapping=mapping)
     assert max(worst(read, truth).values()) < 1e-3
+
+
+def test_a_semicolon_csv_with_decimal_commas_reads(tmp_path):
+    rows = ["Zeit;Last (W);PV (kW)"] + [f"2026-03-{1 + i // 24:02d} {i % 24:02d}:00:00;{400 + i},5;{i % 24 / 10:.1f}"
+                                        .replace(".", ",") for i in range(48)]
+    (tmp_path / "de.csv").write_text("\n".join(rows) + "\n")
+    read = read_history([tmp_path / "de.csv"], timezone="Europe/Berlin", step_s=3600,
+                        mapping={"time_column": "Zeit", "quantities": {"load": "Last (W)", "pv": "PV (kW)"}})
+    assert read.values["load_w"][:3].tolist() == [400.5, 401.5, 402.5]
+    assert read.values["pv_w"][:3].tolist() == pytest.approx([0.0, 100.0, 200.0])

@@ -150,3 +150,12 @@ def test_nothing_is_written_when_reading_fails(tmp_path):
     before = sorted(p.name for p in tmp_path.iterdir())
     fails([tmp_path / "x.csv"], "unknown layout")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_ragged_csv_names_the_file_and_line(tmp_path):
+    rows = ["time,load_w"] + [f"2026-03-0{1 + i // 24} {i % 24:02d}:00:00,500" for i in range(48)]
+    rows[5] += ",1,2"
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    message = fails([tmp_path / "r.csv"], "a row has 4 cells where the header has 2",
+                    mapping={"quantities": {"load": "load_w"}})
+    assert "r.csv row 6:" in message and "'2026-03-01 04:00:00,500,1,2'" in message

@@ -156,6 +156,11 @@ def to_float(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return raw.to_numpy(dtype=float), np.zeros(len(raw), bool)
     strings = pa.array(raw.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
     number = pc.fill_null(pc.match_substring_regex(strings, NUMBER), False)
+    if not pc.all(number).as_py():   # a decimal comma ("12,5", with ";" between cells)
+        comma = pc.fill_null(pc.match_substring_regex(strings, r"^\s*[-+]?\d+,\d+\s*$"), False)
+        if pc.sum(comma).as_py() or 0:
+            strings = pc.if_else(comma, pc.replace_substring(strings, ",", "."), strings)
+            number = pc.or_(number, comma)
     values = pc.cast(pc.if_else(number, pc.utf8_trim_whitespace(strings), None), pa.float64())
     empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(strings), ""), True)
     bad = ~(number.to_numpy(zero_copy_only=False) | empty.to_numpy(zero_copy_only=False))
@@ -219,8 +224,22 @@ def _read_csv(path: Path, **options) -> pd.DataFrame:
     pandas' own where pyarrow can't (ragged rows, odd quoting): every cell text then."""
     try:
         return pd.read_csv(path, engine="pyarrow", **options)
-    except Exception:  # noqa: BLE001 - pyarrow raises its own kinds for what the C engine reads
+    except Exception as error:  # noqa: BLE001 - pyarrow raises its own kinds for what the C engine reads
+        text = str(error)
+        if "Expected" in text and "columns, got" in text:   # a row with more or fewer cells than the header
+            row = text.rsplit(": ", 1)[-1]
+            raise HistoryError(f"{path} row {_line_of(path, row)}: a row has {text.split('got ')[1].split(':')[0]} cells where the header has "
+                               f"{text.split('Expected ')[1].split(' ')[0]}: {shown(row)}; every row has one cell "
+                               f"per column") from None
         return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, **options)
+
+
+def _line_of(path: Path, row: str) -> str:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.rstrip("\r\n") == row:
+                return str(number)
+    return "?"
 
 
 def read_ha_statistics(path: Path, mapping: Mapping, timezone: str) -> FileRead:

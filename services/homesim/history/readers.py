@@ -99,7 +99,13 @@ def read_history(paths: list[Path], *, timezone: str, mapping: Path | dict | Non
         found = layouts.detect_layout(path)
         lay = layout or (base.layout if base and base.layout else found)
         this = _mapping_for(path, lay, base, quality)
-        read = READERS[lay](path, this, timezone)
+        try:
+            read = READERS[lay](path, this, timezone)
+        except HistoryError:
+            raise
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, KeyError) as error:
+            raise HistoryError(f"{path}: can't be read as {lay}: {str(error).strip() or type(error).__name__}; "
+                               f"a {lay} file is described in docs/reference/history-formats.md") from None
         times = np.concatenate([r.times for r in read.series]) if read.series else np.empty(0)
         finite = times[np.isfinite(times)]
         if not len(finite):
