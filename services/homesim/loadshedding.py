@@ -1,6 +1,7 @@
 """Load-shedding schedules in the formats people already have, turned into grid-off intervals.
 
-Formats (see ``shared/LOADSHEDDING.md``), read by header names in any column order:
+Formats (described, with examples, in the docs: ``docs/reference/loadshedding-formats.md``), read by
+header names in any column order:
 
 1. expanded outage events: ``area_name,start,finsh,stage,source`` (``finish``/``end`` accepted);
 2. an area's rotation: ``date_of_month,start_time,finsh_time,stage`` (stages cumulative);
@@ -179,6 +180,25 @@ def read_outage_events(path: str | Path, area_name: str) -> list[Outage]:
     return found
 
 
+def read_event_areas(path: str | Path) -> dict[str, int]:
+    """Format 1: every area of an events file with its number of outages, in the order first
+    met; every row is checked (not only one area's)."""
+    path = Path(path)
+    rows, names = _rows(path, ("area_name", "start", "finsh", "stage"))
+    areas: dict[str, int] = {}
+    for line, row in rows:
+        area = row[names["area_name"]]
+        if not area:
+            raise ScheduleError(f"{path} line {line}, column {names['area_name']!r}: empty: every row needs its area")
+        start = _instant(path, line, names["start"], row[names["start"]], need_offset=True)
+        end = _instant(path, line, names["finsh"], row[names["finsh"]], need_offset=True)
+        if end <= start:
+            raise ScheduleError(f"{path} line {line}, column {names['finsh']!r}: {row[names['finsh']]!r} is not after the start")
+        _stage(path, line, names["stage"], row[names["stage"]])
+        areas[area] = areas.get(area, 0) + 1
+    return areas
+
+
 def read_area_schedule(path: str | Path) -> AreaSchedule:
     """Format 2: an area's monthly rotation."""
     path = Path(path)
@@ -287,6 +307,16 @@ def read_esp_area(path: str | Path) -> tuple[list[Outage], AreaSchedule]:
     return outages, schedule
 
 
+def esp_area_name(path: str | Path) -> str:
+    """A saved ``/area`` response's area in words: ``info.name`` (``info.region``), or ``""``."""
+    data = _load_json(Path(path))
+    info = data.get("info") if isinstance(data, dict) else None
+    if not isinstance(info, dict) or not isinstance(info.get("name"), str):
+        return ""
+    region = info.get("region")
+    return f"{info['name']} ({region})" if isinstance(region, str) and region else info["name"]
+
+
 def read_esp_status(path: str | Path) -> list[StageInterval]:
     """Format 4: a saved ``/status`` response as a stage timeline: the current stage from its
     update, then each of ``next_stages`` until the next one starts (the last for a day)."""
@@ -361,7 +391,16 @@ def grid_on_mask(outages: list[Outage], unix_s: np.ndarray) -> np.ndarray:
 
 
 def average_hours_off_per_day(schedule: AreaSchedule, stage: int) -> float:
-    """Mean hours off per day at a stage, over the 31-day rotation of the area's rows [h]."""
+    """Mean hours off per day at a stage, over the 31-day rotation of the area's rows, or over
+    the dated days of a saved EskomSePush schedule when it has no rows [h]."""
+    if not schedule.rows and schedule.dated:
+        minutes_off = 0
+        for day in schedule.dated:
+            minutes = np.zeros(2 * MINUTES_PER_DAY, dtype=bool)
+            for a, b in schedule.slots(day, stage):
+                minutes[a:b] = True
+            minutes_off += int(minutes.sum())
+        return minutes_off / len(schedule.dated) / 60
     total = 0
     for day in range(1, 32):
         minutes = np.zeros(2 * MINUTES_PER_DAY, dtype=bool)

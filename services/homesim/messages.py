@@ -417,6 +417,82 @@ class PlanResult(Message):
 
 
 
+#: The most characters of an uploaded load-shedding file (a country's expanded events for a
+#: year are a few MB; the router's messages hold 16 MiB).
+MAX_SCHEDULE_CHARS = 8 * (1 << 20)
+
+
+class ScheduleUpload(Message):
+    """``loadshedding.upload``: a load-shedding file's text, checked by its reader and stored
+    beside the home file under ``loadshedding/`` (a new name if one with other contents is there)."""
+
+    name: str = Field(min_length=1, max_length=100, description="The file's name, no folders, ending in .csv or .json")
+    text: str = Field(max_length=MAX_SCHEDULE_CHARS, description="The file's text (UTF-8)")
+    role: Literal["area", "stages"] = Field(
+        description="area: the area's outages or rotation (outage events CSV, an area rotation CSV, a saved "
+                    "EskomSePush /area response); stages: the national stage over time (a stage timeline CSV or "
+                    "JSON, a saved EskomSePush /status response)")
+
+
+class ScheduleStored(Message):
+    """An uploaded load-shedding file as stored: its path for the grid's ``load_shedding`` and what it holds."""
+
+    path: str = Field(description="Where it is, relative to the home file's folder, e.g. loadshedding/events.csv")
+    field: Literal["events_csv", "area_schedule_csv", "esp_area_json", "stage_timeline", "esp_status_json"] = Field(
+        description="The load_shedding property it goes in")
+    areas: list[str] = Field(default_factory=list, description="The areas it offers (outage events: each area_name)")
+    rows: int = quantity("count", ge=0, description="Rows, events or stage periods read")
+    summary: str = Field(description="What it holds, in words")
+
+
+class SchedulePreviewRequest(Message):
+    """``loadshedding.preview``: what a grid's ``load_shedding`` gives over some days."""
+
+    load_shedding: dict[str, Any] = Field(description="The grid's load_shedding property as it would be set")
+    start: str | None = Field(default=None, description="First day shown, local YYYY-MM-DD (null: the first outage's)")
+    days: int = quantity("days", default=28, ge=1, le=92, description="Days shown")
+
+
+class StagePeriod(Message):
+    """A national stage over ``[start, end)``, local ISO times."""
+
+    stage: int = quantity("stage", ge=0, le=8, description="0: no load-shedding")
+    start: str
+    end: str
+
+
+class DayOff(Message):
+    """Hours off in one local day and the highest stage of its outages."""
+
+    date: str = Field(description="YYYY-MM-DD, local")
+    hours: float = quantity("h", ge=0, le=25, description="Hours with the grid off")
+    stage: int = quantity("stage", ge=0, le=8, description="The highest stage of the day's outages (0: none)")
+
+
+class StageHours(Message):
+    """Average hours off per day at one stage."""
+
+    stage: int = quantity("stage", ge=1, le=8, description="Load-shedding stage")
+    hours: float = quantity("h", ge=0, le=24, description="Average hours off per day at this stage")
+
+
+class SchedulePreview(Message):
+    """The area, the stage timeline and the outages a ``load_shedding`` gives over the days asked."""
+
+    area: str = Field(description="The area, in words")
+    areas: list[str] = Field(default_factory=list, description="The areas the outage events file offers")
+    source: str = Field(description="Where the outages come from, in words")
+    timezone: str
+    start: str = Field(description="First day shown, YYYY-MM-DD")
+    days: int = quantity("days", ge=1, le=92, description="Days shown")
+    stages: list[StagePeriod] = Field(description="The stage timeline (empty: outage events alone)")
+    outages: list[StagePeriod] = Field(description="The outages in the days shown, at most 500, first first")
+    outage_count: int = quantity("count", ge=0, description="Outages in the days shown")
+    daily: list[DayOff] = Field(description="Each day shown")
+    averages: list[StageHours] = Field(description="Average hours off per day at each stage")
+    averages_basis: str = Field(description="What the averages are over, in words")
+
+
 class PurchaseRequest(Message):
     """``plan.purchase``: plan buying the live home's PV, battery and inverter, year by year."""
 
@@ -644,6 +720,12 @@ PROCEDURES = (
               "viewer, operator", "The same per local month."),
     Procedure("report_recent", "home.{home}.report.recent", RecentRequest, None, "recorder", "viewer, operator",
               "The last recorded settlements, oldest first (a list of Settlement): the UI's history after a reload."),
+    Procedure("loadshedding_upload", "home.{home}.loadshedding.upload", ScheduleUpload, ScheduleStored, "controller",
+              "operator", "Check a load-shedding file with its reader and store it beside the home file under "
+              "loadshedding/ (refused naming the file, line and column; nothing written)."),
+    Procedure("loadshedding_preview", "home.{home}.loadshedding.preview", SchedulePreviewRequest, SchedulePreview,
+              "controller", "operator", "The area, stage timeline and outages a grid's load_shedding gives, hours "
+              "off per day and the average at each stage (homesim.loadshedding), without changing the grid."),
     Procedure("plan_compare", "home.{home}.plan.compare", PlanRequest, PlanResult, "planner", "operator",
               "Run a what-if with the fast-forward engine on the home as it is now."),
     Procedure("plan_purchase", "home.{home}.plan.purchase", PurchaseRequest, PurchasePlan, "planner", "operator",

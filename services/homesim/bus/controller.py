@@ -9,9 +9,9 @@ Local: the live home file ``$HOMESIM_LIVE_DIR/home.yaml`` (the devices, their pr
 ``state.json`` (which are switched off, a version); ``homesim up`` runs one process per device
 in the file and on, as the operator keeps one Deployment per Device with replicas 0 or 1.
 
-RPCs under ``home.<home>.controller.``: ``list``, ``add(device)``, ``remove(id)``,
-``switch(id, on)``. A bad request gets ``homesim.error.invalid_property`` naming the field
-and changes nothing. Property changes made on a device (``device.<id>.set``) are written
+RPCs under ``home.<home>.controller.``: ``list``, ``add(device)``, ``remove(id)``, ``switch(id, on)``;
+``loadshedding.upload``/``preview`` (:mod:`homesim.bus.shedding`). A bad request gets
+``homesim.error.invalid_property`` naming the field and changes nothing. Property changes made on a device (``device.<id>.set``) are written
 into the live home file, so a restarted device keeps them. The desired home is published
 retained on ``home.<home>.devices``.
 
@@ -45,12 +45,12 @@ from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import SubscribeOptions
 
 from homesim.bus.metrics import ProcessMetrics
+from homesim.bus import shedding
 from homesim.bus.revisions import changed_fields
 from homesim.bus.session import checked, component, env, log, retain, run_component, uris_from_env
 from homesim.bus.uris import CONFLICT, INVALID_PROPERTY, Uris
 from homesim.home import Home, HomeFileError, free_id, home_from_dict
 from homesim.live import load_live_home
-
 from homesim.bus.arguments import call_arguments
 from homesim.messages import AddDevice, DeviceView, SwitchDevice, valid
 from homesim.messages import DeviceId as DeviceIdArgument
@@ -488,6 +488,7 @@ def run_controller() -> None:
         await session.register(changing(by_name(desired.add, AddDevice)), uris.controller("add"))
         await session.register(changing(by_name(desired.remove, DeviceIdArgument)), uris.controller("remove"))
         await session.register(changing(by_name(desired.switch, SwitchDevice)), uris.controller("switch"))
+        await shedding.register(session, uris, lambda: desired.home, desired.base)
         await session.subscribe(on_config, uris.device_topic("config"),
                                 options=SubscribeOptions(match="wildcard", details_arg="details"))
         changed_elsewhere()

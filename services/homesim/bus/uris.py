@@ -87,6 +87,10 @@ class Uris:
     def report(self, procedure: str) -> str:
         return f"home.{self.home}.report.{procedure}"
 
+    def loadshedding(self, procedure: str) -> str:
+        """The controller's load-shedding RPCs: ``upload``, ``preview``."""
+        return f"home.{self.home}.loadshedding.{procedure}"
+
     def config(self, device_id: str) -> str:
         return f"home.{self.home}.device.{device_id}.config"
 
