@@ -122,12 +122,33 @@ def test_blocks_across_time_of_use_rates_share_the_months_total_as_sam_does():
                                                                {"price_per_kwh": 2.0}]},
         {"name": "day", "blocks": [{"up_to_kwh": 100, "price_per_kwh": 3.0}, {"price_per_kwh": 4.0}]}])
     january = hours(dt.datetime(2029, 1, 1), 31 * 24)
-    got = bill(two, january, spread(744, january.size), np.zeros(january.size), SAST)
-    # 744 kWh: 100 in the first block, 644 above; each rate half of it. SAM's Utilityrate5 gives
-    # 2132.0 for this month (its ur_ec_tou_mat with these tiers, 1 kWh every hour).
-    assert got.energy == pytest.approx(0.5 * (100 * 1.0 + 644 * 2.0) + 0.5 * (100 * 3.0 + 644 * 4.0))
-    assert got.energy == pytest.approx(2132.0)
-    assert got.months[0].rates["night"].energy == pytest.approx(694.0)
+    flat = spread(744, january.size)
+    # 744 kWh, 1 kWh every hour: 100 in the first block, 644 above. Net (nothing exported): each
+    # rate pays half of it; gross: the first 100 hours in the first block, 52 of them at night.
+    # SAM's Utilityrate5 gives 2132.0 for this month either way (ur_ec_tou_mat with these tiers).
+    net = bill(two.model_copy(update={"metering": "net"}), january, flat, np.zeros(january.size), SAST)
+    assert net.energy == pytest.approx(0.5 * (100 * 1.0 + 644 * 2.0) + 0.5 * (100 * 3.0 + 644 * 4.0))
+    assert net.energy == pytest.approx(2132.0)
+    assert net.months[0].rates["night"].energy == pytest.approx(694.0)
+    gross = bill(two, january, flat, np.zeros(january.size), SAST)
+    assert gross.energy == pytest.approx(2132.0)
+    assert gross.months[0].rates["night"].energy == pytest.approx(52 * 1.0 + 320 * 2.0)
+    assert gross.months[0].rates["day"].energy == pytest.approx(48 * 3.0 + 324 * 4.0)
+
+
+def test_gross_blocks_go_by_the_month_to_date_and_net_blocks_by_the_months_share():
+    # SAM's Utilityrate5 on this month: 1940.0 buy all - sell all, 1723.33 net metering.
+    two = tariff(rates=[
+        {"name": "morning", "times": ["00:00-12:00"], "blocks": [{"up_to_kwh": 100, "price_per_kwh": 1.0},
+                                                                 {"price_per_kwh": 5.0}]},
+        {"name": "afternoon", "blocks": [{"up_to_kwh": 100, "price_per_kwh": 3.0}, {"price_per_kwh": 4.0}]}])
+    january = hours(dt.datetime(2029, 1, 1), 31 * 24)
+    day, hour = np.arange(january.size) // 24, np.arange(january.size) % 24
+    kwh = np.where((day < 5) & (hour >= 12), 2.0, 0.0) + np.where((day >= 5) & (hour < 12), 1.0, 0.0)
+    gross = bill(two, january, kwh * J_PER_KWH, np.zeros(january.size), SAST)
+    assert gross.energy == pytest.approx(100 * 3.0 + 20 * 4.0 + 312 * 5.0) and gross.energy == pytest.approx(1940.0)
+    net = bill(two.model_copy(update={"metering": "net"}), january, kwh * J_PER_KWH, np.zeros(january.size), SAST)
+    assert net.energy == pytest.approx(1723.0 + 1 / 3)
 
 
 def test_a_minimum_charge_tops_a_small_month_up():

@@ -9,9 +9,13 @@ Exact and vectorised: each tick's import and export [J] go to its rate by its st
   export are netted over the month, a net import charged, a net export credited at the rate's
   export price (SAM's net metering with dollar credits, ``ur_metering_option`` 1, when a month's
   credit does not exceed its charges: SAM carries such a surplus to the next month);
-* energy charge: the month's total charged kWh ``T`` goes through each rate's blocks, and each
-  rate pays its share: ``charged_r / T * sum_b price_rb * clamp(T - lower_rb, 0, upper_rb - lower_rb)``
-  (SAM's way with tiers across time-of-use periods; one rate or no blocks: the plain block sum);
+* energy charge, gross: each tick's import through its rate's blocks, the blocks by the month's
+  import before and after the tick (a month's first kWh in the first block, whatever the time of
+  day); net: the month's total net import ``T`` through each rate's blocks, each rate paying its
+  share, ``charged_r / T * sum_b price_rb * clamp(T - lower_rb, 0, upper_rb - lower_rb)``. Both are
+  SAM's ways with tiers across time-of-use periods (Utilityrate5 bills buy all - sell all by the
+  month to date, net metering by the month's share); with one rate or no blocks they are the
+  plain block sum of the month;
 * fixed charges: ``per_day`` for every local date with a tick in the month, ``per_month`` times
   the share of the month's dates that have one (a whole month: once);
 * a minimum charge tops the month's total (fixed + energy - credit) up to ``minimum_per_month``
@@ -166,6 +170,24 @@ def block_charge(total_kwh: float, upper: np.ndarray, price: np.ndarray) -> floa
     return float((np.clip(total_kwh - lower, 0.0, upper - lower) * price).sum())
 
 
+def _month_to_date_charges(kwh: np.ndarray, month_of_tick: np.ndarray, period: np.ndarray,
+                           bounds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Each tick's import charge [currency] through its period's blocks, the blocks by the
+    billing month's import before and after the tick (ticks in time order)."""
+    total = np.cumsum(kwh)
+    starts = np.flatnonzero(np.r_[True, month_of_tick[1:] != month_of_tick[:-1]])
+    before_month = (total[starts] - kwh[starts])[np.cumsum(np.r_[True, month_of_tick[1:] != month_of_tick[:-1]]) - 1]
+    after = total - before_month
+    before = after - kwh
+    out = np.zeros(kwh.shape)
+    for p, (upper, price) in enumerate(bounds):
+        at = period == p
+        lower = np.concatenate(([0.0], upper[:-1]))
+        inside = np.minimum(after[at, None], upper) - np.maximum(before[at, None], lower)
+        out[at] = (np.clip(inside, 0.0, None) * price).sum(axis=1)
+    return out
+
+
 def bill(tariff: UtilityTariff, unix_s: np.ndarray, import_j: np.ndarray, export_j: np.ndarray,
          timezone: str) -> Bill:
     """The bill of ticks starting at ``unix_s`` [s since 1970 UTC] with grid import and export
@@ -177,35 +199,43 @@ def bill(tariff: UtilityTariff, unix_s: np.ndarray, import_j: np.ndarray, export
                          f"{export_j.shape}")
     if unix_s.size == 0:
         return Bill(tariff.metering, [])
+    if (np.diff(unix_s) < 0).any():
+        order = np.argsort(unix_s, kind="stable")
+        unix_s, import_j, export_j = unix_s[order], import_j[order], export_j[order]
     when = LocalTime(unix_s, timezone, tariff)
-    rate = tariff.rate_index(when.month, when.weekday, when.second_of_day)
+    # rates sharing a name are one billing period (a URDB period on weekdays and at weekends)
+    names, group = tariff.periods()
+    rate = group[tariff.rate_index(when.month, when.weekday, when.second_of_day)]
     months, month_of_tick = np.unique(when.month_number, return_inverse=True)
-    n_rates = len(tariff.rates)
+    n_rates = len(names)
     key = month_of_tick * n_rates + rate
     size = len(months) * n_rates
     imp = np.bincount(key, weights=import_j, minlength=size).reshape(len(months), n_rates) / J_PER_KWH
     exp = np.bincount(key, weights=export_j, minlength=size).reshape(len(months), n_rates) / J_PER_KWH
     dates, first = np.unique(when.day, return_index=True)
     days = np.bincount(month_of_tick[first], minlength=len(months))  # local dates with a tick, by month
-    sell = np.array([tariff.export_per_kwh if r.export_per_kwh is None else r.export_per_kwh for r in tariff.rates])
-    bounds = [r.bounds() for r in tariff.rates]
-    names = tariff.rate_names()
+    first_rate = [tariff.rates[int(np.flatnonzero(group == g)[0])] for g in range(n_rates)]
+    sell = np.array([tariff.export_per_kwh if r.export_per_kwh is None else r.export_per_kwh for r in first_rate])
+    bounds = [r.bounds() for r in first_rate]
+    if tariff.metering == "gross":
+        by_tick = _month_to_date_charges(import_j / J_PER_KWH, month_of_tick, rate, bounds)
+        gross_energy = np.bincount(key, weights=by_tick, minlength=size).reshape(len(months), n_rates)
     out = []
     for m, number in enumerate(months):
         year, month = int(number) // 12 + 1970, int(number) % 12 + 1
         if tariff.metering == "net":
             charged, credited = np.maximum(imp[m] - exp[m], 0.0), np.maximum(exp[m] - imp[m], 0.0)
+            total = float(charged.sum())
+            energy = np.array([charged[r] / total * block_charge(total, *bounds[r]) if total > 0 else 0.0
+                               for r in range(n_rates)])
         else:
-            charged, credited = imp[m], exp[m]
-        total = float(charged.sum())
-        energy = np.array([charged[r] / total * block_charge(total, *bounds[r]) if total > 0 else 0.0
-                           for r in range(n_rates)])
+            charged, credited, energy = imp[m], exp[m], gross_energy[m]
         credit = credited * sell
         in_month = calendar.monthrange(year, month)[1]
         share = int(days[m]) / in_month
         fixed = tariff.fixed.per_day * int(days[m]) + tariff.fixed.per_month * share
         before = fixed + float(energy.sum()) - float(credit.sum())
-        topup = max(0.0, tariff.minimum_per_month * share - before)
+        topup = max(0.0, tariff.minimum_per_month * share - before) if tariff.minimum_per_month > 0 else 0.0
         out.append(MonthBill(
             month=f"{year:04d}-{month:02d}", days=int(days[m]), days_in_month=in_month,
             import_kwh=float(imp[m].sum()), export_kwh=float(exp[m].sum()), fixed=fixed,

@@ -8,9 +8,10 @@ the bill is :mod:`homesim.tariffs.bill`'s; the docs' page is docs/reference/tari
 A tick belongs to the first rate whose seasons, days and times cover its start (local time):
 the season by the tick's month, the day by the day a time window starts on (a window whose end
 is before its start runs past midnight, as an inverter's program does), a public holiday billed
-as ``holidays_as``. Block limits are kWh of the billing month's total import (over every rate);
-a rate's share of the month's import is priced through its own blocks in proportion, as NREL's
-SAM (Utilityrate5) applies URDB tiers across time-of-use periods.
+as ``holidays_as``. Rates sharing a name are one billing period. Block limits are kWh of the
+billing month's import over every rate (gross: by the month to date; net: the month's net
+import shared among the rates), as NREL's SAM (Utilityrate5) applies URDB tiers across
+time-of-use periods.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class TariffRate(BaseModel):
     """An energy rate: a price (or blocks) in some seasons, on some days, at some times."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    name: str = Field(default="", max_length=80, title="Name", description="what the bill calls it: peak, standard...")
+    name: str = Field(default="", max_length=80, title="Name", description="what the bill calls it: peak, standard...; rates sharing a name are one "
+                      "billing period (netted together, one part of the bill)")
     seasons: list[str] = Field(default_factory=list, title="Seasons",
                                description="the seasons it applies in; empty: all year")
     days: list[Day] = Field(default_factory=lambda: list(DAYS), min_length=1, title="Days",
@@ -185,6 +187,14 @@ class UtilityTariff(BaseModel):
             if unknown:
                 raise ValueError(f"rates[{i}] ({rate.name or 'unnamed'}): season {unknown[0]!r} is not one of the "
                                  f"tariff's seasons ({', '.join(self.seasons) or 'none given'})")
+        names = self.rate_names()
+        for i, rate in enumerate(self.rates):
+            first = self.rates[names.index(names[i])]
+            if (rate.price_per_kwh, rate.blocks, rate.export_per_kwh) != (
+                    first.price_per_kwh, first.blocks, first.export_per_kwh):
+                raise ValueError(f"rates[{i}] is named {names[i]!r} like rates[{names.index(names[i])}] but prices "
+                                 "differently: rates sharing a name are one billing period, with one price (or "
+                                 "blocks) and export credit; rename one")
         gap = self._first_gap()
         if gap is not None:
             raise ValueError(f"no rate covers {gap}: add a rate for it, or a last rate without seasons, days or times")
@@ -223,3 +233,10 @@ class UtilityTariff(BaseModel):
     def rate_names(self) -> list[str]:
         """Each rate's name, or ``rate N`` (1-based) for an unnamed one."""
         return [rate.name or f"rate {i + 1}" for i, rate in enumerate(self.rates)]
+
+    def periods(self) -> tuple[list[str], np.ndarray]:
+        """The billing periods: the distinct rate names in order, and each rate's period (int
+        array). Rates sharing a name are one period: netted together, one part of the bill."""
+        names = self.rate_names()
+        distinct = list(dict.fromkeys(names))
+        return distinct, np.array([distinct.index(n) for n in names], dtype=np.int64)

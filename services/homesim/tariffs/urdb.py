@@ -133,8 +133,8 @@ def _windows(hours: list[int]) -> list[str]:
             runs[-1][1] = h + 1
         else:
             runs.append([h, h + 1])
-    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == 24:  # one window past midnight
-        runs[0][0] = runs.pop()[0]
+    # (not one window past midnight: a URDB day type's hours are its own day's, and a window past
+    # midnight would belong to the day it starts on)
     return [f"{a:02d}:00-{b:02d}:00" for a, b in runs]
 
 
