@@ -187,3 +187,12 @@ def test_a_semicolon_csv_with_decimal_commas_reads(tmp_path):
                         mapping={"time_column": "Zeit", "quantities": {"load": "Last (W)", "pv": "PV (kW)"}})
     assert read.values["load_w"][:3].tolist() == [400.5, 401.5, 402.5]
     assert read.values["pv_w"][:3].tolist() == pytest.approx([0.0, 100.0, 200.0])
+
+
+def test_units_not_stated_anywhere_are_guessed_checked_and_said(tmp_path, truth):
+    out = write_ha_history(truth, tmp_path / "ha.csv", kw=("pv",))
+    read = read_history([out.path], timezone=truth.timezone)   # no mapping: HA exports carry no units
+    assert worst(read, truth)["pv_w"] < 1e-2                    # kW values under a guessed W: fixed
+    assert any("'sensor.pv_power': no unit stated: read as W" in note for note in read.quality.notes)
+    assert any("'sensor.battery_soc': no SoC unit stated: read as %" in note for note in read.quality.notes)
+    assert [p.quantity for p in read.quality.problems if p.kind == "unit"] == ["pv_w"]

@@ -92,6 +92,9 @@ def clean(raw: Raw, quality: Quality, gap_s: float | None, max_w: float | None) 
         limit = gap_s or STATE_HOLD_S
     else:
         limit = gap_s or max(5.0 * span, 900.0)
+    if raw.unit_from == "guess" and source.kind != "soc":
+        quality.notes.append(f"{raw.file}: {source.name!r}: no unit stated: read as {source.unit} "
+                             f"({source.kind}), checked against the values")
     if source.kind == "soc":
         values = _soc(raw, quality)
     elif source.kind == "energy":
@@ -106,7 +109,11 @@ def _soc(raw: Raw, quality: Quality) -> np.ndarray:
     finite = v[np.isfinite(v)]
     top = float(np.max(finite)) if len(finite) else 0.0
     stated = raw.source.unit
-    if stated in (None, "%", "fraction") and top > 1.5 and stated != "%":
+    if stated is None:
+        stated = "%" if top > 1.5 else "fraction"
+        quality.notes.append(f"{raw.file}: {raw.source.name!r}: no SoC unit stated: read as "
+                             f"{'%' if stated == '%' else 'a fraction'} (values up to {top:g})")
+    elif stated == "fraction" and top > 1.5:
         report(quality, "unit", "soc", len(finite), f"SoC stated as a fraction but up to {top:g}: read as %")
         stated = "%"
     elif stated == "%" and 0 < top <= 1.0:
