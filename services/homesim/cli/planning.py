@@ -32,6 +32,9 @@ def add_commands(commands) -> None:
     pln.add_argument("--baseline", default="grid_only", metavar="grid_only|FILE",
                      help="what the home is without the purchase: grid_only (default) or a home file (today's system)")
     pln.add_argument("--finance", type=Path, metavar="FILE", help="finance section as its own YAML file")
+    pln.add_argument("--set", action="append", dest="changes", metavar="ID.PROPERTY=VALUE",
+                     help="plan the home with this change, e.g. battery.capacity_kwh=15 (repeat for more); with "
+                          "--baseline the same home file: what the change adds to the home as it is")
     pln.add_argument("--out", type=Path, default=Path("out/plan"), help="output folder (default out/plan)")
     pln.set_defaults(run=cmd_plan)
 
@@ -114,7 +117,7 @@ def _plan_inputs(args: argparse.Namespace):
     from homesim.planning import plan
     from homesim.preflight import preflight
 
-    home = load_home_file(args.home)
+    home = _changed(load_home_file(args.home), getattr(args, "changes", None), args.home.parent)
     finance, source = plan.load_finance(args.home, args.finance)
     finance = plan.with_years(finance, args.years)
     if args.baseline == plan.GRID_ONLY:
@@ -131,6 +134,31 @@ def _plan_inputs(args: argparse.Namespace):
     if baseline is not None:
         preflight(baseline, name, dt_s=60)
     return home, finance, source, baseline, name, baseline_dir
+
+
+def _changed(home, specs: list[str] | None, home_dir: Path):
+    """The home with ``--set`` changes (``<device_id>.<property>=<value>``, values read as a home
+    file reads them), validated; its name says what changed."""
+    if not specs:
+        return home
+    import yaml
+
+    from homesim.home import parse_yaml, with_changes
+
+    changes = {}
+    for spec in specs:
+        key, sep, text = spec.partition("=")
+        if not sep or "." not in key or not text.strip():
+            raise BadInput(f"--set {spec!r} is not allowed: must be <device_id>.<property>=<value>, "
+                           f"e.g. battery.capacity_kwh=15")
+        try:
+            changes[key.strip()] = parse_yaml(text.strip())
+        except (yaml.YAMLError, RecursionError):
+            raise BadInput(f"--set {spec!r}: {text.strip()!r} is not a value (a number, a word, true/false, or a "
+                           f"YAML list/mapping in quotes)") from None
+    changed = with_changes(home, changes, home_dir)
+    label = ", ".join(f"{k}={v}" for k, v in changes.items())
+    return changed.model_copy(update={"name": f"{home.name} ({label})"})
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
