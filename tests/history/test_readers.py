@@ -136,6 +136,10 @@ def test_guess_mapping_of_a_home_assistant_export_names_entities(tmp_path, truth
     out = write_ha_history(truth, tmp_path / "ha.csv")
     guess = guess_mapping(out.path)
     assert guess["layout"] == "ha_history"
+    assert {q: v.get("unit") for q, v in guess["quantities"].items()} == {
+        "pv": "W", "load": "W", "grid_import": "W", "grid_export": "W", "battery": "W", "soc": "%"}
+    kw = guess_mapping(write_ha_history(truth, tmp_path / "kw.csv", kw=("load",)).path)
+    assert kw["quantities"]["load"]["unit"] == "kW"
     assert {q: v["entity"] for q, v in guess["quantities"].items()} == {
         "pv": "sensor.pv_power", "load": "sensor.load_power", "grid_import": "sensor.grid_import_power",
         "grid_export": "sensor.grid_export_power", "battery": "sensor.battery_power", "soc": "sensor.battery_soc"}
@@ -191,7 +195,10 @@ def test_a_semicolon_csv_with_decimal_commas_reads(tmp_path):
 
 def test_units_not_stated_anywhere_are_guessed_checked_and_said(tmp_path, truth):
     out = write_ha_history(truth, tmp_path / "ha.csv", kw=("pv",))
-    read = read_history([out.path], timezone=truth.timezone)   # no mapping: HA exports carry no units
+    guessed = read_history([out.path], timezone=truth.timezone)   # no mapping: units guessed from the values
+    assert worst(guessed, truth)["pv_w"] < 1e-2 and not [p for p in guessed.quality.problems if p.kind == "unit"]
+    mapping = {"quantities": {"pv": "sensor.pv_power", "load": "sensor.load_power", "soc": "sensor.battery_soc"}}
+    read = read_history([out.path], timezone=truth.timezone, mapping=mapping)   # HA exports carry no units
     assert worst(read, truth)["pv_w"] < 1e-2                    # kW values under a guessed W: fixed
     assert any("'sensor.pv_power': no unit stated: read as W" in note for note in read.quality.notes)
     assert any("'sensor.battery_soc': no SoC unit stated: read as %" in note for note in read.quality.notes)

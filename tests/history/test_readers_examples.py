@@ -39,4 +39,4 @@ def test_the_home_assistant_example_reports_what_it_holds():
     counts = {(p.kind, p.quantity): p.count for p in read.quality.problems}
     assert counts[("reset", "grid_import_w")] == 3 and counts[("reset", "grid_export_w")] == 3
     assert counts[("unavailable", "load_w")] == 1 and ("sign", "battery_w") in counts
-    assert guess_mapping(path)["quantities"]["pv"] == {"entity": "sensor.pv_power", "kind": "power"}
+    assert guess_mapping(path)["quantities"]["pv"] == {"entity": "sensor.pv_power", "kind": "power", "unit": "kW"}

@@ -55,9 +55,11 @@ def guess_mapping(path: Path | str) -> dict:
         out["available"] = read.columns
         return out
     head = layouts._head(path)
+    frame = None
     if layout == "ha_history":
-        frame = pd.read_csv(path, usecols=lambda c: c.strip().lower() == "entity_id", dtype=str)
-        names = sorted(frame.iloc[:, 0].str.strip().unique())
+        frame = layouts._read_csv(path)
+        frame.columns = [c.strip().lower() for c in frame.columns]
+        names = sorted(frame["entity_id"].astype("string").str.strip().unique())
         key = "entity"
     elif layout == "ha_statistics":
         frame = pd.read_csv(path, sep=layouts._delimiter(head, path), dtype=str)
@@ -71,9 +73,30 @@ def guess_mapping(path: Path | str) -> dict:
         names = [h for h in header if h != tcol]
         key = "column"
     guessed = layouts.guess_sources(names)
+    if frame is not None:
+        _units_from_values(frame, guessed)
     out["quantities"] = {q: {key: e.pop("column"), **e} for q, e in guessed.items()}
     out["available"] = names
     return out
+
+
+def _units_from_values(frame: pd.DataFrame, guessed: dict[str, dict]) -> None:
+    """Home Assistant's export has no units: guess them from each entity's values (a power whose
+    99th percentile is under 30 is in kW; SoC up to 1 a fraction), where the name gave none."""
+    entity = frame["entity_id"].astype("string").str.strip()
+    for spec in guessed.values():
+        if "unit" in spec:
+            continue
+        values, _ = layouts.to_float(frame.loc[(entity == spec["column"]).to_numpy(), "state"])
+        values = np.abs(values[np.isfinite(values)])
+        if not len(values):
+            continue
+        if spec["kind"] == "soc":
+            spec["unit"] = "fraction" if values.max() <= 1.0 else "%"
+        elif spec["kind"] == "power":
+            spec["unit"] = "kW" if np.percentile(values, 99) < 30.0 and (values > 1e-3).mean() > 0.2 else "W"
+        else:
+            spec["unit"] = "kWh"
 
 
 def read_history(paths: list[Path], *, timezone: str, mapping: Path | dict | None = None, step_s: int = 60,
