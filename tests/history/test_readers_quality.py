@@ -183,3 +183,31 @@ def test_everything_at_once_is_repaired_within_tolerance_and_every_kind_reported
         day_read = np.nansum(np.where(ok, read.values[q], 0.0))
         day_true = np.nansum(np.where(ok, truth.values[q], 0.0))
         assert day_read == pytest.approx(day_true, rel=0.01), q
+
+
+def test_a_counter_reading_zero_for_one_row_is_dropped_not_counted_as_a_reset(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv", mapping_path=tmp_path / "h.yaml", energy=("grid_import",))
+    lines = out.path.read_text().splitlines()
+    column = lines[0].split(",").index("Grid import [kWh]")
+    cells = lines[3001].split(",")
+    assert float(cells[column]) > 1.0
+    cells[column] = "0"   # a meter restarting for a moment
+    lines[3001] = ",".join(cells)
+    out.path.write_text("\n".join(lines) + "\n")
+    read = read_history([out.path], timezone=truth.timezone, mapping=out.mapping_path)
+    assert problems(read, "spike") == {"grid_import_w": 1} and problems(read, "reset") == {}
+    total = np.nansum(truth.values["grid_import_w"][1:])
+    assert np.nansum(read.values["grid_import_w"]) == pytest.approx(total, rel=1e-6)
+
+
+def test_times_in_a_stated_format_are_read_with_it(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv", mapping_path=tmp_path / "h.yaml")
+    import pandas as pd
+
+    frame = pd.read_csv(out.path)
+    frame["Time"] = pd.to_datetime(frame["Time"], format="ISO8601").dt.strftime("%d/%m/%Y %H:%M")
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    mapping = dict(out.mapping, time_format="%d/%m/%Y %H:%M")
+    read = read_history([tmp_path / "d.csv"], timezone=truth.timezone, mapping=mapping)
+    assert np.nanmax(error(read, truth, "load_w")) < 1e-3
+    assert any("read as local time" in note for note in read.quality.notes)

@@ -248,6 +248,22 @@ def _counter(raw: Raw, quality: Quality) -> np.ndarray:
     if len(finite) == 0:
         return out
     x = v[finite]
+    if len(x) >= 3:
+        # a single reading off the counter's path and back (a 0 at a restart, a spike): dropped,
+        # else a dip would count as a reset and its way back as energy
+        prev, cur, nxt = x[:-2], x[1:-1], x[2:]
+        rises = np.diff(x)[np.diff(x) > 0]
+        typical = float(np.percentile(rises, 99)) if len(rises) else 0.0
+        dip = (cur < prev) & (nxt >= prev)
+        peak = (cur > prev) & (nxt < cur) & (nxt >= prev) & (cur - prev > 10.0 * typical)
+        bad = np.flatnonzero(dip | peak) + 1
+        if len(bad):
+            report(quality, "spike", raw.source.target, len(bad), "an energy counter reading off its path and "
+                   "back at the next: dropped", [f"{raw.file} row {int(raw.rows[finite[i]])} column "
+                                                 f"{raw.source.name!r}: {raw.values[finite[i]]:g}" for i in bad])
+            keep = np.ones(len(x), bool)
+            keep[bad] = False
+            finite, x = finite[keep], x[keep]
     steps = np.diff(x)
     reset = np.flatnonzero(steps < 0)
     if len(reset):
