@@ -211,3 +211,12 @@ def test_times_in_a_stated_format_are_read_with_it(tmp_path, truth):
     read = read_history([tmp_path / "d.csv"], timezone=truth.timezone, mapping=mapping)
     assert np.nanmax(error(read, truth, "load_w")) < 1e-3
     assert any("read as local time" in note for note in read.quality.notes)
+
+
+def test_a_column_stated_in_kw_but_written_in_w_is_divided_and_said(tmp_path, truth):
+    out = write_wide(truth, tmp_path / "h.csv")
+    mapping = {"quantities": {"pv": {"column": "PV power (W)", "unit": "kW"}, "load": "Load (W)"}}
+    read = read_history([out.path], timezone=truth.timezone, mapping=mapping)
+    assert np.nanmax(error(read, truth, "pv_w")) < 1e-3
+    unit = [p for p in read.quality.problems if p.kind == "unit"]
+    assert [p.quantity for p in unit] == ["pv_w"] and "divided by 1000" in unit[0].detail
