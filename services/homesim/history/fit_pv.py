@@ -39,6 +39,10 @@ from homesim.home import home_from_dict
 BIN_S = 900
 #: Days per clear-day envelope window.
 WINDOW_DAYS = 14
+#: How far the middle of the PV's day may be from solar noon [h].
+SUN_TOLERANCE_H = 1.5
+#: Percentile of the envelope-to-model ratios taken as the PV's scale.
+SCALE_PERCENTILE = 75
 #: PVWatts' default DC losses (pv_array's dc_loss_fraction), assumed when kWp is fitted.
 DEFAULT_DC_LOSS = 0.1408
 
@@ -109,15 +113,19 @@ def binned(history: History, t0: int, dt_s: int, n: int, series: np.ndarray) -> 
 
 
 def curtailment_suspect(history: History) -> np.ndarray:
-    """Samples where the PV measured may be less than the PV available: the battery full (or
-    charging at its most) with nothing exported, or export at its limit; not where the PV was
-    short of the load (all of it used)."""
+    """Samples where the PV measured may be less than the PV available. A home that exports
+    (more than 1 % of the samples): where the export is at its limit (97 % of its 99.9th
+    percentile). One that does not: where the battery is full or charging at its most, unless
+    the PV was short of the load (all of it used)."""
     values = history.values
     soc = values.get("soc")
     battery = values.get("battery_w")
     export = values.get("grid_export_w")
     suspect = np.zeros(history.size, dtype=bool)
     exporting = np.zeros(history.size, dtype=bool) if export is None else np.nan_to_num(export) > 20.0
+    if exporting.mean() > 0.01:  # a home that exports sends its surplus out: curtailed only at its export limit
+        most = np.nanpercentile(export, 99.9)
+        return np.nan_to_num(export) >= 0.97 * most
     if soc is not None and np.isfinite(soc).any():
         top = np.nanpercentile(soc, 99.5)
         suspect |= (np.nan_to_num(soc) >= top - 0.02) & ~exporting
@@ -126,9 +134,6 @@ def curtailment_suspect(history: History) -> np.ndarray:
         most = np.nanpercentile(charging, 99.9)
         if most > 100.0:
             suspect |= (charging >= 0.95 * most) & ~exporting
-    if export is not None and np.isfinite(export).any() and exporting.any():
-        most = np.nanpercentile(export, 99.9)
-        suspect |= np.nan_to_num(export) >= 0.97 * most
     load = values.get("load_w")
     if load is not None:  # PV short of the load was all used: nothing to curtail
         pv = values.get("pv_w")
@@ -137,31 +142,43 @@ def curtailment_suspect(history: History) -> np.ndarray:
     return suspect
 
 
-def check_sun(measured: np.ndarray, clear_ghi: np.ndarray, t0: int, dt_s: int, location: dict[str, Any],
-              timezone: str) -> dict[str, float]:
+def check_sun(measured: np.ndarray, model: PvModel, location: dict[str, Any], timezone: str) -> dict[str, float]:
     """Refuse (:class:`HistoryError`) PV data whose sun is not this location's: more than 10 %
-    of the PV energy with the sun down, or the PV's time-of-day centroid more than 2.5 h
-    from the clear sky's. Returns the two centroids [h, local standard time of the first day]."""
-    valid = np.isfinite(measured)
-    pv = np.where(valid, measured, 0.0)
+    of the PV energy with the sun down, or the middle of the PV's day (halfway between its first
+    and last tick above 2 % of the day's most, over the days 90 % complete) more than
+    :data:`SUN_TOLERANCE_H` from the middle of the sun's (sunrise to sunset: solar noon).
+    Panels facing east or west move their first and last light little, and a battery full by
+    noon (the PV curtailed) not at all; a clock off by hours moves both. Returns the two middles
+    [h after local midnight] and the share of PV energy with the sun down [0..1]."""
+    pv = np.where(np.isfinite(measured), measured, 0.0)
     total = pv.sum()
     if total <= 0.0:
         raise HistoryError("the PV column has no energy in it: nothing to fit a PV system to")
-    night = pv[clear_ghi <= 0.0].sum() / total
-    per_day = 86_400 // dt_s
-    slot = np.arange(measured.size) % per_day
-    profile = np.bincount(slot, weights=pv, minlength=per_day)
-    sun = np.bincount(slot, weights=np.where(valid, clear_ghi, 0.0), minlength=per_day)
+    clear_ghi = model.clear_ghi()
+    night = float(pv[clear_ghi <= 0.0].sum() / total)
+    per_day = 86_400 // model.dt_s
+    days = pv.size // per_day
+    if days == 0:
+        raise HistoryError("less than a day of PV data: the sun's path can't be seen in it")
+
     angle = 2.0 * np.pi * (np.arange(per_day) + 0.5) / per_day
 
-    def centroid(weights: np.ndarray) -> float:
-        return float(np.angle(np.sum(weights * np.exp(1j * angle))) % (2 * np.pi) / (2 * np.pi) * 24.0)
+    def middle(series: np.ndarray) -> float:
+        """The middle of the arc of the day the series is on (above 2 % of its day's most): the
+        circular mean of the share of days it is on at each tick of the day [h] (an arc
+        across midnight has its middle where it should)."""
+        table = series[: days * per_day].reshape(days, per_day)
+        on = (table > 0.02 * table.max(axis=1, keepdims=True))[have].mean(axis=0)
+        return float(np.angle(np.sum(on * np.exp(1j * angle))) % (2 * np.pi) / (2 * np.pi) * 24.0)
 
-    measured_peak, sun_peak = centroid(profile), centroid(sun)
-    shift = (measured_peak - sun_peak + 12.0) % 24.0 - 12.0
-    if night > 0.10 or abs(shift) > 2.5:
-        lon = location["longitude"] - 15.0 * shift
-        lon = (lon + 180.0) % 360.0 - 180.0
+    have = np.isfinite(measured[: days * per_day]).reshape(days, per_day).mean(axis=1) > 0.9
+    have &= pv[: days * per_day].reshape(days, per_day).max(axis=1) > 0.0
+    if not have.any():
+        raise HistoryError("no day with PV data 90 % complete: the sun's path can't be seen in the PV")
+    measured_mid, sun_noon = middle(pv), middle(clear_ghi)
+    shift = (measured_mid - sun_noon + 12.0) % 24.0 - 12.0
+    if night > 0.10 or not abs(shift) <= SUN_TOLERANCE_H:
+        lon = (location["longitude"] - 15.0 * shift + 180.0) % 360.0 - 180.0
 
         def hhmm(hours: float) -> str:
             minutes = int(round(hours * 60)) % 1440
@@ -169,11 +186,11 @@ def check_sun(measured: np.ndarray, clear_ghi: np.ndarray, t0: int, dt_s: int, l
 
         raise HistoryError(
             f"the PV data's sun is not the sun at latitude {location['latitude']}, longitude {location['longitude']} "
-            f"({timezone}): the PV peaks at {hhmm(measured_peak)} local time on average, the sun there at "
-            f"{hhmm(sun_peak)} ({shift:+.1f} h), and {100 * night:.0f} % of the PV energy comes with the sun down. "
-            f"The time zone (or the timestamps' zone) or the longitude looks wrong: a longitude near {lon:.0f} or a "
-            f"time zone {-shift:+.0f} h from this one would fit the data")
-    return {"measured_peak_h": measured_peak, "sun_peak_h": sun_peak, "night_share": float(night)}
+            f"({timezone}): the PV's day is centred on {hhmm(measured_mid)} local time (halfway from its first to its "
+            f"last light), the sun's there on {hhmm(sun_noon)} ({shift:+.1f} h), and {100 * night:.0f} % of the PV "
+            f"energy comes with the sun down. The time zone (or the timestamps' zone) or the longitude looks wrong: "
+            f"a longitude near {lon:.0f} or a time zone {-shift:+.0f} h from this one would fit the data")
+    return {"pv_day_middle_h": measured_mid, "solar_noon_h": sun_noon, "night_share": night}
 
 
 def envelopes(measured: np.ndarray, dt_s: int) -> np.ndarray:
@@ -199,13 +216,14 @@ def envelopes(measured: np.ndarray, dt_s: int) -> np.ndarray:
 
 
 def _score(measured_env: np.ndarray, model_env: np.ndarray) -> tuple[float, float]:
-    """Scale (median ratio) and spread (median absolute relative deviation) of envelope
-    points whose model is at least 15 % of its peak."""
+    """Scale (the :data:`SCALE_PERCENTILE` th percentile of the ratios: a window whose best moment
+    was still cloudy gives a low ratio) and spread (median absolute relative deviation from
+    it) of the envelope points whose model is at least 15 % of its peak."""
     strong = model_env >= 0.15 * max(model_env.max(), 1e-9)
     if strong.sum() < 8:
         return float("nan"), float("inf")
     ratio = measured_env[strong] / model_env[strong]
-    k = float(np.median(ratio))
+    k = float(np.percentile(ratio, SCALE_PERCENTILE))
     return k, float(np.median(np.abs(ratio / k - 1.0)))
 
 

@@ -6,9 +6,9 @@
   its floor: the SoC there, by local hour (median), is that hour's floor.
 - Grid-charge windows: the battery charging (more than 100 W) with no PV (under 30 W) while
   the home imports at least half of that power. An hour of the day in which that happens on at
-  least one day in 20 (10 minutes or more) is a grid-charge hour; the hours after it held at its
-  target belong to the window; its target is the floor seen there, else the
-  median of the days' highest SoC in it.
+  least one day (10 minutes or more) is a grid-charge hour; the hours after it held at its
+  target belong to the window; its target is the floor seen there, else the median over the
+  days it charged of the highest SoC in it.
 - Work mode: export seen (more than 1 kWh and 0.5 % of the PV energy) means ``selling_first``;
   none, ``limited_to_home``.
 - Efficiency: AC out (``load + export - import``) over DC in (``pv + battery_w``) summed in
@@ -67,13 +67,14 @@ def fit_settings(history: History, max_charge_w: float | None, max_discharge_w: 
             for h in range(24):
                 at = charging & (hour == h)
                 on_days = np.unique(day[at]).size
-                if on_days >= max(1, days.size / 20) and at.sum() * history.step_s >= 600:
+                if on_days >= 1 and at.sum() * history.step_s >= 600:
                     gc_hours[h] = True
                     gc_power[h] = float(np.median(-bat[at]))
         for h in np.flatnonzero(gc_hours & ~np.isfinite(floors)):
             at = (hour == h) & np.isfinite(soc)
-            if at.any():
-                daily_max = [np.max(soc[at & (day == d)]) for d in np.unique(day[at])]
+            charged = np.unique(day[charging & (hour == h)])  # days it charged: it stops at the target
+            daily_max = [np.max(soc[at & (day == d)]) for d in charged]
+            if daily_max:
                 floors[h] = float(np.median(daily_max))
     known = np.isfinite(floors)
     reserve = None
@@ -92,11 +93,13 @@ def fit_settings(history: History, max_charge_w: float | None, max_discharge_w: 
                              "at most 0.01 below the lowest SoC seen", "evidence_hours": int(known.sum())}
     out["grid_charge_hours"] = {"value": [int(h) for h in np.flatnonzero(gc_hours)], "unit": "h",
                                 "method": "local hours with grid charging (battery charging, no PV, import) for "
-                                "10 minutes or more, on 1 in 20 of the days or more", "uncertainty": None}
+                                "10 minutes or more", "uncertainty": None}
     if reserve is not None:
         out["reserve_soc"] = {"value": round(reserve, 3), "unit": "0..1", "method": "the lowest floor",
                               "uncertainty": None}
-        out["programs"] = _programs(floors, gc_hours, gc_power, max_discharge_w or 5000.0, known)
+        out["programs"] = {"value": _programs(floors, gc_hours, gc_power, max_discharge_w or 5000.0, known),
+                           "unit": None, "method": "hours of equal floor and grid charge merged into slots "
+                           "(at most 6)", "uncertainty": None}
     exported = np.nansum(exp) * history.step_s / 3.6e6 if np.isfinite(exp).any() else 0.0
     produced = np.nansum(pv) * history.step_s / 3.6e6 if np.isfinite(pv).any() else 0.0
     exports = exported > 1.0 and exported > 0.005 * produced
@@ -122,8 +125,10 @@ def _programs(floors: np.ndarray, gc_hours: np.ndarray, gc_power: np.ndarray, di
             slots[-1][1] = max(slots[-1][1], float(level[h]))
             slots[-1][3] = max(slots[-1][3], power)
             continue
-        if slots and slots[-1][2] and abs(slots[-1][1] - level[h]) <= 0.02:
-            continue  # held at the target after a grid charge: the same window (it charges on when short)
+        if slots and slots[-1][2] and abs(slots[-1][1] - level[h]) <= 0.035:
+            # held at the target after a grid charge: the same window (it charges on when short)
+            slots[-1][1] = max(slots[-1][1], float(level[h]))
+            continue
         if slots and slots[-1][2] == bool(gc_hours[h]) and abs(slots[-1][1] - level[h]) <= 0.02:
             if evidence[h] and not evidence[slots[-1][0]]:
                 slots[-1][1] = float(level[h])  # a floor seen beats one assumed

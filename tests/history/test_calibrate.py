@@ -1,0 +1,187 @@
+"""Calibration (homesim.history.calibrate) on histories whose truth is known: random homes run
+by homesim's own engine (homesim.history.synthetic), their readings made rough as a logger's
+are (2 % noise on every power sample, SoC in whole percent, five 3-hour gaps), calibrated, and
+the calibrated home simulated again over the measured period (the replay).
+
+The homes: seeds 1, 2, 4, 6 and 8 of ``random_home``, 31 days of January at 60 s in Cape Town.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from homesim.history.calibrate import Calibration, calibrate
+from homesim.history.series import History, HistoryError
+from homesim.history.synthetic import corrupt, history_of, monthly_kwh, synthetic_history
+from homesim.home import Location, load_home
+
+SEEDS = (1, 2, 4, 6, 8)
+START = dt.date(2026, 1, 1)
+DAYS = 31
+
+
+class Case:
+    """A synthetic home, its rough history, its calibration and the replay of it."""
+
+    def __init__(self, seed: int, tmp) -> None:  # noqa: ANN001
+        self.synthetic = synthetic_history(seed, days=DAYS, start=START)
+        self.truth = self.synthetic.truth
+        self.history = corrupt(self.synthetic.history, seed)
+        self.location = Location(**self.synthetic.home["location"])
+        self.calibration = calibrate(self.history, self.location)
+        self.home_path = self.calibration.write(tmp / f"seed{seed}")
+        self.replay, _ = history_of(load_home(self.home_path), self.calibration.period["days"], 60)
+
+    def fitted(self, name: str) -> float:
+        return self.calibration.fitted[name]["value"]
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> dict[int, Case]:
+    tmp = tmp_path_factory.mktemp("calibrated")
+    return {seed: Case(seed, tmp) for seed in SEEDS}
+
+
+def test_battery_capacity_is_recovered_within_5_percent_from_soc_and_power(cases):
+    for seed, case in cases.items():
+        fitted, true = case.fitted("battery.capacity_kwh"), case.truth["capacity_kwh"]
+        assert abs(fitted / true - 1.0) <= 0.05, (seed, fitted, true)
+
+
+def test_round_trip_efficiency_is_recovered_within_3_points(cases):
+    for seed, case in cases.items():
+        fitted, true = case.fitted("battery.round_trip_efficiency"), case.truth["round_trip_efficiency"]
+        assert abs(fitted - true) <= 0.03, (seed, fitted, true)
+
+
+def test_pv_kwp_is_recovered_within_5_percent_with_the_orientation_fitted_too(cases):
+    for seed, case in cases.items():
+        fitted, true = case.fitted("kwp"), case.truth["kwp"]
+        assert abs(fitted / true - 1.0) <= 0.05, (seed, fitted, true)
+
+
+def test_pv_orientation_is_recovered_within_10_degrees(cases):
+    for seed, case in cases.items():
+        tilt, azimuth = case.fitted("tilt_deg"), case.fitted("azimuth_deg")
+        assert abs(tilt - case.truth["tilt_deg"]) <= 10.0, (seed, tilt, case.truth["tilt_deg"])
+        off = (azimuth - case.truth["azimuth_deg"] + 180.0) % 360.0 - 180.0
+        assert abs(off) <= 10.0 or case.truth["tilt_deg"] < 8.0, (seed, azimuth, case.truth["azimuth_deg"])
+
+
+def test_replay_monthly_grid_import_is_within_5_percent_of_the_history(cases):
+    """Months importing 50 kWh or more (1.6 kWh a day; below that a hundredth of the battery's
+    SoC at the start of a grid charge is a few percent of the month's import)."""
+    checked = 0
+    for seed, case in cases.items():
+        measured, replayed = monthly_kwh(case.synthetic.history, "grid_import_w"), monthly_kwh(case.replay, "grid_import_w")
+        for month, kwh in measured.items():
+            if kwh >= 50.0:
+                checked += 1
+                assert abs(replayed[month] / kwh - 1.0) <= 0.05, (seed, month, replayed[month], kwh)
+    assert checked >= 3
+
+
+def test_replay_reproduces_the_pv_and_load_energy_within_2_percent(cases):
+    for seed, case in cases.items():
+        for quantity in ("pv_w", "load_w"):
+            measured = sum(monthly_kwh(case.synthetic.history, quantity).values())
+            replayed = sum(monthly_kwh(case.replay, quantity).values())
+            assert abs(replayed / measured - 1.0) <= 0.02, (seed, quantity, replayed, measured)
+
+
+def test_grid_charge_window_and_work_mode_follow_the_inverter_settings(cases):
+    for seed, case in cases.items():
+        inverter = next(d for d in case.calibration.home["devices"] if d["kind"] == "inverter")
+        assert inverter["work_mode"] == case.truth["work_mode"], seed
+        found = [slot for slot in inverter.get("programs", []) if slot.get("grid_charge")]
+        for window in case.truth["grid_charge_windows"]:
+            start, end = int(window["start"][:2]), int(window["end"][:2])
+            values = case.synthetic.history.values
+            if not ((values["battery_w"] < -100) & (values["pv_w"] < 1)).any():
+                continue  # the battery never charged from the grid: nothing to see
+            # a window the battery charged in is found, starting inside it, with its target
+            assert found, (seed, window)
+            assert start <= int(found[0]["start"][:2]) < end, (seed, found, window)
+            assert abs(found[0]["soc"] - window["soc"]) <= 0.02, (seed, found, window)
+
+
+def test_the_soc_floor_in_use_is_found(cases):
+    for seed, case in cases.items():
+        floors = case.fitted("inverter.floors_by_hour")
+        history = case.synthetic.history
+        if np.nanmin(history.values["soc"]) > case.truth["floor_soc"] + 0.02:
+            continue  # never reached: nothing to see
+        assert min(floors) == pytest.approx(case.truth["floor_soc"], abs=0.015), (seed, floors)
+
+
+def test_calibrated_home_validates_and_names_its_files(cases):
+    case = cases[SEEDS[0]]
+    calibration: Calibration = case.calibration
+    home = load_home(case.home_path)
+    assert {d.kind for d in home.devices} >= {"pv_array", "battery", "inverter", "grid", "generic_load", "weather"}
+    load = next(d for d in calibration.home["devices"] if d["kind"] == "generic_load")
+    assert load["profile_csv"] in calibration.files and load["typical_week_csv"] in calibration.files
+    weather = next(d for d in calibration.home["devices"] if d["kind"] == "weather")
+    assert weather["file"] in calibration.files
+    for name, entry in calibration.fitted.items():
+        assert {"value", "unit", "method", "uncertainty"} <= set(entry), name
+    assert calibration.period["start"] == START.isoformat() and calibration.period["days"] == DAYS
+
+
+def test_a_location_whose_sun_contradicts_the_pv_is_refused_with_both_middles(cases):
+    case = cases[SEEDS[0]]
+    shifted = History(case.history.start_s + 7 * 3600, case.history.step_s, case.history.timezone,
+                      case.history.values)  # the same readings 7 h later: PV into the evening
+    with pytest.raises(HistoryError, match=r"centred on \d\d:\d\d local time.*the sun's there on \d\d:\d\d "
+                                           r"\(\+7\.\d h.*time zone"):
+        calibrate(shifted, case.location)
+    west = Location(latitude=-33.93, longitude=-70.0, timezone="Africa/Johannesburg")
+    with pytest.raises(HistoryError, match="longitude near 1[0-9]"):
+        calibrate(case.history, west)
+
+
+def test_without_soc_the_capacity_is_not_fitted_and_the_notes_say_so(cases):
+    case = cases[SEEDS[1]]
+    values = {k: v for k, v in case.history.values.items() if k != "soc"}
+    result = calibrate(History(case.history.start_s, case.history.step_s, case.history.timezone, values),
+                       case.location)
+    assert "battery.capacity_kwh" not in result.fitted
+    assert any("no SoC column" in note for note in result.notes)
+    battery = next(d for d in result.home["devices"] if d["kind"] == "battery")
+    assert battery["capacity_kwh"] == 10.0
+
+
+def test_given_facts_are_kept_and_the_derate_fitted_against_them():
+    synthetic = synthetic_history(7, days=21, start=START, changes={"pv": {"dc_loss_fraction": 0.2}})
+    location = Location(**synthetic.home["location"])
+    truth = synthetic.truth
+    result = calibrate(corrupt(synthetic.history, 7), location,
+                       given={"kwp": truth["kwp"], "tilt_deg": truth["tilt_deg"], "azimuth_deg": truth["azimuth_deg"]})
+    array = next(d for d in result.home["devices"] if d["kind"] == "pv_array")
+    assert array["rated_power_w"] == pytest.approx(truth["kwp"] * 1000.0)
+    assert (array["tilt_deg"], array["azimuth_deg"]) == (truth["tilt_deg"], truth["azimuth_deg"])
+    assert result.fitted["tilt_deg"]["method"] == "given"
+    assert result.fitted["dc_loss_fraction"]["value"] == pytest.approx(0.2, abs=0.03)
+
+
+def test_a_history_shorter_than_a_day_or_a_bad_given_is_refused(cases):
+    case = cases[SEEDS[0]]
+    short = History(case.history.start_s, 60, case.history.timezone,
+                    {k: v[:600] for k, v in case.history.values.items()})
+    with pytest.raises(HistoryError, match="covers 10.0 h: at least a day"):
+        calibrate(short, case.location)
+    with pytest.raises(HistoryError, match="given: kwp 'five' is not allowed: must be a number"):
+        calibrate(case.history, case.location, given={"kwp": "five"})
+    with pytest.raises(HistoryError, match="given: colour can't be given"):
+        calibrate(case.history, case.location, given={"colour": 1})
+
+
+def test_the_fitted_uncertainties_are_numbers_or_words(cases):
+    for case in cases.values():
+        capacity = case.calibration.fitted["battery.capacity_kwh"]
+        assert isinstance(capacity["uncertainty"], float) and 0.0 < capacity["uncertainty"] < 0.05
+        assert math.isfinite(case.fitted("pv_scale_w_per_kw"))
