@@ -178,13 +178,15 @@ def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
 
 
 def _where(source: LoadShedding) -> tuple[str, str]:
-    """The area and where the outages come from, in words."""
+    """The area and where the outages come from, in words (files by their names)."""
+    source = source.model_copy(update={f: Path(getattr(source, f)).name for f in FIELDS_IN_WORDS
+                                       if getattr(source, f) is not None})
     if source.events_csv is not None:
         area, used = source.area or "", [f"the outage list {source.events_csv}"]
     elif source.esp_area_json is not None:
         area, used = "", [f"the saved EskomSePush area {source.esp_area_json}"]
     else:
-        area, used = f"the area of {source.area_schedule_csv}", [f"the area rotation {source.area_schedule_csv}"]
+        area, used = f"Your area ({source.area_schedule_csv})", [f"the area rotation {source.area_schedule_csv}"]
     if source.events_csv is not None and source.esp_area_json is not None:
         used.append(f"the saved EskomSePush area {source.esp_area_json}")
     if source.area_schedule_csv is not None and source.events_csv is not None:
@@ -236,7 +238,7 @@ def preview(base: Path, home: Home, load_shedding: dict[str, Any], start: str | 
         averages, basis = _averages(source, base, outages, zone)
         area, text = _where(source)
         if source.esp_area_json is not None and source.events_csv is None:
-            area = ls.esp_area_name(base / source.esp_area_json) or f"the area of {source.esp_area_json}"
+            area = ls.esp_area_name(base / source.esp_area_json) or f"Your area ({Path(source.esp_area_json).name})"
     except ls.ScheduleError as error:
         raise refused(str(error).replace(prefix, "")) from None
     except OSError as error:

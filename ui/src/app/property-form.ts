@@ -10,10 +10,11 @@ import { DaysEditor, NumbersEditor, RecordField, RecordsEditor, SwitchEditor, TI
 import { fieldErrors } from './energy';
 import deviceKinds from './generated/device-kinds.json';
 import { KINDS as KIND_INFO, KindInfo } from './kinds';
+import { LoadSheddingPicker } from './loadshedding-picker';
 
 /** How a property is edited. */
 export type Editor = 'number' | 'percent' | 'text' | 'enum' | 'boolean' | 'windows' | 'tariff' | 'times' | 'days'
-  | 'numbers' | 'records' | 'switch' | 'time' | 'json';
+  | 'numbers' | 'records' | 'switch' | 'time' | 'loadshedding' | 'json';
 
 export interface FieldSpec {
   name: string;
@@ -53,6 +54,7 @@ function editorOf(name: string, p: any, unit: string): Editor {
   }
   if (p.type === 'object' && p.properties?.timers) return 'switch';
   if (p.type === 'object' && p.properties?.periods && p.properties?.flat_per_kwh) return 'tariff';
+  if (p.type === 'object' && p.properties?.events_csv && p.properties?.area_schedule_csv) return 'loadshedding';
   return 'json';
 }
 
@@ -92,7 +94,7 @@ export function toPercent(value: unknown): string {
 
 @Component({
   selector: 'app-property-form',
-  imports: [WindowEditor, TimesEditor, DaysEditor, NumbersEditor, RecordsEditor, SwitchEditor],
+  imports: [WindowEditor, TimesEditor, DaysEditor, NumbersEditor, RecordsEditor, SwitchEditor, LoadSheddingPicker],
   template: `
     <form (submit)="save($event)" novalidate [attr.aria-labelledby]="'props-title'">
       <h3 id="props-title"><span aria-hidden="true">{{ info()?.icon }}</span> {{ deviceId() }}
@@ -152,6 +154,12 @@ export function toPercent(value: unknown): string {
               @case ('switch') {
                 <app-switch-editor [value]="switchValue(f)" [label]="f.label" [disabled]="!editable()"
                                    [attr.id]="'prop-' + f.name" (changed)="edit(f, $event)" />
+              }
+              @case ('loadshedding') {
+                @defer (on immediate) {
+                  <app-loadshedding-picker [value]="value(f)" [disabled]="!editable()" [attr.id]="'prop-' + f.name"
+                                           (changed)="edit(f, $event)" />
+                } @placeholder { <p class="note">Loading the load-shedding picker…</p> }
               }
               @case ('json') {
                 <textarea [id]="'prop-' + f.name" [name]="f.name" rows="2" [disabled]="!editable()"
@@ -257,7 +265,7 @@ export class PropertyForm {
   }
 
   wide(f: FieldSpec): boolean {
-    return ['windows', 'switch', 'numbers', 'tariff', 'times', 'records'].includes(f.editor);
+    return ['windows', 'switch', 'numbers', 'tariff', 'times', 'records', 'loadshedding'].includes(f.editor);
   }
 
   /** The value shown: the edit if any, else the device's. */
