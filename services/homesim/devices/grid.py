@@ -73,6 +73,10 @@ class Tariff(BaseModel):
         return price
 
 
+#: The simple form's import tariff when none is given [currency/kWh].
+_DEFAULT_TARIFF = Tariff(flat_per_kwh=3.0)
+
+
 class OutageWindow(BaseModel):
     """A grid outage; times without an offset are local to the home."""
 
@@ -167,7 +171,7 @@ class Config(DeviceConfig):
     PALETTE_ORDER: ClassVar[int | None] = 40
 
     kind: Literal["grid"] = "grid"
-    import_tariff: Tariff = Field(default_factory=lambda: Tariff(flat_per_kwh=3.0), title="Import tariff",
+    import_tariff: Tariff = Field(default_factory=lambda: _DEFAULT_TARIFF.model_copy(), title="Import tariff",
                                   description="what a kWh from the grid costs: a flat price and time-of-use periods")
     export_per_kwh: Annotated[Price, quantity("currency/kWh", title="Export price",
                                                               description="paid for a kWh sent to the grid")] = 0.0
@@ -253,10 +257,14 @@ class Config(DeviceConfig):
 
     @model_validator(mode="after")
     def _one_tariff(self) -> "Config":
-        simple = {"import_tariff", "export_per_kwh"} & self.model_fields_set
+        # (the simple form's defaults are allowed beside it: a home dumped and read again has them)
+        simple = [name for name, default in (("import_tariff", _DEFAULT_TARIFF), ("export_per_kwh", 0.0))
+                  if getattr(self, name) != default]
         if self.tariff is not None and simple:
-            raise field_error("tariff", "...", f"give tariff or {' and '.join(sorted(simple))}, not both: tariff "
-                              "holds the import rates and the export credit (export_per_kwh) itself")
+            value = getattr(self, simple[0])
+            raise field_error(simple[0], value.model_dump(exclude_defaults=True) if isinstance(value, BaseModel)
+                              else value, f"give tariff or {' and '.join(simple)}, not both: tariff holds the "
+                              "import rates and the export credit (its export_per_kwh) itself")
         return self
 
     def utility_tariff(self) -> UtilityTariff:

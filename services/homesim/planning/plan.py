@@ -201,8 +201,8 @@ class PlanResult:
                     "pv_share": s.pv_share, "pv_kwh": s.pv_kwh, "load_kwh": s.load_kwh,
                     "import_kwh": s.import_kwh, "export_kwh": s.export_kwh,
                     "baseline_import_kwh": b.import_kwh, "baseline_export_kwh": b.export_kwh,
-                    "bill": s.import_cost * imp - s.export_revenue * exp_,
-                    "baseline_bill": b.import_cost * imp - b.export_revenue * exp_,
+                    "bill": (s.import_cost + s.fixed_charges) * imp - s.export_revenue * exp_,
+                    "baseline_bill": (b.import_cost + b.fixed_charges) * imp - b.export_revenue * exp_,
                     "outage_hours": s.outage_hours,
                     "unmet_hours_in_outages": s.unmet_hours_in_outages,
                     "baseline_unmet_hours_in_outages": b.unmet_hours_in_outages,
@@ -291,7 +291,9 @@ def price(home: Home, finance: money.Finance, system: list[Year], reference: lis
     parts = money.parts_bought(added.pv_kwp, added.battery_kwh, added.inverter_kw)
     growth_import = (1 + finance.import_escalation) ** np.arange(n)
     growth_export = (1 + finance.export_escalation) ** np.arange(n)
-    savings = np.array([b.import_cost - s.import_cost for s, b in zip(system, reference)]) * growth_import
+    # the tariff's fixed charges count in the bills; with the baseline on the same grid they cancel
+    savings = np.array([b.import_cost + b.fixed_charges - s.import_cost - s.fixed_charges
+                        for s, b in zip(system, reference)]) * growth_import
     export = np.array([s.export_revenue - b.export_revenue for s, b in zip(system, reference)]) * growth_export
     pv_energy = np.array([s.pv_kwh for s in system])
     # the LCOE prices the PV's energy with what is bought: none when nothing is
@@ -348,8 +350,8 @@ def _bills(finance: money.Finance, system: list[Year], reference: list[Year]) ->
     out = []
     for t, (s, b) in enumerate(zip(system, reference)):
         imp, exp_ = (1 + finance.import_escalation) ** t, (1 + finance.export_escalation) ** t
-        out.append({"bill": s.import_cost * imp - s.export_revenue * exp_,
-                    "baseline_bill": b.import_cost * imp - b.export_revenue * exp_})
+        out.append({"bill": (s.import_cost + s.fixed_charges) * imp - s.export_revenue * exp_,
+                    "baseline_bill": (b.import_cost + b.fixed_charges) * imp - b.export_revenue * exp_})
     return out
 
 
@@ -380,6 +382,17 @@ def _years(value: float | None) -> str:
     return "not within the plan" if value is None else f"{value:.1f} years"
 
 
+def _fixed_line(result: PlanResult) -> list[str]:
+    """A line on the tariff's fixed charges when the bills have them (none: no line)."""
+    with_, without = sum(s.fixed_charges for s in result.system), sum(b.fixed_charges for b in result.reference)
+    if with_ == 0 and without == 0:
+        return []
+    cur = result.currency
+    same = abs(with_ - without) <= 1e-9 * max(abs(with_), 1.0)
+    return [f"  fixed charges      {_money(without, cur)} without, {_money(with_, cur)} with at first-year prices"
+            + (" (the same grid connection: they cancel in the savings)" if same else "")]
+
+
 def format_plan(result: PlanResult) -> str:
     """The plan as a person reads it."""
     t, c, cur = result.totals, result.capital, result.currency
@@ -393,6 +406,7 @@ def format_plan(result: PlanResult) -> str:
         f"inverter {c.inverter:,.0f}, installation {c.installation:,.0f})",
         f"  bills              {_money(t['bill_without'], cur)} without, {_money(t['bill_with'], cur)} with "
         f"(saved {_money(t['bill_without'] - t['bill_with'], cur)})",
+        *_fixed_line(result),
         f"  payback            {_years(t['simple_payback_years'])} (discounted: {_years(t['discounted_payback_years'])})",
         f"  {'NPV at ' + format(result.finance.discount_rate, '.1%'):<19}{_money(t['npv'], cur)}",
         "  IRR                " + ("none" if t["irr"] is None else f"{t['irr']:.1%}"),

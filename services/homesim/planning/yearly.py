@@ -22,6 +22,7 @@ from homesim.engine.fastforward import step
 from homesim.home import Home, with_changes
 from homesim.jit import njit
 from homesim.planning import ageing
+from homesim.tariffs.bill import bill, fixed_charges
 
 #: Length of each simulated year [day].
 YEAR_DAYS = 365
@@ -42,11 +43,13 @@ class Year:
     load_kwh: float
     import_kwh: float
     export_kwh: float
-    import_cost: float  # [currency], first-year prices
-    export_revenue: float  # [currency], first-year prices
+    import_cost: float  # energy charges [currency], first-year prices (blocks applied: homesim.tariffs.bill)
+    export_revenue: float  # export credit [currency], first-year prices
     outage_hours: float
     unmet_hours_in_outages: float
     efc: float = 0.0  # equivalent full cycles of the battery this year [-]
+    #: the tariff's fixed charges and minimum-charge top-ups [currency], first-year prices
+    fixed_charges: float = 0.0
     #: share left at the end of the year by each ageing model of its chemistry, driving one first [-]
     battery_share_by_model: dict[str, float] = field(default_factory=dict)
 
@@ -105,9 +108,21 @@ def _year_sums(grid_import, grid_export, pv_used, served, demand, grid_on, wante
     return import_j, export_j, pv_j, load_j, outage, unmet
 
 
-def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int, battery_share: float,
-             pv_share: float, essential_ids: list[str] | None) -> Year:
-    """A simulated year's figures from the ledger's arrays and the prices of its blocks."""
+def _bill(aged: Home, arrays: Any, exogenous: list[Any]) -> tuple[float, float, float]:
+    """A year's energy charges, export credit and fixed charges (with minimum top-ups) [currency].
+
+    A tariff without blocks or a minimum, metered gross, bills each tick at its prices: the
+    exogenous blocks' price arrays give the energy charges (as the ledger's cost); any other is
+    billed by month (:func:`homesim.tariffs.bill.bill`)."""
+    if aged.grid is None:
+        return 0.0, 0.0, 0.0
+    tariff = aged.grid.utility_tariff()
+    ticks = [exo.block.unix_s[: exo.grid_on.size] for exo in exogenous]
+    unix_s = np.concatenate(ticks) if ticks else np.zeros(0, dtype=np.int64)
+    timezone = aged.location.timezone
+    if not tariff.priced_per_tick():
+        got = bill(tariff, unix_s, arrays.grid_import, arrays.grid_export, timezone)
+        return got.energy, got.export_credit, got.fixed + got.minimum_topup
     import_cost = export_revenue = 0.0
     first = 0
     for exo in exogenous:
@@ -115,6 +130,13 @@ def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int
         import_cost += float(arrays.grid_import[part] @ exo.import_price) / J_PER_KWH
         export_revenue += float(arrays.grid_export[part] @ exo.export_price) / J_PER_KWH
         first = part.stop
+    return import_cost, export_revenue, fixed_charges(tariff, unix_s, timezone)
+
+
+def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int, battery_share: float,
+             pv_share: float, essential_ids: list[str] | None) -> Year:
+    """A simulated year's figures from the ledger's arrays and the prices of its blocks."""
+    import_cost, export_revenue, fixed = _bill(aged, arrays, exogenous)
     ids = [load.id for load in aged.loads]
     wanted = essential_load_ids(aged) if essential_ids is None else essential_ids
     columns = np.array([ids.index(load_id) for load_id in wanted if load_id in ids], dtype=np.int64)
@@ -128,7 +150,7 @@ def _figures(aged: Home, arrays: Any, exogenous: list[Any], dt_s: int, year: int
         pv_share=pv_share, pv_kwh=float(pv_j) / J_PER_KWH,
         load_kwh=float(load_j) / J_PER_KWH,
         import_kwh=float(import_j) / J_PER_KWH, export_kwh=float(export_j) / J_PER_KWH,
-        import_cost=import_cost, export_revenue=export_revenue,
+        import_cost=import_cost, export_revenue=export_revenue, fixed_charges=fixed,
         outage_hours=int(outage) * hours,
         unmet_hours_in_outages=int(unmet) * hours,
     )

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from homesim.tariffs.model import DAYS, UtilityTariff
+from homesim.tariffs.model import DAYS, TariffRate, UtilityTariff
 
 #: Joules in one kilowatt-hour [J/kWh].
 J_PER_KWH = 3_600_000
@@ -162,6 +162,16 @@ class Bill:
                 "export_credit": self.export_credit, "minimum_topup": self.minimum_topup,
                 "import_kwh": self.import_kwh, "export_kwh": self.export_kwh,
                 "months": [asdict(m) for m in self.months]}
+
+
+def fixed_charges(tariff: UtilityTariff, unix_s: np.ndarray, timezone: str) -> float:
+    """The fixed charges of ticks starting at ``unix_s`` [currency], as :func:`bill` counts them."""
+    if unix_s.size == 0 or (tariff.fixed.per_day == 0 and tariff.fixed.per_month == 0):
+        return 0.0
+    zero = np.zeros(unix_s.shape)
+    only_fixed = tariff.model_copy(update={"rates": [TariffRate(price_per_kwh=0.0)], "seasons": {}, "metering": "gross",
+                                           "minimum_per_month": 0.0})
+    return bill(only_fixed, unix_s, zero, zero, timezone).fixed
 
 
 def block_charge(total_kwh: float, upper: np.ndarray, price: np.ndarray) -> float:

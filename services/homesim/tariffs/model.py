@@ -230,6 +230,11 @@ class UtilityTariff(BaseModel):
         m, d, s = int(month[first]), int(weekday[first]), int(second[first])
         return f"{MONTH_NAMES[m - 1]} {DAYS[d]} {s // 3600:02d}:{s // 60 % 60:02d}"
 
+    def priced_per_tick(self) -> bool:
+        """Whether each tick's energy is billed at its own prices alone: gross metering, no
+        blocks, no minimum charge (then the energy charges are the ledger's cost)."""
+        return self.metering == "gross" and self.minimum_per_month == 0 and not any(r.blocks for r in self.rates)
+
     def rate_names(self) -> list[str]:
         """Each rate's name, or ``rate N`` (1-based) for an unnamed one."""
         return [rate.name or f"rate {i + 1}" for i, rate in enumerate(self.rates)]
