@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from homesim.cli.simulation import format_summary
 from homesim.engine.fastforward import simulate
 from homesim.home import HomeFileError, home_from_dict
 from homesim.tariffs.bill import bill
@@ -43,6 +44,7 @@ def test_the_simple_form_bills_what_the_ledger_costs():
     assert [r.price_per_kwh for r in full.rates] == [5.10, 5.10, 2.30, 3.40] and full.metering == "gross"
     summary = simulate(home, 7, dt_s=60).summary()
     assert summary["bill"]["fixed"] == 0.0
+    assert "  bill " not in format_summary(summary)  # the bill is the cost: homesim simulate prints as before
     assert summary["bill"]["total"] == pytest.approx(summary["cost"], rel=1e-12)
     assert summary["bill"]["energy"] - summary["bill"]["export_credit"] == pytest.approx(summary["cost"], rel=1e-12)
 
@@ -65,6 +67,8 @@ def test_a_full_tariff_prices_ticks_at_the_first_block_and_the_summary_bills_blo
     direct = bill(UtilityTariff.model_validate(BLOCK_TARIFF), ledger.meta["start_unix_s"] + 60 * np.arange(len(t)),
                   np.maximum(grid, 0), np.maximum(-grid, 0), home.location.timezone)
     assert direct.total == pytest.approx(summary["bill"]["total"], rel=1e-12)
+    line = next(line for line in format_summary(summary).splitlines() if line.startswith("  bill "))
+    assert f"{summary['bill']['total']:.2f} ZAR" in line and "fixed 35.00" in line and "1 billing month)" in line
 
 
 @pytest.mark.parametrize("simple", [{"export_per_kwh": 0.5}, {"import_tariff": {"flat_per_kwh": 2.5}}])

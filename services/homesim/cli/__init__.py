@@ -1,7 +1,7 @@
 """The ``homesim`` command: ``simulate``, ``compare``, ``validate`` (:mod:`.simulation`); ``import``
 (:mod:`.history`: a measured history in, a calibrated home out); ``plan``,
 ``optimize``, ``sweep-worker``, ``sweep-results`` (:mod:`.planning`); ``up``, ``ledger``, ``report``
-(:mod:`.live`); ``specs``, ``credentials`` (:mod:`.tools`). Their shared option types and helpers
+(:mod:`.live`); ``specs``, ``credentials``, ``tariff`` (:mod:`.tools`). Their shared option types and helpers
 are :mod:`.options`. Each command module imports what it runs inside its functions, so that
 ``homesim --help`` and a bad option answer without loading numpy, pandas or the bus.
 

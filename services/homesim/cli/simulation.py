@@ -106,6 +106,18 @@ def _plot_day(day: dt.date | None, home):
     return pd.Timestamp(day).tz_localize(home.location.timezone)
 
 
+def _bill_line(summary: dict) -> list[str]:
+    """The tariff's bill when it differs from the cost (fixed charges, blocks, net metering)."""
+    bill = summary.get("bill")
+    if not bill or abs(bill["total"] - summary["cost"]) <= 1e-6 * max(1.0, abs(summary["cost"])):
+        return []
+    return [f"  bill              {bill['total']:10.2f} {summary['currency']}   fixed {bill['fixed']:.2f}, "
+            f"energy {bill['energy']:.2f}, export credit {bill['export_credit']:.2f}"
+            + (f", minimum top-up {bill['minimum_topup']:.2f}" if bill["minimum_topup"] else "")
+            + f" ({bill['metering']} metering, {len(bill['months'])} billing month"
+            + ("s)" if len(bill["months"]) != 1 else ")")]
+
+
 def format_summary(summary: dict) -> str:
     """The summary as a person reads it."""
     e = summary["energy_kwh"]
@@ -120,6 +132,7 @@ def format_summary(summary: dict) -> str:
         f"  battery charge    {e['battery_charge']:10.1f} kWh   discharge {e['battery_discharge']:.1f} kWh",
         f"  conversion loss   {e['loss']:10.1f} kWh",
         f"  cost              {summary['cost']:10.2f} {summary['currency']}",
+        *_bill_line(summary),
         f"  self-sufficiency  {100 * summary['self_sufficiency']:10.1f} %     "
         f"of the load served, not from the grid (1 - grid import / load served)",
         f"  outages           {summary['outage_hours']:10.1f} h     "

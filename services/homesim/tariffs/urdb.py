@@ -21,6 +21,7 @@ A record may be given bare or as the API's answer ``{"items": [record]}`` (the f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -232,7 +233,7 @@ def from_urdb(data: Any) -> tuple[UtilityTariff, list[str]]:
     uniform = len(sells) == 1
     export = sells.pop() if uniform else 0.0
     rates = []
-    for (p, days, hours), in_seasons in found.items():
+    for (p, days, hours), in_seasons in sorted(found.items(), key=lambda item: item[0][0]):
         blocks, sell, _ = periods[p]
         rates.append(TariffRate(
             name=f"period {p + 1}", seasons=[] if len(in_seasons) == len(by_pattern) else in_seasons,
@@ -242,8 +243,9 @@ def from_urdb(data: Any) -> tuple[UtilityTariff, list[str]]:
             export_per_kwh=None if uniform else sell))
     name = " - ".join(str(record[k]) for k in ("utility", "name") if record.get(k))
     source = "OpenEI Utility Rate Database" + (f" {record['label']}" if record.get("label") else "")
-    if record.get("startdate"):
-        source += f", effective {record['startdate']}"
+    if isinstance(record.get("startdate"), (int, float)) and not isinstance(record["startdate"], bool):
+        effective = dt.datetime.fromtimestamp(record["startdate"], dt.timezone.utc).date()
+        source += f", effective {effective.isoformat()}"
     if record.get("source"):
         source += f"; {record['source']}"
     try:
@@ -256,4 +258,6 @@ def from_urdb(data: Any) -> tuple[UtilityTariff, list[str]]:
 
 def native_data(tariff: UtilityTariff) -> dict[str, Any]:
     """The tariff as the home file's ``tariff:`` holds it: defaults left out."""
-    return tariff.model_dump(mode="json", exclude_defaults=True)
+    data = tariff.model_dump(mode="json", exclude_defaults=True)
+    head = {key: data.pop(key) for key in ("name", "source") if key in data}
+    return {**head, "metering": tariff.metering, **data}
