@@ -24,12 +24,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from homesim.devices.pv_array import Config as PvConfig
+from homesim.devices.pv_array import Daylight, daylight
 from homesim.engine.compiled import CompiledHome
 from homesim.engine.exogenous import block_count
 from homesim.history.series import History, HistoryError
@@ -62,6 +64,21 @@ class PvModel:
         """DC power of 1 kW at that orientation at each tick's middle [W]."""
         array = self.array.model_copy(update={"tilt_deg": float(tilt), "azimuth_deg": float(azimuth) % 360.0})
         return np.concatenate([array.dc_power_w(block) for block in self.blocks])[: self.n]
+
+    def at(self, ticks: np.ndarray) -> "PvModel":
+        """The same model at some of its ticks only (sorted, unique): a grid search evaluates
+        the envelope's ticks, not the whole period."""
+        found, fields = [], []
+        for number, block in enumerate(self.blocks):
+            day = daylight(block)
+            ticks_here = number * block.size + day.index
+            keep = np.isin(ticks_here, ticks)
+            found.append(ticks_here[keep])
+            fields.append([np.asarray(value)[keep] for value in day[1:]])
+        index = np.searchsorted(ticks, np.concatenate(found))
+        sub = Daylight(index, *(np.concatenate(parts) for parts in zip(*fields)))
+        return PvModel(self.t0, self.dt_s, int(ticks.size), [SimpleNamespace(size=int(ticks.size),
+                                                                               values={"daylight": sub})], self.array)
 
     def clear_ghi(self) -> np.ndarray:
         """Clear-sky GHI at each tick [W/m2] (0 with the sun down)."""
@@ -230,28 +247,36 @@ def _score(measured_env: np.ndarray, model_env: np.ndarray) -> tuple[float, floa
 def fit_orientation(model: PvModel, measured: np.ndarray, tilt: float | None, azimuth: float | None,
                     southern: bool) -> dict[str, float]:
     """Tilt and azimuth (those not given) whose clear-sky model best matches the clear-day
-    envelopes (grid search: 10 and 30 degree steps, then 2 and 5 degrees around the best).
+    envelopes (grid search: 5 and 15 degree steps, then 2 and 5, then 1 and 2 degrees around
+    each of the three best).
     Returns tilt, azimuth [degrees], the envelope scale ``k`` [W/kW] and the spread [-]."""
-    picks = envelopes(measured, model.dt_s)
+    picks = np.unique(envelopes(measured, model.dt_s))
     if picks.size < 8:
         raise HistoryError("too little PV data to see the sun's path in it (less than a day of daylight)")
     env = measured[picks]
+    at_picks = model.at(picks)
     cache: dict[tuple[float, float], tuple[float, float]] = {}
 
     def score(t: float, a: float) -> tuple[float, float]:
         key = (round(t, 3), round(a % 360.0, 3))
         if key not in cache:
-            cache[key] = _score(env, model.power(t, a)[picks])
+            cache[key] = _score(env, at_picks.power(t, a))
         return cache[key]
 
-    tilts = [tilt] if tilt is not None else list(np.arange(0.0, 70.1, 10.0))
-    azimuths = [azimuth] if azimuth is not None else list(np.arange(0.0, 360.0, 30.0))
-    best = min(((t, a) for t in tilts for a in azimuths), key=lambda ta: score(*ta)[1])
-    for t_step, a_step, reach in ((2.0, 5.0, 2), (1.0, 2.0, 2)):
-        t_options = [best[0]] if tilt is not None else [min(90.0, max(0.0, best[0] + t_step * i))
-                                                         for i in range(-3 * reach, 3 * reach + 1)]
-        a_options = [best[1]] if azimuth is not None else [best[1] + a_step * i for i in range(-3 * reach, 3 * reach + 1)]
-        best = min(((t, a) for t in t_options for a in a_options), key=lambda ta: score(*ta)[1])
+    def spread(ta: tuple[float, float]) -> float:
+        return score(*ta)[1]
+
+    tilts = [tilt] if tilt is not None else list(np.arange(0.0, 70.1, 5.0))
+    azimuths = [azimuth] if azimuth is not None else list(np.arange(0.0, 360.0, 15.0))
+    coarse = sorted(((t, a) for t in tilts for a in azimuths), key=spread)
+    best = coarse[0]
+    for start in coarse[:3]:  # the three best: the landscape has local minima
+        here = start
+        for t_step, a_step in ((2.0, 5.0), (1.0, 2.0)):
+            t_options = [here[0]] if tilt is not None else [min(90.0, max(0.0, here[0] + t_step * i)) for i in range(-4, 5)]
+            a_options = [here[1]] if azimuth is not None else [here[1] + a_step * i for i in range(-4, 5)]
+            here = min(((t, a) for t in t_options for a in a_options), key=spread)
+        best = min(best, here, key=spread)
     k, spread = score(*best)
     t, a = best
     if t < 0.5:
