@@ -156,10 +156,8 @@ export function toPercent(value: unknown): string {
                                    [attr.id]="'prop-' + f.name" (changed)="edit(f, $event)" />
               }
               @case ('loadshedding') {
-                @defer (on immediate) {
-                  <app-loadshedding-picker [value]="value(f)" [disabled]="!editable()" [attr.id]="'prop-' + f.name"
-                                           (changed)="edit(f, $event)" />
-                } @placeholder { <p class="note">Loading the load-shedding picker…</p> }
+                <app-loadshedding-picker [value]="value(f)" [disabled]="!editable()" [attr.id]="'prop-' + f.name"
+                                         (changed)="edit(f, $event)" />
               }
               @case ('json') {
                 <textarea [id]="'prop-' + f.name" [name]="f.name" rows="2" [disabled]="!editable()"
