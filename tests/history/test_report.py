@@ -190,7 +190,7 @@ def test_the_json_and_markdown_forms_hold_the_numbers():
     text = r.markdown({"typical": "typical.png", "monthly": "monthly.png"})
     pv_all = sum(m["energy_kwh"]["pv"]["measured"] for m in data["months"])
     assert f"**{pv_all:,.1f} / {0.9 * pv_all:,.1f}** (−10.0 %)" in text
-    assert "![the typical day, measured against simulated](typical.png)" in text
+    assert f"![the typical day, {data['chosen']['typical']}, measured against simulated](typical.png)" in text
     assert f"| PV | W | {h.values['pv_w'].mean():,.1f} |" in text
     assert data["day_choice"] in text
 
@@ -235,4 +235,4 @@ def test_the_plots_are_written_one_per_day_and_the_months(tmp_path):
     assert set(written) == {"typical", "best", "worst", "monthly"}
     for name in set(written.values()):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert written["worst"] == f"day_worst_{r.chosen['worst']}.png"
+    assert written["worst"] == "day_worst.png"

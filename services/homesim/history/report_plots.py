@@ -138,7 +138,7 @@ def write_plots(report: Report, out: Path) -> dict[str, str]:
         if day in done:  # a short history: the same day twice
             written[which] = done[day]
             continue
-        name = f"day_{which}_{day}.png"
+        name = f"day_{which}.png"  # the day is in its title and in the report
         day_plot(report, day, out / name, which)
         written[which] = done[day] = name
     if report.months:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,9 @@ SHORT = {"pv_w": "PV", "load_w": "load", "grid_import_w": "import", "grid_export
          "soc": "SoC"}
 ENERGY_LABELS = {"pv": "PV", "load": "load", "grid_import": "grid import", "grid_export": "grid export",
                  "battery_discharge": "battery discharge", "battery_charge": "battery charge"}
+#: The heading the report's plots come under, last (a page that shows the report without them
+#: includes it up to this line).
+PLOTS_HEADING = "## Plots"  # at level 1; one # more for each level down
 #: How the three days to plot are chosen (said in the report).
 DAY_CHOICE = ("Days with data for at least 90 % of their intervals are ranked by a score: for each power "
               "quantity measured (PV, load, grid import, grid export, battery power), the day's mean absolute "
@@ -51,9 +55,10 @@ def daily_energy_errors(days: list[dict[str, Any]]) -> dict[str, dict[str, float
     return out
 
 
-def markdown(report: dict[str, Any], plots: dict[str, str], title: str = "Calibration report") -> str:
+def markdown(report: dict[str, Any], plots: dict[str, str], title: str = "Calibration report", level: int = 1) -> str:
     """``report``: :meth:`homesim.history.report.Report.to_dict`; ``plots``: image paths by what
-    they show (``typical``, ``best``, ``worst``, ``monthly``)."""
+    they show (``typical``, ``best``, ``worst``, ``monthly``), last, under :data:`PLOTS_HEADING`;
+    ``level``: the title's heading level (the sections one below)."""
     lines = [f"# {title}", "",
              f"Measured history against the simulated home, {report['start']} to {report['end']} "
              f"({report['timezone']}), on a {report['step_s']} s grid. Only the intervals the history has data "
@@ -106,13 +111,15 @@ def markdown(report: dict[str, Any], plots: dict[str, str], title: str = "Calibr
         said = (f"; grid import {_n(imp['measured'])} kWh measured, {_n(imp['simulated'])} kWh simulated"
                 if imp else "")
         lines.append(f"- **{which}**: {day} (score {_n(row['score'], 3)}{said})")
-    for which in ("typical", "best", "worst", "monthly"):
-        if which in plots:
-            shown = f"the {which} day" if which != "monthly" else "energy per month"
-            lines += ["", f"![{shown}, measured against simulated]({plots[which]})"]
     if report.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {note}" for note in report["notes"]]
-    return "\n".join(lines) + "\n"
+    if plots:
+        lines += ["", PLOTS_HEADING]
+    for which in ("typical", "best", "worst", "monthly"):
+        if which in plots:
+            shown = f"the {which} day, {report['chosen'][which]}" if which != "monthly" else "energy per month"
+            lines += ["", f"![{shown}, measured against simulated]({plots[which]})"]
+    return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + level - 1) + " ", "\n".join(lines) + "\n", flags=re.M)
 
 
 def _value(value: Any) -> str:
@@ -195,7 +202,7 @@ def calibration_markdown(fitted: dict[str, Any], notes: list[str], report: dict[
         lines += ["", "Notes of the calibration:", ""] + [f"- {n}" for n in notes]
     lines.append("")
     return "\n".join(lines) + "\n" + markdown(report, plots, title="How closely the calibrated home reproduces "
-                                                                  "the history").replace("\n# ", "\n## ", 1)
+                                                                  "the history", level=2)
 
 
 def import_summary(quality: dict[str, Any], history: Any, fitted: dict[str, Any],
