@@ -156,14 +156,21 @@ def _efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes, p
     out: dict[str, Any] = {}
     dc_raw = np.nan_to_num(pv) + np.nan_to_num(bat)
     ac_raw = load + np.nan_to_num(exp) - np.nan_to_num(imp)
-    valid = np.isfinite(pv) & np.isfinite(load) & np.isfinite(imp) & (dc_raw > 20.0) & (ac_raw > 0.0)
+    # (no condition on the AC side: AC out is a difference of readings, its noise would select)
+    valid = np.isfinite(pv) & np.isfinite(load) & np.isfinite(imp) & (dc_raw > 20.0)
     if np.isfinite(bat).any():
         valid &= np.isfinite(bat)
     most_ac = float(np.percentile(ac_raw[valid], 99.9)) if valid.sum() > 100 else 5000.0
+    valid &= np.abs(ac_raw) < 10.0 * np.maximum(dc_raw, 100.0)  # a spike or a unit slip left in
     cut = dc_raw.size // per * per
     ok = valid[:cut].reshape(-1, per).all(axis=1)
     dc = dc_raw[:cut].reshape(-1, per).mean(axis=1)
     ac = np.where(valid, ac_raw, 0.0)[:cut].reshape(-1, per).mean(axis=1)
+    # Each side is a sum of readings; its noise grows with their gross size. A window is put in
+    # the bin of the side with less (the AC side as DC by the overall efficiency): a bin chosen
+    # by the noisier side would hold the windows whose reading of it came out high or low.
+    gross_dc = (np.abs(np.nan_to_num(pv)) + np.abs(np.nan_to_num(bat)))[:cut].reshape(-1, per).mean(axis=1)
+    gross_ac = (np.nan_to_num(load) + np.nan_to_num(exp) + np.nan_to_num(imp))[:cut].reshape(-1, per).mean(axis=1)
     most_pv = float(np.nanpercentile(pv, 99.9)) if np.isfinite(pv).any() else 0.0
     rated = float(max(3000.0, np.ceil(max(most_ac * 1.05, most_pv, max_discharge_w or 0.0) / 100.0) * 100.0))
     out["rated_power_w"] = {"value": rated, "unit": "W", "method": "1.05 x the 99.9th percentile of AC out "
@@ -173,7 +180,8 @@ def _efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes, p
         notes.append("too few samples with PV or battery power to fit the inverter's efficiency: 0.96 used")
         out["efficiency"] = {"value": 0.96, "unit": "0..1", "method": "default", "uncertainty": None}
         return out
-    fraction = dc[ok] / rated
+    overall = float(ac[ok].sum() / dc[ok].sum())
+    fraction = np.where(gross_dc <= gross_ac, dc, ac / max(overall, 0.5))[ok] / rated
     index = np.digitize(fraction, EFFICIENCY_BINS) - 1
     points = []
     for i in range(len(EFFICIENCY_BINS) - 1):
@@ -181,10 +189,11 @@ def _efficiency(pv, bat, load, imp, exp, max_charge_w, max_discharge_w, notes, p
         if at.sum() >= 8 and dc[ok][at].sum() > 0:
             eta = float(ac[ok][at].sum() / dc[ok][at].sum())
             points.append([round(float(np.mean(fraction[at])), 4), round(min(max(eta, 0.06), 1.0), 4)])
-    total = float(ac[ok].sum() / dc[ok].sum())
+    total = overall
     if len(points) >= 2:
         out["efficiency"] = {"value": {"curve": "points", "points": points}, "unit": "0..1",
-                             "method": "sum of AC out over sum of DC in, by bin of DC power", "uncertainty": None,
+                             "method": "sum of AC out over sum of DC in over 15-minute windows, by bin of DC power "
+                             "(read on the side of fewer and smaller readings)", "uncertainty": None,
                              "overall": round(total, 4)}
     else:
         out["efficiency"] = {"value": round(min(max(total, 0.51), 1.0), 4), "unit": "0..1",
