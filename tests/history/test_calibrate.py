@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+from homesim.devices.weather import Config as WeatherConfig
 from homesim.history.calibrate import Calibration, calibrate
 from homesim.history.series import History, HistoryError
 from homesim.history.synthetic import corrupt, history_of, monthly_kwh, synthetic_history
@@ -185,3 +186,24 @@ def test_the_fitted_uncertainties_are_numbers_or_words(cases):
         capacity = case.calibration.fitted["battery.capacity_kwh"]
         assert isinstance(capacity["uncertainty"], float) and 0.0 < capacity["uncertainty"] < 0.05
         assert math.isfinite(case.fitted("pv_scale_w_per_kw"))
+
+
+def test_with_a_weather_file_kwp_and_derate_are_fitted_against_its_weather():
+    """The home's PV ran on a TMY3 file (pvlib's Greensboro, NC); calibrated against the same
+    file: kWp from the energy ratio, and the derate when kWp is given."""
+    tmy = WeatherConfig(id="w", model="file", file="pvlib:723170TYA.CSV").resolved_file()
+    where = {"latitude": 36.1, "longitude": -79.95, "altitude_m": 270.0, "timezone": "America/New_York"}
+    synthetic = synthetic_history(3, days=21, start=dt.date(2026, 5, 1), location=where, weather_file=str(tmy),
+                                  changes={"pv": {"dc_loss_fraction": 0.18}})
+    truth, history = synthetic.truth, corrupt(synthetic.history, 3)
+    fitted = calibrate(history, Location(**where), weather=tmy,
+                       given={"tilt_deg": truth["tilt_deg"], "azimuth_deg": truth["azimuth_deg"]})
+    assert "under the weather file 723170TYA.CSV" in fitted.fitted["kwp"]["method"]
+    # kWp with PVWatts' default losses: the product kWp x (1 - losses) is what the data hold
+    product = fitted.fitted["kwp"]["value"] * (1 - 0.1408)
+    assert product == pytest.approx(truth["kwp"] * (1 - 0.18), rel=0.03)
+    given = calibrate(history, Location(**where), weather=tmy,
+                      given={"kwp": truth["kwp"], "tilt_deg": truth["tilt_deg"], "azimuth_deg": truth["azimuth_deg"]})
+    assert given.fitted["dc_loss_fraction"]["value"] == pytest.approx(0.18, abs=0.025)
+    weather = next(d for d in given.home["devices"] if d["kind"] == "weather")
+    assert weather["model"] == "file" and weather["file"] in given.files
