@@ -40,6 +40,11 @@ MAX_SPEED = 1e6
 #: The highest price of a kWh on the bus [currency/kWh] (a home's tariffs allow at most 1000; a
 #: price near the largest float would make a tick's cost infinite).
 MAX_PRICE = 1e6
+#: The most characters of one ``history.upload`` chunk (1 MiB; the router takes messages up to
+#: 16 MiB, Crossbar's default, and a browser's JSON of a chunk stays well inside it).
+MAX_UPLOAD_CHUNK = 1 << 20
+#: The most bytes of one uploaded history file (a year of 1-minute data is 30-60 MB).
+MAX_UPLOAD_BYTES = 200 * (1 << 20)
 
 
 def _exact_in_javascript(value: int) -> int:
@@ -416,7 +421,6 @@ class PlanResult(Message):
     currency: str
 
 
-
 #: The most characters of an uploaded load-shedding file (a country's expanded events for a
 #: year are a few MB; the router's messages hold 16 MiB).
 MAX_SCHEDULE_CHARS = 8 * (1 << 20)
@@ -630,6 +634,111 @@ class OptimizeResult(Message):
     min_outage_coverage: float | None = quantity("0..1", default=None, ge=0, le=1,
                                               description="Least outage coverage allowed (null: no limit)")
 
+class HistoryUpload(Message):
+    """``history.upload``: one chunk of a history file (its text), appended at ``offset``; the
+    first chunk (no ``upload``) opens a new upload. A file is sent in chunks of at most
+    ``MAX_UPLOAD_CHUNK`` characters (the router's messages hold 16 MiB), at most
+    ``MAX_UPLOAD_BYTES`` in all."""
+
+    name: str = Field(description="The file's name (no folders), e.g. home-assistant.csv", min_length=1, max_length=120)
+    text: str = Field(description="The chunk's text (UTF-8)")
+    upload: str | None = Field(default=None, description="The upload's id from the first chunk's reply (null: a new upload)")
+    offset: BusInt = quantity("count", default=0, ge=0, description="Where the chunk goes: the bytes received so far")
+
+
+class UploadResult(Message):
+    """An upload's id and the bytes it holds so far."""
+
+    upload: str
+    name: str
+    bytes: BusInt = quantity("count", ge=0, description="Bytes received")
+
+
+class HistoryInspect(Message):
+    """``history.inspect``: what an uploaded file is and how its columns map to quantities."""
+
+    upload: str = Field(description="The upload's id")
+
+
+class HistoryInspection(Message):
+    """The detected layout of an uploaded history file, its columns (or Home Assistant entities),
+    the guessed mapping of quantities to them, and the live home's location to start from."""
+
+    upload: str
+    name: str
+    layout: str = Field(description="The detected layout (homesim.history.readers.detect_layout)")
+    layout_label: str = Field(description="The layout in words")
+    columns: list[str] = Field(description="The file's columns, or its entities (Home Assistant)")
+    mapping: dict[str, str] = Field(description="Quantity -> the column (or entity) guessed from its name and unit")
+    units: dict[str, str] = Field(description="Quantity -> the unit and kind guessed, in words (e.g. 'kW, power')")
+    quantities: dict[str, str] = Field(description="The quantities a mapping may name -> their name in words")
+    location: dict[str, Any] = Field(description="The live home's latitude, longitude [deg] and timezone")
+
+
+class HistoryImport(Message):
+    """``history.import``: read the uploaded files with a mapping, calibrate a home at a location,
+    and compare it with the history; progressive results [step done, steps]."""
+
+    uploads: list[str] = Field(description="Upload ids", min_length=1, max_length=8)
+    mapping: dict[str, Any] = Field(default_factory=dict, description="Quantity -> its column (or entity), or "
+                                    "{name, unit, sign}: the unit (W, kW, Wh, kWh, MWh, %, fraction) and sign "
+                                    "(import_positive, export_positive; discharge_positive, charge_positive) when the "
+                                    "guess is wrong; empty: the guessed mapping")
+    latitude: float = quantity("degrees", ge=-90, le=90, description="Latitude of the home")
+    longitude: float = quantity("degrees", ge=-180, le=180, description="Longitude of the home")
+    timezone: str = Field(description="IANA time zone of the data's local time, e.g. Africa/Johannesburg")
+
+
+class HistoryImported(Message):
+    """An import's result: the data-quality report, the calibrated home, its fitted values, and the
+    comparison of its replay with the history (metrics and plots)."""
+
+    job: str = Field(description="The import's id (history.adopt takes it)")
+    quality: dict[str, Any] = Field(description="The data-quality report (homesim.history.series.Quality)")
+    home: dict[str, Any] = Field(description="The calibrated home, as a home file")
+    fitted: dict[str, Any] = Field(description="What calibration fitted (kWp, capacity, efficiency, ...)")
+    notes: list[str] = Field(description="What calibration assumed or could not fit, in words")
+    report: dict[str, Any] = Field(description="Measured against simulated: metrics by quantity, energy by day and month")
+    plots: list[dict[str, str]] = Field(description="Plots of measured against simulated: title and a PNG data URL")
+    home_file: str = Field(description="Where the calibrated home file was written (on the machine running the home)")
+
+
+class HistoryAdopt(Message):
+    """``history.adopt``: replace the live home's devices by the calibrated home's, based on the
+    desired home's ``version`` the caller read (changed since: ``homesim.error.conflict``)."""
+
+    job: str = Field(description="The import's id")
+    version: BusInt = quantity("1", ge=0, description="The desired home's version the caller read")
+
+
+class AdoptResult(Message):
+    """What adopting changed."""
+
+    added: list[str] = Field(description="Devices added")
+    removed: list[str] = Field(description="Devices removed")
+    changed: list[str] = Field(description="Devices whose properties were set")
+    home_file: str = Field(description="The calibrated home file (homesim up runs it as it is)")
+
+
+class TariffPreview(Message):
+    """``tariff.preview``: a tariff for the grid from an OpenEI URDB rate (its JSON text) or the
+    native form; the reply has the native tariff and its prices by hour."""
+
+    urdb: str | None = Field(default=None, description="The text of a URDB JSON file (one rate, or a list: the first)")
+    name: str | None = Field(default=None, description="The URDB file's name, for messages")
+    tariff: dict[str, Any] | None = Field(default=None, description="The native tariff (the grid's 'tariff' property)")
+
+
+class TariffShown(Message):
+    """A tariff, native, and what it charges: prices by season, day type and hour, blocks, fixed charges."""
+
+    tariff: dict[str, Any] = Field(description="The native tariff, as the grid's 'tariff' property takes it")
+    properties: dict[str, Any] = Field(description="The grid's properties to set for it: tariff, and the simple form "
+                                                   "(import_tariff, export_per_kwh) back at its defaults")
+    summary: dict[str, Any] = Field(description="Seasons with their months, each with a weekday's and a weekend's "
+                                                "price [currency/kWh] by hour, blocks, fixed charges, currency")
+
+
 # --- the contract: URI patterns -> models -------------------------------------------------
 
 
@@ -735,6 +844,19 @@ PROCEDURES = (
     Procedure("plan_optimize", "home.{home}.plan.optimize", OptimizeRequest, OptimizeResult, "planner", "operator",
               "Plan every candidate value (homesim.planning.optimize) and rank them by an objective under a budget and a "
               "least outage coverage; progressive results [candidates done, candidates planned]."),
+    Procedure("history_upload", "home.{home}.history.upload", HistoryUpload, UploadResult, "planner", "operator",
+              "One chunk of a history file (CSV) to import: the first opens an upload, the next append at their offset."),
+    Procedure("history_inspect", "home.{home}.history.inspect", HistoryInspect, HistoryInspection, "planner",
+              "operator", "An uploaded file's layout, columns and the guessed mapping of quantities to them."),
+    Procedure("history_import", "home.{home}.history.import", HistoryImport, HistoryImported, "planner", "operator",
+              "Read uploaded history files, calibrate a home from them and compare its replay with them "
+              "(homesim import); progressive results [steps done, steps]."),
+    Procedure("history_adopt", "home.{home}.history.adopt", HistoryAdopt, AdoptResult, "planner", "operator",
+              "Replace the live home's devices by an import's calibrated home, through the controller, if the desired "
+              "home is still at the version read (else homesim.error.conflict)."),
+    Procedure("tariff_preview", "home.{home}.tariff.preview", TariffPreview, TariffShown, "planner", "operator",
+              "A tariff from a URDB JSON rate or the native form, as the grid's tariff property, with its prices by "
+              "hour, season and day type."),
     Procedure("settlements_since", "home.{home}.settlements.since", SettlementsSince, None, "inverter",
               "services, devices", "Recent settlements from a tick on (a list of Settlement), for the recorder "
               "and a restarted device (it replays those after its last retained state)."),

@@ -44,7 +44,8 @@ def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
 
         def call(channel, *args, **kwargs):
             address = document["channels"][channel]["address"].replace("{home}", live.home_id)
-            result = client.call_within(600 if channel.startswith("plan_") else 30,  # the planner may compile first
+            slow = channel.startswith(("plan_", "history_"))  # the planner may compile first; an import takes a while
+            result = client.call_within(600 if slow else 30,
                                         address.replace("{device}", kwargs.pop("_device", "battery")), *args, **kwargs)
             replies.setdefault(channel, []).append(result)
             return result
@@ -81,6 +82,15 @@ def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
         if OPTIMIZE:
             best = call("plan_optimize", {"battery.capacity_kwh": [5, 10]}, years=1)
             assert best["evaluated"] == 2 and best["best"] in best["rows"]
+        text = (EXAMPLES / "history" / "wide.csv").read_text()
+        up = call("history_upload", name="wide.csv", text=text[:30_000])
+        up = call("history_upload", name="wide.csv", text=text[30_000:], upload=up["upload"], offset=up["bytes"])
+        seen = call("history_inspect", up["upload"])
+        imported = call("history_import", uploads=[up["upload"]], mapping=seen["mapping"], latitude=-33.93,
+                        longitude=18.47, timezone="Africa/Johannesburg")
+        call("tariff_preview", tariff={"fixed": {"per_day": 5.0}, "rates": [{"price_per_kwh": 2.5}]})
+        version = wait_until(lambda: [p for t, p in observed if t.endswith(".devices")], 30, "the desired home")
+        call("history_adopt", imported["job"], version[-1]["version"])
         time.sleep(1.0)
     finally:
         client.close()

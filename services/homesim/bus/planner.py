@@ -7,6 +7,7 @@ its years simulated in worker processes, with progressive results ``[years done,
 RPC ``plan.optimize(vary, objective, budget, min_outage_coverage, years)``: ``homesim.planning.optimize``
 on it. Both price with the home's finance section: the desired home's ``finance:``, else
 ``finance.yaml`` beside the live home file or in the home's folder (``HOMESIM_HOME_DIR``).
+RPCs ``history.*`` and ``tariff.preview`` (a home's own history and tariff): :mod:`homesim.bus.importer`.
 A bad request gets ``homesim.error.invalid_property`` naming the field.
 """
 
@@ -19,9 +20,11 @@ from typing import Any, Callable
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import RegisterOptions, SubscribeOptions
 
+from homesim.bus import importer
 from homesim.bus.arguments import rpc_arguments
 from homesim.bus.metrics import ProcessMetrics
 from homesim.bus.session import checked, component, env, log, run_component, uris_from_env
+from homesim.bus.uploads import Uploads
 from homesim.bus.uris import INVALID_PROPERTY
 from homesim.engine import compare
 from homesim.errors import BadInput
@@ -115,7 +118,8 @@ def run_planner() -> None:
     base = Path(env("HOMESIM_HOME_DIR"))
     live_home = Path(env("HOMESIM_HOME"))
     places = [live_home.parent, base]  # where finance.yaml may be
-    current = {"home": load_live_home(live_home)}
+    current: dict[str, Any] = {"home": load_live_home(live_home)}
+    uploads = Uploads(Path(env("HOMESIM_LIVE_DIR")) / "imports")  # history files uploaded, imports
     one_plan = asyncio.Lock()  # a plan keeps two processes busy: one at a time
     ProcessMetrics(uris.home, "planner")  # its /metrics: up, process info
     comp = component()
@@ -125,6 +129,7 @@ def run_planner() -> None:
         def on_devices(message: dict[str, Any]) -> None:
             if valid(DesiredHome, message, uris.devices):
                 current["home"] = home_from_dict(message["home"], home_dir=base)
+                current["desired"] = message  # (history.adopt checks its version)
 
         async def compare(vary: Any = None, days: Any = 7) -> dict[str, Any]:
             request = rpc_arguments(PlanRequest, vary=vary, days=days)
@@ -165,6 +170,7 @@ def run_planner() -> None:
         await session.register(checked(compare), uris.plan("compare"))
         await session.register(checked(purchase_rpc), uris.plan("purchase"), options=with_details)
         await session.register(checked(optimize_rpc), uris.plan("optimize"), options=with_details)
+        await importer.register_history(session, uris, uploads, current)
 
     run_component(comp)
 

@@ -91,6 +91,14 @@ class Uris:
         """The controller's load-shedding RPCs: ``upload``, ``preview``."""
         return f"home.{self.home}.loadshedding.{procedure}"
 
+    def history(self, procedure: str) -> str:
+        """The planner's history RPCs: ``upload``, ``inspect``, ``import``, ``adopt``."""
+        return f"home.{self.home}.history.{procedure}"
+
+    def tariff(self, procedure: str) -> str:
+        """The planner's tariff RPC: ``preview``."""
+        return f"home.{self.home}.tariff.{procedure}"
+
     def config(self, device_id: str) -> str:
         return f"home.{self.home}.device.{device_id}.config"
 

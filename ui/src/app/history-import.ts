@@ -15,20 +15,46 @@ export const MAX_FILE_BYTES = 200 * (1 << 20);
 export const QUANTITY_LABELS: Record<string, string> = {
   pv_w: 'Solar power (PV)', load_w: 'Home consumption', grid_import_w: 'Bought from the grid',
   grid_export_w: 'Sold to the grid', battery_w: 'Battery power (+ discharging)', soc: 'Battery charge (SoC)',
+  pv: 'Solar power (PV)', load: 'Home consumption', grid_import: 'Bought from the grid', grid_export: 'Sold to the grid',
+  grid: 'Grid power (+ bought, − sold)', battery: 'Battery power (+ discharging)',
 };
 
-/** Fitted values, for people: label and how to write the value. */
-const FITTED: Record<string, [string, (v: number) => string]> = {
-  pv_kwp: ['Solar panels', (v) => `${v.toFixed(2)} kWp`],
-  pv_derate: ['Solar output against the weather', (v) => `${Math.round(v * 100)} %`],
-  battery_kwh: ['Battery usable capacity', (v) => `${v.toFixed(1)} kWh`],
-  capacity_kwh: ['Battery usable capacity', (v) => `${v.toFixed(1)} kWh`],
-  round_trip_efficiency: ['Battery round-trip efficiency', (v) => `${Math.round(v * 100)} %`],
-  tilt_deg: ['Panel tilt', (v) => `${Math.round(v)}°`],
-  azimuth_deg: ['Panel direction (azimuth)', (v) => `${Math.round(v)}°`],
-  reserve_soc: ['Battery reserve', (v) => `${Math.round(v * 100)} %`],
-  load_kwh_per_day: ['Home consumption a day', (v) => `${v.toFixed(1)} kWh`],
+/** Fitted values shown, in this order, with their names for people. */
+export const FITTED_LABELS: Record<string, string> = {
+  kwp: 'Solar panels', tilt_deg: 'Panel tilt', azimuth_deg: 'Panel direction (azimuth, 0 = north)',
+  pv_derate: 'Solar output against the weather',
+  'battery.capacity_kwh': 'Battery usable capacity', 'battery.round_trip_efficiency': 'Battery round-trip efficiency',
+  'battery.max_charge_w': 'Battery charges at up to', 'battery.max_discharge_w': 'Battery discharges at up to',
+  'inverter.rated_power_w': 'Inverter', 'inverter.work_mode': 'Inverter work mode',
+  'inverter.reserve_soc': 'Battery reserve', 'load.kwh_per_day': 'Home consumption a day',
 };
+
+/** A fitted value ``{value, unit, ...}`` (or a bare value) as "label: value"; null if it is not one number or word. */
+export function describeFitted(key: string, fitted: unknown): { label: string; text: string } | null {
+  const entry = (fitted && typeof fitted === 'object' && !Array.isArray(fitted) ? fitted : { value: fitted }) as { value?: unknown; unit?: string };
+  const value = entry.value;
+  const label = FITTED_LABELS[key] ?? key.replace(/^[a-z]+\./, '').replace(/_/g, ' ');
+  if (typeof value === 'string') return { label, text: value.replace(/_/g, ' ') };
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  switch (entry.unit) {
+    case 'kWp': return { label, text: `${value.toFixed(2)} kWp` };
+    case 'kWh': return { label, text: `${value.toFixed(1)} kWh` };
+    case 'W': return { label, text: value >= 1000 ? `${(value / 1000).toFixed(2)} kW` : `${Math.round(value)} W` };
+    case '0..1': return { label, text: `${Math.round(value * 100)} %` };
+    case 'degrees': return { label, text: `${Math.round(value)}°` };
+    default: return { label, text: `${Math.round(value * 1000) / 1000}${entry.unit ? ' ' + entry.unit : ''}` };
+  }
+}
+
+/** A data-quality text with the quantities' code names in words. */
+export function inWords(text: string): string {
+  return text.replace(/\b(pv_w|load_w|grid_import_w|grid_export_w|battery_w|soc)\b/g, (q) => QUANTITY_LABELS[q].toLowerCase());
+}
+
+/** A UTC time as read ("2026-01-04T22:00:00Z" -> "2026-01-04 22:00 UTC"). */
+export function formatUtc(iso: string | undefined): string {
+  return iso ? iso.replace('T', ' ').replace(/:00(\.\d+)?Z$/, ' UTC') : '—';
+}
 
 /** The text split into chunks of at most ``size`` characters (never an empty one unless the text is empty). */
 export function chunks(text: string, size = CHUNK_CHARS): string[] {
@@ -38,19 +64,30 @@ export function chunks(text: string, size = CHUNK_CHARS): string[] {
   return out;
 }
 
+/** The units a quantity may be given in (a power, an energy counter, or a state of charge). */
+export function unitChoices(quantity: string): { value: string; label: string }[] {
+  if (quantity === 'soc') return [{ value: '%', label: '%' }, { value: 'fraction', label: 'fraction (0–1)' }];
+  return [{ value: 'W', label: 'W' }, { value: 'kW', label: 'kW' }, { value: 'Wh', label: 'Wh (a counter)' },
+    { value: 'kWh', label: 'kWh (a counter)' }];
+}
+
+/** The mapping sent to history.import: each quantity's column, with the unit and sign where they were changed. */
+export function mappingOf(columns: Record<string, string | null>, units: Record<string, string>,
+                          signs: Record<string, boolean>): Record<string, string | { name: string; unit?: string; sign?: string }> {
+  const out: Record<string, string | { name: string; unit?: string; sign?: string }> = {};
+  for (const [q, name] of Object.entries(columns)) {
+    if (!name) continue;
+    const sign = signs[q] ? (q === 'battery' ? 'charge_positive' : 'export_positive') : undefined;
+    out[q] = units[q] || sign ? { name, ...(units[q] ? { unit: units[q] } : {}), ...(sign ? { sign } : {}) } : name;
+  }
+  return out;
+}
+
 /** Bytes as people read them: "512 B", "12.3 kB", "45.6 MB". */
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
   return `${(n / 1e6).toFixed(1)} MB`;
-}
-
-/** A fitted value as "label: value" (unknown keys: the key in words and the number). */
-export function describeFitted(key: string, value: unknown): { label: string; text: string } {
-  const known = FITTED[key];
-  const words = key.replace(/_/g, ' ');
-  if (typeof value !== 'number') return { label: known?.[0] ?? words, text: value === null ? '—' : String(value) };
-  return known ? { label: known[0], text: known[1](value) } : { label: words, text: String(Math.round(value * 1000) / 1000) };
 }
 
 /** An error measure [W] (SoC: percentage points) as written in the table. */
@@ -82,7 +119,7 @@ export const ENERGY_LABELS: Record<string, string> = {
 
 interface Inspection {
   upload: string; name: string; layout: string; layout_label: string; columns: string[];
-  mapping: Record<string, any>; quantities: Record<string, string>;
+  mapping: Record<string, string>; units?: Record<string, string>; quantities: Record<string, string>;
   location: { latitude: number; longitude: number; timezone: string };
 }
 
@@ -107,11 +144,23 @@ interface Inspection {
           <legend>Which column is what</legend>
           <div class="grid">
             @for (q of quantityKeys(); track q) {
-              <label [for]="'map-' + q">{{ quantityLabel(q) }}</label>
-              <select [id]="'map-' + q" [attr.data-quantity]="q" (change)="choose(q, $any($event.target).value)">
-                <option value="" [selected]="!mapping()[q]">not in the file</option>
-                @for (c of i.columns; track c) { <option [value]="c" [selected]="mapping()[q] === c">{{ c }}</option> }
-              </select>
+              <label [for]="'map-' + q">{{ quantityLabel(q) }}@if (i.units?.[q]; as unit) { <small class="unit">({{ unit }})</small> }</label>
+              <span class="pick">
+                <select [id]="'map-' + q" [attr.data-quantity]="q" (change)="choose(q, $any($event.target).value)">
+                  <option value="" [selected]="!mapping()[q]">not in the file</option>
+                  @for (c of i.columns; track c) { <option [value]="c" [selected]="mapping()[q] === c">{{ c }}</option> }
+                </select>
+                @if (mapping()[q]) {
+                  <select [attr.aria-label]="'unit of ' + quantityLabel(q)" [attr.data-unit]="q" (change)="setUnit(q, $any($event.target).value)">
+                    <option value="" [selected]="!units()[q]">unit as guessed</option>
+                    @for (u of unitChoices(q); track u.value) { <option [value]="u.value" [selected]="units()[q] === u.value">{{ u.label }}</option> }
+                  </select>
+                  @if (q === 'battery' || q === 'grid') {
+                    <label class="sign"><input type="checkbox" [attr.data-sign]="q" [checked]="!!signs()[q]" (change)="setSign(q, $any($event.target).checked)" />
+                      {{ q === 'battery' ? 'positive when charging' : 'positive when selling' }}</label>
+                  }
+                }
+              </span>
             }
           </div>
         </fieldset>
@@ -145,7 +194,7 @@ interface Inspection {
         <h3 id="quality-title">Data quality</h3>
         <ul class="files">
           @for (f of r.quality.files ?? []; track $index) {
-            <li>{{ f.path }}: {{ (f.rows ?? 0).toLocaleString('en-US') }} rows, {{ f.first }} to {{ f.last }}</li>
+            <li>{{ baseName(f.path) }}: {{ (f.rows ?? 0).toLocaleString('en-US') }} rows, {{ utc(f.first) }} to {{ utc(f.last) }}</li>
           }
         </ul>
         <p>Share of the time with data:
@@ -157,12 +206,12 @@ interface Inspection {
             <tbody>
               @for (p of r.quality.problems; track $index) {
                 <tr><td>{{ problemLabel(p.kind) }}</td><td>{{ p.quantity ? quantityLabel(p.quantity) : 'all' }}</td>
-                  <td class="num">{{ p.count.toLocaleString('en-US') }}</td><td>{{ p.detail }}</td></tr>
+                  <td class="num">{{ p.count.toLocaleString('en-US') }}</td><td>{{ words(p.detail) }}</td></tr>
               }
             </tbody>
           </table>
         } @else { <p>No problems found.</p> }
-        @for (n of r.quality.notes ?? []; track $index) { <p class="small">{{ n }}</p> }
+        @for (n of r.quality.notes ?? []; track $index) { <p class="small">{{ words(n) }}</p> }
       </section>
 
       <section class="calibration" aria-labelledby="calibration-title" data-test="calibration">
@@ -170,7 +219,7 @@ interface Inspection {
         <dl class="fitted">
           @for (f of fitted(); track f.key) { <div [attr.data-fitted]="f.key"><dt>{{ f.label }}</dt><dd>{{ f.text }}</dd></div> }
         </dl>
-        @for (n of r.notes; track $index) { <p class="small">{{ n }}</p> }
+        @for (n of r.notes; track $index) { <p class="small">{{ words(n) }}</p> }
         <h4>How closely it reproduces the history</h4>
         <div class="table" tabindex="0" role="region" aria-label="errors by quantity (scrolls sideways)">
           <table aria-label="errors of the simulated home against the history" data-test="metrics">
@@ -237,6 +286,9 @@ interface Inspection {
     .plots img { width: 100%; height: auto; border: 1px solid #e1e5ea; }
     figure { margin: 0; } figcaption { font-size: 0.8rem; color: #556; }
     code { word-break: break-all; }
+    .unit { color: #556; font-weight: normal; }
+    .pick { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: center; min-width: 0; }
+    .sign { font-size: 0.8rem; white-space: nowrap; }
     .error { color: #b00020; } .ok { color: #1b6e3a; }
   `,
 })
@@ -248,6 +300,10 @@ export class HistoryImport {
   readonly errorField = computed(() => (this.error() ? fieldOf(this.error() as string) : null));
   readonly inspection = signal<Inspection | null>(null);
   readonly mapping = signal<Record<string, string | null>>({});
+  /** Units chosen where the guess is wrong ('' or absent: as guessed). */
+  readonly units = signal<Record<string, string>>({});
+  /** Battery positive when charging, grid positive when selling (the guess: the other way). */
+  readonly signs = signal<Record<string, boolean>>({});
   readonly latitude = signal(0);
   readonly longitude = signal(0);
   readonly timezone = signal('UTC');
@@ -258,14 +314,23 @@ export class HistoryImport {
   readonly quantityKeys = computed(() => Object.keys(this.inspection()?.quantities ?? QUANTITY_LABELS));
   readonly coverage = computed(() => Object.entries(this.result()?.quality?.coverage ?? {}).map(([q, v]) =>
     ({ q, label: this.quantityLabel(q), pct: `${Math.round(Number(v) * 100)} %` })));
-  readonly fitted = computed(() => Object.entries(this.result()?.fitted ?? {})
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
-    .map(([key, v]) => ({ key, ...describeFitted(key, v) })));
+  readonly fitted = computed(() => {
+    const all = this.result()?.fitted ?? {};
+    const keys = [...Object.keys(FITTED_LABELS).filter((k) => k in all), ...Object.keys(all).filter((k) => !(k in FITTED_LABELS))];
+    return keys.filter((k) => !['pv_scale_w_per_kw', 'sun_check'].includes(k))
+      .map((key) => ({ key, shown: describeFitted(key, all[key]) }))
+      .filter((f) => f.shown !== null).map((f) => ({ key: f.key, ...f.shown! }));
+  });
   readonly metrics = computed(() => Object.entries(this.result()?.report?.errors ?? {}).map(([q, e]: [string, any]) => ({
     q, label: this.quantityLabel(q),
     values: [e?.hourly?.mae, e?.hourly?.rmse, e?.hourly?.bias, e?.daily?.mae, e?.daily?.bias].map((v) => formatError(v, q)),
   })));
   readonly months = computed(() => monthRows(this.result()?.report?.months));
+
+  baseName(path: string): string { return String(path ?? '').split('/').pop() ?? ''; }
+  utc(iso: string | undefined): string { return formatUtc(iso); }
+  /** A text from the reader or calibration, its code names in words and upload folders left out. */
+  words(text: string): string { return inWords(String(text ?? '').replace(/\/\S*\/file\//g, '')); }
 
   quantityLabel(q: string): string {
     return this.inspection()?.quantities?.[q] ?? QUANTITY_LABELS[q] ?? q.replace(/_/g, ' ');
@@ -273,13 +338,17 @@ export class HistoryImport {
   energyLabel(name: string): string { return ENERGY_LABELS[name] ?? name.replace(/_/g, ' '); }
   problemLabel(kind: string): string {
     return ({ gap: 'Gaps', duplicate: 'Duplicate rows', out_of_order: 'Rows out of order', reset: 'Counter resets',
-      spike: 'Spikes', unit: 'kW written as W (or W as kW)', text: 'Text instead of numbers', dst: 'Clock changes' } as
+      spike: 'Spikes', unit: 'kW written as W (or W as kW)', text: 'Text instead of numbers', dst: 'Clock changes',
+      zero: 'Always zero' } as
       Record<string, string>)[kind] ?? kind.replace(/_/g, ' ');
   }
 
   choose(quantity: string, column: string): void {
     this.mapping.update((m) => ({ ...m, [quantity]: column || null }));
   }
+  setUnit(quantity: string, unit: string): void { this.units.update((u) => ({ ...u, [quantity]: unit })); }
+  setSign(quantity: string, flipped: boolean): void { this.signs.update((s) => ({ ...s, [quantity]: flipped })); }
+  unitChoices(quantity: string): { value: string; label: string }[] { return unitChoices(quantity); }
 
   /** Upload the chosen file in chunks, then ask what it is. */
   async upload(input: HTMLInputElement): Promise<void> {
@@ -308,8 +377,9 @@ export class HistoryImport {
       this.busy.set('inspect');
       const inspection = (await this.bus.call('history.inspect', [], { upload })) as Inspection;
       this.inspection.set(inspection);
-      this.mapping.set(Object.fromEntries(Object.entries(inspection.mapping ?? {}).map(([q, c]) =>
-        [q, typeof c === 'string' ? c : (c?.column ?? c?.entity ?? null)])));
+      this.mapping.set({ ...(inspection.mapping ?? {}) });
+      this.units.set({});
+      this.signs.set({});
       this.latitude.set(inspection.location.latitude);
       this.longitude.set(inspection.location.longitude);
       this.timezone.set(inspection.location.timezone);
@@ -331,7 +401,7 @@ export class HistoryImport {
     this.adopted.set(null);
     this.progress.set(null);
     try {
-      const mapping = Object.fromEntries(Object.entries(this.mapping()).filter(([, c]) => c));
+      const mapping = mappingOf(this.mapping(), this.units(), this.signs());
       const result = await this.bus.call('history.import', [], {
         uploads: [inspection.upload], mapping, latitude: this.latitude(), longitude: this.longitude(),
         timezone: this.timezone().trim(),

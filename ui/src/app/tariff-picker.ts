@@ -244,7 +244,7 @@ export class TariffPicker {
   readonly form = signal<TariffForm>(defaultForm());
   readonly busy = signal(false);
   readonly error = signal<string | null>(null);
-  readonly shown = signal<{ tariff: Record<string, unknown>; summary: any } | null>(null);
+  readonly shown = signal<{ tariff: Record<string, unknown>; properties: Record<string, unknown>; summary: any } | null>(null);
   readonly applied = signal<string | null>(null);
   readonly currency = computed(() => ((this.bus.desired()?.home as any)?.currency as string | undefined) ?? 'ZAR');
   readonly gridId = computed(() =>
@@ -362,7 +362,7 @@ export class TariffPicker {
     this.applied.set(null);
     try {
       const view = await this.bus.getDevice(grid);
-      const updated = await this.bus.setProperties(grid, { tariff: shown.tariff }, view.revision);
+      const updated = await this.bus.setProperties(grid, shown.properties, view.revision);
       this.applied.set(`Applied to ${grid} (revision ${updated.revision}): its prices from the next tick on.`);
     } catch (e) {
       this.error.set((e as BusError).message);
