@@ -223,10 +223,10 @@ export function dayBars(daily: Preview['daily'], width: number, height: number) 
               over {{ p.days }} days from {{ whenText(p.start) }}.</p>
             <svg class="bars" viewBox="0 0 320 110" role="img" [attr.aria-label]="'Hours off each day: ' + barsText(p)">
               @for (y of [0, 6, 12, 18, 24]; track y) {
-                <line x1="22" x2="320" [attr.y1]="94 - y * 3.5" [attr.y2]="94 - y * 3.5" class="grid" />
-                <text x="18" [attr.y]="97 - y * 3.5" text-anchor="end">{{ y }} h</text>
+                <line x1="28" x2="320" [attr.y1]="94 - y * 3.5" [attr.y2]="94 - y * 3.5" class="grid" />
+                <text x="25" [attr.y]="97 - y * 3.5" text-anchor="end">{{ y }} h</text>
               }
-              <g transform="translate(24 10)">
+              <g transform="translate(30 10)">
                 @for (b of bars(p); track b.date; let i = $index) {
                   <rect [attr.x]="b.x" [attr.y]="b.y" [attr.width]="b.w" [attr.height]="b.h" [attr.fill]="stageColor(b.stage)">
                     <title>{{ whenText(b.date + 'T') }}: {{ hoursText(b.hours) }} off{{ b.stage ? ', stage ' + b.stage : '' }}</title>
@@ -460,7 +460,7 @@ export class LoadSheddingPicker {
   }
 
   bars(p: Preview) {
-    return dayBars(p.daily, 296, 84);
+    return dayBars(p.daily, 288, 84);
   }
 
   labelEvery(p: Preview): number {
