@@ -74,6 +74,12 @@ def test_a_live_home_speaks_exactly_the_documented_contract(document, tmp_path):
         daily = call("report_daily")
         assert daily["rows"] and daily["rows"][0]["period"] == "2026-01-05"
         call("report_monthly", "2026-01")
+        # (the same text as the example: nothing is written into examples/loadshedding/)
+        stored = call("loadshedding_upload", name="stage_timeline.csv", role="stages",
+                      text=(EXAMPLES / "loadshedding" / "stage_timeline.csv").read_text())
+        assert stored["path"] == "loadshedding/stage_timeline.csv"
+        call("loadshedding_preview", {"area_schedule_csv": "loadshedding/area_schedule.csv",
+                                      "stage_timeline": stored["path"]}, days=7)
         plan = call("plan_compare", {"battery.capacity_kwh": [5, 15]}, 0.25)
         assert [r["battery.capacity_kwh"] for r in plan["rows"]] == [5, 15]
         assert plan["rows"][0]["self_sufficiency"] <= plan["rows"][1]["self_sufficiency"]
