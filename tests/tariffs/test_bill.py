@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from homesim.tariffs.bill import J_PER_KWH, bill, tick_prices
+from homesim.tariffs.bill import J_PER_KWH, bill, fixed_charges, tick_prices
 from homesim.tariffs.model import UtilityTariff
 
 SAST = "Africa/Johannesburg"
@@ -66,6 +66,10 @@ def test_fixed_charges_per_day_and_per_month_in_whole_and_part_months():
     assert part.months[0].days == 7
     assert part.fixed == pytest.approx(7 * 10.0 + 93.0 * 7 / 31)
     assert part.total == pytest.approx(7 * 10.0 + 93.0 * 7 / 31 + 10 * 2.0)
+    both = np.concatenate([march, week + 31 * 86400])  # March and 7 dates of April (10-16 April)
+    assert fixed_charges(fixed, both, SAST) == pytest.approx(
+        bill(fixed, both, np.zeros(both.size), np.zeros(both.size), SAST).fixed)
+    assert fixed_charges(fixed, both, SAST) == pytest.approx(38 * 10.0 + 93.0 + 93.0 * 7 / 30)
 
 
 HOMEFLEX_LIKE = dict(

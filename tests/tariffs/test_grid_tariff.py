@@ -87,3 +87,14 @@ def test_a_bad_full_tariff_in_a_home_file_names_its_field():
         home_from_dict(with_grid(reference_data(), tariff=bad), home_dir=EXAMPLES)
     said = str(caught.value)
     assert "tariff" in said and "up_to_kwh" in said and "-5" in said
+
+
+def test_the_tariffs_page_shows_a_grid_that_a_home_file_takes():
+    page = (EXAMPLES.parent / "docs" / "reference" / "tariffs.md").read_text()
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (grid,) = yaml.safe_load(block)
+    data = reference_data()
+    data["devices"] = [grid if device["kind"] == "grid" else device for device in data["devices"]]
+    home = home_from_dict(data, home_dir=EXAMPLES)
+    tariff = home.grid.utility_tariff()
+    assert tariff.fixed.per_day == 14.0 and [r.name for r in tariff.rates] == ["off-peak", "peak", "standard"]

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from homesim.tariffs.model import DAYS, TariffRate, UtilityTariff
+from homesim.tariffs.model import DAYS, UtilityTariff
 
 #: Joules in one kilowatt-hour [J/kWh].
 J_PER_KWH = 3_600_000
@@ -168,10 +168,11 @@ def fixed_charges(tariff: UtilityTariff, unix_s: np.ndarray, timezone: str) -> f
     """The fixed charges of ticks starting at ``unix_s`` [currency], as :func:`bill` counts them."""
     if unix_s.size == 0 or (tariff.fixed.per_day == 0 and tariff.fixed.per_month == 0):
         return 0.0
-    zero = np.zeros(unix_s.shape)
-    only_fixed = tariff.model_copy(update={"rates": [TariffRate(price_per_kwh=0.0)], "seasons": {}, "metering": "gross",
-                                           "minimum_per_month": 0.0})
-    return bill(only_fixed, unix_s, zero, zero, timezone).fixed
+    when = LocalTime(np.asarray(unix_s, dtype=np.int64), timezone)
+    _, first = np.unique(when.day, return_index=True)
+    months, dates = np.unique(when.month_number[first], return_counts=True)  # local dates with a tick, by month
+    in_month = np.array([calendar.monthrange(int(m) // 12 + 1970, int(m) % 12 + 1)[1] for m in months])
+    return float(tariff.fixed.per_day * dates.sum() + tariff.fixed.per_month * (dates / in_month).sum())
 
 
 def block_charge(total_kwh: float, upper: np.ndarray, price: np.ndarray) -> float:
