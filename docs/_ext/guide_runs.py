@@ -22,6 +22,12 @@ Each command has a ``test``:
     ``helm install`` with a values file: the test renders the chart with those values (Helm's
     own library) and validates what comes out.
 
+A ``real`` command may also name files it writes that its page shows (``shows:``, paths
+relative to where it runs, e.g. ``out/own-home/quality.md``): kept in
+``docs/guides/output/<guide>.<id>/`` (a markdown file as ``<name>.txt``, so that Sphinx does not
+take it for a page; the page includes it), and the test compares a fresh run's text files with
+them (images: written, and PNG).
+
 ``python docs/_ext/guide_runs.py --update`` runs every ``real`` command and rewrites the outputs.
 """
 
@@ -59,6 +65,8 @@ class Run:
     files: list[str] = field(default_factory=list)
     #: Figures the page quotes in its text: each must be in the output (checked by tests/docs).
     quoted: list[str] = field(default_factory=list)
+    #: Files the command writes that its page shows (kept beside its output; see the module doc).
+    shows: list[str] = field(default_factory=list)
     timeout_s: float = 300.0
 
     @property
@@ -70,6 +78,11 @@ class Run:
         """The page that shows the command: ``docs/guides/<guide>.md``, or ``docs/<guide>.md``
         for a group named after another page (``user/commands``)."""
         return DOCS / (f"{self.guide}.md" if "/" in self.guide else f"guides/{self.guide}.md")
+
+    def kept(self, written: str) -> Path:
+        """Where the copy of a file the page shows is kept (``shows``)."""
+        name = Path(written).name
+        return OUTPUT / f"{self.guide.replace('/', '.')}.{self.id}" / (f"{name}.txt" if name.endswith(".md") else name)
 
     def argv(self) -> tuple[list[str], str | None]:
         """The command's words and the file its output is redirected to (``> FILE``), if any."""
@@ -146,6 +159,9 @@ def update(only: list[str] | None = None) -> int:
                 text = mask(execute(run, cwd))
                 if run.output:
                     run.output_path.write_text(text)
+                for written in run.shows:
+                    run.kept(written).parent.mkdir(parents=True, exist_ok=True)
+                    run.kept(written).write_bytes((cwd / written).read_bytes())
     return 0
 
 

@@ -49,6 +49,8 @@ def test_every_shown_output_belongs_to_a_command_that_shows_it():
     kept = {p.name for p in guide_runs.OUTPUT.glob("*.txt")}
     shown = {run.output_path.name for runs in GUIDES.values() for run in runs.values() if run.output}
     assert kept == shown
+    files = {p for p in guide_runs.OUTPUT.glob("*/*")}
+    assert files == {run.kept(w) for runs in GUIDES.values() for run in runs.values() for w in run.shows}
 
 
 @pytest.mark.parametrize("guide", [g for g, runs in GUIDES.items() if any(r.test == "real" for r in runs.values())])
@@ -65,6 +67,14 @@ def test_the_real_commands_of_a_guide_run_and_print_what_it_shows(guide, tmp_pat
         for word in run.argv()[0][1:]:
             if word.startswith("out/"):
                 assert (cwd / word).exists(), f"{guide}.{run.id}: wrote no {word}"
+        for written in run.shows:  # the files the page shows: as a fresh run writes them
+            fresh = (cwd / written).read_bytes()
+            if written.endswith(".png"):
+                assert fresh[:8] == b"\x89PNG\r\n\x1a\n" and run.kept(written).read_bytes()[:8] == fresh[:8]
+            else:
+                assert fresh.decode() == run.kept(written).read_text(), (
+                    f"{guide}.{run.id}: {written} differs from what the guide shows (run docs/_ext/guide_runs.py "
+                    f"--update {guide} and read the diff)")
         _, target = run.argv()
         if target is not None:
             assert (cwd / target).read_text().strip(), f"{guide}.{run.id}: nothing in {target}"
@@ -108,10 +118,14 @@ def test_every_home_file_a_guide_shows_or_runs_is_valid():
     from homesim.home import load_home
 
     homes = sorted((ROOT / "docs" / "guides" / "homes").glob("*.yaml"))
-    named = {w for runs in GUIDES.values() for run in runs.values() for w in run.argv()[0]
-             if w.endswith(".yaml") and not w.endswith("values.yaml")}
+    # a mapping or finance file is not a home; a home under out/ is one an earlier command wrote
+    named = {w for runs in GUIDES.values() for run in runs.values()
+             for before, w in zip(["", *run.argv()[0]], run.argv()[0])
+             if w.endswith(".yaml") and not w.endswith("values.yaml") and before not in ("--mapping", "--finance")
+             and not w.startswith("out/")}
     for text in PAGES.values():
-        named |= {f"docs/guides/{m}" for m in re.findall(r"^```\{literalinclude\} (\S+\.yaml)", text, re.MULTILINE)}
+        named |= {f"docs/guides/{m}" for m in re.findall(r"^```\{literalinclude\} (\S+\.yaml)", text, re.MULTILINE)
+                  if "examples/history/" not in m}  # a history's mapping file, not a home
     assert {"docs/guides/homes/first-home.yaml", "docs/guides/homes/stage4.yaml"} <= named
     for path in sorted(named | {h.relative_to(ROOT).as_posix() for h in homes}):
         if path.endswith("values.yaml") or path.startswith("docs/guides/kinds/"):

@@ -128,7 +128,9 @@ def _value(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, (int, float)):
-        return f"{value:.4g}" if isinstance(value, float) else f"{value}"
+        if isinstance(value, float) and abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}" if isinstance(value, float) else f"{value:,}"
     if isinstance(value, dict):
         return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
