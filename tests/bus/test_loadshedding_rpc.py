@@ -104,6 +104,9 @@ def test_bad_arguments_are_refused_naming_the_field(home):
     assert got.startswith("loadshedding/my-area.csv: no outages of area 'nowhere'; its areas: example-town-area-1"), got
     assert refused(live, client, "preview", load_shedding={"esp_area_json": "loadshedding/none.json"}) == \
         "loadshedding/none.json: can't read: No such file or directory"
+    outside = refused(live, client, "preview", load_shedding={"events_csv": "../../../etc/passwd", "area": "root"})
+    assert outside == ("load_shedding.events_csv: '../../../etc/passwd' is not allowed: the preview reads files in "
+                       "the home file's folder only"), outside
 
 
 def test_the_preview_gives_the_outages_the_readers_compute(home):

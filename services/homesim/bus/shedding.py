@@ -10,7 +10,8 @@ free name (``events-2.csv``), so that nothing a running home reads changes under
 
 ``loadshedding.preview(load_shedding, start, days)``: what a grid's ``load_shedding`` would
 give, without setting it: the area, the stage timeline, the outages of the days asked, the hours
-off each day and the average hours off per day at each stage.
+off each day and the average hours off per day at each stage. It reads files in the home file's
+folder only (a path leading out of it is refused: a reader's error quotes a file's first line).
 
 A bad request or file gets ``homesim.error.invalid_property`` naming the file, line and column
 (the readers' :class:`~homesim.loadshedding.ScheduleError`), never a traceback.
@@ -225,6 +226,12 @@ def preview(base: Path, home: Home, load_shedding: dict[str, Any], start: str | 
     except ValidationError as error:
         raise refused("; ".join(f"load_shedding.{'.'.join(str(p) for p in e['loc'])}".rstrip(".") + f": {e['msg']}"
                                 for e in error.errors()[:5])) from None
+    inside = base.resolve()
+    for name in FIELDS_IN_WORDS:
+        path = getattr(source, name)
+        if path is not None and not (base / path).resolve().is_relative_to(inside):
+            raise refused(f"load_shedding.{name}: {shown(path)} is not allowed: the preview reads files in the home "
+                          "file's folder only")
     timezone = home.location.timezone
     zone = ZoneInfo(timezone)
     prefix = f"{base}/"
