@@ -163,8 +163,11 @@ def collect(uploads: Uploads, out: Path) -> dict[str, Any]:
     calibration = json.loads((out / "calibration.json").read_text())
     files = {str(p.relative_to(out)): p.read_text() for p in sorted(out.rglob("*"))
              if p.is_file() and p.name not in WRITTEN and p.suffix != ".png"}
-    plots = [{"title": _plot_title(p.stem), "src": "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()}
-             for p in sorted(out.rglob("*.png"))]
+    chosen = calibration["report"].get("chosen", {})
+    pngs = sorted(out.rglob("*.png"), key=lambda p: (next((i for i, o in enumerate(PLOT_ORDER) if p.stem.startswith(o)),
+                                                          len(PLOT_ORDER)), p.name))
+    plots = [{"title": _plot_title(p.stem, chosen),
+              "src": "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()} for p in pngs]
     quality = json.loads((out / "quality.json").read_text())
     result = {"quality": quality, "fitted": calibration["fitted"], "notes": calibration["notes"],
               "report": calibration["report"], "plots": plots}
@@ -173,15 +176,21 @@ def collect(uploads: Uploads, out: Path) -> dict[str, Any]:
     return {"job": job, **result, "home": saved["home"], "home_file": str(home_file)}
 
 
-def _plot_title(stem: str) -> str:
-    """A plot's caption from its file name (``day_typical_2026-01-07``, ``monthly_energy``)."""
+def _plot_title(stem: str, chosen: dict[str, Any]) -> str:
+    """A plot's caption from its file name (``day_typical.png``, ``day_best_2026-01-07.png``,
+    ``monthly_energy.png``) and the report's chosen days."""
     parts = stem.split("_")
-    if parts[0] == "day" and len(parts) == 3:
-        return {"typical": "A typical day", "best": "The best day", "worst": "The worst day"}.get(
-            parts[1], parts[1]) + f", {parts[2]}: measured (solid) and simulated (dashed)"
+    if parts[0] == "day" and len(parts) >= 2:
+        which = {"typical": "A typical day", "best": "The best day", "worst": "The worst day"}.get(parts[1], parts[1])
+        day = parts[2] if len(parts) > 2 else chosen.get(parts[1])
+        return f"{which}{f' ({day})' if day else ''}: measured (solid) and simulated (dashed)"
     if stem == "monthly_energy":
         return "Energy by month, measured and simulated"
     return stem.replace("_", " ").capitalize()
+
+
+#: The plots in the order shown.
+PLOT_ORDER = ("day_typical", "day_best", "day_worst", "monthly_energy")
 
 
 def register_history(session: Any, uris: Uris, store: Uploads, current: dict[str, Any]) -> Any:

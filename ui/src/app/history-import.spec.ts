@@ -20,6 +20,8 @@ describe('history import helpers', () => {
     expect(describeFitted('pv.some_new_thing', 1.23456)).toEqual({ label: 'some new thing', text: '1.235' });
     expect(describeFitted('inverter.floors_by_hour', { value: [null, 0.2], unit: '0..1' })).toBeNull();
     expect(inWords('grid_import_w is zero throughout')).toBe('bought from the grid is zero throughout');
+    expect(inWords('no data for 1 h: left as NaN')).toBe('no data for 1 h: left empty');
+    expect(describeFitted('load.replay', { value: 'calibrated/load_measured.csv', unit: null })).toBeNull();
     expect(formatUtc('2026-01-04T22:00:00Z')).toBe('2026-01-04 22:00 UTC');
     expect(formatError(1234.5, 'pv_w')).toBe('1.23 kW');
     expect(formatError(-87.4, 'load_w')).toBe('-87 W');

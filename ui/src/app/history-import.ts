@@ -27,6 +27,7 @@ export const FITTED_LABELS: Record<string, string> = {
   'battery.max_charge_w': 'Battery charges at up to', 'battery.max_discharge_w': 'Battery discharges at up to',
   'inverter.rated_power_w': 'Inverter', 'inverter.work_mode': 'Inverter work mode',
   'inverter.reserve_soc': 'Battery reserve', 'load.kwh_per_day': 'Home consumption a day',
+  'battery.soc_ceiling': 'Battery charged up to', pv_curtailment_suspect_share: 'Solar output curtailed (suspected)',
 };
 
 /** A fitted value ``{value, unit, ...}`` (or a bare value) as "label: value"; null if it is not one number or word. */
@@ -34,7 +35,7 @@ export function describeFitted(key: string, fitted: unknown): { label: string; t
   const entry = (fitted && typeof fitted === 'object' && !Array.isArray(fitted) ? fitted : { value: fitted }) as { value?: unknown; unit?: string };
   const value = entry.value;
   const label = FITTED_LABELS[key] ?? key.replace(/^[a-z]+\./, '').replace(/_/g, ' ');
-  if (typeof value === 'string') return { label, text: value.replace(/_/g, ' ') };
+  if (typeof value === 'string') return /[/\\]|\.csv$/.test(value) ? null : { label, text: value.replace(/_/g, ' ') };
   if (typeof value !== 'number' || !Number.isFinite(value)) return null;
   switch (entry.unit) {
     case 'kWp': return { label, text: `${value.toFixed(2)} kWp` };
@@ -48,7 +49,8 @@ export function describeFitted(key: string, fitted: unknown): { label: string; t
 
 /** A data-quality text with the quantities' code names in words. */
 export function inWords(text: string): string {
-  return text.replace(/\b(pv_w|load_w|grid_import_w|grid_export_w|battery_w|soc)\b/g, (q) => QUANTITY_LABELS[q].toLowerCase());
+  return text.replace(/\b(pv_w|load_w|grid_import_w|grid_export_w|battery_w|soc)\b/g, (q) => QUANTITY_LABELS[q].toLowerCase())
+    .replace(/\bleft as NaN\b/g, 'left empty');
 }
 
 /** A UTC time as read ("2026-01-04T22:00:00Z" -> "2026-01-04 22:00 UTC"). */
@@ -144,7 +146,7 @@ interface Inspection {
           <legend>Which column is what</legend>
           <div class="grid">
             @for (q of quantityKeys(); track q) {
-              <label [for]="'map-' + q">{{ quantityLabel(q) }}@if (i.units?.[q]; as unit) { <small class="unit">({{ unit }})</small> }</label>
+              <label [for]="'map-' + q">{{ quantityLabel(q) }} @if (i.units?.[q]; as unit) { <small class="unit">({{ unit }})</small> }</label>
               <span class="pick">
                 <select [id]="'map-' + q" [attr.data-quantity]="q" (change)="choose(q, $any($event.target).value)">
                   <option value="" [selected]="!mapping()[q]">not in the file</option>
@@ -201,15 +203,13 @@ interface Inspection {
           @for (c of coverage(); track c.q) { <span class="chip">{{ c.label }} {{ c.pct }}</span> }
         </p>
         @if ((r.quality.problems ?? []).length) {
-          <table aria-label="problems found in the data">
-            <thead><tr><th>Problem</th><th>What</th><th>Count</th><th>What was done</th></tr></thead>
-            <tbody>
-              @for (p of r.quality.problems; track $index) {
-                <tr><td>{{ problemLabel(p.kind) }}</td><td>{{ p.quantity ? quantityLabel(p.quantity) : 'all' }}</td>
-                  <td class="num">{{ p.count.toLocaleString('en-US') }}</td><td>{{ words(p.detail) }}</td></tr>
-              }
-            </tbody>
-          </table>
+          <h4>What was found and done</h4>
+          <ul class="problems" aria-label="problems found in the data">
+            @for (p of r.quality.problems; track $index) {
+              <li><strong>{{ problemLabel(p.kind) }}</strong> · {{ p.quantity ? quantityLabel(p.quantity) : 'all' }} ·
+                {{ p.count.toLocaleString('en-US') }}× — {{ words(p.detail) }}</li>
+            }
+          </ul>
         } @else { <p>No problems found.</p> }
         @for (n of r.quality.notes ?? []; track $index) { <p class="small">{{ words(n) }}</p> }
       </section>
@@ -278,15 +278,18 @@ interface Inspection {
     th, td { padding: 2px 8px; font-size: 0.85rem; border-bottom: 1px solid #e1e5ea; text-align: left; }
     td.num { text-align: right; white-space: nowrap; }
     .chip { display: inline-block; background: #eef2f6; border-radius: 10px; padding: 0 8px; margin: 2px; font-size: 0.8rem; }
-    .fitted { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 6px; margin: 6px 0; }
+    .fitted { display: grid; grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); gap: 6px; margin: 6px 0; }
     .fitted div { background: #f5f7fa; border-radius: 6px; padding: 4px 8px; }
     .fitted dt { font-size: 0.75rem; color: #556; }
     .fitted dd { margin: 0; font-weight: 600; }
-    .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 8px; }
+    .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 8px; }
     .plots img { width: 100%; height: auto; border: 1px solid #e1e5ea; }
     figure { margin: 0; } figcaption { font-size: 0.8rem; color: #556; }
     code { word-break: break-all; }
     .unit { color: #556; font-weight: normal; }
+    .problems { padding-left: 18px; font-size: 0.85rem; }
+    .problems li { margin: 2px 0; }
+    @media (max-width: 600px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 2px; } .grid label { margin-top: 6px; } }
     .pick { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: center; min-width: 0; }
     .sign { font-size: 0.8rem; white-space: nowrap; }
     .error { color: #b00020; } .ok { color: #1b6e3a; }
@@ -339,7 +342,8 @@ export class HistoryImport {
   problemLabel(kind: string): string {
     return ({ gap: 'Gaps', duplicate: 'Duplicate rows', out_of_order: 'Rows out of order', reset: 'Counter resets',
       spike: 'Spikes', unit: 'kW written as W (or W as kW)', text: 'Text instead of numbers', dst: 'Clock changes',
-      zero: 'Always zero' } as
+      zero: 'Always zero', unavailable: 'Sensor unavailable', sign: 'Counted the other way', wrap: 'Counter wraps',
+      timezone: 'Time zone' } as
       Record<string, string>)[kind] ?? kind.replace(/_/g, ' ');
   }
 

@@ -99,7 +99,7 @@ export function formatPrice(price: number | null | undefined): string {
           <input id="t-export" inputmode="decimal" [value]="form().exportPerKwh" (input)="edit({ exportPerKwh: $any($event.target).value })" />
         </div>
         <fieldset>
-          <legend>Seasons <small>(none: the same all year)</small></legend>
+          <legend>Seasons <small>(none: the same all year; a rate with no season ticked applies in all)</small></legend>
           @for (s of form().seasons; track $index; let si = $index) {
             <div class="season" [attr.data-season]="si">
               <input [attr.aria-label]="'season ' + (si + 1) + ' name'" [value]="s.name" (input)="editSeason(si, { name: $any($event.target).value })" />
@@ -108,7 +108,7 @@ export function formatPrice(price: number | null | undefined): string {
                   <label class="toggle"><input type="checkbox" [checked]="s.months.includes(mi + 1)" (change)="toggleMonth(si, mi + 1)" />{{ m }}</label>
                 }
               </span>
-              <button type="button" (click)="removeSeason(si)" [attr.aria-label]="'remove season ' + (si + 1)">✕</button>
+              <button type="button" (click)="removeSeason(si)" [attr.aria-label]="'remove season ' + (si + 1)">Remove</button>
             </div>
           }
           <button type="button" (click)="addSeason()">Add a season</button>
@@ -171,6 +171,7 @@ export function formatPrice(price: number | null | undefined): string {
       <section class="shown" aria-labelledby="tariff-shown-title" data-test="tariff-shown">
         <h3 id="tariff-shown-title">{{ t.summary.name || 'The tariff' }}</h3>
         @if (t.summary.source) { <p class="small">{{ t.summary.source }}</p> }
+        @for (n of t.summary.notes ?? []; track $index) { <p class="small" data-test="tariff-note">{{ n }}</p> }
         <ul class="facts">
           <li>Fixed: {{ price(t.summary.fixed.per_day) }} {{ t.summary.currency }} a day, {{ price(t.summary.fixed.per_month) }} {{ t.summary.currency }} a month</li>
           <li>Export credit: {{ t.summary.export_per_kwh ? price(t.summary.export_per_kwh) + ' ' + t.summary.currency + '/kWh' : 'none' }}</li>
@@ -182,11 +183,11 @@ export function formatPrice(price: number | null | undefined): string {
             @for (d of dayTypes; track d) {
               <div class="day-row">
                 <span class="day">{{ dayLabel(d) }}</span>
-                <svg viewBox="0 0 240 26" class="hours" role="img" [attr.aria-label]="dayText(s, d)" [attr.data-day]="d">
+                <svg viewBox="0 0 240 28" class="hours" role="img" [attr.aria-label]="dayText(s, d)" [attr.data-day]="d">
                   @for (h of s.days[d]; track h.hour) {
                     <rect [attr.x]="h.hour * 10" y="0" width="10" height="18" [attr.fill]="color(h.price)"><title>{{ h.hour }}:00 {{ h.rate }} {{ price(h.price) }}</title></rect>
                   }
-                  @for (x of [0, 6, 12, 18]; track x) { <text [attr.x]="x * 10 + 1" y="25">{{ x }}h</text> }
+                  @for (x of [0, 6, 12, 18]; track x) { <text [attr.x]="x * 10 + 1" y="27">{{ x }}:00</text> }
                 </svg>
               </div>
             }
@@ -198,7 +199,7 @@ export function formatPrice(price: number | null | undefined): string {
             @for (r of t.summary.rates; track r.name) {
               <tr [attr.data-rate-name]="r.name"><td><span class="swatch" [style.background]="color(r.price ?? r.blocks[0]?.price)"></span>{{ r.name }}</td>
                 <td>@if (r.blocks.length) {
-                  @for (b of r.blocks; track $index) { <span class="block">{{ b.up_to_kwh === null ? 'above' : 'up to ' + b.up_to_kwh + ' kWh' }}: {{ price(b.price) }}</span> }
+                  @for (b of r.blocks; track $index) { <span class="block">{{ b.up_to_kwh === null ? 'above' : 'up to ' + b.up_to_kwh + ' kWh a month' }}: {{ price(b.price) }}</span> }
                 } @else { {{ price(r.price) }} }</td></tr>
             }
           </tbody>
@@ -224,9 +225,13 @@ export function formatPrice(price: number | null | undefined): string {
     .blocks input { width: 7rem; }
     .facts { font-size: 0.85rem; padding-left: 18px; }
     .day-row { display: grid; grid-template-columns: 5.5rem minmax(0, 1fr); align-items: center; gap: 6px; max-width: 560px; }
+    @media (max-width: 600px) {
+      .grid, .day-row { grid-template-columns: minmax(0, 1fr); gap: 2px; }
+      .grid label { margin-top: 6px; }
+    }
     .day { font-size: 0.8rem; }
     .hours { width: 100%; height: auto; }
-    .hours text { font: 6px system-ui, sans-serif; fill: #445; }
+    .hours text { font: 8px system-ui, sans-serif; fill: #334; }
     h4 { margin: 8px 0 2px; font-size: 0.9rem; }
     table { border-collapse: collapse; margin: 6px 0; }
     th, td { padding: 2px 8px; font-size: 0.85rem; border-bottom: 1px solid #e1e5ea; text-align: left; }
