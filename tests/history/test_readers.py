@@ -203,3 +203,44 @@ def test_units_not_stated_anywhere_are_guessed_checked_and_said(tmp_path, truth)
     assert any("'sensor.pv_power': no unit stated: read as W" in note for note in read.quality.notes)
     assert any("'sensor.battery_soc': no SoC unit stated: read as %" in note for note in read.quality.notes)
     assert [p.quantity for p in read.quality.problems if p.kind == "unit"] == ["pv_w"]
+
+
+def _ha_counter_file(tmp_path, readings: list[tuple[str, float]]):
+    rows = ["entity_id,state,last_changed"] + [f"sensor.import_kwh,{v},{t}" for t, v in readings]
+    rows += ["sensor.pv_w,0,2026-01-05T00:00:00Z", "sensor.pv_w,0,2026-01-06T12:00:00Z"]
+    path = tmp_path / "ha.csv"
+    path.write_text("\n".join(rows) + "\n")
+    mapping = {"layout": "ha_history", "quantities": {
+        "grid_import": {"entity": "sensor.import_kwh", "unit": "kWh", "kind": "energy"},
+        "pv": {"entity": "sensor.pv_w", "unit": "W"}}}
+    return path, mapping
+
+
+def test_a_counter_recorded_every_5_minutes_gives_a_steady_power_not_5x_spikes(tmp_path):
+    """600 W for a day and a half, the counter recorded every 5 minutes (0.05 kWh a reading): each
+    minute's import is 600 W. Read as steps, every fifth minute had 3,000 W and the others 0."""
+    start = np.datetime64("2026-01-05T00:00:00")
+    readings = [(str(start + np.timedelta64(5 * i, "m")) + "Z", round(0.05 * i, 4)) for i in range(36 * 12 + 1)]
+    path, mapping = _ha_counter_file(tmp_path, readings)
+    history = read_history([path], timezone="UTC", mapping=mapping)
+    w = history.values["grid_import_w"]
+    inside = w[np.isfinite(w)][5:-5]
+    assert len(inside) > 30 * 60
+    assert np.allclose(inside, 600.0, rtol=1e-6)
+
+
+def test_a_counter_still_for_hours_puts_its_next_rise_in_the_minutes_before_that_reading(tmp_path):
+    """Readings every 5 minutes, then none for 4 hours (nothing imported), then a rise of 0.05 kWh:
+    that energy is spread over the 5 minutes before the reading (600 W), not over the 4 hours."""
+    start = np.datetime64("2026-01-05T00:00:00")
+    times = [start + np.timedelta64(5 * i, "m") for i in range(12 * 12 + 1)]  # 12 h, 0.05 kWh each
+    values = [round(0.05 * i, 4) for i in range(len(times))]
+    quiet_end = times[-1] + np.timedelta64(4 * 60, "m")
+    times += [quiet_end] + [quiet_end + np.timedelta64(5 * i, "m") for i in range(1, 12 * 12)]
+    values += [values[-1] + 0.05 * i for i in range(1, 12 * 12 + 1)]
+    path, mapping = _ha_counter_file(tmp_path, [(str(t) + "Z", round(v, 4)) for t, v in zip(times, values)])
+    history = read_history([path], timezone="UTC", mapping=mapping)
+    w = history.values["grid_import_w"]
+    minute = ((quiet_end - start) // np.timedelta64(1, "m")).astype(int)
+    assert np.allclose(w[minute - 5:minute], 600.0, rtol=1e-6)   # the rise, just before the reading
+    assert np.allclose(w[minute - 4 * 60 + 1:minute - 5], 0.0)    # the quiet hours
