@@ -1,6 +1,6 @@
 """Copy the README's screenshots from the end-to-end tests' output (run ``make test`` first):
-the top of the watch page at noon with PV curtailed, the builder's house, and the grid's
-load-shedding picker on a phone. The page is
+the top of the watch page at noon with PV curtailed, the builder's house, the grid's
+load-shedding picker on a phone, the calibrated home of an imported history and a tariff's prices. The page is
 cropped to its first 1,100 px (the flow, today and the chart; the builder and its house).
 The plan panel's is of a 20-year plan, which the test does not run: ``ui/e2e/plan.mjs`` with
 ``PLAN_SCREENSHOT_YEARS=20`` against a live reference home writes it (skipped when missing).
@@ -20,6 +20,8 @@ SHOTS = {
     "watch-noon-curtailed.png": ROOT / "out" / "e2e-watch" / "01-noon-curtailed.png",
     "builder-house.png": ROOT / "out" / "e2e-builder" / "01-house.png",
     "loadshedding-phone.png": ROOT / "out" / "e2e-loadshedding" / "05-preview-phone.png",
+    "history-calibration.png": ROOT / "out" / "e2e-history" / "03-calibration.png",
+    "tariff-shown.png": ROOT / "out" / "e2e-history" / "07-tariff-shown.png",
 }
 #: Made only on request (see above): copied when there.
 OPTIONAL = {"plan-purchase.png": ROOT / "out" / "e2e-plan" / "03-plan-20-years.png"}

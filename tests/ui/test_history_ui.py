@@ -58,5 +58,5 @@ def test_history_import_adopt_and_tariff_in_the_browser(tmp_path):
     assert grid["properties"]["tariff"]["fixed"]["per_day"] == 12.5
     assert {r["name"] for r in grid["properties"]["tariff"]["rates"]} == {"peak", "standard"}
     assert sorted(p.name for p in ARTIFACTS.glob("*.png")) == [
-        "01-mapping.png", "02-reports.png", "03-adopted.png", "04-reports-phone.png", "05-tariff-form.png",
-        "06-tariff-urdb-phone.png"]
+        "01-mapping.png", "02-reports.png", "03-calibration.png", "04-adopted.png", "05-reports-phone.png",
+        "06-tariff-form.png", "07-tariff-shown.png", "08-tariff-urdb-phone.png"]

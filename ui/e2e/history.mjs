@@ -94,6 +94,7 @@ try {
   await plainWords(panel, 'the reports');
   await page.locator('[data-test="quality"]').scrollIntoViewIfNeeded();
   await shot('reports');
+  await shot('calibration', page.locator('[data-test="calibration"]'));
   await assertAccessible(page, 'history: reports', log);
 
   // 3. Adopt: the live home's devices replaced (the oven goes).
@@ -143,6 +144,7 @@ try {
   await plainWords(tariff, 'the tariff');
   await page.locator('[data-test="tariff-shown"]').scrollIntoViewIfNeeded();
   await shot('tariff-form', tariff);
+  await shot('tariff-shown', page.locator('[data-test="tariff-shown"]'));
   await assertAccessible(page, 'tariff: shown', log);
   await page.locator('[data-test="apply-tariff"]').click();
   const applied = await until('the tariff applied', async () => {
