@@ -207,3 +207,21 @@ def test_with_a_weather_file_kwp_and_derate_are_fitted_against_its_weather():
     assert given.fitted["dc_loss_fraction"]["value"] == pytest.approx(0.18, abs=0.025)
     weather = next(d for d in given.home["devices"] if d["kind"] == "weather")
     assert weather["model"] == "file" and weather["file"] in given.files
+
+
+def test_hourly_history_calibrates_too_the_model_averaged_over_each_hour(cases):
+    """An hour's mean PV against the model's mean over the hour (not its middle: sunrise inside
+    an hour would be far off)."""
+    case = cases[2]
+    values = {}
+    for name, series in case.history.values.items():
+        hours = series[: series.size // 60 * 60].reshape(-1, 60)
+        values[name] = hours[:, -1].copy() if name == "soc" else hours.mean(axis=1)
+    hourly = History(case.history.start_s, 3600, case.history.timezone, values)
+    result = calibrate(hourly, case.location)
+    assert result.fitted["kwp"]["value"] == pytest.approx(case.truth["kwp"], rel=0.05)
+    assert result.fitted["battery.capacity_kwh"]["value"] == pytest.approx(case.truth["capacity_kwh"], rel=0.05)
+    with pytest.raises(HistoryError, match="step is 7200 s: the PV fits need a step that divides an hour"):
+        calibrate(History(hourly.start_s, 7200, hourly.timezone,
+                          {k: v[: v.size // 2 * 2].reshape(-1, 2).mean(axis=1) for k, v in values.items()}),
+                  case.location)

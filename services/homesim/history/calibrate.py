@@ -155,7 +155,10 @@ def _pv(history: History, loc: dict[str, Any], start: dt.date, t0: int, days: in
     if pv is None or not np.isfinite(pv).any() or np.nansum(pv) <= 0.0:
         notes.append("no PV in the data (pv_w missing or 0): the home has no PV array")
         return [], fallback
-    model = fit_pv.pv_model(loc, start, days)
+    if history.step_s > 3600 or 3600 % history.step_s and history.step_s % fit_pv.BIN_S:
+        raise HistoryError(f"the history's step is {history.step_s} s: the PV fits need a step that divides an hour "
+                           "(60, 300, 900, 3600 s...); read it again with a finer step")
+    model = fit_pv.pv_model(loc, start, days, max(fit_pv.BIN_S, history.step_s), model_dt_s=fit_pv.BIN_S)
     n = model.n
     all_pv = fit_pv.binned(history, t0, model.dt_s, n, pv)
     suspect = fit_pv.curtailment_suspect(history)
@@ -184,7 +187,7 @@ def _pv(history: History, loc: dict[str, Any], start: dt.date, t0: int, days: in
                            "method": "grid search against clear-day envelopes of homesim's clear-sky PV model",
                            "uncertainty": f"envelope spread {orientation['spread']:.3f}"}
     if weather is not None:
-        weather_model = fit_pv.pv_model(loc, start, days, weather=weather)
+        weather_model = fit_pv.pv_model(loc, start, days, model.dt_s, weather=weather, model_dt_s=fit_pv.BIN_S)
         k, error = fit_pv.scale_from_weather(weather_model.power(tilt, azimuth), clean)
         method = f"measured / modelled PV energy under the weather file {Path(weather).name}"
         quality = f"relative RMS error per {model.dt_s // 60} min {error:.2f}"
@@ -214,7 +217,8 @@ def _pv(history: History, loc: dict[str, Any], start: dt.date, t0: int, days: in
     fitted["pv_scale_w_per_kw"] = {"value": k, "unit": "W", "method": method, "uncertainty": quality}
     array = {"id": "pv", "kind": "pv_array", "rated_power_w": round(kwp * 1000.0, 1), "tilt_deg": tilt,
              "azimuth_deg": azimuth, "dc_loss_fraction": round(loss, 4)}
-    weather_device, text, weather_notes = replay_weather.derive(history, loc, start, t0, days, array, clean, weather)
+    weather_device, text, weather_notes = replay_weather.derive(history, loc, start, t0, days, array, clean,
+                                                                model.dt_s, weather)
     notes.extend(weather_notes)
     if text is not None:
         files[WEATHER] = text

@@ -59,30 +59,43 @@ class PvModel:
     n: int
     blocks: list[Any]
     array: Any
+    per: int = 1  # model ticks averaged into one tick of ``dt_s``
+
+    def mean(self, fine: np.ndarray) -> np.ndarray:
+        """Values at the model's own ticks averaged onto ticks of ``dt_s`` (``n`` of them)."""
+        fine = fine[: self.n * self.per]
+        return fine if self.per == 1 else fine.reshape(self.n, self.per).mean(axis=1)
 
     def power(self, tilt: float, azimuth: float) -> np.ndarray:
-        """DC power of 1 kW at that orientation at each tick's middle [W]."""
+        """DC power of 1 kW at that orientation, each tick's mean [W] (the model at the middles
+        of ``per`` parts of it)."""
         array = self.array.model_copy(update={"tilt_deg": float(tilt), "azimuth_deg": float(azimuth) % 360.0})
-        return np.concatenate([array.dc_power_w(block) for block in self.blocks])[: self.n]
+        return self.mean(np.concatenate([array.dc_power_w(block) for block in self.blocks]))
 
     def at(self, ticks: np.ndarray) -> "PvModel":
         """The same model at some of its ticks only (sorted, unique): a grid search evaluates
         the envelope's ticks, not the whole period."""
+        fine = (ticks[:, None] * self.per + np.arange(self.per)).ravel()
         found, fields = [], []
         for number, block in enumerate(self.blocks):
             day = daylight(block)
             ticks_here = number * block.size + day.index
-            keep = np.isin(ticks_here, ticks)
+            keep = np.isin(ticks_here, fine)
             found.append(ticks_here[keep])
             fields.append([np.asarray(value)[keep] for value in day[1:]])
-        index = np.searchsorted(ticks, np.concatenate(found))
+        index = np.searchsorted(fine, np.concatenate(found))
         sub = Daylight(index, *(np.concatenate(parts) for parts in zip(*fields)))
-        return PvModel(self.t0, self.dt_s, int(ticks.size), [SimpleNamespace(size=int(ticks.size),
-                                                                               values={"daylight": sub})], self.array)
+        return PvModel(self.t0, self.dt_s, int(ticks.size), [SimpleNamespace(size=int(fine.size),
+                                                                               values={"daylight": sub})],
+                       self.array, self.per)
+
+    def environment(self, name: str, field: str) -> np.ndarray:
+        """A block value's field (e.g. ``clear_sky``, ``ghi``), each tick's mean."""
+        return self.mean(np.concatenate([getattr(block.values[name], field) for block in self.blocks]))
 
     def clear_ghi(self) -> np.ndarray:
-        """Clear-sky GHI at each tick [W/m2] (0 with the sun down)."""
-        return np.concatenate([block.values["clear_sky"].ghi for block in self.blocks])[: self.n]
+        """Clear-sky GHI, each tick's mean [W/m2] (0 with the sun down)."""
+        return self.environment("clear_sky", "ghi")
 
 
 def start_of(history: History) -> tuple[dt.date, int]:
@@ -93,9 +106,12 @@ def start_of(history: History) -> tuple[dt.date, int]:
 
 
 def pv_model(location: dict[str, Any], start: dt.date, days: int, dt_s: int = BIN_S,
-             weather: Path | None = None) -> PvModel:
-    """homesim's PV model of a 1 kW lossless array over ``days`` from ``start`` (see
-    :class:`PvModel`): under the clear sky, or under ``weather`` (a TMY3/TMY2/EPW file)."""
+             weather: Path | None = None, model_dt_s: int | None = None) -> PvModel:
+    """homesim's PV model of a 1 kW lossless array over ``days`` from ``start`` on ticks of
+    ``dt_s`` (see :class:`PvModel`), run at ``model_dt_s`` (default: the same; a divisor of
+    ``dt_s``) and averaged: under the clear sky, or under ``weather`` (a TMY3/TMY2/EPW file)."""
+    run_dt = dt_s if model_dt_s is None else int(model_dt_s)
+    per = max(1, dt_s // run_dt)
     sky = ({"id": "weather", "kind": "weather", "model": "file", "file": str(weather)} if weather is not None
            else {"id": "weather", "kind": "weather", "mean_cloud_cover": 0.0})
     data = {"name": "pv fit", "location": location, "start": start.isoformat(),
@@ -103,16 +119,15 @@ def pv_model(location: dict[str, Any], start: dt.date, days: int, dt_s: int = BI
                         {"id": "pv", "kind": "pv_array", "rated_power_w": 1000.0, "dc_loss_fraction": 0.0},
                         {"id": "grid", "kind": "grid"}]}
     home = home_from_dict(data)
-    compiled = CompiledHome(home, dt_s, start)
-    total = int(days * 86_400 // dt_s)
+    compiled = CompiledHome(home, run_dt, start)
+    total = int(days * 86_400 // dt_s) * per
     blocks = []
     for index in range(block_count(total)):
         block = compiled.block(index)
         compiled.fill_environment(block)
         blocks.append(block)
     array: PvConfig = home.pv_arrays[0]
-    model = PvModel(compiled.start_unix_s, dt_s, total, blocks, array)
-    return model
+    return PvModel(compiled.start_unix_s, dt_s, total // per, blocks, array, per)
 
 
 def binned(history: History, t0: int, dt_s: int, n: int, series: np.ndarray) -> np.ndarray:

@@ -82,18 +82,19 @@ def tmy3_text(rows: np.ndarray, offset_s: int, loc: dict[str, Any]) -> str:
 
 
 def derive(history: History, loc: dict[str, Any], start: dt.date, t0: int, days: int, array: dict[str, Any],
-           clean: np.ndarray, weather: Path | None) -> tuple[dict[str, Any], str | None, list[str]]:
+           clean: np.ndarray, clean_dt_s: int, weather: Path | None) -> tuple[dict[str, Any], str | None, list[str]]:
     """The replay's weather device (its ``file`` filled in by the caller), the TMY3 text, and
-    notes. ``clean``: the measured PV on :data:`fit_pv.BIN_S` ticks, NaN where unusable."""
+    notes. ``clean``: the measured PV on ticks of ``clean_dt_s`` (which divides an hour) from
+    local midnight of ``start``, NaN where unusable."""
     notes: list[str] = []
     horizon = max(days, 366)
-    model = fit_pv.pv_model(loc, start, horizon, 3600)
+    model = fit_pv.pv_model(loc, start, horizon, 3600, model_dt_s=fit_pv.BIN_S)  # hourly means, as TMY3 rows
     per_kw = model.power(array["tilt_deg"], array["azimuth_deg"])
     scale = array["rated_power_w"] / 1000.0 * (1.0 - array["dc_loss_fraction"])
     clear_pv = per_kw * scale
     n = model.n
     unix = t0 + 3600 * np.arange(n, dtype=np.int64)
-    per_hour = 3600 // fit_pv.BIN_S
+    per_hour = 3600 // clean_dt_s
     measured = np.full(n, np.nan)
     usable = clean[: clean.size // per_hour * per_hour].reshape(-1, per_hour)
     with np.errstate(invalid="ignore"):
@@ -119,19 +120,14 @@ def derive(history: History, loc: dict[str, Any], start: dt.date, t0: int, days:
     if not np.isfinite(period_c).any():
         notes.append("no hour of usable PV data to derive the weather from: clearness 0.75 assumed")
 
-    weather_model = fit_pv.pv_model(loc, start, horizon, 3600, weather=weather) if weather is not None else None
-    blocks = model.blocks
-    clear = np.stack([np.concatenate([b.values["clear_sky"].ghi for b in blocks]),
-                      np.concatenate([b.values["clear_sky"].dni for b in blocks]),
-                      np.concatenate([b.values["clear_sky"].dhi for b in blocks])])[:, :n]
-    source = weather_model.blocks if weather_model is not None else blocks
-    ambient = np.stack([np.concatenate([b.values["weather"].temp_air for b in source]),
-                        np.concatenate([b.values["weather"].wind_speed for b in source])])[:, :n]
+    weather_model = (fit_pv.pv_model(loc, start, horizon, 3600, weather=weather, model_dt_s=fit_pv.BIN_S)
+                     if weather is not None else None)
+    clear = np.stack([model.environment("clear_sky", name) for name in ("ghi", "dni", "dhi")])
+    source = weather_model if weather_model is not None else model
+    ambient = np.stack([source.environment("weather", name) for name in ("temp_air", "wind_speed")])
     irradiance = clear * filled
     if weather_model is not None:
-        given = np.stack([np.concatenate([b.values["weather"].ghi for b in source]),
-                          np.concatenate([b.values["weather"].dni for b in source]),
-                          np.concatenate([b.values["weather"].dhi for b in source])])[:, :n]
+        given = np.stack([weather_model.environment("weather", name) for name in ("ghi", "dni", "dhi")])
         irradiance = np.where(in_period, irradiance, given)
     # the first tick of each typical hour: the measured period first, as the model starts there
     order = np.argsort(hour, kind="stable")
