@@ -119,6 +119,7 @@ def calibrate(history: History, location: Location, *, weather: Path | None = No
     if location.timezone != history.timezone:
         notes.append(f"the history's time zone {history.timezone} differs from the location's {location.timezone}: "
                      "the location's is used for the home's schedules")
+        history = History(history.start_s, history.step_s, location.timezone, history.values, history.quality)
     start, t0 = fit_pv.start_of(history)
     end_s = history.start_s + span_s
     days = int(math.ceil((end_s - t0) / 86_400))
