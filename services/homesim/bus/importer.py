@@ -21,6 +21,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -59,8 +60,17 @@ WRITTEN = ("quality.md", "quality.json", "home.yaml", "calibration.md", "calibra
 IMPORT_TIMEOUT_S = 900
 
 
-def refused(error: Exception) -> ApplicationError:
-    return ApplicationError(INVALID_PROPERTY, str(error))
+#: Where an uploaded file lies on the planner's machine: left out of what the caller reads.
+UPLOADED = re.compile(r"[^\s'\"]*/imports/uploads/[0-9a-f]{16}/file/")
+
+
+def unplaced(text: str) -> str:
+    """``text`` with uploaded files named by their own names, not their place on the planner's disk."""
+    return UPLOADED.sub("", text)
+
+
+def refused(error: Exception | str) -> ApplicationError:
+    return ApplicationError(INVALID_PROPERTY, unplaced(str(error)))
 
 
 def inspect(uploads: Uploads, upload: str, home: Any) -> dict[str, Any]:
@@ -153,7 +163,7 @@ async def run_import(uploads: Uploads, request: HistoryImport,
         said = [line for line in lines if line.startswith("homesim")] or lines[-3:] or ["(it said nothing)"]
         message = said[-1].removeprefix("homesim import: error:").removeprefix("homesim:").strip()
         log.warning("import refused: %s", message)
-        raise ApplicationError(INVALID_PROPERTY, message)
+        raise refused(message)
     return collect(uploads, out)
 
 
@@ -168,7 +178,7 @@ def collect(uploads: Uploads, out: Path) -> dict[str, Any]:
                                                           len(PLOT_ORDER)), p.name))
     plots = [{"title": _plot_title(p.stem, chosen),
               "src": "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()} for p in pngs]
-    quality = json.loads((out / "quality.json").read_text())
+    quality = json.loads(unplaced((out / "quality.json").read_text()))
     result = {"quality": quality, "fitted": calibration["fitted"], "notes": calibration["notes"],
               "report": calibration["report"], "plots": plots}
     job, home_file = uploads.save_job(home, files, result)
@@ -223,7 +233,7 @@ def register_history(session: Any, uris: Uris, store: Uploads, current: dict[str
             log.info("import of %d file(s) at %s,%s", len(request.uploads), request.latitude, request.longitude)
             try:
                 return await run_import(store, request, report)
-            except UploadError as error:
+            except (UploadError, HistoryError) as error:
                 raise refused(error) from None
 
     async def adopt_rpc(job: Any = None, version: Any = None) -> dict[str, Any]:
