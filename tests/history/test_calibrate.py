@@ -225,3 +225,19 @@ def test_hourly_history_calibrates_too_the_model_averaged_over_each_hour(cases):
         calibrate(History(hourly.start_s, 7200, hourly.timezone,
                           {k: v[: v.size // 2 * 2].reshape(-1, 2).mean(axis=1) for k, v in values.items()}),
                   case.location)
+
+
+def test_outages_the_battery_went_below_its_floor_in_are_found_and_replayed(tmp_path):
+    """Load-shedding at 03:00-08:00 every third day: the battery goes below its reserve, nothing
+    is imported; the replay's grid is off then too, so its import stays the history's."""
+    outages = [{"start": f"2026-01-{d:02d}T03:00", "end": f"2026-01-{d:02d}T08:00"} for d in range(3, 30, 3)]
+    synthetic = synthetic_history(10, days=DAYS, start=START, changes={"grid": {"outages": outages}})
+    result = calibrate(corrupt(synthetic.history, 10), Location(**synthetic.home["location"]))
+    found = result.fitted["grid.outages"]["value"]
+    assert [w["start"][:16] for w in found] == [o["start"] for o in outages]
+    grid = next(d for d in result.home["devices"] if d["kind"] == "grid")
+    assert grid["outages"] == found
+    replay, _ = history_of(load_home(result.write(tmp_path)), result.period["days"], 60)
+    measured = sum(monthly_kwh(synthetic.history, "grid_import_w").values())
+    assert sum(monthly_kwh(replay, "grid_import_w").values()) == pytest.approx(measured, rel=0.05)
+

@@ -12,6 +12,7 @@ The fits, each in its module (methods and equations: docs/engineering/calibratio
 - :mod:`homesim.history.fit_battery`: usable capacity, round-trip efficiency, powers;
 - :mod:`homesim.history.fit_settings`: SoC floors, grid-charge windows, work mode, the
   inverter's rating and efficiency;
+- :mod:`homesim.history.fit_outages`: grid outages the battery went below its floor in;
 - :mod:`homesim.history.fit_load`: the load replayed, and its typical week by month;
 - :mod:`homesim.history.replay_weather`: the weather file the replay's PV runs on.
 """
@@ -29,7 +30,8 @@ import yaml
 
 from homesim.history import fit_load, fit_pv, replay_weather
 from homesim.history.fit_battery import fit_battery
-from homesim.history.fit_settings import fit_settings
+from homesim.history.fit_outages import find_outages
+from homesim.history.fit_settings import fit_settings, local_hours
 from homesim.history.series import History, HistoryError
 from homesim.home import HomeFileError, Location, home_from_dict
 
@@ -134,8 +136,13 @@ def calibrate(history: History, location: Location, *, weather: Path | None = No
     if battery is not None:
         devices.append(battery)
     devices.append(inverter)
+    outages: list[dict[str, Any]] = []
+    if battery is not None:
+        outages, fitted["grid.outages"] = find_outages(history, fitted["inverter.floors_by_hour"]["value"],
+                                                       local_hours(history)[0])
     devices.append({"id": "grid", "kind": "grid",
-                    **({"export_per_kwh": 0.0} if inverter["work_mode"] == "selling_first" else {})})
+                    **({"export_per_kwh": 0.0} if inverter["work_mode"] == "selling_first" else {}),
+                    **({"outages": outages} if outages else {})})
     devices.extend(loads)
     home = {"name": "Calibrated home", "location": loc, "start": start.isoformat(), "devices": devices}
     try:
