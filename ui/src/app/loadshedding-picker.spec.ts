@@ -64,9 +64,10 @@ describe('LoadSheddingPicker', () => {
     averages: [{ stage: 2, hours: 2.5 }], averages_basis: 'the outage list',
   };
 
-  async function make(calls: [string, Record<string, unknown>][], answer: (rest: string, kw: any) => unknown) {
+  async function make(calls: [string, Record<string, unknown>][], answer: (rest: string, kw: any) => unknown,
+                      operator = true) {
     const bus = {
-      canChange: () => true,
+      canChange: () => operator,
       settlement: signal(null),
       desired: signal(null),
       call: async (rest: string, _args: unknown[], kwargs: Record<string, unknown>) => {
@@ -138,6 +139,17 @@ describe('LoadSheddingPicker', () => {
     await settle();
     expect(el.querySelector('[data-area-error]')?.textContent).toContain("bad.csv line 3, column 'finsh'");
     expect(sent).toEqual([]);
+  });
+
+  it('asks nothing for a viewer, and says why there is no preview', async () => {
+    const calls: [string, Record<string, unknown>][] = [];
+    const { fixture, settle, el } = await make(calls, () => preview, false);
+    fixture.componentRef.setInput('value', { events_csv: 'loadshedding/events.csv', area: 'riverside-block-3' });
+    fixture.componentRef.setInput('disabled', true);
+    await settle();
+    expect(calls).toEqual([]);
+    expect(el.textContent).toContain('worked out for the home’s operator'.replace('’', "'"));
+    expect((el.querySelector('input[type="file"]') as HTMLInputElement).disabled).toBe(true);
   });
 
   it('edits the stages in a table: a row added, its stage and times typed, one removed', async () => {

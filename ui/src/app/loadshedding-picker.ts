@@ -216,6 +216,8 @@ export function dayBars(daily: Preview['daily'], width: number, height: number) 
           </h4>
           @if (previewError(); as e) {
             <p class="error" role="alert" data-preview-error>{{ e }}</p>
+          } @else if (!bus.canChange()) {
+            <p class="note">What it gives is worked out for the home's operator (you are watching).</p>
           } @else if (!complete(state())) {
             <p class="note">{{ missing() }}</p>
           } @else if (preview(); as p) {
