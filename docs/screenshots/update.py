@@ -20,8 +20,8 @@ SHOTS = {
     "watch-noon-curtailed.png": ROOT / "out" / "e2e-watch" / "01-noon-curtailed.png",
     "builder-house.png": ROOT / "out" / "e2e-builder" / "01-house.png",
     "loadshedding-phone.png": ROOT / "out" / "e2e-loadshedding" / "05-preview-phone.png",
-    "history-calibration.png": ROOT / "out" / "e2e-history" / "03-calibration.png",
-    "tariff-shown.png": ROOT / "out" / "e2e-history" / "07-tariff-shown.png",
+    "history-calibration.png": ROOT / "out" / "e2e-history" / "04-calibration.png",
+    "tariff-shown.png": ROOT / "out" / "e2e-history" / "08-tariff-shown.png",
 }
 #: Made only on request (see above): copied when there.
 OPTIONAL = {"plan-purchase.png": ROOT / "out" / "e2e-plan" / "03-plan-20-years.png"}

@@ -31,13 +31,16 @@ URDB_RATE = {"items": [{
 def test_history_import_adopt_and_tariff_in_the_browser(tmp_path):
     urdb = tmp_path / "domestic-urdb.json"
     urdb.write_text(json.dumps(URDB_RATE))
+    bad = tmp_path / "text.csv"  # two days of a load column of words
+    bad.write_text("Time,PV power (W),Load (W)\n" + "".join(f"2026-01-0{d}T{h:02d}:{m:02d}:00+02:00,0,on\n"
+                                                            for d in (5, 6) for h in range(24) for m in range(0, 60, 5)))
     live = LiveProcess(EXAMPLES / "home.yaml", tmp_path / "up", "--speed", "5")
     client = live.client("operator")
     try:
         urls = ui_urls(live.output())
         # the example's mapping file says what a guess can't: PV in kW, the battery positive charging
         result = run_script("history.mjs", urls["operator"], ARTIFACTS, 1200, HISTORY_FILE=str(HISTORY),
-                            HISTORY_FIXES="pv=kW,battery=charge", URDB_FILE=str(urdb))
+                            HISTORY_FIXES="pv=kW,battery=charge", URDB_FILE=str(urdb), BAD_FILE=str(bad))
         output = result.stdout + result.stderr
         assert result.returncode == 0, output
         assert "history: ok" in result.stdout, output
@@ -58,5 +61,6 @@ def test_history_import_adopt_and_tariff_in_the_browser(tmp_path):
     assert grid["properties"]["tariff"]["fixed"]["per_day"] == 12.5
     assert {r["name"] for r in grid["properties"]["tariff"]["rates"]} == {"peak", "standard"}
     assert sorted(p.name for p in ARTIFACTS.glob("*.png")) == [
-        "01-mapping.png", "02-reports.png", "03-calibration.png", "04-adopted.png", "05-reports-phone.png",
-        "06-tariff-form.png", "07-tariff-shown.png", "08-tariff-urdb-phone.png"]
+        "01-refused.png", "02-mapping.png", "03-reports.png", "04-calibration.png", "05-adopted.png",
+        "06-reports-phone.png", "07-tariff-form.png", "08-tariff-shown.png", "09-tariff-urdb-phone.png"]
+    assert re.search(r"history: refused: text\.csv row \d+ column 'Load \(W\)': a column of text", result.stdout)

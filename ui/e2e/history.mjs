@@ -47,6 +47,18 @@ try {
   await page.locator('section.history').scrollIntoViewIfNeeded();
   await until('the history panel', async () => (await panel.count()) > 0);
 
+  // 0. A file with a column of text: refused at import, the file, row and column named.
+  if (process.env.BAD_FILE) {
+    await page.locator('[data-test="history-file"]').setInputFiles(process.env.BAD_FILE);
+    await until('the bad file mapped', async () => (await page.locator('[data-test="mapping"]').count()) > 0, 60000);
+    await page.getByRole('button', { name: 'Import and calibrate', exact: true }).click();
+    const bad = await until('the bad file refused', () => textOf(page.locator('[data-error="history"]')), 120000);
+    log(`refused: ${bad}`);
+    if (!/^text\.csv row \d+ column 'Load \(W\)': a column of text/.test(bad)) throw new Error(`unexpected refusal: ${bad}`);
+    await shot('refused');
+    await assertAccessible(page, 'history: refused', log);
+  }
+
   // 1. Upload: the layout and the guessed mapping.
   await page.locator('[data-test="history-file"]').setInputFiles(historyFile);
   await until('the mapping', async () => (await page.locator('[data-test="mapping"]').count()) > 0, 60000);

@@ -137,7 +137,6 @@ interface Inspection {
     @if (sent(); as s) {
       <p class="status" role="status" data-test="upload-status">{{ s }}</p>
     }
-    @if (error(); as e) { <p class="error" role="alert" data-error="history" [attr.data-field]="errorField()">{{ e }}</p> }
 
     @if (inspection(); as i) {
       <form (submit)="runImport($event)" aria-label="map the history's columns" data-test="mapping">
@@ -182,6 +181,7 @@ interface Inspection {
         <button type="submit" [disabled]="!bus.canChange() || !!busy()">{{ busy() === 'import' ? 'Importing…' : 'Import and calibrate' }}</button>
       </form>
     }
+    @if (error(); as e) { <p class="error" role="alert" data-error="history" [attr.data-field]="errorField()">{{ e }}</p> }
     @if (busy() === 'import') {
       <div class="progress" role="status" data-test="import-progress">
         <span class="spinner" aria-hidden="true"></span>
