@@ -82,3 +82,17 @@ def test_a_years_energy_charges_are_the_bill_of_its_flows():
     assert year.import_cost == pytest.approx(direct.energy, rel=1e-12)
     assert year.import_cost == pytest.approx(ledger.summary()["bill"]["energy"], rel=1e-12)
     assert year.import_cost > ledger.summary()["cost"]  # the blocks: above 0.1 kWh at 6.0, not the first block's 1.0
+
+
+def test_homes_that_share_blocks_are_priced_by_their_own_tariffs():
+    # Same sun, weather and loads (their blocks shared in one run), other tariffs: each year is
+    # what the home's own simulation gives.
+    cheap = {"rates": [{"name": "all day", "price_per_kwh": 1.0}]}
+    dear = {"rates": [{"name": "all day", "price_per_kwh": 9.0}]}
+    homes = [home(cheap), home(dear)]
+    years = yearly.run_years(homes, 1, days=2, home_dirs=[EXAMPLES, EXAMPLES])
+    for h, (year,) in zip(homes, years):
+        own, _ = yearly.simulate_year(h, 1, 1.0, 1.0, days=2, home_dir=EXAMPLES)
+        assert year.import_kwh == own.import_kwh > 0
+        assert year.import_cost == pytest.approx(own.import_cost, rel=1e-12)
+    assert years[1][0].import_cost == pytest.approx(9.0 * years[0][0].import_cost, rel=1e-9)

@@ -189,6 +189,7 @@ class Config(DeviceConfig):
 
     _home_dir: Path = PrivateAttr(default=Path("."))
     _outages: dict = PrivateAttr(default_factory=dict)
+    _priced: tuple = PrivateAttr(default=(None, None))
 
     def runs_ahead(self) -> bool:
         return True  # its outages, load-shedding and prices are schedules
@@ -293,8 +294,10 @@ class Config(DeviceConfig):
         return np.full(block.size, self.export_per_kwh)
 
     def _tick_prices(self, block: Block) -> tuple[np.ndarray, np.ndarray]:
-        """Both prices of the block's ticks, computed once a block (kept in ``block.values``)."""
-        key = f"{self.id}.tick_prices"
-        if key not in block.values:
-            block.values[key] = tick_prices(self.tariff, block.unix_s, block.timezone)
-        return block.values[key]
+        """Both prices of the block's ticks, computed once for the block this grid last priced
+        (kept on the grid, not in the block: homes with other tariffs share blocks)."""
+        priced = self._priced  # read once: blocks are priced on several threads
+        if priced[0] is not block:
+            priced = (block, tick_prices(self.tariff, block.unix_s, block.timezone))
+            self._priced = priced
+        return priced[1]
