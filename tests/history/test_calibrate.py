@@ -65,12 +65,12 @@ def test_pv_kwp_is_recovered_within_5_percent_with_the_orientation_fitted_too(ca
         assert abs(fitted / true - 1.0) <= 0.05, (seed, fitted, true)
 
 
-def test_pv_orientation_is_recovered_within_10_degrees(cases):
+def test_pv_orientation_is_recovered_within_5_degrees_of_tilt_and_15_of_azimuth(cases):
     for seed, case in cases.items():
         tilt, azimuth = case.fitted("tilt_deg"), case.fitted("azimuth_deg")
-        assert abs(tilt - case.truth["tilt_deg"]) <= 10.0, (seed, tilt, case.truth["tilt_deg"])
+        assert abs(tilt - case.truth["tilt_deg"]) <= 5.0, (seed, tilt, case.truth["tilt_deg"])
         off = (azimuth - case.truth["azimuth_deg"] + 180.0) % 360.0 - 180.0
-        assert abs(off) <= 10.0 or case.truth["tilt_deg"] < 8.0, (seed, azimuth, case.truth["azimuth_deg"])
+        assert abs(off) <= 15.0 or case.truth["tilt_deg"] < 8.0, (seed, azimuth, case.truth["azimuth_deg"])
 
 
 def test_replay_monthly_grid_import_is_within_5_percent_of_the_history(cases):

@@ -185,7 +185,8 @@ def _pv(history: History, loc: dict[str, Any], start: dt.date, t0: int, days: in
                      "(on a synthetic home with 70 % curtailed, kWp came out 16 % low); give kwp, tilt_deg and "
                      "azimuth_deg if you know them")
     southern = loc["latitude"] < 0
-    orientation = fit_pv.fit_orientation(model, clean, facts.get("tilt_deg"), facts.get("azimuth_deg"), southern)
+    orientation = fit_pv.fit_orientation(model, clean, facts.get("tilt_deg"), facts.get("azimuth_deg"), southern,
+                                         removed=np.isfinite(all_pv) & ~np.isfinite(clean))
     tilt, azimuth = orientation["tilt_deg"], orientation["azimuth_deg"]
     for key in ("tilt_deg", "azimuth_deg"):
         if key in facts:

@@ -41,8 +41,16 @@ from homesim.home import home_from_dict
 BIN_S = 900
 #: Days per clear-day envelope window.
 WINDOW_DAYS = 14
+#: Share of a window's days a tick must have PV data for (not a gap, not suspected of
+#: curtailment) to give an envelope point.
+ENVELOPE_DAYS_SHARE = 0.5
+#: Most share of a tick's days with data that may be suspected of curtailment for it to give an
+#: envelope point (the days left would be the cloudy ones).
+ENVELOPE_REMOVED_SHARE = 0.2
 #: How far the middle of the PV's day may be from solar noon [h].
 SUN_TOLERANCE_H = 1.5
+#: Envelope points count where the clear-sky model gives at least this share of its peak [0..1].
+STRONG_SHARE = 0.3
 #: Percentile of the envelope-to-model ratios taken as the PV's scale.
 SCALE_PERCENTILE = 75
 #: PVWatts' default DC losses (pv_array's dc_loss_fraction), assumed when kWp is fitted.
@@ -225,14 +233,18 @@ def check_sun(measured: np.ndarray, model: PvModel, location: dict[str, Any], ti
     return {"pv_day_middle_h": measured_mid, "solar_noon_h": sun_noon, "night_share": night}
 
 
-def envelopes(measured: np.ndarray, dt_s: int) -> np.ndarray:
+def envelopes(measured: np.ndarray, dt_s: int, removed: np.ndarray | None = None) -> np.ndarray:
     """Indexes of the envelope ticks: for each window of :data:`WINDOW_DAYS` days and each tick
-    of the day, the tick of the window's highest measured power (-1 where none is valid)."""
+    of the day with data on :data:`ENVELOPE_DAYS_SHARE` of the days (3 at least) and no more
+    than :data:`ENVELOPE_REMOVED_SHARE` of those with data ``removed`` (suspected of
+    curtailment), the tick of the window's highest measured power."""
     per_day = 86_400 // dt_s
     days = measured.size // per_day
     if days == 0:
         return np.zeros(0, dtype=np.int64)
     table = measured[: days * per_day].reshape(days, per_day)
+    gone = (np.zeros(table.shape, dtype=bool) if removed is None
+            else removed[: days * per_day].reshape(days, per_day))
     windows = max(1, int(round(days / WINDOW_DAYS)))
     edges = np.linspace(0, days, windows + 1).astype(int)
     picks = []
@@ -240,7 +252,12 @@ def envelopes(measured: np.ndarray, dt_s: int) -> np.ndarray:
         part = table[first:last]
         filled = np.where(np.isfinite(part), part, -1.0)
         best = np.argmax(filled, axis=0)
-        ok = filled[best, np.arange(per_day)] > 0.0
+        # a tick most of whose days are gaps or curtailed (the clear ones, often) would give a
+        # cloudy day's power as its envelope: left out
+        valid = np.isfinite(part).sum(axis=0)
+        taken = gone[first:last].sum(axis=0)  # suspected of curtailment: the clear days, often
+        seen = (valid >= max(3, ENVELOPE_DAYS_SHARE * part.shape[0])) & (taken <= ENVELOPE_REMOVED_SHARE * (valid + taken))
+        ok = (filled[best, np.arange(per_day)] > 0.0) & seen
         index = (first + best) * per_day + np.arange(per_day)
         picks.append(np.where(ok, index, -1))
     out = np.concatenate(picks)
@@ -250,8 +267,13 @@ def envelopes(measured: np.ndarray, dt_s: int) -> np.ndarray:
 def _score(measured_env: np.ndarray, model_env: np.ndarray) -> tuple[float, float]:
     """Scale (the :data:`SCALE_PERCENTILE` th percentile of the ratios: a window whose best moment
     was still cloudy gives a low ratio) and spread (median absolute relative deviation from
-    it) of the envelope points whose model is at least 15 % of its peak."""
-    strong = model_env >= 0.15 * max(model_env.max(), 1e-9)
+    it) of the envelope points whose model is at least :data:`STRONG_SHARE` of its peak (15 % if
+    fewer than 8 are)."""
+    # where the clear sky gives the array little, it gives it mostly diffuse light, and a cloudy
+    # sky more: the sun low or behind the panels (a window's best moment there is cloudy)
+    strong = model_env >= STRONG_SHARE * max(model_env.max(), 1e-9)
+    if strong.sum() < 8:
+        strong = model_env >= 0.15 * max(model_env.max(), 1e-9)
     if strong.sum() < 8:
         return float("nan"), float("inf")
     ratio = measured_env[strong] / model_env[strong]
@@ -260,12 +282,12 @@ def _score(measured_env: np.ndarray, model_env: np.ndarray) -> tuple[float, floa
 
 
 def fit_orientation(model: PvModel, measured: np.ndarray, tilt: float | None, azimuth: float | None,
-                    southern: bool) -> dict[str, float]:
+                    southern: bool, removed: np.ndarray | None = None) -> dict[str, float]:
     """Tilt and azimuth (those not given) whose clear-sky model best matches the clear-day
     envelopes (grid search: 5 and 15 degree steps, then 2 and 5, then 1 and 2 degrees around
     each of the three best).
     Returns tilt, azimuth [degrees], the envelope scale ``k`` [W/kW] and the spread [-]."""
-    picks = np.unique(envelopes(measured, model.dt_s))
+    picks = np.unique(envelopes(measured, model.dt_s, removed))
     if picks.size < 8:
         raise HistoryError("too little PV data to see the sun's path in it (less than a day of daylight)")
     env = measured[picks]
