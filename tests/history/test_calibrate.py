@@ -165,7 +165,7 @@ def test_given_facts_are_kept_and_the_derate_fitted_against_them():
     array = next(d for d in result.home["devices"] if d["kind"] == "pv_array")
     assert array["rated_power_w"] == pytest.approx(truth["kwp"] * 1000.0)
     assert (array["tilt_deg"], array["azimuth_deg"]) == (truth["tilt_deg"], truth["azimuth_deg"])
-    assert result.fitted["tilt_deg"]["method"] == "given"
+    assert result.fitted["tilt_deg"]["method"] == "given" and result.fitted["kwp"]["method"] == "given"
     assert result.fitted["dc_loss_fraction"]["value"] == pytest.approx(0.2, abs=0.03)
 
 

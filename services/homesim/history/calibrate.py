@@ -204,6 +204,9 @@ def _pv(history: History, loc: dict[str, Any], start: dt.date, t0: int, days: in
         k = orientation["k_w_per_kw"]
         method = "median ratio of clear-day envelopes to homesim's clear-sky model"
         quality = f"envelope spread {orientation['spread']:.3f}"
+    for key in ("kwp", "dc_loss_fraction"):
+        if key in facts:
+            fitted[key] = {"value": facts[key], "unit": GIVEN[key], "method": "given", "uncertainty": None}
     if "kwp" in facts and "dc_loss_fraction" in facts:
         kwp, loss = facts["kwp"], facts["dc_loss_fraction"]
         notes.append("kWp and derate both given: neither fitted")
@@ -244,6 +247,11 @@ def _storage(history: History, facts: dict[str, float], fitted: dict[str, Any],
     charge_w = discharge_w = None
     if found is not None:
         fitted.update({f"battery.{k}": v for k, v in found.items()})
+        for key in ("capacity_kwh", "round_trip_efficiency"):
+            if key in facts:  # what the data say stays beside it
+                seen = found.get(key, {}).get("value")
+                fitted[f"battery.{key}"] = {"value": facts[key], "unit": GIVEN[key], "method": "given",
+                                            "uncertainty": None, "fitted": seen}
         capacity = facts.get("capacity_kwh", found.get("capacity_kwh", {}).get("value", 10.0))
         rte = facts.get("round_trip_efficiency", found.get("round_trip_efficiency", {}).get("value", 0.94))
         rte = min(max(rte, 0.6), 1.0)
