@@ -13,9 +13,12 @@ import numpy as np
 
 from homesim.ledger import Ledger
 
-#: Columns of a report row, in order (energy in [kWh], cost in the home's currency).
+#: Columns of a report row, in order (energy in [kWh], cost and bill in the home's currency). ``bill``:
+#: a month's bill by the home's tariff (homesim.tariffs.bill: fixed charges, blocks, metering); None
+#: in a day's row (a bill is by month) and for a ledger without a tariff.
 COLUMNS = ("period", "ticks", "pv_kwh", "load_kwh", "grid_import_kwh", "grid_export_kwh", "battery_charge_kwh",
-           "battery_discharge_kwh", "unmet_kwh", "cost", "self_sufficiency", "outage_hours", "outage_coverage")
+           "battery_discharge_kwh", "unmet_kwh", "cost", "bill", "self_sufficiency", "outage_hours",
+           "outage_coverage")
 PERIODS = {"day": "%Y-%m-%d", "month": "%Y-%m"}
 
 
@@ -37,7 +40,9 @@ def report(ledger: Ledger, by: str = "day", only: str | None = None) -> list[dic
             "period": period, "ticks": summary["ticks"], "pv_kwh": energy["pv"], "load_kwh": energy["load"],
             "grid_import_kwh": energy["grid_import"], "grid_export_kwh": energy["grid_export"],
             "battery_charge_kwh": energy["battery_charge"], "battery_discharge_kwh": energy["battery_discharge"],
-            "unmet_kwh": energy["unmet"], "cost": summary["cost"], "self_sufficiency": summary["self_sufficiency"],
+            "unmet_kwh": energy["unmet"], "cost": summary["cost"],
+            "bill": summary["bill"]["total"] if by == "month" and summary["bill"] else None,
+            "self_sufficiency": summary["self_sufficiency"],
             "outage_hours": summary["outage_hours"], "outage_coverage": summary["outage_coverage"],
         })
     return rows
@@ -49,6 +54,10 @@ def format_rows(rows: list[dict[str, Any]], currency: str) -> str:
                "outage h", "covered"]
     keys = ["period", "pv_kwh", "load_kwh", "grid_import_kwh", "grid_export_kwh", "cost", "self_sufficiency",
             "outage_hours", "outage_coverage"]
+    # the bill beside the cost where a month's bill is not its cost (fixed charges, blocks, net metering)
+    if any(r.get("bill") is not None and abs(r["bill"] - r["cost"]) > 1e-6 * max(1.0, abs(r["cost"])) for r in rows):
+        headers.insert(6, f"bill {currency}")
+        keys.insert(6, "bill")
     cells = [headers] + [[_cell(k, r[k]) for k in keys] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     return "\n".join("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from homesim import reports
 from homesim.cli.simulation import format_summary
 from homesim.engine.fastforward import simulate
 from homesim.home import HomeFileError, home_from_dict
@@ -42,9 +43,13 @@ def test_the_simple_form_bills_what_the_ledger_costs():
     home = home_from_dict(reference_data(), home_dir=EXAMPLES)
     full = home.grid.utility_tariff()
     assert [r.price_per_kwh for r in full.rates] == [5.10, 5.10, 2.30, 3.40] and full.metering == "gross"
-    summary = simulate(home, 7, dt_s=60).summary()
+    ledger = simulate(home, 7, dt_s=60)
+    summary = ledger.summary()
     assert summary["bill"]["fixed"] == 0.0
     assert "  bill " not in format_summary(summary)  # the bill is the cost: homesim simulate prints as before
+    rows = reports.report(ledger, "month")
+    assert rows[0]["bill"] == pytest.approx(rows[0]["cost"], rel=1e-12)
+    assert "bill" not in reports.format_rows(rows, "ZAR")  # and homesim report too
     assert summary["bill"]["total"] == pytest.approx(summary["cost"], rel=1e-12)
     assert summary["bill"]["energy"] - summary["bill"]["export_credit"] == pytest.approx(summary["cost"], rel=1e-12)
 
@@ -69,6 +74,11 @@ def test_a_full_tariff_prices_ticks_at_the_first_block_and_the_summary_bills_blo
     assert direct.total == pytest.approx(summary["bill"]["total"], rel=1e-12)
     line = next(line for line in format_summary(summary).splitlines() if line.startswith("  bill "))
     assert f"{summary['bill']['total']:.2f} ZAR" in line and "fixed 35.00" in line and "1 billing month)" in line
+    (month,) = reports.report(ledger, "month")
+    assert month["bill"] == pytest.approx(summary["bill"]["total"], rel=1e-12) and month["cost"] == summary["cost"]
+    assert all(day["bill"] is None for day in reports.report(ledger, "day"))
+    table = reports.format_rows([month], "ZAR").splitlines()
+    assert "bill ZAR" in table[0] and f"{month['bill']:.2f}" in table[1]
 
 
 @pytest.mark.parametrize("simple", [{"export_per_kwh": 0.5}, {"import_tariff": {"flat_per_kwh": 2.5}}])
