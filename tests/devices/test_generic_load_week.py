@@ -86,3 +86,17 @@ def test_the_week_s_energy_over_a_block_matches_its_rows(tmp_path):
     demand, _ = run_load(config, make_block(dt_s=60, days=7, start=dt.date(2026, 3, 2)))
     assert demand.sum() == pytest.approx(sum((300.0 + 10.0 * w + h) * 3600 for w in range(7) for h in range(24)))
     assert np.all(demand >= 0)
+
+
+def test_a_series_with_one_offset_is_read_fast_to_the_same_instants(tmp_path):
+    """The fast path (numpy) and the row-by-row path give the same instants and powers."""
+    same = tmp_path / "same.csv"
+    same.write_text("time,power_w\n2026-01-05T10:00:00+02:00,5000\n2026-01-05T11:00:00+02:00,7000.5\n")
+    mixed = tmp_path / "mixed.csv"  # two offsets: read row by row
+    mixed.write_text("time,power_w\n2026-01-05T08:00:00+00:00,5000\n2026-01-05T11:00:00+02:00,7000.5\n")
+    fast, slow = generic_load.read_profile(same), generic_load.read_profile(mixed)
+    assert isinstance(fast[1], np.ndarray) and isinstance(slow[1], list)
+    expected = [int(dt.datetime(2026, 1, 5, 8, tzinfo=dt.timezone.utc).timestamp()) + 3600 * k for k in range(2)]
+    assert generic_load.series_instants(same, "UTC").tolist() == expected
+    assert generic_load.series_instants(mixed, "UTC").tolist() == expected
+    assert fast[2].tolist() == slow[2].tolist() == [5000.0, 7000.5]
