@@ -198,3 +198,15 @@ def test_an_out_folder_holding_other_files_is_refused(histories, tmp_path, capsy
     code, _, err = run(capsys, histories["wide"], "--location", CAPE_TOWN, "--out", out)
     assert code == 2 and "holds other files" in err
     assert listing(out) == [("notes.txt", b"mine")]
+
+
+def test_the_layout_choices_are_the_readers_layouts():
+    """--layout's choices are written out (the parser loads no numpy); they must be the readers'."""
+    import argparse
+
+    from homesim.cli import build_parser
+    from homesim.history.mapping import LAYOUTS
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    layout = next(a for a in sub.choices["import"]._actions if a.dest == "layout")
+    assert tuple(layout.choices) == LAYOUTS
