@@ -58,7 +58,7 @@ def add_commands(commands) -> None:
     known.add_argument("--tilt", type=angle(0, 90), metavar="DEG", help="PV array's tilt from horizontal [degrees]")
     known.add_argument("--azimuth", type=angle(0, 360, below_high=True), metavar="DEG",
                        help="PV array's azimuth [degrees clockwise from north: 0 north, 90 east, 180 south]")
-    known.add_argument("--battery-kwh", type=positive_float, metavar="KWH", help="battery's usable capacity [kWh]")
+    known.add_argument("--battery-kwh", type=positive_float, metavar="KWH", help="battery's capacity [kWh] (the home file's capacity_kwh)")
     # A southern or western location starts with "-": argparse takes only a bare number for a
     # negative value, not "-33.9,18.4,...", so it is told that such a word is a value too.
     imp._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d*\.?\d*,")
