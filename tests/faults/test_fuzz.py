@@ -167,8 +167,9 @@ SAMPLES = _samples()
 
 #: Fields that carry a home, a device, its properties or state, a what-if's values or report
 #: rows as free data (validated by the home's models, or the state topic's per-kind models,
-#: where they are used).
-FREE_FORM = ("home", "properties", "state", "device", "vary", "rows")
+#: where they are used); a grid's ``load_shedding`` to preview (validated by the grid's
+#: LoadShedding model in bus/shedding.py, tests/bus/test_loadshedding_rpc.py).
+FREE_FORM = ("home", "properties", "state", "device", "vary", "rows", "load_shedding")
 
 
 def assert_sane(parsed) -> None:
