@@ -163,6 +163,7 @@ def test_a_plan_of_a_home_against_itself_is_zero_everywhere(reference):
     assert t["bill_with"] == t["bill_without"]
     text = plan.format_plan(result)
     assert "bought             nothing" in text and "IRR                none" in text
+    assert "payback            none: nothing bought" in text  # not "0.0 years": there is nothing to pay back
     assert "capital            ZAR 0  (PV 0, battery 0, inverter 0, installation 0)" in text
 
 

@@ -399,6 +399,10 @@ def format_plan(result: PlanResult) -> str:
     n = result.finance.analysis_years
     baseline = "the grid alone" if result.baseline == GRID_ONLY else result.baseline
     size = result.size
+    added = [a - b for a, b in zip(asdict(result.size).values(), asdict(result.baseline_size).values())]
+    bought = any(a > 0 for a in added)
+    payback = (f"{_years(t['simple_payback_years'])} (discounted: {_years(t['discounted_payback_years'])})"
+               if bought or c.total > 0 else "none: nothing bought")
     lines = [
         f"{result.home}: {size.pv_kwp:.2f} kWp PV, {size.battery_kwh:.2f} kWh battery, {size.inverter_kw:.1f} kW "
         f"inverter, over {n} years against {baseline}",
@@ -407,12 +411,11 @@ def format_plan(result: PlanResult) -> str:
         f"  bills              {_money(t['bill_without'], cur)} without, {_money(t['bill_with'], cur)} with "
         f"(saved {_money(t['bill_without'] - t['bill_with'], cur)})",
         *_fixed_line(result),
-        f"  payback            {_years(t['simple_payback_years'])} (discounted: {_years(t['discounted_payback_years'])})",
+        f"  payback            {payback}",
         f"  {'NPV at ' + format(result.finance.discount_rate, '.1%'):<19}{_money(t['npv'], cur)}",
         "  IRR                " + ("none" if t["irr"] is None else f"{t['irr']:.1%}"),
     ]
-    added = [a - b for a, b in zip(asdict(result.size).values(), asdict(result.baseline_size).values())]
-    if not any(a > 0 for a in added):
+    if not bought:
         lines.insert(1, "  bought             nothing: no PV, battery or inverter beyond the baseline's")
     if t["lcoe_per_kwh"] is not None:
         lines.append(f"  LCOE of the PV     {cur} {t['lcoe_per_kwh']:.2f}/kWh")
