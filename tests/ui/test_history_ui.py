@@ -3,7 +3,7 @@ reference home: an example history uploaded, its columns mapped by the guesses, 
 progress, its data-quality and calibration reports shown (metrics and plots), the calibrated home
 adopted (the live home's devices replaced through the controller: the oven leaves); a tariff typed
 in the form refused for a bad time window, then shown by hour and season and set on the grid with
-its revision; a URDB rate read and shown on a phone. Screenshots in out/e2e-history/."""
+its revision; examples/tariffs/urdb_example.json read and shown on a phone. Screenshots in out/e2e-history/."""
 
 from __future__ import annotations
 
@@ -19,18 +19,11 @@ from live import LiveProcess, wait_until  # noqa: E402
 
 ARTIFACTS = ROOT / "out" / "e2e-history"
 HISTORY = EXAMPLES / "history" / "home_assistant.csv"
-#: A URDB rate as OpenEI's API gives it (made-up figures): two seasons, blocks, a fixed charge.
-URDB_RATE = {"items": [{
-    "label": "example", "utility": "Example Municipality", "name": "Domestic (example)",
-    "energyratestructure": [[{"max": 600, "rate": 2.1}, {"rate": 3.3}], [{"max": 600, "rate": 2.6}, {"rate": 3.9}]],
-    "energyweekdayschedule": [[1] * 24 if m in (5, 6, 7) else [0] * 24 for m in range(12)],
-    "energyweekendschedule": [[1] * 24 if m in (5, 6, 7) else [0] * 24 for m in range(12)],
-    "fixedchargefirstmeter": 250.0, "fixedchargeunits": "$/month"}]}
+#: A URDB rate of homesim's examples (made up, in OpenEI's layout): seasons, TOU, a tiered period.
+URDB = EXAMPLES / "tariffs" / "urdb_example.json"
 
 
 def test_history_import_adopt_and_tariff_in_the_browser(tmp_path):
-    urdb = tmp_path / "domestic-urdb.json"
-    urdb.write_text(json.dumps(URDB_RATE))
     bad = tmp_path / "text.csv"  # two days of a load column of words
     bad.write_text("Time,PV power (W),Load (W)\n" + "".join(f"2026-01-0{d}T{h:02d}:{m:02d}:00+02:00,0,on\n"
                                                             for d in (5, 6) for h in range(24) for m in range(0, 60, 5)))
@@ -40,7 +33,7 @@ def test_history_import_adopt_and_tariff_in_the_browser(tmp_path):
         urls = ui_urls(live.output())
         # the example's mapping file says what a guess can't: PV in kW, the battery positive charging
         result = run_script("history.mjs", urls["operator"], ARTIFACTS, 1200, HISTORY_FILE=str(HISTORY),
-                            HISTORY_FIXES="pv=kW,battery=charge", URDB_FILE=str(urdb), BAD_FILE=str(bad))
+                            HISTORY_FIXES="pv=kW,battery=charge", URDB_FILE=str(URDB), BAD_FILE=str(bad))
         output = result.stdout + result.stderr
         assert result.returncode == 0, output
         assert "history: ok" in result.stdout, output
@@ -63,4 +56,5 @@ def test_history_import_adopt_and_tariff_in_the_browser(tmp_path):
     assert sorted(p.name for p in ARTIFACTS.glob("*.png")) == [
         "01-refused.png", "02-mapping.png", "03-reports.png", "04-calibration.png", "05-adopted.png",
         "06-reports-phone.png", "07-tariff-form.png", "08-tariff-shown.png", "09-tariff-urdb-phone.png"]
+    assert "history: urdb: Example Utility (made up) - Residential time-of-use" in result.stdout, result.stdout
     assert re.search(r"history: refused: text\.csv row \d+ column 'Load \(W\)': a column of text", result.stdout)

@@ -66,7 +66,7 @@ def summary(tariff: UtilityTariff, currency: str) -> dict[str, Any]:
                           "blocks": bool(tariff.rates[i].blocks)} for h, i in zip(hours, index)]
         shown.append({"name": season, "months": [MONTH_NAMES[m - 1].capitalize() for m in sorted(months)],
                       "days": days})
-    rates = [{"name": names[i], "price": rate.price_per_kwh,
+    rates = [{"name": names[i], "price": rate.price_per_kwh, "export": rate.export_per_kwh,
               "blocks": [{"up_to_kwh": b.up_to_kwh, "price": b.price_per_kwh} for b in rate.blocks]}
              for i, rate in enumerate(tariff.rates)]
     return {"name": tariff.name, "source": tariff.source, "currency": currency, "metering": tariff.metering,

@@ -174,7 +174,7 @@ export function formatPrice(price: number | null | undefined): string {
         @for (n of t.summary.notes ?? []; track $index) { <p class="small" data-test="tariff-note">{{ n }}</p> }
         <ul class="facts">
           <li>Fixed: {{ price(t.summary.fixed.per_day) }} {{ t.summary.currency }} a day, {{ price(t.summary.fixed.per_month) }} {{ t.summary.currency }} a month</li>
-          <li>Export credit: {{ t.summary.export_per_kwh ? price(t.summary.export_per_kwh) + ' ' + t.summary.currency + '/kWh' : 'none' }}</li>
+          <li>Export credit: {{ exportText(t.summary) }}</li>
           <li>Metering: {{ t.summary.metering === 'net' ? 'net (bought and sold netted each month)' : 'gross' }}</li>
         </ul>
         @for (s of t.summary.seasons; track s.name) {
@@ -194,13 +194,15 @@ export function formatPrice(price: number | null | undefined): string {
           </div>
         }
         <table class="legend" aria-label="rates and their prices">
-          <thead><tr><th>Rate</th><th>Price [{{ t.summary.currency }}/kWh]</th></tr></thead>
+          <thead><tr><th>Rate</th><th>Price [{{ t.summary.currency }}/kWh]</th>
+            @if (exportByRate(t.summary)) { <th>Export credit [{{ t.summary.currency }}/kWh]</th> }</tr></thead>
           <tbody>
-            @for (r of t.summary.rates; track r.name) {
+            @for (r of t.summary.rates; track $index) {
               <tr [attr.data-rate-name]="r.name"><td><span class="swatch" [style.background]="color(r.price ?? r.blocks[0]?.price)"></span>{{ r.name }}</td>
                 <td>@if (r.blocks.length) {
                   @for (b of r.blocks; track $index) { <span class="block">{{ b.up_to_kwh === null ? 'above' : 'up to ' + b.up_to_kwh + ' kWh a month' }}: {{ price(b.price) }}</span> }
-                } @else { {{ price(r.price) }} }</td></tr>
+                } @else { {{ price(r.price) }} }</td>
+                @if (exportByRate(t.summary)) { <td>{{ r.export === null || r.export === undefined ? price(t.summary.export_per_kwh) : price(r.export) }}</td> }</tr>
             }
           </tbody>
         </table>
@@ -235,6 +237,7 @@ export function formatPrice(price: number | null | undefined): string {
     h4 { margin: 8px 0 2px; font-size: 0.9rem; }
     table { border-collapse: collapse; margin: 6px 0; }
     th, td { padding: 2px 8px; font-size: 0.85rem; border-bottom: 1px solid #e1e5ea; text-align: left; }
+    .legend td:first-child { white-space: nowrap; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
     .block { display: block; }
     .error { color: #b00020; } .ok { color: #1b6e3a; }
@@ -263,6 +266,12 @@ export class TariffPicker {
   });
 
   price(p: number | null | undefined): string { return formatPrice(p); }
+  /** Whether some rate has an export credit of its own. */
+  exportByRate(summary: any): boolean { return (summary.rates ?? []).some((r: any) => r.export !== null && r.export !== undefined); }
+  exportText(summary: any): string {
+    if (this.exportByRate(summary)) return 'by rate (in the table)';
+    return summary.export_per_kwh ? `${formatPrice(summary.export_per_kwh)} ${summary.currency}/kWh` : 'none';
+  }
   color(p: number): string { return priceColor(p, this.range().lo, this.range().hi); }
   dayLabel(d: string): string { return DAY_LABELS[d] ?? d; }
   /** The hours of a day in words (the chart's accessible name): runs of the same rate. */
