@@ -41,6 +41,9 @@ TRUTH: dict[str, Any] = {
     # cooking, lights and TV in the evening), besides random_home's geyser and kettle
     "hourly_w": [420, 380, 360, 350, 350, 420, 900, 1400, 1100, 700, 1300, 1300, 1300, 1300, 650, 700,
                  900, 1500, 2100, 2200, 1900, 1500, 1000, 600],
+    "cloud_cover": 0.55,   # homesim's cloud model: clear days and a few cloudy ones
+    "oven": [{"start": "17:30", "end": "18:30", "days": ["mon", "tue", "wed", "thu", "fri"]},
+             {"start": "12:00", "end": "14:00", "days": ["sun"]}],
     "outages": [("2026-01-08T18:00", "2026-01-08T20:30"), ("2026-01-11T06:00", "2026-01-11T08:30")],
 }
 
@@ -56,7 +59,7 @@ def example_home() -> dict[str, Any]:
     for device in data["devices"]:
         kind = device["kind"]
         if kind == "weather":
-            device["mean_cloud_cover"] = [0.25] * 12   # a Cape Town summer: mostly clear, some cloud
+            device["mean_cloud_cover"] = [t["cloud_cover"]] * 12
         elif kind == "pv_array":
             device.update(rated_power_w=t["kwp"] * 1000.0, tilt_deg=t["tilt_deg"], azimuth_deg=t["azimuth_deg"],
                           dc_loss_fraction=t["dc_loss_fraction"])
@@ -74,6 +77,8 @@ def example_home() -> dict[str, Any]:
             device["hourly_w"] = [float(w) for w in t["hourly_w"]]
         elif kind == "grid":
             device.update(export_per_kwh=1.0, outages=[{"start": a, "end": b} for a, b in t["outages"]])
+    data["devices"].append({"id": "oven", "kind": "oven", "circuit": "non_essential", "rated_power_w": 2000,
+                            "cooking": t["oven"]})
     return data
 
 
