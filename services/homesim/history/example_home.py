@@ -6,7 +6,7 @@ The toy files of :func:`homesim.history.render.write_examples` (a half-sine PV, 
 for the readers' tests; calibrating them gives values no homeowner would trust. This home is
 the engine's: pvlib's sun and homesim's cloud model on a tilted array, an LFP battery with its
 losses, a hybrid inverter with a reserve and an overnight grid-charge program, a geyser, a
-kettle and a household profile, and two load-shedding slots. :data:`TRUTH` is what an import
+kettle, an oven and a household profile, and two load-shedding slots. :data:`TRUTH` is what an import
 should find; ``examples/history/README.md`` records it too.
 """
 
