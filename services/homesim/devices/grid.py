@@ -176,8 +176,8 @@ class Config(DeviceConfig):
     export_per_kwh: Annotated[Price, quantity("currency/kWh", title="Export price",
                                                               description="paid for a kWh sent to the grid")] = 0.0
     tariff: UtilityTariff | None = Field(
-        default=None, title="Tariff", description="the full tariff (fixed charges, seasons, blocks, time-of-use, "
-        "export credit, net or gross metering), instead of import_tariff and export_per_kwh")
+        default=None, title="Tariff", description="a utility's full tariff: fixed charges, seasons, blocks, "
+        "time-of-use, export credit, net or gross metering; instead of the simple import and export prices")
     export_limit_w: Annotated[float, Field(ge=0.0, le=1e7)] | None = quantity("W",
         default=None, title="Export limit", description="most power the home may send to the grid; empty: no limit")
     max_import_w: Annotated[float, Field(gt=0.0, le=1e7)] | None = quantity("W",

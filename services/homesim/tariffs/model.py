@@ -166,7 +166,7 @@ class UtilityTariff(BaseModel):
         "1", default_factory=dict, title="Seasons",
         description="season name -> its months (1 = January); every month in exactly one; empty: one season")
     holidays: list[dt.date] = Field(default_factory=list, title="Public holidays",
-                                    description="dates billed as holidays_as [YYYY-MM-DD]")
+                                    description="dates billed as another day (Holidays billed as) [YYYY-MM-DD]")
     holidays_as: Day = Field(default="sun", title="Holidays billed as", description="the day a holiday is billed as")
     rates: list[TariffRate] = Field(min_length=1, title="Energy rates",
                               description="first match wins; together they cover every hour of the year")

@@ -11,10 +11,11 @@ import { fieldErrors } from './energy';
 import deviceKinds from './generated/device-kinds.json';
 import { KINDS as KIND_INFO, KindInfo } from './kinds';
 import { LoadSheddingPicker } from './loadshedding-picker';
+import { TariffSummary } from './tariff-summary';
 
 /** How a property is edited. */
 export type Editor = 'number' | 'percent' | 'text' | 'enum' | 'boolean' | 'windows' | 'tariff' | 'times' | 'days'
-  | 'numbers' | 'records' | 'switch' | 'time' | 'loadshedding' | 'json';
+  | 'numbers' | 'records' | 'switch' | 'time' | 'loadshedding' | 'utility-tariff' | 'json';
 
 export interface FieldSpec {
   name: string;
@@ -55,6 +56,8 @@ function editorOf(name: string, p: any, unit: string): Editor {
   if (p.type === 'object' && p.properties?.timers) return 'switch';
   if (p.type === 'object' && p.properties?.periods && p.properties?.flat_per_kwh) return 'tariff';
   if (p.type === 'object' && p.properties?.events_csv && p.properties?.area_schedule_csv) return 'loadshedding';
+  // the full tariff: shown in words, changed in the Tariff panel (tariff-picker.ts)
+  if (p.type === 'object' && p.properties?.rates && p.properties?.metering) return 'utility-tariff';
   return 'json';
 }
 
@@ -94,7 +97,7 @@ export function toPercent(value: unknown): string {
 
 @Component({
   selector: 'app-property-form',
-  imports: [WindowEditor, TimesEditor, DaysEditor, NumbersEditor, RecordsEditor, SwitchEditor, LoadSheddingPicker],
+  imports: [WindowEditor, TimesEditor, DaysEditor, NumbersEditor, RecordsEditor, SwitchEditor, LoadSheddingPicker, TariffSummary],
   template: `
     <form (submit)="save($event)" novalidate [attr.aria-labelledby]="'props-title'">
       <h3 id="props-title"><span aria-hidden="true">{{ info()?.icon }}</span> {{ deviceId() }}
@@ -158,6 +161,10 @@ export function toPercent(value: unknown): string {
               @case ('loadshedding') {
                 <app-loadshedding-picker [value]="value(f)" [disabled]="!editable()" [attr.id]="'prop-' + f.name"
                                          (changed)="edit(f, $event)" />
+              }
+              @case ('utility-tariff') {
+                <app-tariff-summary [value]="value(f)" [currency]="currency()" [attr.id]="'prop-' + f.name"
+                                    (openPicker)="openTariffPanel()" />
               }
               @case ('json') {
                 <textarea [id]="'prop-' + f.name" [name]="f.name" rows="2" [disabled]="!editable()"
@@ -263,7 +270,7 @@ export class PropertyForm {
   }
 
   wide(f: FieldSpec): boolean {
-    return ['windows', 'switch', 'numbers', 'tariff', 'times', 'records', 'loadshedding'].includes(f.editor);
+    return ['windows', 'switch', 'numbers', 'tariff', 'times', 'records', 'loadshedding', 'utility-tariff'].includes(f.editor);
   }
 
   /** The value shown: the edit if any, else the device's. */
@@ -277,6 +284,15 @@ export class PropertyForm {
 
   switchValue(f: FieldSpec) {
     return normalizeSwitch(this.value(f));
+  }
+
+  /** The home's currency, for prices in words. */
+  readonly currency = computed(() => ((this.bus.desired()?.home as any)?.currency as string | undefined) ?? 'ZAR');
+
+  /** Closes the form and brings the Tariff panel (where the full tariff is changed) into view. */
+  openTariffPanel(): void {
+    this.closed.emit();
+    setTimeout(() => document.querySelector('section.tariff')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
   }
 
   tariffPeriods(f: FieldSpec) {
