@@ -292,7 +292,10 @@ export class PropertyForm {
   /** Closes the form and brings the Tariff panel (where the full tariff is changed) into view. */
   openTariffPanel(): void {
     this.closed.emit();
-    setTimeout(() => document.querySelector('section.tariff')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
+    // again once the panels it passes (loaded as they come into view) have taken their height
+    const show = () => document.querySelector('section.tariff')?.scrollIntoView({ block: 'start' });
+    setTimeout(show);
+    setTimeout(show, 800);
   }
 
   tariffPeriods(f: FieldSpec) {

@@ -22,10 +22,13 @@ describe('tariff summary in words (the grid form, issue 26)', () => {
   it('words days, rates and blocks', () => {
     expect([daysText(undefined), daysText(['mon', 'tue', 'wed', 'thu', 'fri']), daysText(['sat', 'sun'])])
       .toEqual(['every day', 'Mon–Fri', 'Sat, Sun']);
-    expect(rateText(TOU.rates[0], 'ZAR')).toBe('peak: Mon–Fri 06:00–09:00, 17:00–19:00 in high: 7.10 ZAR/kWh');
+    expect(rateText(TOU.rates[0], 'ZAR')).toBe('peak: Mon–Fri 06:00–09:00, 17:00–19:00 in the high season: 7.10 ZAR/kWh');
     expect(rateText(TOU.rates[1], 'ZAR'))
       .toBe('standard: every day all day: up to 600 kWh a month 2.50, above that 3.25 ZAR/kWh');
     expect(rateText({ ...TOU.rates[0], export_per_kwh: 1.2 }, 'ZAR')).toContain('; export credit 1.20 ZAR/kWh');
+    expect(rateText({ ...TOU.rates[0], seasons: ['high', 'shoulder'] }, 'ZAR')).toContain(' in the high or shoulder season: ');
+    expect(tariffLines({ ...TOU, rates: [{ ...TOU.rates[0], export_per_kwh: 1.2 }] }, 'ZAR'))
+      .toContain('Export credit: by rate (above); otherwise 0.80 ZAR/kWh');
   });
 
   it('gives the whole tariff a line each, and the simple prices when there is none', () => {
@@ -73,7 +76,7 @@ describe('tariff summary in words (the grid form, issue 26)', () => {
     expect(el.querySelectorAll('textarea[name="tariff"]').length).toBe(0);
     const text = box.textContent ?? '';
     expect(text).toContain('City Homeflex');
-    expect(text).toContain('peak: Mon–Fri 06:00–09:00, 17:00–19:00 in high: 7.10 ZAR/kWh');
+    expect(text).toContain('peak: Mon–Fri 06:00–09:00, 17:00–19:00 in the high season: 7.10 ZAR/kWh');
     expect(text).toContain('“Tariff” panel');
     (box.querySelector('[data-test="open-tariff-picker"]') as HTMLButtonElement).click();
     expect(closed).toBe(1);

@@ -25,7 +25,7 @@ export function rateText(rate: any, currency: string): string {
   const times: string[] = rate?.times ?? [];
   when.push(times.length ? times.map((t) => t.replace('-', '–')).join(', ') : 'all day');
   const seasons: string[] = rate?.seasons ?? [];
-  if (seasons.length) when.push(`in ${seasons.join(', ')}`);
+  if (seasons.length) when.push(`in the ${seasons.join(' or ')} season`);
   const blocks: any[] = rate?.blocks ?? [];
   const price = blocks.length
     ? blocks.map((b) => `${b.up_to_kwh === null || b.up_to_kwh === undefined ? 'above that' : `up to ${b.up_to_kwh} kWh a month`} ${formatPrice(b.price_per_kwh)}`).join(', ') + ` ${currency}/kWh`
@@ -48,8 +48,9 @@ export function tariffLines(tariff: any, currency: string): string[] {
     ? 'Seasons: ' + seasons.map(([name, months]) => `${name} (${months.map((m) => MONTHS[m - 1] ?? m).join(', ')})`).join('; ')
     : 'Seasons: one, all year');
   for (const rate of tariff.rates ?? []) lines.push(rateText(rate, currency));
-  lines.push(`Export credit: ${tariff.export_per_kwh ? `${formatPrice(tariff.export_per_kwh)} ${currency}/kWh` : 'none'}`
-    + ((tariff.rates ?? []).some((r: any) => r.export_per_kwh !== null && r.export_per_kwh !== undefined) ? ' (some rates their own, above)' : ''));
+  const credit = tariff.export_per_kwh ? `${formatPrice(tariff.export_per_kwh)} ${currency}/kWh` : 'none';
+  const byRate = (tariff.rates ?? []).some((r: any) => r.export_per_kwh !== null && r.export_per_kwh !== undefined);
+  lines.push(byRate ? `Export credit: by rate (above); otherwise ${credit}` : `Export credit: ${credit}`);
   lines.push(tariff.metering === 'net'
     ? 'Metering: net (each month, bought and sold are netted first)'
     : 'Metering: gross (every kWh bought is charged, every kWh sold credited)');
