@@ -163,16 +163,6 @@ def upload(base: Path, name: str, text: str, role: str) -> dict[str, Any]:
 # --- preview -----------------------------------------------------------------------------------
 
 
-def _timeline(source: LoadShedding, base: Path) -> list[ls.StageInterval]:
-    timeline: list[ls.StageInterval] = []
-    if source.stage_timeline is not None:
-        timeline += ls.read_stage_timeline(base / source.stage_timeline)
-    if source.esp_status_json is not None:
-        timeline += ls.read_esp_status(base / source.esp_status_json)
-    timeline += [ls.StageInterval(s.stage, s.start, s.end) for s in source.stages]
-    return timeline
-
-
 def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=zone)
     return aware.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
@@ -241,7 +231,7 @@ def preview(base: Path, home: Home, load_shedding: dict[str, Any], start: str | 
             raise ls.ScheduleError(f"{source.events_csv}: no outages of area {source.area!r}; its areas: "
                                    f"{', '.join(areas[:20])}{' ...' if len(areas) > 20 else ''}")
         outages = ls.merge_outages(source.outages(base, timezone))
-        timeline = _timeline(source, base)
+        timeline = source.timeline(base)
         averages, basis = _averages(source, base, outages, zone)
         area, text = _where(source)
         if source.esp_area_json is not None and source.events_csv is None:

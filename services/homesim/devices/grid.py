@@ -148,15 +148,21 @@ class LoadShedding(BaseModel):
             found += events
         if self.area_schedule_csv is not None:
             schedule = loadshedding.read_area_schedule(home_dir / self.area_schedule_csv)
+        timeline = self.timeline(home_dir)
+        if schedule is not None and timeline:
+            found += loadshedding.outages_from_stages(schedule, timeline, timezone)
+        return found
+
+    def timeline(self, home_dir: Path) -> list[loadshedding.StageInterval]:
+        """The national stage over time: the stage timeline file, a saved EskomSePush status and
+        the inline ``stages``, in that order."""
         timeline: list[loadshedding.StageInterval] = []
         if self.stage_timeline is not None:
             timeline += loadshedding.read_stage_timeline(home_dir / self.stage_timeline)
         if self.esp_status_json is not None:
             timeline += loadshedding.read_esp_status(home_dir / self.esp_status_json)
         timeline += [loadshedding.StageInterval(s.stage, s.start, s.end) for s in self.stages]
-        if schedule is not None and timeline:
-            found += loadshedding.outages_from_stages(schedule, timeline, timezone)
-        return found
+        return timeline
 
 
 class Config(DeviceConfig):
