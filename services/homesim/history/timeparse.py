@@ -62,24 +62,22 @@ def parse_times(values: pd.Series, timezone: str, *, where: str, column: str, ti
     bad_positions = np.flatnonzero(bad)
     parsed.bad_rows = [int(i) + first_row for i in bad_positions[:5]]
     parsed.bad_values = [str(text.iloc[i]) for i in bad_positions[:5]]
+    return _seconds(stamps, timezone, parsed, groups)
+
+
+def _datetimes(values: pd.Series, timezone: str, groups: np.ndarray | None) -> Parsed:
+    return _seconds(values, timezone, Parsed(np.full(len(values), np.nan)), groups)
+
+
+def _seconds(stamps: pd.Series, timezone: str, parsed: Parsed, groups: np.ndarray | None) -> Parsed:
+    """``parsed.unix_s`` from date-times: those with an offset as they are, naive ones as local
+    times in ``timezone`` (``parsed.naive`` set) [s since 1970 UTC]."""
     if getattr(stamps.dt, "tz", None) is not None:
         ns = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
         ok = stamps.notna().to_numpy()
     else:
         parsed.naive = True
         ns, ok = _localize(stamps, timezone, parsed, groups)
-    parsed.unix_s[ok] = ns[ok] / 1e9
-    return parsed
-
-
-def _datetimes(values: pd.Series, timezone: str, groups: np.ndarray | None) -> Parsed:
-    parsed = Parsed(np.full(len(values), np.nan))
-    if values.dt.tz is not None:
-        ns = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
-        ok = values.notna().to_numpy()
-    else:
-        parsed.naive = True
-        ns, ok = _localize(values, timezone, parsed, groups)
     parsed.unix_s[ok] = ns[ok] / 1e9
     return parsed
 
