@@ -14,6 +14,8 @@ A bad request gets ``homesim.error.invalid_property`` naming the field.
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -113,13 +115,21 @@ def optimize(home: Home, request: OptimizeRequest, base: Path, places: list[Path
         raise ApplicationError(INVALID_PROPERTY, str(error).replace("--", "", 1)) from None
 
 
+def imports_dir() -> Path:
+    """Where uploaded histories and their imports go: ``$HOMESIM_LIVE_DIR/imports`` (``homesim
+    up`` sets it), else ``imports`` in the temporary folder (a container's planner has only its
+    writable /tmp; Compose and Kubernetes give it no live folder)."""
+    live = os.environ.get("HOMESIM_LIVE_DIR")
+    return (Path(live) if live else Path(tempfile.gettempdir()) / "homesim") / "imports"
+
+
 def run_planner() -> None:
     uris = uris_from_env()
     base = Path(env("HOMESIM_HOME_DIR"))
     live_home = Path(env("HOMESIM_HOME"))
     places = [live_home.parent, base]  # where finance.yaml may be
     current: dict[str, Any] = {"home": load_live_home(live_home)}
-    uploads = Uploads(Path(env("HOMESIM_LIVE_DIR")) / "imports")  # history files uploaded, imports
+    uploads = Uploads(imports_dir())  # history files uploaded, imports
     one_plan = asyncio.Lock()  # a plan keeps two processes busy: one at a time
     ProcessMetrics(uris.home, "planner")  # its /metrics: up, process info
     comp = component()
