@@ -8,16 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { dragKindInto, start, watts, waitFor } from './common.mjs';
+import { dragKindInto, numberedShots, start, watts, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('builder');
-let step = 0;
-const shot = async (page, name, fullPage = false) => {
-  step += 1;
-  const path = join(out, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path, fullPage });
-  log(`screenshot ${path}`);
-};
+const numbered = numberedShots(out, log);
+const shot = (page, name, fullPage = false) => numbered(page, name, { fullPage });
 const until = (page, what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(page, name, true) });
 const ids = (page) => page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')));
 

@@ -3,6 +3,7 @@
 // power figure ("3.20 kW", "90 W") back as watts, dragging a kind from the palette into a room,
 // and waiting for a condition (never a fixed time).
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 /**
@@ -70,4 +71,31 @@ export async function waitFor(what, fn, { timeoutMs = 30000, everyMs = 100, onTi
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * Numbered screenshots into `out` (01-name.png, 02-...), each one logged.
+ * @param {string} out the output folder
+ * @param {(m: string) => void} log the script's log
+ * @returns {(target: {screenshot: Function}, name: string, options?: object) => Promise<void>} a page or an
+ *   element, the name, and Playwright's screenshot options (e.g. {fullPage: true})
+ */
+export function numberedShots(out, log) {
+  let step = 0;
+  return async (target, name, options = {}) => {
+    step += 1;
+    const path = join(out, `${String(step).padStart(2, '0')}-${name}.png`);
+    await target.screenshot({ path, ...options });
+    log(`screenshot ${path}`);
+  };
+}
+
+/**
+ * The first matching element's text, spaces collapsed, or null when none matches: all texts read at
+ * once, without waiting (an element counted and gone before its text is read, such as the progress
+ * line when a job ends, would otherwise wait 30 s for it).
+ */
+export async function firstText(locator) {
+  const texts = await locator.allTextContents();
+  return texts.length ? texts[0].replace(/\s+/g, ' ').trim() : null;
 }

@@ -6,28 +6,19 @@
 // window, shown as prices by hour, applied to the grid; a URDB file (URDB_FILE) read and shown.
 // Screenshots at 1280x900 and 390x844, axe at each state. Prints what it saw for the caller.
 // Usage: UI_URL=... OUT_DIR=dir HISTORY_FILE=path URDB_FILE=path node e2e/history.mjs
-import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { start, waitFor } from './common.mjs';
+import { firstText, numberedShots, start, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('history');
 const historyFile = process.env.HISTORY_FILE;
 const urdbFile = process.env.URDB_FILE;
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.on('console', (m) => { if (m.type() === 'error') console.log(`browser: ${m.text()}`); });
-let step = 0;
-const shot = async (name, target = page.locator('app-history-import')) => {
-  step += 1;
-  const path = join(out, `${String(step).padStart(2, '0')}-${name}.png`);
-  await target.screenshot({ path });
-  log(`screenshot ${path}`);
-};
+const numbered = numberedShots(out, log);
+const shot = (name, target = page.locator('app-history-import')) => numbered(target, name);
 const until = (what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(name, page) });
-const textOf = async (locator) => {
-  const texts = await locator.allTextContents();
-  return texts.length ? texts[0].replace(/\s+/g, ' ').trim() : null;
-};
+const textOf = firstText;
 /** No code names or raw JSON shown to a homeowner in ``locator``'s text. */
 const plainWords = async (locator, where) => {
   const text = (await locator.innerText()).replace(/\/\S+/g, ''); // (file paths may have underscores)

@@ -9,17 +9,12 @@
 import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { start, waitFor } from './common.mjs';
+import { numberedShots, start, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('loadshedding');
 const examples = process.env.EXAMPLES ?? '../examples/loadshedding';
-let step = 0;
-const shot = async (page, name, fullPage = false) => {
-  step += 1;
-  const path = join(out, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path, fullPage });
-  log(`screenshot ${path}`);
-};
+const numbered = numberedShots(out, log);
+const shot = (page, name, fullPage = false) => numbered(page, name, { fullPage });
 const until = (page, what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(page, name, true) });
 const field = (page) => page.locator('dialog[open] [data-field="load_shedding"]');
 const text = async (locator) => ((await locator.count()) ? (await locator.first().textContent()).replace(/\s+/g, ' ').trim() : '');

@@ -4,28 +4,17 @@
 // search is refused naming `budget`. Prints the cards (text and value) for the caller to compare with
 // `homesim plan --years 2`. Screenshots (laptop 1280x900, phone 390x844) and axe checks of each state.
 // Usage: UI_URL=http://127.0.0.1:PORT/#...&authid=operator&ticket=... OUT_DIR=dir node e2e/plan.mjs
-import { join } from 'node:path';
 
 import { assertAccessible } from './axe.mjs';
-import { start, waitFor } from './common.mjs';
+import { firstText, numberedShots, start, waitFor } from './common.mjs';
 
 const { url, out, browser, log } = await start('plan');
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.on('console', (m) => { if (m.type() === 'error') console.log(`browser: ${m.text()}`); });
-let step = 0;
-const shot = async (name, target = page.locator('app-purchase')) => {
-  step += 1;
-  const path = join(out, `${String(step).padStart(2, '0')}-${name}.png`);
-  await target.screenshot({ path });
-  log(`screenshot ${path}`);
-};
+const numbered = numberedShots(out, log);
+const shot = (name, target = page.locator('app-purchase')) => numbered(target, name);
 const until = (what, fn, timeoutMs = 30000) => waitFor(what, fn, { timeoutMs, onTimeout: (name) => shot(name, page) });
-// (all texts at once, without waiting: an element counted and gone before its text is read,
-// such as the progress line when the plan ends, would otherwise wait 30 s for it)
-const textOf = async (locator) => {
-  const texts = await locator.allTextContents();
-  return texts.length ? texts[0].replace(/\s+/g, ' ').trim() : null;
-};
+const textOf = firstText;
 
 try {
   await page.goto(url);
